@@ -1,0 +1,152 @@
+"""``harvester doctor``: what is configured, what is reachable, and what to do about it."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+
+from harvester.settings import Settings, SourceKind, get_settings
+from harvester.store import Database
+from harvester.store.migrate import current_revision, head_revision
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
+
+
+def check_database(settings: Settings) -> Check:
+    url = settings.effective_database_url
+    db = Database(url)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        rev, head = current_revision(db), head_revision()
+    except Exception as exc:
+        return Check(
+            "database",
+            False,
+            f"{_redact(url)}: {exc.__class__.__name__}: {exc}"[:300],
+            "check DATABASE_URL; for Postgres make sure the server runs and accepts the user",
+        )
+    finally:
+        db.dispose()
+    if rev != head:
+        return Check(
+            "database",
+            True,
+            f"{_redact(url)} schema {rev or 'empty'} (head {head})",
+            "run `harvester db upgrade` (also done on `harvester up`)",
+        )
+    return Check("database", True, f"{_redact(url)} schema {rev}")
+
+
+def check_redis(settings: Settings) -> Check:
+    if not settings.redis_url:
+        return Check("redis", True, "not configured: token bucket and breakers use the database")
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.redis_url, socket_timeout=2).ping()
+    except Exception as exc:
+        return Check(
+            "redis",
+            False,
+            f"{_redact(settings.redis_url)}: {exc}",
+            "start Redis or unset REDIS_URL",
+        )
+    return Check("redis", True, f"{_redact(settings.redis_url)} reachable")
+
+
+def check_http(name: str, url: str, hint: str) -> Check:
+    try:
+        httpx.get(url, timeout=2.0)
+    except httpx.HTTPError as exc:
+        return Check(name, False, f"{url}: {exc.__class__.__name__}", hint)
+    return Check(name, True, f"{url} reachable")
+
+
+def check_source(settings: Settings) -> Check:
+    if settings.source is SourceKind.SIMULATOR:
+        return Check("source", True, "simulator (built in; started by `harvester up`)")
+    if settings.source is SourceKind.RESEARCH:
+        if not (settings.tiktok_client_key and settings.tiktok_client_secret):
+            return Check(
+                "source",
+                False,
+                "research API selected without credentials",
+                "set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",
+            )
+        host = urlsplit(settings.tiktok_api_base_url).hostname or ""
+        return Check("source", True, f"research API at {host} (credentials set)")
+    if not settings.worker_webhook_url:
+        return Check(
+            "source",
+            False,
+            "webhook source selected without a URL",
+            "set WORKER_WEBHOOK_URL (and WORKER_WEBHOOK_SECRET)",
+        )
+    return check_http(
+        "source",
+        settings.worker_webhook_url,
+        "start your worker (`harvester worker`) or fix WORKER_WEBHOOK_URL",
+    )
+
+
+def check_engine(settings: Settings) -> Check:
+    if settings.inngest_base_url and not settings.inngest_dev:
+        return check_http(
+            "engine",
+            settings.inngest_base_url,
+            "check INNGEST_BASE_URL and your Inngest server / keys",
+        )
+    url = f"http://{settings.host}:{settings.port}/health"
+    try:
+        with socket.create_connection((settings.host, settings.port), timeout=1):
+            pass
+    except OSError:
+        return Check(
+            "engine",
+            True,
+            f"embedded; not running now at {settings.host}:{settings.port}",
+            "start it with `harvester up`",
+        )
+    return check_http("engine", url, "another program holds the port: set HARVESTER_PORT")
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def doctor() -> None:
+    """Print what is configured and what is reachable, with a hint for each problem."""
+    settings = get_settings()
+    checks = [
+        check_database(settings),
+        check_redis(settings),
+        check_source(settings),
+        check_engine(settings),
+    ]
+    table = Table("check", "status", "detail", "what to do", title="harvester doctor")
+    for c in checks:
+        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]problem[/]", c.detail, c.hint)
+    Console().print(table)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)

@@ -1,0 +1,1 @@
+"""The Inngest functions of the harvester (written with the official SDK)."""

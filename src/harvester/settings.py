@@ -1,0 +1,128 @@
+"""The one settings object: environment variables (``HARVESTER_*`` plus the standard
+``DATABASE_URL``, ``REDIS_URL``, ``INNGEST_*``, ``TIKTOK_*``...) validated at start."""
+
+from __future__ import annotations
+
+import enum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SourceKind(enum.StrEnum):
+    SIMULATOR = "simulator"
+    RESEARCH = "research"
+    WEBHOOK = "webhook"
+
+
+class LogFormat(enum.StrEnum):
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+def _env(name: str, *, prefixed: bool = False) -> AliasChoices:
+    """Accept a standard variable name (e.g. ``DATABASE_URL``) and its prefixed twin."""
+    names = [name, f"HARVESTER_{name}"] if not prefixed else [f"HARVESTER_{name}"]
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Everything the harvester can be configured with; see the README's table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HARVESTER_", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where SQLite files and artifacts live.")
+    database_url: str | None = Field(
+        None,
+        validation_alias=_env("DATABASE_URL"),
+        description="SQLAlchemy URL; default SQLite file under the data dir.",
+    )
+    redis_url: str | None = Field(
+        None,
+        validation_alias=_env("REDIS_URL"),
+        description="Shares the token bucket and breakers across processes when set.",
+    )
+    host: str = Field("127.0.0.1", description="Address the web/engine server binds.")
+    port: int = Field(8288, ge=1, le=65535, description="Port of the web/engine server.")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR.")
+    log_format: LogFormat = Field(LogFormat.AUTO, description="auto: pretty on a TTY, else JSON.")
+
+    # Inngest: standard names, read by the SDK too.
+    inngest_dev: str | None = Field(None, validation_alias=AliasChoices("INNGEST_DEV"))
+    inngest_base_url: str | None = Field(None, validation_alias=AliasChoices("INNGEST_BASE_URL"))
+    inngest_signing_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("INNGEST_SIGNING_KEY")
+    )
+    inngest_event_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("INNGEST_EVENT_KEY")
+    )
+
+    # TikTok sources.
+    source: SourceKind = Field(SourceKind.SIMULATOR, description="simulator, research, webhook.")
+    tiktok_client_key: str | None = Field(None, validation_alias=_env("TIKTOK_CLIENT_KEY"))
+    tiktok_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("TIKTOK_CLIENT_SECRET")
+    )
+    tiktok_api_base_url: str = Field(
+        "https://open.tiktokapis.com",
+        validation_alias=_env("TIKTOK_API_BASE_URL"),
+        description="Base URL of the official API (the simulator's URL in tests).",
+    )
+    worker_webhook_url: str | None = Field(None, validation_alias=_env("WORKER_WEBHOOK_URL"))
+    worker_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("WORKER_WEBHOOK_SECRET")
+    )
+    sim_seed: int = Field(42, description="Seed of the simulator's data.")
+    sim_port: int = Field(8299, ge=1, le=65535, description="Port of `harvester sim`.")
+
+    # Harvesting policy.
+    regions: str = Field("FR,DE,GB,ES,IT", description="Comma-separated ad library countries.")
+    api_rate_per_minute: int = Field(100, gt=0, description="Global token bucket refill rate.")
+    comment_pages: int = Field(2, ge=1, le=10, description="Comment pages per video (early stop).")
+    comments_per_page: int = Field(100, ge=1, le=100)
+    stale_after_hours: float = Field(24.0, gt=0, description="Re-harvest a video after this.")
+
+    # Operations.
+    alert_webhook_url: str | None = Field(None, validation_alias=_env("ALERT_WEBHOOK_URL"))
+    admin_token: SecretStr | None = Field(None, description="Required when bound off loopback.")
+    retention_comments_days: int = Field(90, gt=0)
+    retention_runs_days: int = Field(14, gt=0)
+    retention_alerts_days: int = Field(30, gt=0)
+    cleanup_batch_size: int = Field(1000, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, v: str | None) -> str | None:
+        if v is not None and "://" not in v:
+            raise ValueError("DATABASE_URL must be a URL such as sqlite:///data/h.db")
+        return v
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the default SQLite file under the data dir."""
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{self.data_dir / 'harvester.db'}"
+
+    @property
+    def region_list(self) -> list[str]:
+        return [r.strip().upper() for r in self.regions.split(",") if r.strip()]
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (the driver we ship)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""FastAPI: dashboard pages, the JSON API and the Inngest serve endpoint."""
