@@ -1,0 +1,286 @@
+"""Find the registrable domains a comment mentions, with the evidence for each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from harvester.domains import patterns
+from harvester.domains.blocklist import DEFAULT_BLOCKLIST
+from harvester.domains.normalize import Host, parse_host
+
+# Suffixes that are also common file extensions: "video.mp4"-like text is a file name
+# unless a scheme, "www." or a path says it is a web address.
+FILE_LIKE_SUFFIXES = frozenset(
+    {
+        "py",
+        "sh",
+        "zip",
+        "mov",
+        "md",
+        "rs",
+        "pl",
+        "ps",
+        "so",
+        "cc",
+        "ai",
+        "gz",
+        "mp",
+        "pm",
+        "ts",
+        "js",
+        "tv",
+        "am",
+    }
+)
+# Well-known TLDs that make a bare mention trustworthy.
+COMMON_TLDS = frozenset(
+    {
+        "com",
+        "net",
+        "org",
+        "io",
+        "co",
+        "shop",
+        "store",
+        "app",
+        "online",
+        "site",
+        "xyz",
+        "info",
+        "fr",
+        "de",
+        "uk",
+        "es",
+        "it",
+        "nl",
+        "eu",
+        "ru",
+        "рф",
+        "jp",
+        "cn",
+        "kr",
+        "br",
+        "pt",
+        "tr",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DomainMatch:
+    """One domain mention and its evidence."""
+
+    domain: str
+    ascii_domain: str
+    host: str
+    url: str | None
+    obfuscated: bool
+    email: bool
+    confidence: float
+    start: int
+    end: int
+    matched: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (reason only when filtered)."""
+        out = asdict(self)
+        if out["reason"] is None:
+            del out["reason"]
+        return out
+
+
+@dataclass(frozen=True)
+class Extraction:
+    domains: tuple[DomainMatch, ...]
+    filtered: tuple[DomainMatch, ...]
+
+
+_DOT_TABLE = str.maketrans("．。｡", "...")
+
+
+def _dots(s: str) -> str:
+    return s.translate(_DOT_TABLE)
+
+
+def _trim_mixed(host: str, start: int) -> tuple[str, int]:
+    """Cut CJK/Arabic/Thai text glued to an ASCII host ("访问example.com谢谢")."""
+    if not patterns.GLUED_SCRIPT.search(host):
+        return host, start
+    labels = host.split(".")
+    first = re.search(r"[a-z0-9-]+$", labels[0], re.IGNORECASE)
+    if first and first.start() > 0 and patterns.GLUED_SCRIPT.search(labels[0]):
+        start += first.start()
+        labels[0] = first.group(0)
+    last = re.match(r"[a-z]{2,}", labels[-1], re.IGNORECASE)
+    if last and patterns.GLUED_SCRIPT.search(labels[-1]):
+        labels[-1] = last.group(0)
+    return ".".join(labels), start
+
+
+def _plausible_bare(raw_host: str, host: Host) -> bool:
+    """Reject bare hosts that are ordinary text: file names, 'end.Then', numbers."""
+    last_raw = raw_host.rsplit(".", 1)[-1]
+    if host.suffix in FILE_LIKE_SUFFIXES:
+        return False
+    if last_raw[:1].isupper() and last_raw[1:].islower() and len(last_raw) > 1:
+        return False  # a sentence joined without a space: "end.Then"
+    name = host.ascii_domain.split(".", 1)[0]
+    return not name.isdigit()
+
+
+def _confidence(scheme: bool, www: bool, path: bool, host: Host) -> float:
+    if scheme:
+        return 0.99
+    if www:
+        return 0.97
+    if path:
+        return 0.93
+    return 0.9 if host.suffix in COMMON_TLDS else 0.75
+
+
+def _url_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
+    out = []
+    for m in patterns.URL.finditer(text):
+        if _overlaps(m.start(), m.end(), taken):
+            continue
+        raw_host, hstart = _trim_mixed(_dots(m.group("host")), m.start("host"))
+        host = parse_host(raw_host)
+        scheme, www, path = bool(m.group("scheme")), bool(m.group("www")), bool(m.group("path"))
+        if host is None or (not (scheme or www or path) and not _plausible_bare(raw_host, host)):
+            continue
+        start = m.start() if (scheme or www) else hstart
+        end = hstart + len(raw_host)  # dot variants are one character: spans line up
+        url = None
+        if scheme or www or path:
+            tail = (m.group("port") or "") + (m.group("path") or "").rstrip(patterns.TRAILING)
+            if tail and end == m.end("host"):
+                end += len(tail)
+            prefix = (m.group("scheme") or "http://").lower() + ("www." if www else "")
+            url = f"{prefix}{host.host}{tail}"
+        out.append(
+            DomainMatch(
+                host.domain,
+                host.ascii_domain,
+                host.host,
+                url,
+                False,
+                False,
+                _confidence(scheme, www, path, host),
+                start,
+                end,
+                text[start:end],
+            )
+        )
+        taken.append((start, end))
+    return out
+
+
+def _email_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
+    out = []
+    for m in patterns.EMAIL.finditer(text):
+        host = parse_host(_dots(m.group("host")))
+        if host is None:
+            continue
+        out.append(
+            DomainMatch(
+                host.domain,
+                host.ascii_domain,
+                host.host,
+                None,
+                False,
+                True,
+                0.9,
+                m.start(),
+                m.end(),
+                m.group(0),
+            )
+        )
+        taken.append((m.start(), m.end()))
+    return out
+
+
+def _obfuscated_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
+    out = []
+    for m in patterns.OBFUSCATED.finditer(text):
+        if _overlaps(m.start(), m.end(), taken):
+            continue
+        labels = patterns.SEP_ONLY.sub(".", m.group("labels"))
+        host = parse_host(f"{labels}.{m.group('tld')}")
+        if host is None or host.suffix in FILE_LIKE_SUFFIXES or host.suffix not in COMMON_TLDS:
+            continue
+        out.append(
+            DomainMatch(
+                host.domain,
+                host.ascii_domain,
+                host.host,
+                None,
+                True,
+                False,
+                0.8,
+                m.start(),
+                m.end(),
+                m.group(0),
+            )
+        )
+        taken.append((m.start(), m.end()))
+    for m in patterns.COMMA.finditer(text):
+        if _overlaps(m.start(), m.end(), taken):
+            continue
+        host = parse_host(f"{m.group('name')}.{m.group('tld')}")
+        if host is None or m.group("name").isdigit():
+            continue
+        out.append(
+            DomainMatch(
+                host.domain,
+                host.ascii_domain,
+                host.host,
+                None,
+                True,
+                False,
+                0.6,
+                m.start(),
+                m.end(),
+                m.group(0),
+            )
+        )
+        taken.append((m.start(), m.end()))
+    return out
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in taken)
+
+
+def extract(
+    text: str, *, blocklist: frozenset[str] | None = None, include_emails: bool = True
+) -> Extraction:
+    """The registrable domains ``text`` mentions (first mention of each keeps the
+    evidence), and the blocklisted ones apart in ``filtered``."""
+    if not text or not patterns.PREFILTER.search(text):
+        return Extraction((), ())
+    taken: list[tuple[int, int]] = []
+    emails = _email_matches(text, taken)
+    found = sorted(
+        [
+            *(emails if include_emails else []),
+            *_url_matches(text, taken),
+            *_obfuscated_matches(text, taken),
+        ],
+        key=lambda d: d.start,
+    )
+    blocked = DEFAULT_BLOCKLIST if blocklist is None else blocklist
+    kept: dict[str, DomainMatch] = {}
+    filtered: dict[str, DomainMatch] = {}
+    for d in found:
+        if d.domain in blocked or d.ascii_domain in blocked:
+            filtered.setdefault(d.domain, _with_reason(d, "blocklisted"))
+        else:
+            kept.setdefault(d.domain, d)
+    return Extraction(tuple(kept.values()), tuple(filtered.values()))
+
+
+def _with_reason(d: DomainMatch, reason: str) -> DomainMatch:
+    return DomainMatch(**{**asdict(d), "reason": reason})
