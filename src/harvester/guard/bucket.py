@@ -1,0 +1,143 @@
+"""A token bucket shared by every process: Redis (atomic Lua) or the SQL database
+(one row per bucket, updated under the row's write lock)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from harvester.guard.errors import BudgetExhausted
+from harvester.store import Database
+from harvester.store.models import RateBucket
+from harvester.store.upsert import insert_for
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# KEYS[1] bucket; ARGV: capacity, rate/s, now, tokens wanted, mode: take | peek | force
+# (force subtracts even below zero: how a 429's Retry-After silences every caller).
+# Returns {granted(0/1), tokens left (string), wait seconds (string)}.
+_LUA = """
+local cap = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local now = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
+local s = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(s[1]) or cap; local ts = tonumber(s[2]) or now
+tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
+local granted = 0; local wait = 0
+if ARGV[5] == 'force' or tokens >= want then tokens = tokens - want; granted = 1
+else wait = (want - tokens) / rate end
+if ARGV[5] ~= 'peek' then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('EXPIRE', KEYS[1], 86400)
+end
+return {granted, tostring(tokens), tostring(wait)}
+"""
+
+
+class BucketBackend(Protocol):
+    def take(
+        self, name: str, cap: float, rate: float, now: float, want: float, mode: str
+    ) -> tuple[bool, float, float]: ...
+
+
+class SqlBucket:
+    """Bucket rows in SQL. The first statement of the transaction is an UPDATE, which
+    takes the row (Postgres) or database (SQLite) write lock: read-modify-write is atomic."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def take(
+        self, name: str, cap: float, rate: float, now: float, want: float, mode: str
+    ) -> tuple[bool, float, float]:
+        with self._db.session() as s:
+            s.execute(
+                sa.update(RateBucket).where(RateBucket.name == name).values(name=RateBucket.name)
+            )
+            row = s.get(RateBucket, name, populate_existing=True)
+            tokens = (
+                cap if row is None else min(cap, row.tokens + max(0.0, now - row.updated_at) * rate)
+            )
+            granted = mode == "force" or tokens >= want
+            wait = 0.0 if granted else (want - tokens) / rate
+            if granted:
+                tokens -= want
+            if mode != "peek":
+                stmt = insert_for(s, RateBucket.__table__).values(
+                    name=name, tokens=tokens, updated_at=now
+                )
+                s.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["name"], set_={"tokens": tokens, "updated_at": now}
+                    )
+                )
+            return granted, tokens, wait
+
+
+class RedisBucket:
+    def __init__(self, url: str, prefix: str = "harvester:bucket:") -> None:
+        import redis
+
+        self._redis: Any = redis.Redis.from_url(url)
+        self._script = self._redis.register_script(_LUA)
+        self._prefix = prefix
+
+    def take(
+        self, name: str, cap: float, rate: float, now: float, want: float, mode: str
+    ) -> tuple[bool, float, float]:
+        g, tokens, wait = self._script(
+            keys=[self._prefix + name], args=[cap, rate, now, want, mode]
+        )
+        return bool(int(g)), float(tokens), float(wait)
+
+
+class TokenBucket:
+    """``rate_per_minute`` tokens a minute, up to ``capacity`` saved (burst)."""
+
+    def __init__(
+        self,
+        backend: BucketBackend,
+        rate_per_minute: float,
+        capacity: float | None = None,
+        clock: Clock = time.time,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.backend = backend
+        self.rate = rate_per_minute / 60.0
+        self.capacity = capacity if capacity is not None else max(1.0, rate_per_minute / 6)
+        self._clock = clock
+        self._sleep = sleep
+
+    async def acquire(self, name: str, tokens: float = 1.0, timeout: float = 30.0) -> None:
+        """Take tokens, waiting for them; BudgetExhausted when the wait would pass timeout."""
+        waited = 0.0
+        while True:
+            granted, _left, wait = self.backend.take(
+                name, self.capacity, self.rate, self._clock(), tokens, "take"
+            )
+            if granted:
+                return
+            if waited + wait > timeout:
+                raise BudgetExhausted(f"bucket {name!r} empty for {wait:.1f}s more", wait)
+            await self._sleep(wait)
+            waited += wait
+
+    def peek(self, name: str) -> float:
+        """Tokens available now (without taking any)."""
+        return self.backend.take(name, self.capacity, self.rate, self._clock(), 0, "peek")[1]
+
+    def drain(self, name: str, seconds: float) -> None:
+        """The server said 429: empty the bucket for ``seconds`` for every process."""
+        left = self.peek(name)
+        self.backend.take(
+            name,
+            self.capacity,
+            self.rate,
+            self._clock(),
+            max(0.0, left) + seconds * self.rate,
+            "force",
+        )

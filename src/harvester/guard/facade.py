@@ -1,0 +1,66 @@
+"""``Guard``: what every TikTok call passes through — kill switch, breaker, bucket."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore
+from harvester.guard.bucket import RedisBucket, SqlBucket, TokenBucket
+from harvester.guard.errors import KillSwitchOn
+from harvester.guard.killswitch import KillSwitch
+from harvester.store import Database
+
+BUCKET = "tiktok"
+MAX_WAIT_S = 30.0
+
+
+class Guard:
+    def __init__(
+        self,
+        db: Database,
+        redis_url: str | None,
+        rate_per_minute: int,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.time,
+        **bucket_kwargs: Any,
+    ) -> None:
+        backend = RedisBucket(redis_url) if redis_url else SqlBucket(db)
+        store = RedisStateStore(redis_url) if redis_url else SqlStateStore(db)
+        self.bucket = TokenBucket(backend, rate_per_minute, burst, clock=clock, **bucket_kwargs)
+        self.breaker = CircuitBreaker(store, clock=clock)
+        self.kill_switch = KillSwitch(db)
+        self.backend = "redis" if redis_url else "database"
+
+    @asynccontextmanager
+    async def call(self, endpoint: str) -> AsyncIterator[None]:
+        """Admit one call to ``endpoint`` and record how it went."""
+        if await self.kill_switch.is_on():
+            raise KillSwitchOn("the kill switch is on: TikTok calls are paused")
+        self.breaker.allow(endpoint)
+        await self.bucket.acquire(BUCKET, timeout=MAX_WAIT_S)
+        try:
+            yield
+        except Exception as exc:
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after:
+                self.bucket.drain(BUCKET, float(retry_after))
+            if getattr(exc, "counts_as_failure", True):
+                self.breaker.failure(endpoint)
+            raise
+        self.breaker.success(endpoint)
+
+    async def snapshot(self) -> dict[str, Any]:
+        """JSON-able state for health checks and the dashboard."""
+        return {
+            "backend": self.backend,
+            "bucket": {
+                "tokens": round(self.bucket.peek(BUCKET), 2),
+                "capacity": self.bucket.capacity,
+                "rate_per_minute": round(self.bucket.rate * 60, 2),
+            },
+            "breakers": self.breaker.states(),
+            "kill_switch": await self.kill_switch.state(),
+        }

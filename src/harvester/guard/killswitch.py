@@ -1,0 +1,45 @@
+"""The kill switch: one setting row every process reads (cached for a second)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from harvester.store import Database
+from harvester.store.models import Setting
+from harvester.store.writes import put_setting
+
+KEY = "kill_switch"
+CACHE_SECONDS = 1.0
+
+
+class KillSwitch:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    async def state(self) -> dict[str, Any]:
+        """``{"on": bool, "reason", "by", "at"}`` as stored (off when never set)."""
+        with self._db.session() as s:
+            row = s.get(Setting, KEY)
+            value = dict(row.value) if row else {"on": False, "reason": "", "by": "", "at": None}
+        self._cached = (time.monotonic(), value)
+        return value
+
+    async def is_on(self) -> bool:
+        if self._cached and time.monotonic() - self._cached[0] < CACHE_SECONDS:
+            return bool(self._cached[1].get("on"))
+        return bool((await self.state()).get("on"))
+
+    async def _set(self, on: bool, reason: str, by: str) -> None:
+        value = {"on": on, "reason": reason, "by": by, "at": datetime.now(UTC).isoformat()}
+        with self._db.session() as s:
+            put_setting(s, KEY, value)
+        self._cached = (time.monotonic(), value)
+
+    async def turn_on(self, reason: str, by: str) -> None:
+        await self._set(True, reason, by)
+
+    async def turn_off(self, by: str) -> None:
+        await self._set(False, "", by)

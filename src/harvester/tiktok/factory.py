@@ -1,0 +1,49 @@
+"""Choose the source from the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from harvester.settings import Settings, SourceKind
+from harvester.tiktok.models import Source
+from harvester.tiktok.research import TIMEOUT, ResearchApiSource
+from harvester.tiktok.webhook import WebhookWorkerSource
+
+SIM_CLIENT_KEY = "simulator"
+
+
+def make_source(
+    settings: Settings, guard: Any, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Source:
+    """simulator (default) | research | webhook — every call through ``guard`` if given."""
+    http = httpx.AsyncClient(timeout=TIMEOUT, transport=transport)
+    if settings.source is SourceKind.WEBHOOK:
+        if not settings.worker_webhook_url or not settings.worker_webhook_secret:
+            raise ValueError(
+                "HARVESTER_SOURCE=webhook needs WORKER_WEBHOOK_URL and WORKER_WEBHOOK_SECRET"
+            )
+        return WebhookWorkerSource(
+            settings.worker_webhook_url,
+            settings.worker_webhook_secret.get_secret_value(),
+            http,
+            guard,
+        )
+    if settings.source is SourceKind.RESEARCH:
+        if not settings.tiktok_client_key or not settings.tiktok_client_secret:
+            raise ValueError(
+                "HARVESTER_SOURCE=research needs TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET"
+            )
+        return ResearchApiSource(
+            settings.tiktok_api_base_url,
+            settings.tiktok_client_key,
+            settings.tiktok_client_secret.get_secret_value(),
+            http=http,
+            guard=guard,
+        )
+    # The simulator speaks the official wire format: the real client is what runs.
+    base = "http://simulator" if transport else f"http://127.0.0.1:{settings.sim_port}"
+    return ResearchApiSource(
+        base, SIM_CLIENT_KEY, "simulator-secret", http=http, guard=guard, daily_quota=1_000_000
+    )
