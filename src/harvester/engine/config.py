@@ -1,0 +1,43 @@
+"""Engine configuration and the states a run goes through."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+DEFAULT_RETRIES = 4  # Inngest's default when a function sets none: 5 attempts.
+MAX_BODY_BYTES = 512 * 1024  # documented event request limit (413 above it)
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+TERMINAL = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+
+@dataclass
+class EngineConfig:
+    """Everything the engine needs; it reads no environment of its own."""
+
+    database_url: str = "sqlite:///data/engine.db"
+    host: str = "127.0.0.1"
+    port: int = 8288
+    dev: bool = True
+    signing_key: str | None = None
+    event_key: str | None = None
+    workers: int = 8
+    retry_base_delay: float = 1.0  # first retry after ~this, doubling, capped below
+    retry_max_delay: float = 3600.0
+    lease_seconds: float = 60.0
+    poll_interval: float = 0.25  # timers and other processes' work
+    request_timeout: float = 300.0
+    max_body_bytes: int = MAX_BODY_BYTES
+    history_days: float = 14.0
+    clock: Callable[[], float] = field(default=time.time)

@@ -1,0 +1,205 @@
+"""Acting on what an SDK call returned: memoize steps, plan parallel ones, schedule
+sleeps, waits and invokes, retry or fail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from harvester.engine.config import EngineConfig, RunStatus
+from harvester.engine.durations import parse_duration
+from harvester.engine.executor import CallOutcome
+from harvester.engine.runs import INVOKED_EVENT, RunBook, backoff
+from harvester.engine.store import new_id
+from harvester.engine.triggers import FunctionSpec
+
+
+def _iso(ts: str) -> float:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+
+
+class OutcomeHandler:
+    def __init__(self, book: RunBook, cfg: EngineConfig) -> None:
+        self.book = book
+        self.cfg = cfg
+
+    def apply(
+        self,
+        conn: Connection,
+        run: dict[str, Any],
+        fn: FunctionSpec,
+        out: CallOutcome,
+        started: float,
+        now: float,
+    ) -> None:
+        if run["status"] == RunStatus.QUEUED:
+            self.book.store.update_run(
+                conn, run["run_id"], status=RunStatus.RUNNING, started_at=started
+            )
+        if out.status == 206:
+            self._ops(conn, run, out.ops, started, now)
+        elif out.status == 200:
+            self.book.finish(conn, run, now, output=out.output)
+        else:
+            self._error(conn, run, fn, out, now)
+
+    def _step_row(
+        self,
+        conn: Connection,
+        run: dict[str, Any],
+        op: dict[str, Any],
+        started: float,
+        now: float,
+        **extra: Any,
+    ) -> None:
+        self.book.store.add_step(
+            conn,
+            run_id=run["run_id"],
+            step_id=op.get("id", ""),
+            name=str(op.get("displayName") or op.get("name") or op.get("id")),
+            op=str(op.get("op")),
+            attempt=run["attempt"],
+            started_at=started,
+            ended_at=now,
+            **extra,
+        )
+
+    def _ops(
+        self,
+        conn: Connection,
+        run: dict[str, Any],
+        ops: list[dict[str, Any]],
+        started: float,
+        now: float,
+    ) -> None:
+        steps, stack, pending = dict(run["steps"]), list(run["stack"]), list(run["pending"])
+        attempt, parallel, advance = run["attempt"], run["parallel"], False
+        store = self.book.store
+        for op in ops:
+            kind, sid = op.get("op"), op.get("id", "")
+            if kind in ("StepRun", "StepFailed"):
+                memo = {"data": op.get("data")} if kind == "StepRun" else {"error": op.get("error")}
+                steps[sid], attempt, advance = memo, 0, True
+                stack.append(sid)
+                pending = [p for p in pending if p != sid]
+                self._step_row(
+                    conn, run, op, started, now, output=op.get("data"), error=op.get("error")
+                )
+            elif kind == "StepError":
+                self._step_row(conn, run, op, started, now, error=op.get("error"))
+                attempt += 1
+                fn = self.book.functions.get(run["fn_id"])
+                if fn is not None and attempt >= fn.max_attempts:  # SDK should send StepFailed
+                    steps[sid] = {"error": op.get("error")}
+                    stack.append(sid)
+                    attempt, advance = 0, True
+                else:
+                    delay = backoff(
+                        attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay
+                    )
+                    self.book.enqueue_call(
+                        conn, run, now + delay, sid if sid in run["pending"] else None
+                    )
+            elif kind == "StepPlanned":
+                parallel = True
+                if sid not in steps and sid not in pending:
+                    pending.append(sid)
+                    self.book.enqueue_call(conn, run, now, sid)
+            elif kind == "Sleep":
+                self._step_row(conn, run, op, started, now)
+                store.enqueue(conn, run["run_id"], run["fn_id"], "wake", _iso(op["name"]), sid)
+            elif kind == "WaitForEvent":
+                opts = op.get("opts") or {}
+                expires = now + parse_duration(opts.get("timeout") or "1h")
+                store.add_wait(
+                    conn,
+                    run_id=run["run_id"],
+                    step_id=sid,
+                    event_name=op["name"],
+                    expression=opts.get("if"),
+                    expires_at=expires,
+                )
+                store.enqueue(conn, run["run_id"], run["fn_id"], "wait_timeout", expires, sid)
+                self._step_row(conn, run, op, started, now)
+            elif kind == "InvokeFunction":
+                self._invoke(conn, run, op, now)
+        store.update_run(
+            conn,
+            run["run_id"],
+            steps=steps,
+            stack=stack,
+            pending=pending,
+            attempt=attempt,
+            parallel=parallel,
+        )
+        if advance and not pending:
+            self.book.enqueue_call(conn, {**run, "steps": steps}, now)
+
+    def _invoke(
+        self, conn: Connection, run: dict[str, Any], op: dict[str, Any], now: float
+    ) -> None:
+        opts = op.get("opts") or {}
+        target = self.book.functions.get(str(opts.get("function_id")))
+        sid = op.get("id", "")
+        if target is None:
+            self.book.resolve_step(
+                conn,
+                run,
+                sid,
+                {
+                    "error": {
+                        "name": "Error",
+                        "message": f"function {opts.get('function_id')!r} not found",
+                    }
+                },
+                now,
+            )
+            return
+        payload = opts.get("payload") or {}
+        event = {
+            "name": INVOKED_EVENT,
+            "data": payload.get("data") or {},
+            "id": new_id(),
+            "ts": int(now * 1000),
+        }
+        self.book.start_run(
+            conn, target, [event], now, None, parent={"run_id": run["run_id"], "step_id": sid}
+        )
+        if opts.get("timeout"):
+            self.book.store.enqueue(
+                conn,
+                run["run_id"],
+                run["fn_id"],
+                "invoke_timeout",
+                now + parse_duration(opts["timeout"]),
+                sid,
+            )
+
+    def _error(
+        self, conn: Connection, run: dict[str, Any], fn: FunctionSpec, out: CallOutcome, now: float
+    ) -> None:
+        attempt = run["attempt"] + 1
+        error = out.error or {"name": "Error", "message": f"HTTP {out.status}"}
+        self.book.store.add_step(
+            conn,
+            run_id=run["run_id"],
+            step_id="",
+            name="function",
+            op="Error",
+            attempt=run["attempt"],
+            started_at=now,
+            ended_at=now,
+            error=error,
+        )
+        if out.no_retry or attempt >= fn.max_attempts:
+            self.book.finish(conn, run, now, error=error)
+            return
+        due = (
+            out.retry_at
+            if out.retry_at
+            else now + backoff(attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
+        )
+        self.book.store.update_run(conn, run["run_id"], attempt=attempt)
+        self.book.enqueue_call(conn, run, due)

@@ -1,0 +1,199 @@
+"""Starting, finishing and cancelling runs; routing events to triggers, waits and
+cancellations. Every function here works inside the caller's transaction."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlalchemy import Connection
+
+from harvester.engine import flow
+from harvester.engine.config import TERMINAL, RunStatus
+from harvester.engine.durations import parse_duration
+from harvester.engine.store import Store, new_id
+from harvester.engine.triggers import FunctionSpec, evaluate
+
+FAILED_EVENT = "inngest/function.failed"
+INVOKED_EVENT = "inngest/function.invoked"
+
+
+class RunBook:
+    """The run lifecycle over a Store; ``functions`` is the live registry."""
+
+    def __init__(self, store: Store, functions: dict[str, FunctionSpec]) -> None:
+        self.store = store
+        self.functions = functions
+        self.pending_events: list[dict[str, Any]] = []  # emitted inside a transaction
+
+    def start_run(
+        self,
+        conn: Connection,
+        fn: FunctionSpec,
+        events: list[dict[str, Any]],
+        now: float,
+        event_id: str | None,
+        parent: dict[str, Any] | None = None,
+    ) -> str | None:
+        if flow.idempotency_seen(self.store, conn, fn, events[0], now):
+            return None
+        run_id = new_id()
+        self.store.insert_run(
+            conn,
+            {
+                "run_id": run_id,
+                "fn_id": fn.id,
+                "event_id": event_id,
+                "events": events,
+                "status": RunStatus.QUEUED,
+                "attempt": 0,
+                "steps": {},
+                "stack": [],
+                "pending": [],
+                "parallel": False,
+                "parent": parent,
+                "created_at": now,
+            },
+        )
+        due = flow.throttle_start(self.store, conn, fn, events[0], now)
+        self.store.enqueue(
+            conn, run_id, fn.id, "call", due, concurrency=flow.concurrency_slots(fn, events[0])
+        )
+        timeouts = fn.config.get("timeouts") or {}
+        if timeouts.get("finish"):
+            self.store.enqueue(
+                conn, run_id, fn.id, "finish_timeout", now + parse_duration(timeouts["finish"])
+            )
+        if timeouts.get("start"):
+            self.store.enqueue(
+                conn, run_id, fn.id, "start_timeout", now + parse_duration(timeouts["start"])
+            )
+        return run_id
+
+    def enqueue_call(
+        self, conn: Connection, run: dict[str, Any], due: float, step_id: str | None = None
+    ) -> None:
+        fn = self.functions.get(run["fn_id"])
+        slots = flow.concurrency_slots(fn, run["events"][0]) if fn else []
+        self.store.enqueue(conn, run["run_id"], run["fn_id"], "call", due, step_id, slots)
+
+    def dispatch(
+        self, conn: Connection, event: dict[str, Any], internal_id: str, now: float
+    ) -> list[str]:
+        """Resolve waits, cancel runs, start triggered functions; returns new run ids."""
+        self._resolve_waits(conn, event, now)
+        self._cancel_matching(conn, event, now)
+        started = []
+        for fn in list(self.functions.values()):
+            triggers = fn.event_triggers(event["name"])
+            if not any(evaluate(t.get("expression"), {"event": event}) for t in triggers):
+                continue
+            if fn.config.get("batchEvents"):
+                self._batch(conn, fn, event, now)
+                continue
+            run_id = self.start_run(conn, fn, [event], now, internal_id)
+            if run_id:
+                started.append(run_id)
+        return started
+
+    def _batch(self, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float) -> None:
+        key, full, flush_at = flow.batch_add(self.store, conn, fn, event, now)
+        if full is not None:
+            self.start_run(conn, fn, full, now, None)
+        else:
+            self.store.enqueue(conn, key, fn.id, "batch_flush", flush_at)
+
+    def flush_batch(self, conn: Connection, key: str, fn_id: str, now: float) -> None:
+        buf = self.store.flow_get(conn, key, lock=True)
+        fn = self.functions.get(fn_id)
+        if buf and buf["events"] and fn:
+            self.store.flow_delete(conn, key)
+            self.start_run(conn, fn, buf["events"], now, None)
+
+    def _resolve_waits(self, conn: Connection, event: dict[str, Any], now: float) -> None:
+        for w in self.store.waits_for(conn, event["name"]):
+            run = self.store.get_run(conn, w["run_id"], lock=True)
+            if run is None or run["status"] in TERMINAL:
+                continue
+            ctx = {"event": run["events"][0], "async": event}
+            if not evaluate(w["expression"], ctx) or not self.store.take_wait(
+                conn, w["run_id"], w["step_id"]
+            ):
+                continue
+            self.store.delete_run_items(conn, run["run_id"], ["wait_timeout"], w["step_id"])
+            self.resolve_step(conn, run, w["step_id"], event, now)
+
+    def resolve_step(
+        self, conn: Connection, run: dict[str, Any], step_id: str, memo: Any, now: float
+    ) -> None:
+        """Memoize a step's result from outside (timer, event, child run) and go on."""
+        steps = {**run["steps"], step_id: memo}
+        self.store.update_run(
+            conn, run["run_id"], steps=steps, stack=[*run["stack"], step_id], attempt=0
+        )
+        self.enqueue_call(conn, {**run, "steps": steps}, now)
+
+    def _cancel_matching(self, conn: Connection, event: dict[str, Any], now: float) -> None:
+        for fn in self.functions.values():
+            for c in fn.config.get("cancel") or []:
+                if c.get("event") != event["name"]:
+                    continue
+                for run in self.store.active_runs(conn, fn.id):
+                    if evaluate(c.get("if"), {"event": run["events"][0], "async": event}):
+                        self.cancel(conn, run["run_id"], now, f"cancelled by event {event['name']}")
+
+    def cancel(self, conn: Connection, run_id: str, now: float, why: str) -> bool:
+        run = self.store.get_run(conn, run_id, lock=True)
+        if run is None or run["status"] in TERMINAL:
+            return False
+        self.store.update_run(
+            conn,
+            run_id,
+            status=RunStatus.CANCELLED,
+            ended_at=now,
+            error={"name": "Cancelled", "message": why},
+        )
+        self.store.delete_run_items(conn, run_id)
+        self.store.delete_waits(conn, run_id)
+        return True
+
+    def finish(
+        self,
+        conn: Connection,
+        run: dict[str, Any],
+        now: float,
+        output: Any = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        status = RunStatus.FAILED if error else RunStatus.COMPLETED
+        self.store.update_run(
+            conn, run["run_id"], status=status, output=output, error=error, ended_at=now
+        )
+        self.store.delete_run_items(conn, run["run_id"])
+        parent = run.get("parent")
+        if parent:
+            prun = self.store.get_run(conn, parent["run_id"], lock=True)
+            if prun and prun["status"] not in TERMINAL and parent["step_id"] not in prun["steps"]:
+                memo = {"error": error} if error else {"data": output}
+                self.store.delete_run_items(
+                    conn, prun["run_id"], ["invoke_timeout"], parent["step_id"]
+                )
+                self.resolve_step(conn, prun, parent["step_id"], memo, now)
+        if error:
+            self.pending_events.append(
+                {
+                    "name": FAILED_EVENT,
+                    "data": {
+                        "function_id": run["fn_id"],
+                        "run_id": run["run_id"],
+                        "event": run["events"][0],
+                        "error": {**error, "error": error.get("message")},
+                    },
+                }
+            )
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter on the upper half (as Inngest spreads retries)."""
+    delay = min(cap, base * (2**attempt))
+    return delay * (0.5 + random.random() / 2)

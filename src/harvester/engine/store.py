@@ -1,0 +1,303 @@
+"""All of the engine's SQL, in one place (SQLAlchemy Core, sync: SQLite writes are
+microseconds and serialised anyway; Postgres takes row locks with SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, event
+
+from harvester.engine import schema
+from harvester.engine.config import TERMINAL, RunStatus
+
+
+def new_id() -> str:
+    """Time-ordered unique id (UUIDv7-like: sortable by creation)."""
+    return uuid.uuid7().hex if hasattr(uuid, "uuid7") else _uuid7()
+
+
+def _uuid7() -> str:
+    import os
+    import time
+
+    ms = int(time.time() * 1000)
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms << 80) | (0x7 << 76) | (rand & ((1 << 76) - 1))
+    return f"{value:032x}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        eng = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(eng, "connect", _sqlite_pragmas)
+        return eng
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.postgres = self.engine.dialect.name == "postgresql"
+        schema.metadata.create_all(self.engine)
+
+    @contextmanager
+    def tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- functions -------------------------------------------------------------------
+    def replace_app(
+        self, conn: Connection, url: str, app_id: str, fns: list[dict[str, Any]], now: float
+    ) -> None:
+        ins = self._insert(schema.apps).values(url=url, app_id=app_id, synced_at=now)
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=["url"], set_={"app_id": app_id, "synced_at": now}
+            )
+        )
+        conn.execute(sa.delete(schema.functions).where(schema.functions.c.app_url == url))
+        for f in fns:
+            conn.execute(sa.delete(schema.functions).where(schema.functions.c.id == f["id"]))
+            conn.execute(
+                sa.insert(schema.functions).values(
+                    id=f["id"], app_url=url, name=f.get("name") or f["id"], config=f, updated_at=now
+                )
+            )
+
+    def load_functions(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(schema.functions))]
+
+    # -- events ----------------------------------------------------------------------
+    def insert_event(self, conn: Connection, ev: dict[str, Any], now: float) -> tuple[str, bool]:
+        """Store an event; a repeated ``id`` is the same event (returns its id, False)."""
+        internal = new_id()
+        stmt = (
+            self._insert(schema.events)
+            .values(
+                internal_id=internal,
+                id=ev["id"],
+                name=ev["name"],
+                data=ev["data"],
+                ts=ev["ts"],
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        if conn.execute(stmt).rowcount == 1:
+            return internal, True
+        existing = conn.execute(
+            sa.select(schema.events.c.internal_id).where(schema.events.c.id == ev["id"])
+        ).scalar_one()
+        return str(existing), False
+
+    # -- runs ------------------------------------------------------------------------
+    def insert_run(self, conn: Connection, run: dict[str, Any]) -> None:
+        conn.execute(sa.insert(schema.runs).values(**run))
+
+    def get_run(self, conn: Connection, run_id: str, lock: bool = False) -> dict[str, Any] | None:
+        q = sa.select(schema.runs).where(schema.runs.c.run_id == run_id)
+        if lock and self.postgres:
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        return dict(row._mapping) if row else None
+
+    def update_run(self, conn: Connection, run_id: str, **values: Any) -> None:
+        conn.execute(sa.update(schema.runs).where(schema.runs.c.run_id == run_id).values(**values))
+
+    def active_runs(self, conn: Connection, fn_id: str) -> list[dict[str, Any]]:
+        q = sa.select(schema.runs).where(
+            schema.runs.c.fn_id == fn_id, schema.runs.c.status.not_in([s.value for s in TERMINAL])
+        )
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+    def add_step(self, conn: Connection, **values: Any) -> None:
+        conn.execute(sa.insert(schema.steps).values(**values))
+
+    # -- queue -----------------------------------------------------------------------
+    def enqueue(
+        self,
+        conn: Connection,
+        run_id: str,
+        fn_id: str,
+        kind: str,
+        due_at: float,
+        step_id: str | None = None,
+        concurrency: list[Any] | None = None,
+    ) -> None:
+        conn.execute(
+            sa.insert(schema.queue).values(
+                run_id=run_id,
+                fn_id=fn_id,
+                kind=kind,
+                step_id=step_id,
+                due_at=due_at,
+                concurrency=concurrency or [],
+            )
+        )
+
+    def candidates(self, now: float, limit: int = 64) -> list[dict[str, Any]]:
+        q = (
+            sa.select(schema.queue)
+            .where(
+                schema.queue.c.due_at <= now,
+                sa.or_(schema.queue.c.lease_until.is_(None), schema.queue.c.lease_until < now),
+            )
+            .order_by(schema.queue.c.due_at, schema.queue.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def lease(self, item_id: int, owner: str, now: float, until: float) -> bool:
+        """Take an item if nobody holds a live lease on it (atomic conditional update)."""
+        q = schema.queue
+        with self.tx() as conn:
+            if self.postgres:
+                locked = conn.execute(
+                    sa.select(q.c.id).where(q.c.id == item_id).with_for_update(skip_locked=True)
+                ).first()
+                if locked is None:
+                    return False
+            res = conn.execute(
+                sa.update(q)
+                .where(q.c.id == item_id, sa.or_(q.c.lease_until.is_(None), q.c.lease_until < now))
+                .values(lease_owner=owner, lease_until=until)
+            )
+            return res.rowcount == 1
+
+    def release_leases(self, owner: str) -> None:
+        with self.tx() as conn:
+            conn.execute(
+                sa.update(schema.queue)
+                .where(schema.queue.c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def delete_item(self, conn: Connection, item_id: int) -> None:
+        conn.execute(sa.delete(schema.queue).where(schema.queue.c.id == item_id))
+
+    def delete_run_items(
+        self,
+        conn: Connection,
+        run_id: str,
+        kinds: list[str] | None = None,
+        step_id: str | None = None,
+    ) -> None:
+        q = sa.delete(schema.queue).where(schema.queue.c.run_id == run_id)
+        if kinds:
+            q = q.where(schema.queue.c.kind.in_(kinds))
+        if step_id:
+            q = q.where(schema.queue.c.step_id == step_id)
+        conn.execute(q)
+
+    def next_due(self) -> float | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.min(schema.queue.c.due_at))).scalar()
+
+    def busy_count(self, horizon: float) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(schema.queue)
+                    .where(schema.queue.c.due_at <= horizon)
+                ).scalar()
+                or 0
+            )
+
+    # -- waits -----------------------------------------------------------------------
+    def add_wait(self, conn: Connection, **values: Any) -> None:
+        conn.execute(sa.insert(schema.waits).values(**values))
+
+    def waits_for(self, conn: Connection, name: str) -> list[dict[str, Any]]:
+        q = sa.select(schema.waits).where(schema.waits.c.event_name == name)
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+    def take_wait(self, conn: Connection, run_id: str, step_id: str) -> bool:
+        res = conn.execute(
+            sa.delete(schema.waits).where(
+                schema.waits.c.run_id == run_id, schema.waits.c.step_id == step_id
+            )
+        )
+        return res.rowcount == 1
+
+    def delete_waits(self, conn: Connection, run_id: str) -> None:
+        conn.execute(sa.delete(schema.waits).where(schema.waits.c.run_id == run_id))
+
+    # -- flow state (throttle, cron, idempotency, batches) ---------------------------
+    def flow_get(self, conn: Connection, key: str, lock: bool = False) -> Any:
+        q = sa.select(schema.flow.c.value).where(schema.flow.c.key == key)
+        if lock and self.postgres:
+            q = q.with_for_update()
+        return conn.execute(q).scalar()
+
+    def flow_put(
+        self, conn: Connection, key: str, value: Any, expires_at: float | None = None
+    ) -> None:
+        stmt = self._insert(schema.flow).values(key=key, value=value, expires_at=expires_at)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["key"], set_={"value": value, "expires_at": expires_at}
+            )
+        )
+
+    def flow_delete(self, conn: Connection, key: str) -> None:
+        conn.execute(sa.delete(schema.flow).where(schema.flow.c.key == key))
+
+    def flow_prefix(self, conn: Connection, prefix: str) -> list[tuple[str, Any]]:
+        q = sa.select(schema.flow.c.key, schema.flow.c.value).where(
+            schema.flow.c.key.startswith(prefix)
+        )
+        return [(r[0], r[1]) for r in conn.execute(q)]
+
+    def _insert(self, table: sa.Table) -> Any:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        return (postgresql.insert if self.postgres else sqlite.insert)(table)
+
+    def prune(self, before: float, batch: int = 500) -> int:
+        """Delete finished runs (and their steps) older than ``before``; bounded."""
+        r = schema.runs
+        with self.tx() as conn:
+            ids = list(
+                conn.execute(
+                    sa.select(r.c.run_id)
+                    .where(r.c.status.in_([s.value for s in TERMINAL]), r.c.ended_at < before)
+                    .limit(batch)
+                ).scalars()
+            )
+            if ids:
+                conn.execute(sa.delete(schema.steps).where(schema.steps.c.run_id.in_(ids)))
+                conn.execute(sa.delete(r).where(r.c.run_id.in_(ids)))
+            conn.execute(
+                sa.delete(schema.events).where(
+                    schema.events.c.received_at < before,
+                    ~sa.exists().where(r.c.event_id == schema.events.c.internal_id),
+                )
+            )
+            conn.execute(sa.delete(schema.flow).where(schema.flow.c.expires_at < before))
+        return len(ids)
+
+
+__all__ = ["RunStatus", "Store", "new_id"]

@@ -1,0 +1,48 @@
+"""An SDK app served in-process and synced with an embedded engine (no sockets)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import inngest
+import inngest.fast_api
+from fastapi import FastAPI
+from inngest._internal import net
+
+from harvester.engine import Engine, EngineConfig
+
+APP_URL = "http://testapp:8288/api/inngest"
+
+
+def route_sdk_in_process(client: inngest.Inngest, app: FastAPI) -> None:
+    """Send the SDK's own calls (sync, events) through the ASGI app, not the network."""
+    http = net.ThreadAwareAsyncHTTPClient(transport=httpx.ASGITransport(app=app)).initialize()
+    client._http_client._http_client = http
+
+
+@asynccontextmanager
+async def running(fns_factory: Any, db_url: str, **cfg: Any) -> AsyncIterator[Engine]:
+    client = inngest.Inngest(
+        app_id="test",
+        is_production=False,
+        api_base_url="http://testapp:8288",
+        event_api_base_url="http://testapp:8288",
+    )
+    fns = fns_factory(client)
+    engine = Engine(
+        EngineConfig(database_url=db_url, retry_base_delay=0.01, poll_interval=0.02, **cfg)
+    )
+    app = FastAPI()
+    app.include_router(engine.router)
+    inngest.fast_api.serve(app, client, fns)
+    route_sdk_in_process(client, app)
+    await engine.start()
+    try:
+        await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
+        yield engine
+    finally:
+        await engine.stop()
+        engine.store.dispose()
