@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         validation_alias=_env("DATABASE_URL"),
         description="SQLAlchemy URL; default SQLite file under the data dir.",
     )
+    engine_database_url: str | None = Field(
+        None,
+        description="Database of the embedded engine; default: DATABASE_URL when it is "
+        "Postgres, else a SQLite file beside the app's (one writer per file).",
+    )
     redis_url: str | None = Field(
         None,
         validation_alias=_env("REDIS_URL"),
@@ -108,6 +113,20 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalize_database_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'harvester.db'}"
+
+    @property
+    def effective_engine_database_url(self) -> str:
+        """Where the embedded engine keeps runs, steps, timers and its queue."""
+        if self.engine_database_url:
+            return normalize_database_url(self.engine_database_url)
+        if self.database_url and not self.database_url.startswith("sqlite"):
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{self.data_dir / 'engine.db'}"
+
+    @property
+    def embedded_engine(self) -> bool:
+        """True unless an external Inngest server (Cloud or self-hosted) is configured."""
+        return not self.inngest_base_url
 
     @property
     def region_list(self) -> list[str]:

@@ -1,0 +1,88 @@
+"""extract-domains: batched extraction events → domains and mentions, idempotently
+(a comment is extracted once; a (comment, domain) mention is stored once)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import inngest
+import pydantic
+
+from harvester.domains import extract
+from harvester.jobs.deps import JobDeps
+from harvester.jobs.events import EXTRACT_REQUESTED, ExtractRequested
+from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
+from harvester.jobs.steps import track, tracked_step
+from harvester.store.models import JobState
+from harvester.store.writes import MentionRow, mark_extracted, pending_comments, record_mentions
+
+FN_ID = "extract-domains"
+MAX_COMMENTS_PER_RUN = 50_000
+
+
+def mentions_of(comment_id: str, video_id: str, text: str) -> list[MentionRow]:
+    """The mentions of one comment, as rows for the store (pure)."""
+    return [
+        MentionRow(
+            comment_id=comment_id,
+            video_id=video_id,
+            domain=m.domain,
+            ascii_domain=m.ascii_domain,
+            host=m.host,
+            matched=m.matched,
+            url=m.url,
+            span_start=m.start,
+            span_end=m.end,
+            obfuscated=m.obfuscated,
+            email=m.email,
+            confidence=m.confidence,
+        )
+        for m in extract(text).domains
+    ]
+
+
+async def extract_comments(deps: JobDeps, comment_ids: list[str] | None) -> dict[str, Any]:
+    """Extract every pending comment of ``comment_ids`` (all pending when None)."""
+    with deps.db.session() as s:
+        pending = pending_comments(s, comment_ids, MAX_COMMENTS_PER_RUN)
+    rows = [r for cid, vid, text in pending for r in mentions_of(cid, vid, text)]
+    now = deps.clock()
+    with deps.db.session() as s:
+        new_domains = record_mentions(s, rows, now)
+        mark_extracted(s, [p[0] for p in pending], now)
+    DOMAINS_NEW.inc(len(new_domains))
+    MENTIONS.inc(len(rows))
+    return {
+        "comments": len(pending),
+        "mentions": len(rows),
+        "new_domains": new_domains[:100],
+        "new_domain_count": len(new_domains),
+    }
+
+
+def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
+    @client.create_function(
+        fn_id=FN_ID,
+        name="Extract domains from comments",
+        retries=3,
+        batch_events=inngest.Batch(max_size=50, timeout=timedelta(seconds=5)),
+        trigger=inngest.TriggerEvent(event=EXTRACT_REQUESTED),
+    )
+    async def extract_domains(ctx: inngest.Context) -> dict[str, Any]:
+        ids: list[str] = []
+        for ev in ctx.events or [ctx.event]:
+            try:
+                ids += ExtractRequested.model_validate(dict(ev.data)).comment_ids
+            except pydantic.ValidationError as exc:
+                ctx.logger.error("skipping invalid %s event %s: %s", EXTRACT_REQUESTED, ev.id, exc)
+        if not ids:
+            return {"comments": 0, "mentions": 0, "new_domain_count": 0}
+        out: dict[str, Any] = await tracked_step(
+            deps, ctx, FN_ID, "extract", lambda: extract_comments(deps, sorted(set(ids)))
+        )
+        track(deps, ctx, FN_ID, "done", JobState.COMPLETED, out)
+        RUNS.labels(FN_ID, "completed").inc()
+        return out
+
+    return extract_domains

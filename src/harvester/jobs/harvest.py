@@ -1,0 +1,113 @@
+"""harvest-comments: the seed configuration, kept literally — id ``harvest-comments``,
+name "Harvest TikTok Comments", retries 3, concurrency 5, throttle 100 per minute —
+plus a per-video concurrency key so one video is never harvested twice at once."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from typing import Any
+
+import inngest
+import pydantic
+
+from harvester.jobs.calls import call_tiktok
+from harvester.jobs.deps import JobDeps
+from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED, HarvestRequested
+from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
+from harvester.jobs.steps import tiktok_step, track, tracked_step
+from harvester.store.models import JobState
+from harvester.store.writes import mark_video_harvested, upsert_comments
+
+FN_ID = "harvest-comments"
+
+
+def _comment_row(c: Any) -> dict[str, Any]:
+    return {
+        "comment_id": c.id,
+        "text": c.text,
+        "like_count": c.like_count,
+        "reply_count": c.reply_count,
+        "parent_comment_id": c.parent_comment_id,
+        "create_time": c.create_time,
+    }
+
+
+async def _fetch_and_store(deps: JobDeps, video_id: str, cursor: int) -> dict[str, Any]:
+    """One page: fetch, then upsert in one step (a retry re-fetches; upserts dedupe)."""
+    page = await call_tiktok(
+        "comment/list",
+        lambda: deps.source.comment_page(
+            video_id, cursor=cursor, max_count=deps.settings.comments_per_page
+        ),
+    )
+    rows = [_comment_row(c) for c in page.comments]
+    with deps.db.session() as s:
+        new_ids = upsert_comments(s, video_id, rows, deps.clock())
+    COMMENTS_HARVESTED.inc(len(new_ids))
+    return {
+        "new_ids": new_ids,
+        "fetched": len(rows),
+        "cursor": page.cursor,
+        "has_more": page.has_more,
+    }
+
+
+def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
+    @client.create_function(
+        fn_id=FN_ID,
+        name="Harvest TikTok Comments",
+        retries=3,
+        concurrency=[
+            inngest.Concurrency(limit=5),
+            inngest.Concurrency(limit=1, key="event.data.video_id"),
+        ],
+        throttle=inngest.Throttle(limit=100, period=timedelta(minutes=1)),
+        trigger=inngest.TriggerEvent(event=HARVEST_REQUESTED),
+    )
+    async def harvest(ctx: inngest.Context) -> dict[str, Any]:
+        try:
+            req = HarvestRequested.model_validate(dict(ctx.event.data))
+        except pydantic.ValidationError as exc:
+            raise inngest.NonRetriableError(f"invalid {HARVEST_REQUESTED} data: {exc}") from exc
+        max_pages = req.max_pages or deps.settings.comment_pages
+        new_ids: list[str] = []
+        cursor, pages = 0, 0
+        while pages < max_pages:
+            out = await tiktok_step(
+                deps,
+                ctx,
+                FN_ID,
+                f"page-{pages}",
+                functools.partial(_fetch_and_store, deps, req.video_id, cursor),
+            )
+            pages += 1
+            new_ids += out["new_ids"]
+            # Early stop: the last page, or a page with nothing new (we have the rest).
+            if not out["has_more"] or not out["new_ids"]:
+                break
+            cursor = out["cursor"]
+        if new_ids:
+            await ctx.step.send_event(
+                "request-extraction",
+                inngest.Event(
+                    name=EXTRACT_REQUESTED, data={"video_id": req.video_id, "comment_ids": new_ids}
+                ),
+            )
+        await tracked_step(
+            deps,
+            ctx,
+            FN_ID,
+            "mark-harvested",
+            lambda: _finish(deps, ctx, req.video_id, len(new_ids), pages),
+        )
+        return {"video_id": req.video_id, "pages": pages, "new_comments": len(new_ids)}
+
+    return harvest
+
+
+async def _finish(deps: JobDeps, ctx: inngest.Context, video_id: str, n: int, pages: int) -> None:
+    with deps.db.session() as s:
+        mark_video_harvested(s, video_id, n, deps.clock())
+    track(deps, ctx, FN_ID, "done", JobState.COMPLETED, {"new_comments": n, "pages": pages})
+    RUNS.labels(FN_ID, "completed").inc()

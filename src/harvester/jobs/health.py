@@ -1,0 +1,112 @@
+"""health-check: every five minutes, check the database, the source, the token bucket,
+the breakers, the harvest backlog and the failure rate; record a row; alert when
+something is critical."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import inngest
+import sqlalchemy as sa
+
+from harvester.jobs.deps import JobDeps
+from harvester.jobs.steps import tracked_step
+from harvester.store.models import HarvestStatus, JobState, JobStatus, Severity, Video
+from harvester.store.writes import add_health_check
+
+FN_ID = "health-check"
+LAG_WARNING = timedelta(minutes=30)
+FAILURE_RATE_CRITICAL = 0.5
+
+
+def _database(deps: JobDeps) -> dict[str, Any]:
+    now = deps.clock()
+    with deps.db.session() as s:
+        oldest = s.scalar(
+            sa.select(sa.func.min(Video.discovered_at)).where(
+                Video.harvest_status == HarvestStatus.NEW
+            )
+        )
+        since = now - timedelta(hours=1)
+        rows = s.execute(
+            sa.select(JobStatus.state, sa.func.count())
+            .where(JobStatus.updated_at >= since)
+            .group_by(JobStatus.state)
+        ).all()
+    counts = {str(state): n for state, n in rows}
+    done = counts.get(JobState.COMPLETED, 0) + counts.get(JobState.FAILED, 0)
+    lag = (now - oldest.replace(tzinfo=now.tzinfo)).total_seconds() if oldest else 0.0
+    return {
+        "ok": True,
+        "queue_lag_seconds": round(lag, 1),
+        "failure_rate": round(counts.get(JobState.FAILED, 0) / done, 3) if done else 0.0,
+        "runs_last_hour": counts,
+    }
+
+
+async def run_checks(deps: JobDeps) -> dict[str, Any]:
+    """Every check, each isolated: one failing check never hides the others."""
+    detail: dict[str, Any] = {}
+    try:
+        detail["database"] = _database(deps)
+    except Exception as exc:
+        detail["database"] = {"ok": False, "error": str(exc)}
+    try:
+        await deps.source.ping()
+        detail["source"] = {"ok": True}
+    except Exception as exc:
+        detail["source"] = {"ok": False, "error": str(exc)}
+    try:
+        detail["guard"] = {"ok": True, **(await deps.guard.snapshot())}
+    except Exception as exc:
+        detail["guard"] = {"ok": False, "error": str(exc)}
+    return detail
+
+
+def classify(detail: dict[str, Any]) -> tuple[Severity, list[str]]:
+    """Overall severity and the reasons behind it."""
+    problems: list[str] = []
+    critical = False
+    for name in ("database", "source", "guard"):
+        if not detail.get(name, {}).get("ok"):
+            problems.append(f"{name} check failed: {detail.get(name, {}).get('error', '?')}")
+            critical = critical or name == "database"
+    db = detail.get("database", {})
+    if db.get("failure_rate", 0) >= FAILURE_RATE_CRITICAL:
+        problems.append(f"failure rate {db['failure_rate']:.0%} in the last hour")
+        critical = True
+    if db.get("queue_lag_seconds", 0) > LAG_WARNING.total_seconds():
+        problems.append(f"harvest backlog {db['queue_lag_seconds'] / 60:.0f} min old")
+    if critical:
+        return Severity.CRITICAL, problems
+    return (Severity.WARNING if problems else Severity.INFO), problems
+
+
+async def check_and_record(deps: JobDeps) -> dict[str, Any]:
+    detail = await run_checks(deps)
+    severity, problems = classify(detail)
+    with deps.db.session() as s:
+        add_health_check(s, severity, {**detail, "problems": problems})
+    if severity is Severity.CRITICAL:
+        await deps.alerts.raise_alert("health:critical", severity, "; ".join(problems), detail)
+    return {"status": str(severity), "problems": problems}
+
+
+def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
+    @client.create_function(
+        fn_id=FN_ID,
+        name="Health check",
+        retries=1,
+        trigger=[
+            inngest.TriggerCron(cron="*/5 * * * *"),
+            inngest.TriggerEvent(event="system.health.requested"),
+        ],
+    )
+    async def health(ctx: inngest.Context) -> dict[str, Any]:
+        result: dict[str, Any] = await tracked_step(
+            deps, ctx, FN_ID, "check", lambda: check_and_record(deps)
+        )
+        return result
+
+    return health

@@ -1,0 +1,24 @@
+"""Prometheus metrics of the pipeline (served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+VIDEOS_DISCOVERED = Counter("harvester_videos_discovered_total", "Promoted videos discovered")
+COMMENTS_HARVESTED = Counter("harvester_comments_harvested_total", "New comments stored")
+DOMAINS_NEW = Counter("harvester_domains_new_total", "Domains seen for the first time")
+MENTIONS = Counter("harvester_domain_mentions_total", "Domain mentions stored")
+API_CALLS = Counter(
+    "harvester_tiktok_api_calls_total",
+    "TikTok calls by endpoint and outcome",
+    ["endpoint", "outcome"],
+)
+STEP_SECONDS = Histogram(
+    "harvester_step_duration_seconds",
+    "Duration of pipeline steps",
+    ["fn", "step"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+RUNS = Counter(
+    "harvester_pipeline_runs_total", "Pipeline function runs by outcome", ["fn", "outcome"]
+)

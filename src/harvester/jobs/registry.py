@@ -1,0 +1,22 @@
+"""All the harvester's functions, built around their dependencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import inngest
+
+from harvester.jobs import cleanup, discovery, extraction, harvest, health, system
+from harvester.jobs.deps import JobDeps
+
+
+def build_functions(client: inngest.Inngest, deps: JobDeps) -> list[inngest.Function[Any]]:
+    """The functions served at /api/inngest, in pipeline order."""
+    return [
+        discovery.build(client, deps),
+        harvest.build(client, deps),
+        extraction.build(client, deps),
+        cleanup.build(client, deps),
+        health.build(client, deps),
+        *system.build(client, deps),
+    ]

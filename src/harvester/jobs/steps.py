@@ -1,0 +1,90 @@
+"""Step helpers shared by the functions: job-status tracking and kill-switch pauses."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import inngest
+import structlog
+
+from harvester.jobs.calls import Paused
+from harvester.jobs.deps import JobDeps
+from harvester.jobs.events import KILL_SWITCH_OFF
+from harvester.jobs.metrics import STEP_SECONDS
+from harvester.store.models import JobState
+from harvester.store.writes import set_job_status
+
+log = structlog.get_logger(__name__)
+
+PAUSE_CHECK = timedelta(minutes=5)
+MAX_PAUSES = 288  # a day of five-minute checks, then the run fails into the dead letters
+
+
+def track(
+    deps: JobDeps,
+    ctx: inngest.Context,
+    fn: str,
+    step: str,
+    state: JobState = JobState.RUNNING,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record what the run is doing now (one row per run, upserted)."""
+    with deps.db.session() as s:
+        set_job_status(s, ctx.run_id, fn, state, step, detail)
+
+
+async def tracked_step(
+    deps: JobDeps,
+    ctx: inngest.Context,
+    fn: str,
+    step_id: str,
+    handler: Callable[[], Awaitable[Any]],
+) -> Any:
+    """``step.run`` that logs with the run id, times the step and updates the job status."""
+
+    async def run() -> Any:
+        structlog.contextvars.bind_contextvars(run_id=ctx.run_id, fn_id=fn, step_id=step_id)
+        started = time.perf_counter()
+        try:
+            track(deps, ctx, fn, step_id)
+            result = await handler()
+            log.debug("step completed", attempt=ctx.attempt)
+            return result
+        finally:
+            STEP_SECONDS.labels(fn, step_id.split(":")[0].rstrip("0123456789-")).observe(
+                time.perf_counter() - started
+            )
+            structlog.contextvars.unbind_contextvars("run_id", "fn_id", "step_id")
+
+    return await ctx.step.run(step_id, run)
+
+
+async def tiktok_step(
+    deps: JobDeps,
+    ctx: inngest.Context,
+    fn: str,
+    step_id: str,
+    handler: Callable[[], Awaitable[Any]],
+) -> Any:
+    """A step that calls TikTok: when the kill switch is on, wait durably for it to go
+    off (re-checking every few minutes) and then run the step again under a new id."""
+
+    async def guarded() -> dict[str, Any]:
+        try:
+            return {"ok": await handler()}
+        except Paused as exc:
+            track(deps, ctx, fn, step_id, JobState.RUNNING, {"paused": str(exc)})
+            return {"paused": str(exc)}
+
+    for n in range(MAX_PAUSES):
+        sid = step_id if n == 0 else f"{step_id}:resume-{n}"
+        out = await tracked_step(deps, ctx, fn, sid, guarded)
+        if "ok" in out:
+            return out["ok"]
+        await ctx.step.wait_for_event(f"{sid}:wait", event=KILL_SWITCH_OFF, timeout=PAUSE_CHECK)
+    raise inngest.NonRetriableError(
+        f"{fn}: the kill switch stayed on for a day; replay the dead letter once it is off"
+    )

@@ -1,0 +1,161 @@
+"""The composition root: settings → database → guard → source → functions → engine.
+
+One ``Runtime`` object is what the web app, the CLI and the tests hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+import inngest
+import sqlalchemy as sa
+
+from harvester.engine import Engine, EngineConfig
+from harvester.guard import Guard
+from harvester.jobs.alerts import AlertSink
+from harvester.jobs.client import make_client
+from harvester.jobs.deps import JobDeps
+from harvester.jobs.events import DISCOVERY_REQUESTED
+from harvester.jobs.registry import build_functions
+from harvester.settings import Settings
+from harvester.store import Database, upgrade
+from harvester.store.models import Comment, DeadLetter, DeadLetterStatus, Domain, Video
+from harvester.store.writes import utcnow
+from harvester.tiktok import Source, make_source
+
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
+    """The one HTTP client factory: explicit timeouts everywhere."""
+    return httpx.AsyncClient(timeout=HTTP_TIMEOUT, **kwargs)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    guard: Guard
+    source: Source
+    client: inngest.Inngest
+    functions: list[inngest.Function[Any]]
+    engine: Engine | None
+    http: httpx.AsyncClient
+    deps: JobDeps
+    extra_closers: list[Callable[[], Any]] = field(default_factory=list)
+
+    async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
+        """Send events to the embedded engine, or to the configured Inngest server."""
+        if self.engine is not None:
+            return list(await self.engine.send(events))
+        result = await self.client.send([inngest.Event(**e) for e in events])
+        return list(result)
+
+    async def aclose(self) -> None:
+        for closer in self.extra_closers:
+            res = closer()
+            if asyncio.iscoroutine(res):
+                await res
+        await self.source.aclose()
+        await self.http.aclose()
+        self.db.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    source: Source | None = None,
+    source_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+    engine_config: dict[str, Any] | None = None,
+) -> Runtime:
+    """Wire every part from the settings. ``source``, ``source_transport`` (e.g. the
+    simulator in-process through ``httpx.ASGITransport``) and ``clock`` may be injected."""
+    db = Database(settings.effective_database_url)
+    upgrade(db)
+    guard = Guard(db=db, redis_url=settings.redis_url, rate_per_minute=settings.api_rate_per_minute)
+    src = source if source is not None else make_source(settings, guard, transport=source_transport)
+    http = make_http_client()
+    deps = JobDeps(
+        settings=settings,
+        db=db,
+        source=src,
+        guard=guard,
+        alerts=AlertSink(db, settings.alert_webhook_url, http),
+        clock=clock or utcnow,
+    )
+    client = make_client(settings)
+    engine = None
+    if settings.embedded_engine:
+        cfg = EngineConfig(
+            database_url=settings.effective_engine_database_url,
+            host=settings.host,
+            port=settings.port,
+            dev=True,
+            signing_key=_secret(settings.inngest_signing_key),
+            event_key=_secret(settings.inngest_event_key),
+            **(engine_config or {}),
+        )
+        engine = Engine(cfg)
+    return Runtime(
+        settings=settings,
+        db=db,
+        guard=guard,
+        source=src,
+        client=client,
+        functions=build_functions(client, deps),
+        engine=engine,
+        http=http,
+        deps=deps,
+    )
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    videos: int
+    comments: int
+    domains: int
+    new_today: int
+    failures: int
+    run_status: str
+
+
+def summarize(db: Database, run_status: str = "") -> Summary:
+    """Counts a person wants after a cycle: what is stored, what is new, what failed."""
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    with db.session() as s:
+        count = lambda q: int(s.scalar(q) or 0)  # noqa: E731
+        return Summary(
+            videos=count(sa.select(sa.func.count()).select_from(Video)),
+            comments=count(sa.select(sa.func.count()).select_from(Comment)),
+            domains=count(sa.select(sa.func.count()).select_from(Domain)),
+            new_today=count(
+                sa.select(sa.func.count()).select_from(Domain).where(Domain.first_seen_at >= today)
+            ),
+            failures=count(
+                sa.select(sa.func.count())
+                .select_from(DeadLetter)
+                .where(DeadLetter.status == DeadLetterStatus.PENDING)
+            ),
+            run_status=run_status,
+        )
+
+
+async def run_once(
+    runtime: Runtime, data: dict[str, Any] | None = None, timeout: float = 600.0
+) -> Summary:
+    """One discovery cycle to completion: discovery, every harvest, every extraction."""
+    if runtime.engine is None:
+        raise RuntimeError("`once` needs the embedded engine: unset INNGEST_BASE_URL")
+    ids = await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": data or {}}])
+    await runtime.engine.wait_for_idle(timeout=timeout)
+    return summarize(runtime.db, run_status=f"event {ids[0] if ids else '?'} processed")

@@ -1,0 +1,95 @@
+"""The one FastAPI app: the SDK serve endpoint, the embedded engine's API, the JSON API,
+the dashboard, /metrics and /health."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import inngest.fast_api
+import structlog
+from fastapi import FastAPI, Response
+from fastapi.staticfiles import StaticFiles
+from inngest._internal import net
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from harvester import __version__
+from harvester.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+SERVE_PATH = "/api/inngest"
+
+
+def serve_url(runtime: Runtime) -> str:
+    s = runtime.settings
+    return f"http://{s.host}:{s.port}{SERVE_PATH}"
+
+
+def route_sdk_in_process(runtime: Runtime, app: FastAPI) -> None:
+    """With the embedded engine in this process, the SDK's own requests (sync, events
+    sent by ``client.send``) go to this app through ASGI instead of the network."""
+    http = net.ThreadAwareAsyncHTTPClient(
+        transport=httpx.ASGITransport(app=app), timeout=30.0
+    ).initialize()
+    runtime.client._http_client._http_client = http
+
+
+def _include_optional(app: FastAPI, module: str) -> None:
+    """Mount the API/dashboard routers when those packages are present."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return
+    app.include_router(mod.router)
+    static = getattr(mod, "STATIC_DIR", None)
+    if static is not None and Path(static).is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+
+
+def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
+    """Build the app; with the embedded engine its lifespan starts the engine and syncs
+    this app with it in-process (ASGI transport, no sockets)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = runtime.engine
+        if engine is not None and start_engine:
+            route_sdk_in_process(runtime, app)
+            await engine.start()
+            await engine.register_app(
+                url=serve_url(runtime), transport=httpx.ASGITransport(app=app)
+            )
+            log.info(
+                "engine started",
+                url=f"http://{runtime.settings.host}:{runtime.settings.port}",
+                functions=len(runtime.functions),
+            )
+        try:
+            yield
+        finally:
+            if engine is not None and start_engine:
+                await engine.stop(timeout=10)
+
+    app = FastAPI(title="TikTok Domain Harvester", version=__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
+    if runtime.engine is not None:
+        app.include_router(runtime.engine.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict[str, object]:
+        """Liveness: the process serves; details are in /api/v1/health."""
+        return {"ok": True, "version": __version__, "engine": runtime.engine is not None}
+
+    _include_optional(app, "harvester.web.api")
+    _include_optional(app, "harvester.web.dashboard")
+    return app

@@ -1,0 +1,46 @@
+"""A whole harvester runtime on the embedded engine, the simulator in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harvester.runtime import Runtime, build_runtime
+from harvester.settings import Settings
+from harvester.tiktok.simulator import Faults
+from harvester.tiktok.simulator import create_app as create_sim_app
+from harvester.web.app import create_app
+
+FAST_ENGINE = {"retry_base_delay": 0.05}
+
+PipelineFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> PipelineFactory:
+    """``async with pipeline(faults=...) as (runtime, sim_app):`` a started runtime."""
+
+    @asynccontextmanager
+    async def make(
+        faults: Faults | None = None, seed: int = 7, **overrides: Any
+    ) -> AsyncIterator[tuple[Runtime, Any]]:
+        settings = Settings(
+            data_dir=tmp_path, regions="FR", api_rate_per_minute=100_000, **overrides
+        )
+        sim = create_sim_app(seed=seed, faults=faults)
+        runtime = build_runtime(
+            settings, engine_config=FAST_ENGINE, source_transport=httpx.ASGITransport(app=sim)
+        )
+        app = create_app(runtime)
+        try:
+            async with app.router.lifespan_context(app):
+                yield runtime, sim
+        finally:
+            await runtime.aclose()
+
+    return make

@@ -1,0 +1,95 @@
+"""The whole pipeline on the embedded engine and the simulator: discovery → harvest →
+extraction, with faults turned on, dead letters and their replay."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from harvester.runtime import run_once, summarize
+from harvester.store.models import Comment, DeadLetter, DeadLetterStatus, Domain, DomainMention
+from harvester.tiktok.simulator import Faults, ground_truth
+
+from .conftest import PipelineFactory
+
+DISCOVER = {"regions": ["FR"], "limit": 12}
+
+
+def _stored_domains_by_comment(runtime) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    with runtime.db.session() as s:
+        rows = s.execute(
+            sa.select(DomainMention.comment_id, Domain.name).join(
+                Domain, Domain.id == DomainMention.domain_id
+            )
+        ).all()
+        ids = list(s.scalars(sa.select(Comment.comment_id)))
+    found: dict[str, set[str]] = {cid: set() for cid in ids}
+    for cid, name in rows:
+        found[cid].add(name)
+    return found
+
+
+async def test_cycle_finds_every_planted_domain_once(pipeline: PipelineFactory) -> None:
+    async with pipeline() as (runtime, _sim):
+        summary = await run_once(runtime, DISCOVER, timeout=120)
+        assert summary.videos >= 10 and summary.comments > 0 and summary.domains > 0
+        assert summary.failures == 0
+        found = _stored_domains_by_comment(runtime)
+        missed = {
+            cid: sorted(ground_truth(7, cid) - names)
+            for cid, names in found.items()
+            if ground_truth(7, cid) - names
+        }
+        assert not missed, f"planted domains not found: {list(missed.items())[:5]}"
+        # A second cycle in the same window adds nothing: same videos, same comments.
+        again = await run_once(runtime, DISCOVER, timeout=120)
+        assert (again.videos, again.comments, again.domains) == (
+            summary.videos,
+            summary.comments,
+            summary.domains,
+        )
+        with runtime.db.session() as s:
+            mentions = s.scalar(sa.select(sa.func.count()).select_from(DomainMention))
+            distinct = s.scalar(
+                sa.select(sa.func.count()).select_from(
+                    sa.select(DomainMention.comment_id, DomainMention.domain_id)
+                    .distinct()
+                    .subquery()
+                )
+            )
+        assert mentions == distinct
+
+
+async def test_transient_faults_are_retried_to_completion(pipeline: PipelineFactory) -> None:
+    faults = Faults(error_5xx_ratio=0.2, rate_per_minute=None, seed=3)
+    async with pipeline(faults=faults) as (runtime, _sim):
+        summary = await run_once(runtime, DISCOVER, timeout=180)
+        assert summary.comments > 0
+        assert summary.failures == 0, "20% of 5xx must be absorbed by 3 retries"
+
+
+async def test_failures_land_in_dead_letters_and_replay_succeeds(
+    pipeline: PipelineFactory,
+) -> None:
+    from harvester.jobs.operations import replay_dead_letters
+
+    async with pipeline() as (runtime, sim):
+        await run_once(runtime, {"regions": ["FR"], "limit": 3}, timeout=120)  # warm
+        sim.state.faults.error_5xx_ratio = 1.0  # every TikTok call now fails
+        summary = await run_once(runtime, {"regions": ["DE"], "limit": 3}, timeout=180)
+        assert summary.failures >= 1
+        with runtime.db.session() as s:
+            letters = list(s.scalars(sa.select(DeadLetter)))
+        assert all(dl.error.get("message") for dl in letters)
+        sim.state.faults.error_5xx_ratio = 0.0
+        replayed = await replay_dead_letters(runtime, None)
+        assert replayed == len(letters)
+        assert runtime.engine is not None
+        await runtime.engine.wait_for_idle(timeout=180)
+        with runtime.db.session() as s:
+            pending = s.scalar(
+                sa.select(sa.func.count())
+                .select_from(DeadLetter)
+                .where(DeadLetter.status == DeadLetterStatus.PENDING)
+            )
+        assert pending == 0
+        assert summarize(runtime.db).videos >= 6
