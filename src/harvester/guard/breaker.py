@@ -77,10 +77,11 @@ class RedisStateStore:
         if raw is None:
             return {"state": State.CLOSED, "failures": 0, "opened_at": None}
         data = json.loads(raw)
-        return {**data, "state": State(data["state"])}
+        return {**data, "state": State(data["state"]), "known": True}
 
     def save(self, name: str, state: dict[str, Any]) -> None:
-        self._redis.set(self._prefix + name, json.dumps({**state, "state": str(state["state"])}))
+        data = {k: v for k, v in state.items() if k != "known"}
+        self._redis.set(self._prefix + name, json.dumps({**data, "state": str(state["state"])}))
 
     def names(self) -> list[str]:
         return [k.decode()[len(self._prefix) :] for k in self._redis.keys(self._prefix + "*")]
@@ -117,7 +118,7 @@ class CircuitBreaker:
 
     def success(self, name: str) -> None:
         st = self.store.load(name)
-        if st["state"] is not State.CLOSED or st["failures"]:
+        if st["state"] is not State.CLOSED or st["failures"] or "known" not in st:
             st["failures"] = 0
             self._move(name, st, State.CLOSED)
 

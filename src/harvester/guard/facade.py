@@ -58,7 +58,7 @@ class Guard:
             "backend": self.backend,
             "bucket": {
                 "tokens": round(self.bucket.peek(BUCKET), 2),
-                "capacity": self.bucket.capacity,
+                "capacity": round(self.bucket.capacity, 2),
                 "rate_per_minute": round(self.bucket.rate * 60, 2),
             },
             "breakers": self.breaker.states(),

@@ -7,17 +7,19 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import inngest.fast_api
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from inngest._internal import net
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
 from harvester.runtime import Runtime
+from harvester.web.security import SECURITY_HEADERS
 
 log = structlog.get_logger(__name__)
 SERVE_PATH = "/api/inngest"
@@ -80,6 +82,13 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
     if runtime.engine is not None:
         app.include_router(runtime.engine.router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
