@@ -26,7 +26,8 @@ local cap = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local now = tonum
 local want = tonumber(ARGV[4])
 local s = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(s[1]) or cap; local ts = tonumber(s[2]) or now
-tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
+if ts > now then now = ts end
+tokens = math.min(cap, tokens + (now - ts) * rate)
 local granted = 0; local wait = 0
 if ARGV[5] == 'force' or tokens >= want then tokens = tokens - want; granted = 1
 else wait = (want - tokens) / rate end
@@ -45,8 +46,9 @@ class BucketBackend(Protocol):
 
 
 class SqlBucket:
-    """Bucket rows in SQL. The first statement of the transaction is an UPDATE, which
-    takes the row (Postgres) or database (SQLite) write lock: read-modify-write is atomic."""
+    """Bucket rows in SQL. The transaction first makes sure the row exists (insert or
+    nothing), then locks it with an UPDATE — the row lock on Postgres, the database
+    write lock on SQLite — so read-modify-write is atomic across processes."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -55,13 +57,16 @@ class SqlBucket:
         self, name: str, cap: float, rate: float, now: float, want: float, mode: str
     ) -> tuple[bool, float, float]:
         with self._db.session() as s:
+            seed = insert_for(s, RateBucket.__table__).values(name=name, tokens=cap, updated_at=now)
+            s.execute(seed.on_conflict_do_nothing(index_elements=["name"]))
             s.execute(
                 sa.update(RateBucket).where(RateBucket.name == name).values(name=RateBucket.name)
             )
             row = s.get(RateBucket, name, populate_existing=True)
-            tokens = (
-                cap if row is None else min(cap, row.tokens + max(0.0, now - row.updated_at) * rate)
-            )
+            assert row is not None  # inserted above
+            # ``now`` was read before we got the lock: never move the bucket's time back.
+            now = max(now, row.updated_at)
+            tokens = min(cap, row.tokens + (now - row.updated_at) * rate)
             granted = mode == "force" or tokens >= want
             wait = 0.0 if granted else (want - tokens) / rate
             if granted:

@@ -57,8 +57,11 @@ class Video(_Wire):
 
 
 def _epoch(v: Any) -> datetime | None:
+    """Unix seconds (the official APIs) or ISO 8601 (our own worker pages)."""
     if v is None or isinstance(v, datetime):
         return v
+    if isinstance(v, str) and not v.isdigit():
+        return datetime.fromisoformat(v.replace("Z", "+00:00"))
     return datetime.fromtimestamp(int(v), UTC)
 
 

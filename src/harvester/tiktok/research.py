@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -43,6 +44,7 @@ class ResearchApiSource:
         guard: Any = None,
         clock: Callable[[], float] = time.time,
         daily_quota: int = 1000,
+        deadline: float = 30.0,
     ) -> None:
         self._base = base_url.rstrip("/")
         self._key, self._secret = client_key, client_secret
@@ -52,6 +54,7 @@ class ResearchApiSource:
         self._token: tuple[str, float] | None = None
         self._quota = daily_quota
         self._used: tuple[str, int] = ("", 0)
+        self._deadline = deadline  # whole-request limit, whatever the transport
 
     async def _fetch_token(self) -> str:
         try:
@@ -106,13 +109,16 @@ class ResearchApiSource:
         for attempt in (0, 1):
             token = await self._access_token()
             try:
-                res = await self._http.post(
-                    self._base + path,
-                    params={"fields": fields},
-                    json=body,
-                    headers={"Authorization": f"Bearer {token}"},
+                res = await asyncio.wait_for(
+                    self._http.post(
+                        self._base + path,
+                        params={"fields": fields},
+                        json=body,
+                        headers={"Authorization": f"Bearer {token}"},
+                    ),
+                    self._deadline,
                 )
-            except httpx.TimeoutException as exc:
+            except (httpx.TimeoutException, TimeoutError) as exc:
                 raise SourceUnavailable(f"{path} timed out") from exc
             except httpx.HTTPError as exc:
                 raise SourceUnavailable(f"{path} unreachable: {exc!r}") from exc

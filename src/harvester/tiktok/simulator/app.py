@@ -98,7 +98,8 @@ async def _faults(state: SimState, request: Request) -> Response | None:
         return _error(500, "internal_error", "simulated server error")
     roll -= f.error_5xx_ratio
     if roll < f.timeout_ratio:
-        await asyncio.sleep(f.timeout_seconds)
+        await asyncio.sleep(f.timeout_seconds)  # then answer normally: a very slow call
+        return None
     roll -= f.timeout_ratio
     if roll < f.malformed_ratio:
         return PlainTextResponse('{"data": {"ads": [{"ad": ', media_type="application/json")

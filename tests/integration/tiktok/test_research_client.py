@@ -1,0 +1,129 @@
+"""The official-API client against the simulator: the real client, the real wire."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from harvester.tiktok import (
+    QuotaExhausted,
+    RateLimited,
+    ResearchApiSource,
+    SourceResponseError,
+    SourceUnavailable,
+)
+from harvester.tiktok.simulator import Faults, create_app, ground_truth
+
+
+class Clock:
+    def __init__(self, t: float = 1_790_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _source(
+    faults: Faults | None = None, clock: Clock | None = None, **kw: object
+) -> tuple[ResearchApiSource, object]:
+    clock = clock or Clock()
+    sim = create_app(seed=3, faults=faults, clock=clock)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=sim), timeout=2.0)
+    return ResearchApiSource("http://sim", "key", "secret", http=http, clock=clock, **kw), sim  # type: ignore[arg-type]
+
+
+TODAY = date.fromtimestamp(1_790_000_000)
+
+
+async def test_discovery_pages_to_the_end_with_search_id() -> None:
+    src, _ = _source()
+    seen, search_id, pages = set(), None, 0
+    while True:
+        page = await src.discover_page(
+            region="DE",
+            start=TODAY - timedelta(days=2),
+            end=TODAY,
+            max_count=50,
+            search_id=search_id,
+        )
+        seen |= {v.video_id for v in page.videos}
+        pages += 1
+        if not page.has_more:
+            break
+        search_id = page.search_id
+    assert pages > 1 and len(seen) > 50
+    assert all(v.region_code == "DE" for v in page.videos)
+
+
+async def test_comments_paginate_with_cursor_and_match_ground_truth() -> None:
+    src, _ = _source()
+    page = await src.discover_page(region="FR", start=TODAY - timedelta(days=7), end=TODAY)
+    vid = page.videos[0].video_id
+    first = await src.comment_page(vid, max_count=10)
+    second = await src.comment_page(vid, cursor=first.cursor, max_count=10)
+    assert first.cursor == 10 and len(first.comments) == 10
+    assert not {c.id for c in first.comments} & {c.id for c in second.comments}
+    assert all(isinstance(ground_truth(3, c.id), frozenset) for c in first.comments)
+
+
+async def test_token_is_refreshed_before_expiry_and_after_401() -> None:
+    clock = Clock()
+    src, sim = _source(Faults(token_ttl=600), clock)
+    await src.comment_page("7300000000000000001", max_count=1)
+    first = src._token
+    clock.t += 400  # within the refresh margin (half the 600 s life)
+    await src.comment_page("7300000000000000001", max_count=1)
+    assert src._token != first
+    sim.state.sim.tokens.clear()  # type: ignore[attr-defined]  # server forgets: 401
+    page = await src.comment_page("7300000000000000001", max_count=1)
+    assert len(page.comments) == 1
+
+
+async def test_429_carries_the_servers_retry_after() -> None:
+    clock = Clock(1_790_000_010.0)
+    src, _ = _source(Faults(rate_per_minute=2), clock)
+    await src.comment_page("7300000000000000001", max_count=1)
+    await src.comment_page("7300000000000000001", max_count=1)
+    with pytest.raises(RateLimited) as err:
+        await src.comment_page("7300000000000000001", max_count=1)
+    assert err.value.retry_after == 60 - clock.t % 60  # the rest of the minute
+
+
+@pytest.mark.parametrize(
+    ("faults", "error"),
+    [
+        (Faults(error_5xx_ratio=1.0), SourceUnavailable),
+        (Faults(malformed_ratio=1.0), SourceResponseError),
+        (Faults(truncated_ratio=1.0), SourceResponseError),
+        (Faults(timeout_ratio=1.0, timeout_seconds=5), SourceUnavailable),
+    ],
+)
+async def test_faults_map_to_clear_errors(faults: Faults, error: type[Exception]) -> None:
+    src, _ = _source(faults, deadline=0.5)
+    with pytest.raises(error):
+        await src.comment_page("7300000000000000001", max_count=5)
+
+
+async def test_daily_quota_is_enforced_before_sending() -> None:
+    src, sim = _source(daily_quota=2)
+    for _ in range(2):
+        await src.comment_page("7300000000000000001", max_count=1)
+    with pytest.raises(QuotaExhausted) as err:
+        await src.comment_page("7300000000000000001", max_count=1)
+    assert err.value.reset_at.hour == 0
+    assert sim.state.sim.stats["requests"] == 2  # type: ignore[attr-defined]
+
+
+async def test_bad_video_id_is_a_readable_error() -> None:
+    src, _ = _source()
+    with pytest.raises(SourceResponseError, match="invalid_params"):
+        await src.comment_page("not-a-video")
+
+
+def test_simulator_is_deterministic() -> None:
+    from harvester.tiktok.simulator import iter_comments
+
+    assert list(iter_comments(5, 200)) == list(iter_comments(5, 200))
+    assert list(iter_comments(5, 50)) != list(iter_comments(6, 50))
