@@ -91,7 +91,8 @@ class Engine:
                 transport=transport, timeout=self.cfg.request_timeout
             )
         client = self._clients.get(url, self._default_client)
-        res = await client.put(url, headers={"x-inngest-server-kind": "dev"})
+        kind = "dev" if self.cfg.dev else "cloud"
+        res = await client.put(url, headers={"x-inngest-server-kind": kind})
         if res.status_code >= 400:
             raise RuntimeError(
                 f"app at {url} refused to sync: HTTP {res.status_code} {res.text[:300]}"

@@ -42,9 +42,9 @@ def throttle_start(
     key = f"throttle:{fn.id}:{_key_value(th.get('key'), event)}"
     tat = float(store.flow_get(conn, key, lock=True) or now)
     start = max(now, tat - (burst - 1) * interval)
-    store.flow_put(
-        conn, key, max(tat, start) + interval, expires_at=max(tat, start) + interval + 3600
-    )
+    # Rounded to the microsecond so float drift never fits an extra run in a period.
+    nxt = round(max(tat, start) + interval, 6)
+    store.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return start
 
 

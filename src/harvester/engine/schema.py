@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -47,7 +48,7 @@ events = Table(
     Column("id", String(200), nullable=False, unique=True),
     Column("name", String(300), nullable=False, index=True),
     Column("data", JSON, nullable=False),
-    Column("ts", Integer, nullable=False),
+    Column("ts", BigInteger, nullable=False),
     Column("received_at", Float, nullable=False, index=True),
 )
 

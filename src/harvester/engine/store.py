@@ -103,8 +103,10 @@ class Store:
                 received_at=now,
             )
             .on_conflict_do_nothing(index_elements=["id"])
+            .returning(schema.events.c.internal_id)
         )
-        if conn.execute(stmt).rowcount == 1:
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+        if conn.execute(stmt).first() is not None:
             return internal, True
         existing = conn.execute(
             sa.select(schema.events.c.internal_id).where(schema.events.c.id == ev["id"])

@@ -24,10 +24,14 @@ def route_sdk_in_process(client: inngest.Inngest, app: FastAPI) -> None:
 
 
 @asynccontextmanager
-async def running(fns_factory: Any, db_url: str, **cfg: Any) -> AsyncIterator[Engine]:
+async def running(
+    fns_factory: Any, db_url: str, sdk_signing_key: str | None = None, **cfg: Any
+) -> AsyncIterator[Engine]:
     client = inngest.Inngest(
         app_id="test",
-        is_production=False,
+        is_production=sdk_signing_key is not None,
+        signing_key=sdk_signing_key,
+        event_key="ek" if sdk_signing_key else None,
         api_base_url="http://testapp:8288",
         event_api_base_url="http://testapp:8288",
     )

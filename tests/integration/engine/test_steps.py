@@ -25,7 +25,7 @@ async def _run_of(engine: Any, event_id: str) -> dict[str, Any]:
     raise AssertionError("no run started")
 
 
-async def test_steps_are_memoized_across_retries(sqlite_url: str) -> None:
+async def test_steps_are_memoized_across_retries(database_url: str) -> None:
     calls: dict[str, int] = {"a": 0, "b": 0}
 
     def fns(client: inngest.Inngest) -> list[Any]:
@@ -49,7 +49,7 @@ async def test_steps_are_memoized_across_retries(sqlite_url: str) -> None:
 
         return [memo]
 
-    async with running(fns, sqlite_url) as engine:
+    async with running(fns, database_url) as engine:
         (eid,) = await engine.send([{"name": "t/memo", "data": {}}])
         run = await _run_of(engine, eid)
     assert run["status"] == RunStatus.COMPLETED
@@ -151,7 +151,7 @@ async def test_invoke_and_parallel_steps(sqlite_url: str) -> None:
 
 
 @pytest.mark.parametrize("limit", [2])
-async def test_concurrency_limit_is_never_exceeded(sqlite_url: str, limit: int) -> None:
+async def test_concurrency_limit_is_never_exceeded(database_url: str, limit: int) -> None:
     state = {"now": 0, "max": 0}
 
     def fns(client: inngest.Inngest) -> list[Any]:
@@ -171,7 +171,7 @@ async def test_concurrency_limit_is_never_exceeded(sqlite_url: str, limit: int) 
 
         return [busy]
 
-    async with running(fns, sqlite_url) as engine:
+    async with running(fns, database_url) as engine:
         await engine.send([{"name": "t/busy", "data": {}} for _ in range(10)])
         await engine.wait_for_idle(timeout=20)
     assert state["max"] == limit
@@ -192,3 +192,31 @@ async def test_event_id_is_an_idempotency_key(sqlite_url: str) -> None:
         b = await engine.send([{"name": "t/once", "id": "same", "data": {}}])
         await engine.wait_for_idle(timeout=10)
     assert a == b and count["n"] == 1
+
+
+async def test_signed_requests_outside_dev_mode(sqlite_url: str) -> None:
+    """With a signing key and no dev mode, calls are signed, responses verified, and
+    the SDK (in cloud mode) accepts them; a wrong key on the engine side fails runs."""
+    key = "signkey-test-" + "ab" * 32
+    ran = {"n": 0}
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(
+            fn_id="signed", retries=0, trigger=inngest.TriggerEvent(event="t/signed")
+        )
+        async def signed(ctx: inngest.Context) -> str:
+            ran["n"] += 1
+            return "ok"
+
+        return [signed]
+
+    async with running(
+        fns, sqlite_url, dev=False, signing_key=key, event_key="ek", sdk_signing_key=key
+    ) as engine:
+        (eid,) = await engine.send([{"name": "t/signed", "data": {}}])
+        run = await _run_of(engine, eid)
+        assert run["status"] == RunStatus.COMPLETED and run["output"] == "ok"
+        engine.cfg.signing_key = "signkey-test-" + "cd" * 32  # now the SDK refuses us
+        (eid2,) = await engine.send([{"name": "t/signed", "data": {}}])
+        bad = await _run_of(engine, eid2)
+    assert bad["status"] == RunStatus.FAILED and ran["n"] == 1

@@ -28,8 +28,12 @@ def _stored_domains_by_comment(runtime) -> dict[str, set[str]]:  # type: ignore[
     return found
 
 
-async def test_cycle_finds_every_planted_domain_once(pipeline: PipelineFactory) -> None:
-    async with pipeline() as (runtime, _sim):
+async def test_cycle_finds_every_planted_domain_once(
+    pipeline: PipelineFactory, database_url: str
+) -> None:
+    # On Postgres the app and the engine share one database, as at scale.
+    extra = {} if database_url.startswith("sqlite") else {"database_url": database_url}
+    async with pipeline(**extra) as (runtime, _sim):
         summary = await run_once(runtime, DISCOVER, timeout=120)
         assert summary.videos >= 10 and summary.comments > 0 and summary.domains > 0
         assert summary.failures == 0

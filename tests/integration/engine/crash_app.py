@@ -1,0 +1,66 @@
+"""An SDK app and the embedded engine in one process, for the kill -9 test.
+
+usage: crash_app.py DB_URL EFFECTS_FILE PORT
+Each step appends its name to EFFECTS_FILE (the side effect counted by the test);
+the function sleeps between steps, which is where the test kills the process.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import inngest
+import inngest.fast_api
+import uvicorn
+from fastapi import FastAPI
+from inngest._internal import net
+
+from harvester.engine import Engine, EngineConfig
+
+DB_URL, EFFECTS, PORT = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+STEPS = 6
+
+client = inngest.Inngest(
+    app_id="crash",
+    is_production=False,
+    api_base_url=f"http://127.0.0.1:{PORT}",
+    event_api_base_url=f"http://127.0.0.1:{PORT}",
+)
+
+
+@client.create_function(fn_id="steps", trigger=inngest.TriggerEvent(event="t/crash"))
+async def steps(ctx: inngest.Context) -> int:
+    for i in range(STEPS):
+
+        def effect(i: int = i) -> int:
+            with EFFECTS.open("a") as fh:
+                fh.write(f"{ctx.run_id}:{i}\n")
+            return i
+
+        await ctx.step.run(f"effect-{i}", effect)
+        await ctx.step.sleep(f"pause-{i}", timedelta(seconds=1))
+    return STEPS
+
+
+engine = Engine(EngineConfig(database_url=DB_URL, port=PORT, poll_interval=0.05))
+app = FastAPI()
+app.include_router(engine.router)
+inngest.fast_api.serve(app, client, [steps])
+client._http_client._http_client = net.ThreadAwareAsyncHTTPClient(
+    transport=httpx.ASGITransport(app=app)
+).initialize()
+
+
+@app.on_event("startup")
+async def boot() -> None:
+    await engine.start()
+    await engine.register_app(
+        f"http://127.0.0.1:{PORT}/api/inngest", transport=httpx.ASGITransport(app=app)
+    )
+
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port=PORT, log_level="warning")

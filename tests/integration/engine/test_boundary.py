@@ -1,0 +1,122 @@
+"""The engine's HTTP boundary: bad input gets a clear 4xx and stores nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from harvester.engine import Engine, EngineConfig
+from harvester.engine.schema import events as events_table
+
+
+@pytest.fixture
+async def http(sqlite_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Engine]]:
+    engine = Engine(EngineConfig(database_url=sqlite_url, max_body_bytes=10_000))
+    app = FastAPI()
+    app.include_router(engine.router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as c:
+        yield c, engine
+    engine.store.dispose()
+
+
+def _stored(engine: Engine) -> int:
+    with engine.store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(events_table)).scalar() or 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"\xff\xfe", 400, "not valid JSON"),
+        (json.dumps({"data": {}}).encode(), 400, "name is required"),
+        (json.dumps({"name": 5}).encode(), 400, "name is required"),
+        (json.dumps({"name": "inngest/function.failed"}).encode(), 400, "reserved"),
+        (json.dumps({"name": "a", "data": [1]}).encode(), 400, "data must be an object"),
+        (json.dumps({"name": "a", "ts": "x"}).encode(), 400, "ts must be an integer"),
+        (json.dumps([{"name": "ok"}, {"nope": 1}]).encode(), 400, "event[1].name"),
+        (json.dumps({"name": "a", "data": {"x": "y" * 20_000}}).encode(), 413, "over"),
+        (("[" * 100 + "]" * 100).encode(), 400, "nested"),
+    ],
+)
+async def test_bad_events_are_refused_and_nothing_is_stored(
+    http: tuple[httpx.AsyncClient, Engine], body: bytes, status: int, message: str
+) -> None:
+    client, engine = http
+    res = await client.post("/e/NO_EVENT_KEY_SET", content=body)
+    assert res.status_code == status
+    assert message in res.json()["error"]
+    assert _stored(engine) == 0
+
+
+async def test_good_events_get_ids_and_sql_ish_text_is_stored_verbatim(
+    http: tuple[httpx.AsyncClient, Engine],
+) -> None:
+    client, engine = http
+    text = "'; DROP TABLE engine_runs; -- <script>alert(1)</script>"
+    res = await client.post("/e/key", json=[{"name": "a/b", "data": {"t": text}}, {"name": "a/c"}])
+    assert res.status_code == 200 and len(res.json()["ids"]) == 2
+    listed = (await client.get("/v1/events", params={"name": "a/b"})).json()["data"]
+    assert listed[0]["data"]["t"] == text
+
+
+def _fn(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": "app-f",
+        "name": "f",
+        "triggers": [{"event": "x/y"}],
+        "steps": {
+            "step": {
+                "id": "step",
+                "name": "step",
+                "runtime": {"type": "http", "url": "http://a/api?fnId=app-f"},
+            }
+        },
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fn", "field"),
+    [
+        (_fn(triggers=[{"cron": "61 * * * *"}]), "triggers[0].cron"),
+        (_fn(triggers=[{"event": "x", "expression": "event.data.x =="}]), "triggers[0].expression"),
+        (_fn(concurrency=[{"limit": 0}]), "concurrency[0].limit"),
+        (_fn(throttle={"limit": 10, "period": "1 minute"}), "throttle.period"),
+        (_fn(debounce={"period": "5s"}), "debounce"),
+        (_fn(triggers=[]), "triggers"),
+    ],
+)
+async def test_bad_function_config_is_refused_at_sync_naming_the_field(
+    http: tuple[httpx.AsyncClient, Engine], fn: dict[str, Any], field: str
+) -> None:
+    client, engine = http
+    res = await client.post(
+        "/fn/register",
+        json={"url": "http://a/api", "appname": "app", "functions": [_fn(id="app-ok"), fn]},
+    )
+    assert res.status_code == 400
+    assert "app-f" in res.json()["error"] and field in res.json()["error"]
+    assert engine.functions == {}  # nothing partial: the good function was not synced
+
+
+async def test_event_key_is_checked_outside_dev_mode(sqlite_url: str) -> None:
+    engine = Engine(
+        EngineConfig(
+            database_url=sqlite_url, dev=False, event_key="right", signing_key="signkey-prod-abcd"
+        )
+    )
+    app = FastAPI()
+    app.include_router(engine.router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as c:
+        assert (await c.post("/e/wrong", json={"name": "a"})).status_code == 401
+        assert (await c.post("/e/right", json={"name": "a"})).status_code == 200
+        unsigned = await c.post("/fn/register", json={"url": "u", "functions": []})
+        assert unsigned.status_code == 401
+    engine.store.dispose()

@@ -1,0 +1,84 @@
+"""kill -9 the engine mid-run, restart it on the same database: no run lost, no
+completed step executed twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+APP = Path(__file__).with_name("crash_app.py")
+RUNS, STEPS = 3, 6
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(db: str, effects: Path, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, str(APP), db, str(effects), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/functions", timeout=1).json()["data"]:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("crash app did not start")
+
+
+def _lines(effects: Path) -> list[str]:
+    return effects.read_text().splitlines() if effects.exists() else []
+
+
+def test_kill_9_mid_run_loses_nothing_and_repeats_no_completed_step(tmp_path: Path) -> None:
+    db, effects, port = f"sqlite:///{tmp_path / 'engine.db'}", tmp_path / "effects.txt", _port()
+    proc = _start(db, effects, port)
+    httpx.post(f"http://127.0.0.1:{port}/e/key", json=[{"name": "t/crash"}] * RUNS)
+    kills = 0
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        done = len(_lines(effects))
+        if done >= RUNS * STEPS:
+            break
+        if done >= (kills + 1) * 4 and kills < 3:
+            time.sleep(0.3)  # the runs are sleeping between steps: kill now
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            proc = _start(db, effects, port)
+        time.sleep(0.1)
+    try:
+        for _ in range(100):
+            statuses = [
+                r["status"]
+                for r in httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/runs", params={"limit": 50}
+                ).json()["data"]
+            ]
+            if statuses.count("COMPLETED") == RUNS:
+                break
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert kills >= 2
+    assert statuses.count("COMPLETED") == RUNS, statuses
+    counts = Counter(_lines(effects))
+    assert len(counts) == RUNS * STEPS
+    assert set(counts.values()) == {1}, [k for k, v in counts.items() if v > 1]

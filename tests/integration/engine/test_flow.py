@@ -1,0 +1,182 @@
+"""Flow control and scheduling measured against an injected clock, not sleeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import inngest
+import sqlalchemy as sa
+
+from harvester.engine import Engine, EngineConfig, RunStatus
+from harvester.engine import queries as runq
+from harvester.engine.schema import queue, runs
+
+from .harness import running
+
+
+class Clock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _fn(fid: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "name": fid,
+        "triggers": [{"event": "x/y"}],
+        "steps": {
+            "step": {
+                "id": "step",
+                "name": "step",
+                "runtime": {"type": "http", "url": f"http://a/api?fnId={fid}"},
+            }
+        },
+        **extra,
+    }
+
+
+def _call_due_times(engine: Engine) -> list[float]:
+    with engine.store.engine.connect() as conn:
+        return sorted(
+            conn.execute(sa.select(queue.c.due_at).where(queue.c.kind == "call")).scalars()
+        )
+
+
+def test_throttle_starts_exactly_limit_runs_per_period(sqlite_url: str) -> None:
+    clock = Clock(1_000_000.0)
+    engine = Engine(EngineConfig(database_url=sqlite_url, clock=clock))
+    engine.register("http://a/api", "a", [_fn("thr", throttle={"limit": 100, "period": "1m"})])
+    engine.ingest([{"name": "x/y", "data": {}, "id": f"e{i}", "ts": 0} for i in range(1000)])
+    due = _call_due_times(engine)
+    assert len(due) == 1000  # delayed, never dropped
+    per_minute = [sum(1 for d in due if m * 60 <= d - clock.t < (m + 1) * 60) for m in range(10)]
+    assert per_minute == [100] * 10
+    engine.store.dispose()
+
+
+def test_throttle_key_keeps_hot_keys_from_starving_others(sqlite_url: str) -> None:
+    clock = Clock(1_000_000.0)
+    engine = Engine(EngineConfig(database_url=sqlite_url, clock=clock))
+    engine.register(
+        "http://a/api",
+        "a",
+        [_fn("thk", throttle={"limit": 10, "period": "1m", "key": "event.data.k"})],
+    )
+    engine.ingest(
+        [{"name": "x/y", "data": {"k": "hot"}, "id": f"h{i}", "ts": 0} for i in range(100)]
+        + [{"name": "x/y", "data": {"k": "cold"}, "id": "c1", "ts": 0}]
+    )
+    with engine.store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(runs.c.events, queue.c.due_at).join(queue, queue.c.run_id == runs.c.run_id)
+        ).all()
+    cold = [due for events, due in rows if events[0]["data"]["k"] == "cold"]
+    assert cold == [clock.t]  # the cold key starts at once despite 100 hot events
+    engine.store.dispose()
+
+
+def test_cron_fires_once_after_downtime_without_backfill(sqlite_url: str) -> None:
+    clock = Clock(1_800_000_000.0)  # a minute boundary
+    engine = Engine(EngineConfig(database_url=sqlite_url, clock=clock))
+    engine.register("http://a/api", "a", [_fn("cr", triggers=[{"cron": "* * * * *"}])])
+    clock.t += 600  # ten ticks missed while "down"
+    engine._fire_crons(clock.t)
+    engine._fire_crons(clock.t)
+    page = runq.list_runs(engine.store, fn="cr")["data"]
+    assert len(page) == 1 and page[0]["event_name"] == "inngest/scheduled.timer"
+    clock.t += 60
+    engine._fire_crons(clock.t)
+    assert len(runq.list_runs(engine.store, fn="cr")["data"]) == 2
+    engine.store.dispose()
+
+
+def test_cron_with_time_zone_is_accepted(sqlite_url: str) -> None:
+    engine = Engine(EngineConfig(database_url=sqlite_url))
+    engine.register(
+        "http://a/api", "a", [_fn("tz", triggers=[{"cron": "TZ=Europe/Paris 0 9 * * *"}])]
+    )
+    assert "tz" in engine.functions
+    engine.store.dispose()
+
+
+async def test_batches_collect_events_up_to_max_size_or_timeout(sqlite_url: str) -> None:
+    sizes: list[int] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(
+            fn_id="batched",
+            trigger=inngest.TriggerEvent(event="t/b"),
+            batch_events=inngest.Batch(max_size=3, timeout=1000),
+        )
+        async def batched(ctx: inngest.Context) -> int:
+            sizes.append(len(ctx.events))
+            return len(ctx.events)
+
+        return [batched]
+
+    async with running(fns, sqlite_url) as engine:
+        await engine.send([{"name": "t/b", "data": {"i": i}} for i in range(7)])
+        await engine.wait_for_idle(timeout=20)
+    assert sorted(sizes) == [1, 3, 3]
+
+
+async def test_gql_and_run_api_answer_like_the_dev_server(sqlite_url: str) -> None:
+    import httpx
+    from fastapi import FastAPI
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="g", trigger=inngest.TriggerEvent(event="t/g"))
+        async def g(ctx: inngest.Context) -> dict[str, int]:
+            await ctx.step.run("s", lambda: 1)
+            return {"ok": 1}
+
+        return [g]
+
+    async with running(fns, sqlite_url) as engine:
+        (eid,) = await engine.send([{"name": "t/g", "data": {"q": 1}}])
+        await engine.wait_for_idle(timeout=10)
+        app = FastAPI()
+        app.include_router(engine.router)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://e"
+        ) as c:
+            q = {
+                "query": "query($id: ID!) { event(query: {eventId: $id}) { functionRuns { id } } }",
+                "variables": {"id": eid},
+            }
+            run_id = (await c.post("/v0/gql", json=q)).json()["data"]["event"]["functionRuns"][0][
+                "id"
+            ]
+            q2 = {
+                "query": f'{{ run(runID: "{run_id}") {{ status output }} '
+                f'runTrigger(runID: "{run_id}") {{ payloads }} }}'
+            }
+            data = (await c.post("/v0/gql", json=q2)).json()["data"]
+            assert data["run"]["status"] == RunStatus.COMPLETED
+            assert data["run"]["output"] == '{"ok": 1}'
+            assert '"q": 1' in data["runTrigger"]["payloads"][0]
+            listed = (await c.get("/api/v1/runs", params={"limit": 1})).json()
+            assert listed["data"][0]["run_id"] == run_id
+            detail = (await c.get(f"/api/v1/runs/{run_id}")).json()
+            assert [s["op"] for s in detail["steps"]] == ["StepRun"]
+            replay = (await c.post(f"/api/v1/runs/{run_id}/replay")).json()["run_id"]
+            assert (await engine.wait_for_run(replay, 10))["status"] == RunStatus.COMPLETED
+
+
+async def test_run_list_pages_with_a_cursor(sqlite_url: str) -> None:
+    engine = Engine(EngineConfig(database_url=sqlite_url))
+    engine.register("http://a/api", "a", [_fn("p")])
+    engine.ingest([{"name": "x/y", "data": {}, "id": f"p{i}", "ts": 0} for i in range(25)])
+    seen, cursor = [], None
+    while True:
+        page = runq.list_runs(engine.store, fn="p", limit=10, cursor=cursor)
+        seen += [r["run_id"] for r in page["data"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 25
+    assert engine.cancel_run(seen[0]) and not engine.cancel_run(seen[0])
+    engine.store.dispose()
