@@ -64,6 +64,7 @@ async def test_good_events_get_ids_and_sql_ish_text_is_stored_verbatim(
     assert res.status_code == 200 and len(res.json()["ids"]) == 2
     listed = (await client.get("/v1/events", params={"name": "a/b"})).json()["data"]
     assert listed[0]["data"]["t"] == text
+    assert _stored(engine) == 2
 
 
 def _fn(**extra: Any) -> dict[str, Any]:
