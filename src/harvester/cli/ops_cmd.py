@@ -1,5 +1,9 @@
-"""Operator commands that read the database directly (no server needed): ``run``,
-``domains``, ``dlq``, ``kill-switch``. Exit codes: 0 ok, 1 failure/not found, 2 usage."""
+"""Operator commands: ``run ID``, ``domains``, ``dlq [replay]``, ``kill-switch``.
+
+They read and write the database directly, so they work whether or not the server
+runs (events they send go into the engine's queue; a running server picks them up at
+once, a stopped one when it starts). Exit codes: 0 ok, 1 failure or not found, 2 usage.
+"""
 
 from __future__ import annotations
 
@@ -7,193 +11,292 @@ import asyncio
 import csv
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from harvester.engine import queries as runq
 from harvester.engine.store import Store
-from harvester.guard import KillSwitch
-from harvester.settings import get_settings
+from harvester.guard import Guard
+from harvester.settings import Settings, get_settings
 from harvester.store import Database, queries, upgrade
 
-console = Console(stderr=True)
+err = Console(stderr=True)
 out = Console()
-dlq_app = typer.Typer(help="Dead letters: list and replay.", no_args_is_help=False)
+dlq_app = typer.Typer(help="Dead letters: list them; `dlq replay ID|--all` re-sends them.")
+FORMATS = ("table", "json", "csv")
+DOMAIN_COLUMNS = ["name", "mention_count", "first_seen_at", "last_seen_at"]
+BAR_WIDTH = 40
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(message)
+    return typer.Exit(code)
 
 
 def _db() -> Database:
-    db = Database(get_settings().effective_database_url)
-    upgrade(db)
+    try:
+        db = Database(get_settings().effective_database_url)
+        upgrade(db)
+    except SQLAlchemyError as exc:
+        raise _fail(
+            f"[red]cannot open the database:[/] {exc.__class__.__name__}: {exc}. "
+            "Check DATABASE_URL (`harvester doctor` shows what is configured)."
+        ) from exc
     return db
 
 
-def run(run_id: Annotated[str, typer.Argument(help="Run id (see `harvester runs`).")]) -> None:
-    """Show one run and its step timeline."""
-    store = Store(get_settings().effective_engine_database_url)
+# -- run ID -----------------------------------------------------------------------------------
+
+
+def run(
+    run_id: Annotated[str, typer.Argument(help="Run id (see `harvester runs`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+) -> None:
+    """Show one run: its event, then the step timeline as a waterfall."""
+    settings = get_settings()
+    if not settings.embedded_engine:
+        raise _fail("runs live in your Inngest server (INNGEST_BASE_URL): open its dashboard")
+    store = Store(settings.effective_engine_database_url)
     try:
         d = runq.run_detail(store, run_id)
     finally:
         store.dispose()
     if d is None:
-        console.print(f"[red]no run {run_id}[/]: list runs with `harvester runs`")
-        raise typer.Exit(1)
-    out.print(f"[bold]{d['fn_id']}[/] {d['status']} · event {d['event_name']}")
-    t0 = d["created_at"]
-    table = Table("step", "op", "attempt", "start +s", "duration", "result")
-    for s in d["steps"]:
-        res = (
-            "error: " + str((s["error"] or {}).get("message", ""))
-            if s["error"]
-            else json.dumps(s["output"], default=str)[:60]
-        )
+        raise _fail(f"[red]no run {run_id!r}[/]: list recent runs with `harvester runs`")
+    if as_json:
+        typer.echo(json.dumps(d, default=str, ensure_ascii=False))
+        raise typer.Exit(1 if d["status"] == "FAILED" else 0)
+    _print_run(d)
+
+
+def _print_run(d: dict[str, Any]) -> None:
+    colour = {"COMPLETED": "green", "FAILED": "red", "CANCELLED": "dim"}.get(d["status"], "yellow")
+    dur = f" · {d['duration']:.3f} s" if d["duration"] is not None else ""
+    out.print(f"[bold]{d['fn_id']}[/] [{colour}]{d['status']}[/]{dur} · attempt {d['attempt']}")
+    out.print(
+        f"event [cyan]{d['event_name']}[/] {json.dumps((d['event'] or {}).get('data'))[:100]}"
+    )
+    steps = d["steps"]
+    t0 = min([s["started_at"] for s in steps] + [d["created_at"]])
+    span = max([s["ended_at"] - t0 for s in steps] + [0.001])
+    table = Table("step", "attempt", "start", "duration", "timeline", "result", show_lines=False)
+    for s in steps:
+        lead = int((s["started_at"] - t0) / span * BAR_WIDTH)
+        size = max(1, round((s["ended_at"] - s["started_at"]) / span * BAR_WIDTH))
+        bar = " " * lead + ("[red]" if s["error"] else "[green]") + "█" * size + "[/]"
         table.add_row(
             s["name"],
-            s["op"],
             str(s["attempt"]),
-            f"{s['started_at'] - t0:.3f}",
+            f"+{(s['started_at'] - t0) * 1000:.0f} ms",
             f"{s['duration'] * 1000:.1f} ms",
-            res,
+            bar,
+            _result(s),
         )
     out.print(table)
     if d["error"]:
-        out.print(f"[red]error:[/] {d['error'].get('message')}")
+        out.print(f"[red]error:[/] {d['error'].get('message', d['error'])}")
+
+
+def _result(step: dict[str, Any]) -> str:
+    if step["error"]:
+        return "[red]" + str((step["error"] or {}).get("message", ""))[:60] + "[/]"
+    return json.dumps(step["output"], default=str, ensure_ascii=False)[:60]
+
+
+# -- domains ----------------------------------------------------------------------------------
 
 
 def domains(
     new_today: Annotated[bool, typer.Option("--new-today", help="Only first seen today.")] = False,
-    q: Annotated[str | None, typer.Option(help="Substring to search.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
+    q: Annotated[str | None, typer.Option("--q", "-q", help="Substring of the name.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+    all_: Annotated[bool, typer.Option("--all", help="Every match (ignores --limit).")] = False,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
-    """List harvested domains."""
-    if fmt not in ("table", "json", "csv"):
-        console.print("--format must be table, json or csv")
-        raise typer.Exit(2)
+    """List harvested domains, newest first (json/csv stream; a progress bar on stderr)."""
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})", 2)
     db = _db()
-    with db.session() as s:
-        rows = queries.domains(s, q=q, new_today=new_today, limit=limit)
-    db.dispose()
-    _emit(rows, ["name", "mention_count", "first_seen_at", "last_seen_at"], fmt)
+    try:
+        with db.session() as s:
+            total = queries.count_domains(s, q=q, new_today=new_today)
+            want = total if all_ else min(limit, total)
+            rows = queries.iter_domains(s, q=q, new_today=new_today, limit=want)
+            _emit(_with_progress(rows, want), fmt)
+    finally:
+        db.dispose()
 
 
-def _emit(rows: list[dict[str, Any]], cols: list[str], fmt: str) -> None:
+def _with_progress(rows: Iterator[dict[str, Any]], total: int) -> Iterator[dict[str, Any]]:
+    if total < 5000 or not err.is_terminal:
+        yield from rows
+        return
+    columns = (TextColumn("exporting domains"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("export", total=total)
+        for row in rows:
+            yield row
+            progress.advance(task)
+
+
+def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
-        typer.echo(json.dumps(rows, default=str, ensure_ascii=False))
+        sys.stdout.write("[")
+        for i, r in enumerate(rows):
+            sys.stdout.write(("," if i else "") + json.dumps(r, default=str, ensure_ascii=False))
+        sys.stdout.write("]\n")
     elif fmt == "csv":
         w = csv.writer(sys.stdout)
-        w.writerow(cols)
+        w.writerow(DOMAIN_COLUMNS)
         for r in rows:
-            w.writerow([r[c] for c in cols])
+            w.writerow(
+                [r[c].isoformat() if hasattr(r[c], "isoformat") else r[c] for c in DOMAIN_COLUMNS]
+            )
     else:
-        table = Table(*cols)
+        table = Table(*DOMAIN_COLUMNS)
         for r in rows:
-            table.add_row(*[str(r[c]) for c in cols])
+            table.add_row(
+                r["name"],
+                str(r["mention_count"]),
+                _day(r["first_seen_at"]),
+                _day(r["last_seen_at"]),
+            )
         out.print(table)
 
 
+def _day(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+# -- operations (work without the server) -------------------------------------------------------
+
+
+class OfflineRuntime:
+    """What ``harvester.jobs.operations`` needs, straight on the databases."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.guard = Guard(
+            db=db, redis_url=settings.redis_url, rate_per_minute=settings.api_rate_per_minute
+        )
+
+    async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
+        """Into the embedded engine's queue, or to the configured Inngest server."""
+        if self.settings.embedded_engine:
+            from harvester.engine import Engine, EngineConfig
+
+            engine = Engine(EngineConfig(database_url=self.settings.effective_engine_database_url))
+            try:
+                if not engine.functions:
+                    err.print("[yellow]no functions synced yet:[/] start `harvester up` once")
+                return list(await engine.send(events))
+            finally:
+                await engine.stop()
+                engine.store.dispose()
+        import inngest
+
+        from harvester.jobs.client import make_client
+
+        client = make_client(self.settings)
+        return list(await client.send([inngest.Event(**e) for e in events]))
+
+
 @dlq_app.callback(invoke_without_command=True)
-def dlq(ctx: typer.Context) -> None:
+def dlq(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="pending or replayed.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
     """List dead letters (failed runs with their event and error)."""
     if ctx.invoked_subcommand:
         return
+    if fmt not in ("table", "json") or status not in (None, "pending", "replayed"):
+        raise _fail("use: harvester dlq [--status pending|replayed] [--format table|json]", 2)
     db = _db()
     with db.session() as s:
-        rows = queries.dead_letters(s)
+        rows = queries.dead_letters(s, status=status, limit=1000)
     db.dispose()
-    table = Table("id", "function", "run", "error", "attempts", "status")
+    if fmt == "json":
+        typer.echo(json.dumps(rows, default=str, ensure_ascii=False))
+        return
+    table = Table("id", "function", "run", "event", "error", "attempts", "status")
     for r in rows:
+        error = str(r["error"].get("message", r["error"]))[:60]
         table.add_row(
             str(r["id"]),
             r["fn_id"],
             r["run_id"],
-            str(r["error"].get("message", ""))[:60],
+            str(r["event"].get("name", "")),
+            error,
             str(r["attempts"]),
             r["status"],
         )
     out.print(table)
+    if not rows:
+        err.print("no dead letters")
 
 
 @dlq_app.command("replay")
 def dlq_replay(
-    dl_id: Annotated[int | None, typer.Argument(help="Dead letter id.")] = None,
+    dl_id: Annotated[
+        int | None, typer.Argument(help="Dead letter id (see `harvester dlq`).")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Replay every pending one.")] = False,
 ) -> None:
-    """Re-send the original events (needs the server: `harvester up`)."""
-    if dl_id is None and not all_:
-        console.print("give a dead letter id or --all")
-        raise typer.Exit(2)
+    """Re-send the original events (a running server starts them at once)."""
     from harvester.jobs.operations import replay_dead_letters
 
-    runtime = _HttpRuntime(_db())
+    if (dl_id is None) == (not all_):
+        raise _fail("give one dead letter id or --all: harvester dlq replay 12 | --all", 2)
+    db = _db()
     try:
-        n = asyncio.run(replay_dead_letters(runtime, None if all_ else [dl_id or 0]))
+        with err.status("replaying dead letters…"):
+            n = asyncio.run(
+                replay_dead_letters(
+                    OfflineRuntime(get_settings(), db), None if all_ else [dl_id or 0]
+                )
+            )
     except Exception as exc:
-        console.print(f"[red]replay failed:[/] {exc}. Is `harvester up` running?")
-        raise typer.Exit(1) from exc
-    console.print(f"replayed {n} dead letter(s)")
+        raise _fail(f"[red]replay failed:[/] {exc}. Check `harvester doctor`.") from exc
+    finally:
+        db.dispose()
     if n == 0:
-        raise typer.Exit(1)
-
-
-class _HttpRuntime:
-    """What operations need, talking to the running server over loopback HTTP."""
-
-    def __init__(self, db: Database) -> None:
-        from harvester.guard import Guard
-
-        s = get_settings()
-        self.db = db
-        self.guard = Guard(db=db, redis_url=s.redis_url, rate_per_minute=s.api_rate_per_minute)
-        self._url = f"http://{s.host}:{s.port}"
-
-    async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
-        import httpx
-
-        async with httpx.AsyncClient(timeout=10) as client:
-            res = await client.post(f"{self._url}/e/NO_EVENT_KEY_SET", json=events)
-            res.raise_for_status()
-            return list(res.json()["ids"])
+        raise _fail("nothing replayed: no such dead letter, or none pending (`harvester dlq`)")
+    out.print(f"replayed {n} dead letter(s)")
 
 
 def kill_switch(
-    action: Annotated[str, typer.Argument(help="on, off or status")],
+    action: Annotated[str, typer.Argument(help="on, off or status.")],
     reason: Annotated[str, typer.Option(help="Why (shown on the dashboard).")] = "",
 ) -> None:
-    """Pause (on) or resume (off) all TikTok calls; takes effect within a second."""
+    """Pause (on) or resume (off) every TikTok call; running steps see it within a second."""
+    from harvester.jobs.operations import set_kill_switch
+
     if action not in ("on", "off", "status"):
-        console.print("use: harvester kill-switch on|off|status")
-        raise typer.Exit(2)
+        raise _fail("use: harvester kill-switch on|off|status [--reason TEXT]", 2)
     db = _db()
-    ks = KillSwitch(db)
-    if action == "on":
-        asyncio.run(ks.turn_on(reason or "from the CLI", "cli"))
-    elif action == "off":
-        asyncio.run(ks.turn_off("cli"))
-        _wake_paused_runs(db)
-    state = asyncio.run(ks.state())
-    out.print(
-        f"kill switch {'ON' if state['on'] else 'off'}"
-        f"{' — ' + state['reason'] if state.get('reason') else ''}"
-    )
-    db.dispose()
-
-
-def _wake_paused_runs(db: Database) -> None:
-    """Tell paused runs at once (they also re-check every few minutes on their own)."""
+    runtime = OfflineRuntime(get_settings(), db)
     try:
-        asyncio.run(
-            _HttpRuntime(db).send_events(
-                [{"name": "system.kill_switch.off", "data": {"by": "cli"}}]
-            )
-        )
-    except Exception:
-        console.print("[dim]server not reachable: paused runs resume at their next check[/]")
+        if action != "status":
+            why = reason or ("from the CLI" if action == "on" else "")
+            asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
+        state = asyncio.run(runtime.guard.kill_switch.state())
+    finally:
+        db.dispose()
+    label = "[red]ON[/]" if state["on"] else "[green]off[/]"
+    detail = f" — {state['reason']}" if state.get("reason") else ""
+    out.print(f"kill switch {label}{detail}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``run``, ``domains``, ``dlq`` and ``kill-switch`` to the root app."""
     app.command("run")(run)
     app.command("domains")(domains)
     app.add_typer(dlq_app, name="dlq")

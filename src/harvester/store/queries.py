@@ -1,8 +1,12 @@
-"""The read side for the dashboard, the JSON API and the CLI: one place for the SQL,
-keyset pagination on indexed columns."""
+"""The read side for the dashboard, the JSON API and the CLI: one place for the SQL.
+
+Lists use keyset pagination on indexed columns (``after`` = the last key of the previous
+page), so page 1,000 of 100k rows costs what page 1 costs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -13,6 +17,7 @@ from harvester.store.models import (
     Alert,
     Comment,
     DeadLetter,
+    DeadLetterStatus,
     Domain,
     DomainDay,
     DomainMention,
@@ -23,10 +28,30 @@ from harvester.store.models import (
 )
 from harvester.store.writes import as_utc, utcnow
 
+EXPORT_BATCH = 1000
+Span = tuple[int, int]
+
 
 def start_of_day(now: datetime | None = None) -> datetime:
+    """Midnight UTC of ``now`` (default: today)."""
     now = now or utcnow()
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def today() -> date:
+    """Today's UTC date."""
+    return start_of_day().date()
+
+
+# -- domains ------------------------------------------------------------------------------
+
+
+def _domain_filter(stmt: Any, q: str | None, new_today: bool) -> Any:
+    if q:
+        stmt = stmt.where(Domain.name.contains(q.strip().lower(), autoescape=True))
+    if new_today:
+        stmt = stmt.where(Domain.first_seen_at >= start_of_day())
+    return stmt
 
 
 def domains(
@@ -37,19 +62,38 @@ def domains(
     after: int | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
-    """Domains by most mentions; ``after`` is the last id of the previous page."""
-    stmt = sa.select(Domain)
-    if q:
-        stmt = stmt.where(Domain.name.contains(q.lower()))
-    if new_today:
-        stmt = stmt.where(Domain.first_seen_at >= start_of_day())
+    """Domains, newest first; ``after`` is the last id of the previous page."""
+    stmt = _domain_filter(sa.select(Domain), q, new_today)
     if after is not None:
         stmt = stmt.where(Domain.id < after)
     rows = session.scalars(stmt.order_by(Domain.id.desc()).limit(limit))
     return [domain_dict(d) for d in rows]
 
 
+def iter_domains(
+    session: Session, *, q: str | None = None, new_today: bool = False, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every matching domain in keyset batches (exports: memory stays flat)."""
+    after: int | None = None
+    sent = 0
+    while limit is None or sent < limit:
+        size = EXPORT_BATCH if limit is None else min(EXPORT_BATCH, limit - sent)
+        page = domains(session, q=q, new_today=new_today, after=after, limit=size)
+        yield from page
+        sent += len(page)
+        if len(page) < size:
+            return
+        after = page[-1]["id"]
+
+
+def count_domains(session: Session, *, q: str | None = None, new_today: bool = False) -> int:
+    """How many domains match (for progress bars and page headers)."""
+    stmt = _domain_filter(sa.select(sa.func.count()).select_from(Domain), q, new_today)
+    return int(session.scalar(stmt) or 0)
+
+
 def domain_dict(d: Domain) -> dict[str, Any]:
+    """The public shape of a domain row."""
     return {
         "id": d.id,
         "name": d.name,
@@ -60,35 +104,31 @@ def domain_dict(d: Domain) -> dict[str, Any]:
     }
 
 
-def domain_detail(session: Session, name: str, limit: int = 100) -> dict[str, Any] | None:
-    d = session.scalar(sa.select(Domain).where(Domain.name == name.lower()))
+def domain_detail(
+    session: Session, name: str, *, before: int | None = None, limit: int = 50
+) -> dict[str, Any] | None:
+    """A domain with a page of its mentions (newest first), its videos and daily counts."""
+    d = session.scalar(sa.select(Domain).where(Domain.name == name.strip().lower()))
     if d is None:
         return None
-    rows = session.execute(
-        sa.select(DomainMention, Comment.text, Video.video_id, Video.advertiser_name)
+    stmt = (
+        sa.select(DomainMention, Comment.text, Video.advertiser_name)
         .join(Comment, Comment.comment_id == DomainMention.comment_id)
-        .join(Video, Video.video_id == Comment.video_id)
+        .join(Video, Video.video_id == DomainMention.video_id, isouter=True)
         .where(DomainMention.domain_id == d.id)
-        .order_by(DomainMention.id.desc())
-        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(DomainMention.id < before)
+    rows = session.execute(stmt.order_by(DomainMention.id.desc()).limit(limit)).all()
+    mentions = [_mention_dict(m, text, adv) for m, text, adv in rows]
+    vids = session.execute(
+        sa.select(DomainMention.video_id, Video.advertiser_name, sa.func.count())
+        .join(Video, Video.video_id == DomainMention.video_id, isouter=True)
+        .where(DomainMention.domain_id == d.id)
+        .group_by(DomainMention.video_id, Video.advertiser_name)
+        .order_by(sa.func.count().desc())
+        .limit(100)
     ).all()
-    mentions = [
-        {
-            "comment_id": m.comment_id,
-            "video_id": vid,
-            "advertiser": adv,
-            "text": text,
-            "span_start": m.span_start,
-            "span_end": m.span_end,
-            "matched": m.matched,
-            "host": m.host,
-            "url": m.url,
-            "obfuscated": m.obfuscated,
-            "email": m.email,
-            "confidence": m.confidence,
-        }
-        for m, text, vid, adv in rows
-    ]
     days = session.execute(
         sa.select(DomainDay.day, DomainDay.mention_count)
         .where(DomainDay.domain_id == d.id)
@@ -97,26 +137,68 @@ def domain_detail(session: Session, name: str, limit: int = 100) -> dict[str, An
     return {
         **domain_dict(d),
         "mentions": mentions,
-        "days": [{"day": day.isoformat(), "mentions": n} for day, n in days],
+        "next_before": mentions[-1]["id"] if len(mentions) == limit else None,
+        "videos": [{"video_id": v, "advertiser": a, "mentions": n} for v, a, n in vids],
+        "days": dense_days({_iso_day(day): int(n) for day, n in days}, as_utc(d.first_seen_at)),
     }
 
 
-def videos(session: Session, *, after: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def dense_days(counts: dict[str, int], first: datetime | None, most: int = 90) -> list[Any]:
+    """One point per day from the first sighting (at least 14 days back) to today."""
+    end = today()
+    start = min((first or utcnow()).date(), end - timedelta(days=13))
+    start = max(start, end - timedelta(days=most - 1))
+    n = (end - start).days + 1
+    days = [(start + timedelta(days=i)).isoformat() for i in range(n)]
+    return [{"day": day, "mentions": counts.get(day, 0)} for day in days]
+
+
+def _mention_dict(m: DomainMention, text: str, advertiser: str | None) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "comment_id": m.comment_id,
+        "video_id": m.video_id,
+        "advertiser": advertiser,
+        "text": text,
+        "span_start": m.span_start,
+        "span_end": m.span_end,
+        "matched": m.matched,
+        "host": m.host,
+        "url": m.url,
+        "obfuscated": m.obfuscated,
+        "email": m.email,
+        "confidence": m.confidence,
+        "created_at": as_utc(m.created_at),
+    }
+
+
+# -- videos and comments -----------------------------------------------------------------
+
+
+def videos(
+    session: Session, *, q: str | None = None, after: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Videos by id (descending); ``q`` matches the advertiser name."""
     stmt = sa.select(Video)
+    if q:
+        stmt = stmt.where(Video.advertiser_name.contains(q.strip(), autoescape=True))
     if after:
         stmt = stmt.where(Video.video_id < after)
-    return [
-        video_dict(v) for v in session.scalars(stmt.order_by(Video.video_id.desc()).limit(limit))
-    ]
+    rows = session.scalars(stmt.order_by(Video.video_id.desc()).limit(limit))
+    return [video_dict(v) for v in rows]
 
 
 def video_dict(v: Video) -> dict[str, Any]:
+    """The public shape of a video row."""
     return {
         "video_id": v.video_id,
         "ad_id": v.ad_id,
         "advertiser_name": v.advertiser_name,
         "region_code": v.region_code,
+        "username": v.username,
+        "description": v.description,
         "url": v.url,
+        "view_count": v.view_count,
         "harvest_status": str(v.harvest_status),
         "discovered_at": as_utc(v.discovered_at),
         "last_harvested_at": as_utc(v.last_harvested_at),
@@ -125,6 +207,7 @@ def video_dict(v: Video) -> dict[str, Any]:
 
 
 def video_detail(session: Session, video_id: str, limit: int = 200) -> dict[str, Any] | None:
+    """A video with its comments (and the domains each mentions)."""
     v = session.get(Video, video_id)
     if v is None:
         return None
@@ -136,91 +219,150 @@ def comments(
     *,
     video_id: str | None = None,
     q: str | None = None,
+    with_domains: bool = False,
     after: str | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
+    """Comments by id (descending), each with its mention spans for highlighting."""
     stmt = sa.select(Comment)
     if video_id:
         stmt = stmt.where(Comment.video_id == video_id)
     if q:
-        stmt = stmt.where(Comment.text.contains(q))
+        stmt = stmt.where(Comment.text.contains(q, autoescape=True))
+    if with_domains:
+        stmt = stmt.where(sa.exists().where(DomainMention.comment_id == Comment.comment_id))
     if after:
         stmt = stmt.where(Comment.comment_id < after)
     rows = list(session.scalars(stmt.order_by(Comment.comment_id.desc()).limit(limit)))
-    ids = [c.comment_id for c in rows]
-    found: dict[str, list[str]] = {}
-    if ids:
-        for cid, name in session.execute(
-            sa.select(DomainMention.comment_id, Domain.name)
-            .join(Domain, Domain.id == DomainMention.domain_id)
-            .where(DomainMention.comment_id.in_(ids))
-        ):
-            found.setdefault(cid, []).append(name)
+    found = _mentions_of(session, [c.comment_id for c in rows])
     return [
         {
             "comment_id": c.comment_id,
             "video_id": c.video_id,
             "text": c.text,
             "like_count": c.like_count,
+            "create_time": as_utc(c.create_time),
             "harvested_at": as_utc(c.harvested_at),
-            "domains": sorted(found.get(c.comment_id, [])),
+            "domains": sorted({name for name, _ in found.get(c.comment_id, [])}),
+            "spans": sorted(span for _, span in found.get(c.comment_id, [])),
         }
         for c in rows
     ]
 
 
+def _mentions_of(session: Session, ids: list[str]) -> dict[str, list[tuple[str, Span]]]:
+    found: dict[str, list[tuple[str, Span]]] = {}
+    if not ids:
+        return found
+    for cid, name, start, end in session.execute(
+        sa.select(
+            DomainMention.comment_id, Domain.name, DomainMention.span_start, DomainMention.span_end
+        )
+        .join(Domain, Domain.id == DomainMention.domain_id)
+        .where(DomainMention.comment_id.in_(ids))
+    ):
+        found.setdefault(cid, []).append((name, (start, end)))
+    return found
+
+
+# -- overview -----------------------------------------------------------------------------
+
+
 def overview(session: Session, days: int = 14) -> dict[str, Any]:
-    """Headline counts and daily series for the overview page."""
-    today = start_of_day()
-    since = today - timedelta(days=days - 1)
+    """Headline counts and the daily series of the overview page."""
+    today_start = start_of_day()
+    since = today_start - timedelta(days=days - 1)
     count = lambda stmt: int(session.scalar(stmt) or 0)  # noqa: E731
-    per_day_domains = session.execute(
-        sa.select(sa.func.date(Domain.first_seen_at), sa.func.count())
-        .where(Domain.first_seen_at >= since)
-        .group_by(sa.func.date(Domain.first_seen_at))
-    ).all()
-    per_day_comments = session.execute(
-        sa.select(sa.func.date(Comment.harvested_at), sa.func.count())
-        .where(Comment.harvested_at >= since)
-        .group_by(sa.func.date(Comment.harvested_at))
-    ).all()
     states = dict(
         session.execute(
             sa.select(JobStatus.state, sa.func.count())
-            .where(JobStatus.updated_at >= today - timedelta(days=1))
+            .where(JobStatus.updated_at >= utcnow() - timedelta(days=1))
             .group_by(JobStatus.state)
         )
         .tuples()
         .all()
     )
-    done = states.get(JobState.COMPLETED, 0) + states.get(JobState.FAILED, 0)
     return {
         "videos": count(sa.select(sa.func.count()).select_from(Video)),
         "comments": count(sa.select(sa.func.count()).select_from(Comment)),
         "domains": count(sa.select(sa.func.count()).select_from(Domain)),
         "new_domains_today": count(
-            sa.select(sa.func.count()).select_from(Domain).where(Domain.first_seen_at >= today)
+            sa.select(sa.func.count())
+            .select_from(Domain)
+            .where(Domain.first_seen_at >= today_start)
         ),
         "dead_letters": count(
-            sa.select(sa.func.count()).select_from(DeadLetter).where(DeadLetter.status == "pending")
+            sa.select(sa.func.count())
+            .select_from(DeadLetter)
+            .where(DeadLetter.status == DeadLetterStatus.PENDING)
         ),
-        "success_rate": round(states.get(JobState.COMPLETED, 0) / done, 4) if done else None,
-        "series": _series(since, days, per_day_domains, per_day_comments),
+        "runs_24h": {str(k): int(v) for k, v in states.items()},
+        "success_rate": _rate(states.get(JobState.COMPLETED, 0), states.get(JobState.FAILED, 0)),
+        "series": daily_series(session, since, days),
     }
 
 
-def _series(since: datetime, days: int, dom: Any, com: Any) -> list[dict[str, Any]]:
-    d = {str(k): n for k, n in dom}
-    c = {str(k): n for k, n in com}
+def _rate(ok: int, failed: int) -> float | None:
+    return round(ok / (ok + failed), 4) if ok + failed else None
+
+
+def _per_day(session: Session, column: Any, since: datetime, *where: Any) -> dict[str, int]:
+    day = sa.func.date(column)
+    rows = session.execute(
+        sa.select(day, sa.func.count()).where(column >= since, *where).group_by(day)
+    ).all()
+    return {_iso_day(k): int(n) for k, n in rows}
+
+
+def daily_series(session: Session, since: datetime, days: int) -> list[dict[str, Any]]:
+    """Per UTC day: new domains, active domains, mentions, comments, pipeline success."""
+    new = _per_day(session, Domain.first_seen_at, since)
+    com = _per_day(session, Comment.harvested_at, since)
+    ok = _per_day(session, JobStatus.updated_at, since, JobStatus.state == JobState.COMPLETED)
+    bad = _per_day(session, JobStatus.updated_at, since, JobStatus.state == JobState.FAILED)
+    active = {
+        _iso_day(k): (int(n), int(m or 0))
+        for k, n, m in session.execute(
+            sa.select(DomainDay.day, sa.func.count(), sa.func.sum(DomainDay.mention_count))
+            .where(DomainDay.day >= since.date())
+            .group_by(DomainDay.day)
+        )
+    }
     out = []
     for i in range(days):
         day = (since + timedelta(days=i)).date().isoformat()
-        out.append({"day": day, "new_domains": d.get(day, 0), "comments": c.get(day, 0)})
+        out.append(
+            {
+                "day": day,
+                "new_domains": new.get(day, 0),
+                "active_domains": active.get(day, (0, 0))[0],
+                "mentions": active.get(day, (0, 0))[1],
+                "comments": com.get(day, 0),
+                "runs_completed": ok.get(day, 0),
+                "runs_failed": bad.get(day, 0),
+                "success_rate": _rate(ok.get(day, 0), bad.get(day, 0)),
+            }
+        )
     return out
 
 
-def dead_letters(session: Session, limit: int = 100) -> list[dict[str, Any]]:
-    rows = session.scalars(sa.select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit))
+def _iso_day(value: Any) -> str:
+    return value.isoformat()[:10] if isinstance(value, date) else str(value)[:10]
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+def dead_letters(
+    session: Session, *, status: str | None = None, after: int | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Dead letters, newest first (``status``: pending or replayed)."""
+    stmt = sa.select(DeadLetter)
+    if status:
+        stmt = stmt.where(DeadLetter.status == status)
+    if after is not None:
+        stmt = stmt.where(DeadLetter.id < after)
+    rows = session.scalars(stmt.order_by(DeadLetter.id.desc()).limit(limit))
     return [
         {
             "id": r.id,
@@ -231,20 +373,30 @@ def dead_letters(session: Session, limit: int = 100) -> list[dict[str, Any]]:
             "attempts": r.attempts,
             "status": str(r.status),
             "created_at": as_utc(r.created_at),
+            "replayed_at": as_utc(r.replayed_at),
             "replay_count": r.replay_count,
         }
         for r in rows
     ]
 
 
-def alerts(session: Session, limit: int = 100) -> list[dict[str, Any]]:
-    rows = session.scalars(sa.select(Alert).order_by(Alert.id.desc()).limit(limit))
+def alerts(
+    session: Session, *, severity: str | None = None, after: int | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Alerts, newest first."""
+    stmt = sa.select(Alert)
+    if severity:
+        stmt = stmt.where(Alert.severity == severity)
+    if after is not None:
+        stmt = stmt.where(Alert.id < after)
+    rows = session.scalars(stmt.order_by(Alert.id.desc()).limit(limit))
     return [
         {
             "id": a.id,
             "key": a.key,
             "severity": str(a.severity),
             "message": a.message,
+            "detail": a.detail,
             "created_at": as_utc(a.created_at),
             "occurrences": a.occurrences,
             "delivered": a.delivered,
@@ -254,11 +406,8 @@ def alerts(session: Session, limit: int = 100) -> list[dict[str, Any]]:
 
 
 def latest_health(session: Session) -> dict[str, Any] | None:
+    """The most recent health check, if any ran."""
     h = session.scalar(sa.select(HealthCheck).order_by(HealthCheck.id.desc()).limit(1))
     if h is None:
         return None
     return {"checked_at": as_utc(h.checked_at), "status": str(h.status), "detail": h.detail}
-
-
-def today() -> date:
-    return start_of_day().date()

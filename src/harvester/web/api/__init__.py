@@ -1,5 +1,13 @@
-"""JSON API for the harvester's data (the engine adds its run API beside it)."""
+"""``/api/v1``: the harvester's data and operator actions, documented by OpenAPI.
+(The engine serves its run API beside it: ``/api/v1/runs``, ``/functions``, ``/events``.)"""
 
-from harvester.web.api.routes import router
+from fastapi import APIRouter, Depends
+
+from harvester.web.api import data, ops
+from harvester.web.security import api_guard
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_guard)])
+router.include_router(data.router)
+router.include_router(ops.router)
 
 __all__ = ["router"]

@@ -1,9 +1,18 @@
-"""Server-rendered dashboard (Jinja2, no JavaScript needed; CSP-strict)."""
+"""Server-rendered dashboard (Jinja2, autoescaped) with light progressive enhancement:
+htmx and uPlot, vendored under ``static/vendor`` (no CDN, no inline script: CSP-strict).
+Every page works without JavaScript."""
 
 from pathlib import Path
 
-from harvester.web.dashboard.pages import router
+from fastapi import APIRouter, Depends
+
+from harvester.web.dashboard import pages_admin, pages_data, pages_runs
+from harvester.web.dashboard.context import page_access
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_access)])
+for _module in (pages_data, pages_runs, pages_admin):
+    router.include_router(_module.router)
 
 __all__ = ["STATIC_DIR", "router"]

@@ -1,4 +1,6 @@
-"""Template environment and small view helpers (charts as SVG, text highlighting)."""
+"""Template environment and view helpers: charts and the step waterfall as SVG geometry,
+mention highlighting as escaped segments, safe links. Nothing here builds HTML by hand:
+the templates do, with autoescape on (comments are hostile text)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,30 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from harvester.web.security import csrf_token, is_admin
+from harvester.web.security import csrf_token, is_admin, safe_url, token_required
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+assert templates.env.autoescape, "autoescape must stay on"
+
+MAX_STEP_DOMAINS = 24
+
+# Options of a synced function config worth showing, in display order.
+CONFIG_KEYS = (
+    ("concurrency", "concurrency"),
+    ("throttle", "throttle"),
+    ("rateLimit", "rate limit"),
+    ("debounce", "debounce"),
+    ("batchEvents", "batch"),
+    ("priority", "priority"),
+    ("idempotency", "idempotency"),
+    ("singleton", "singleton"),
+    ("timeouts", "timeouts"),
+    ("cancel", "cancel on"),
+)
 
 
-def _ts(value: Any) -> str:
+def ts(value: Any) -> str:
+    """A timestamp (epoch seconds or datetime) as ``YYYY-MM-DD HH:MM:SS`` UTC."""
     if value is None:
         return "—"
     if isinstance(value, int | float):
@@ -24,49 +44,136 @@ def _ts(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else str(value)
 
 
-def _json(value: Any) -> str:
+def pretty_json(value: Any) -> str:
+    """Indented JSON for <pre> blocks (escaped by the template)."""
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def compact_json(value: Any) -> str:
+    """One-line JSON for table cells."""
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
 
 
 def bars(
     series: list[dict[str, Any]], key: str, width: int = 560, height: int = 120
 ) -> list[dict[str, Any]]:
-    """Bar geometry for an SVG chart (attributes, not inline styles: CSP-safe)."""
-    top = max([s[key] for s in series] or [0]) or 1
+    """Bar geometry for the SVG fallback chart (attributes, not inline styles: CSP)."""
+    values = [float(s.get(key) or 0) for s in series]
+    top = max(values or [0]) or 1.0
     w = width / max(1, len(series))
+    plot = height - 20
     return [
         {
             "x": round(i * w + 1, 1),
-            "w": round(w - 2, 1),
-            "h": round(s[key] / top * (height - 20), 1),
-            "y": round(height - 20 - s[key] / top * (height - 20), 1),
-            "label": s["day"][5:],
-            "value": s[key],
+            "w": round(max(w - 2, 1), 1),
+            "h": round(v / top * plot, 1),
+            "y": round(plot - v / top * plot, 1),
+            "label": str(s["day"])[5:],
+            "value": s.get(key),
         }
-        for i, s in enumerate(series)
+        for i, (s, v) in enumerate(zip(series, values, strict=True))
     ]
 
 
-def highlight(text: str, start: int, end: int) -> tuple[str, str, str]:
-    """(before, match, after): the template escapes each part and marks the match."""
-    return text[:start], text[start:end], text[end:]
+def segments(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> list[tuple[str, bool]]:
+    """Split ``text`` into (part, is_match) around the mention spans; bad or overlapping
+    spans are clipped, so the whole text is always shown exactly once."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for start, end in sorted((int(a), int(b)) for a, b in spans):
+        start, end = max(start, pos), min(end, len(text))
+        if end <= start:
+            continue
+        if start > pos:
+            out.append((text[pos:start], False))
+        out.append((text[start:end], True))
+        pos = end
+    if pos < len(text) or not out:
+        out.append((text[pos:], False))
+    return out
 
 
-templates.env.filters["ts"] = _ts
-templates.env.filters["tojson_pretty"] = _json
-templates.env.globals["bars"] = bars
-templates.env.globals["highlight"] = highlight
+def waterfall(run: dict[str, Any], width: float = 600.0) -> dict[str, Any]:
+    """Geometry of the step timeline: each step attempt as a bar on a shared time axis."""
+    steps = run["steps"]
+    t0 = min([s["started_at"] for s in steps] + [run["created_at"]])
+    ends = [s["ended_at"] for s in steps] + [run.get("ended_at") or t0]
+    span = max(max(ends) - t0, 0.001)
+    rows = []
+    for s in steps:
+        rows.append(
+            {
+                **s,
+                "offset_ms": (s["started_at"] - t0) * 1000,
+                "x": round((s["started_at"] - t0) / span * width, 1),
+                "w": max(2.0, round((s["ended_at"] - s["started_at"]) / span * width, 1)),
+                "domains": step_domains(s.get("output")),
+            }
+        )
+    ticks = [
+        {"x": round(width * i / 4, 1), "label": f"{span * 1000 * i / 4:.0f} ms"} for i in range(5)
+    ]
+    return {"rows": rows, "span": span, "ticks": ticks, "width": width}
 
 
-def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+def step_domains(output: Any) -> list[str]:
+    """Domain names a step reported (extraction steps list the new ones)."""
+    if isinstance(output, dict):
+        for key in ("new_domains", "domains"):
+            names = output.get(key)
+            if isinstance(names, list):
+                return [n for n in names if isinstance(n, str)][:MAX_STEP_DOMAINS]
+    return []
+
+
+def fn_options(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(label, value) of the flow-control options a function config sets."""
+    retries = ((config.get("steps") or {}).get("step") or {}).get("retries") or {}
+    out: list[tuple[str, Any]] = [("retries", retries.get("attempts", "default (4)"))]
+    out += [(label, config[key]) for key, label in CONFIG_KEYS if config.get(key) is not None]
+    return out
+
+
+def trigger_label(trigger: dict[str, Any]) -> str:
+    """``event NAME [if EXPR]`` or ``cron EXPR``."""
+    if trigger.get("cron"):
+        return f"cron {trigger['cron']}"
+    expr = trigger.get("expression")
+    return f"event {trigger.get('event')}" + (f" if {expr}" if expr else "")
+
+
+def percent(value: float | None) -> str:
+    """0.9512 → ``95.1%``; None → an em dash."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+templates.env.filters.update(
+    ts=ts,
+    tojson_pretty=pretty_json,
+    compact_json=compact_json,
+    safe_url=safe_url,
+    percent=percent,
+    trigger=trigger_label,
+)
+templates.env.globals.update(
+    bars=bars, segments=segments, waterfall=waterfall, fn_options=fn_options
+)
+
+
+def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     """Render a page with the CSRF token and the admin flag every form needs."""
-    response = HTMLResponse("")
-    token = csrf_token(request, response)
+    holder = HTMLResponse("")
+    token = csrf_token(request, holder)
     html = templates.get_template(name).render(
-        request=request, csrf=token, admin=is_admin(request), **ctx
+        request=request,
+        csrf=token,
+        admin=is_admin(request),
+        login_needed=token_required(request) and not is_admin(request),
+        nav=request.url.path,
+        **ctx,
     )
-    out = HTMLResponse(html, status_code=ctx.get("status_code", 200))
-    for k, v in response.headers.items():
+    out = HTMLResponse(html, status_code=status_code)
+    for k, v in holder.headers.items():
         if k.lower() == "set-cookie":
             out.headers.append(k, v)
     return out

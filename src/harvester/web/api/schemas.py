@@ -1,0 +1,177 @@
+"""Response and request bodies of ``/api/v1``: what the OpenAPI schema documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class DomainOut(BaseModel):
+    id: int
+    name: str
+    ascii_name: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    mention_count: int
+
+
+class DomainPage(BaseModel):
+    data: list[DomainOut]
+    total: int = Field(description="How many domains match the filters.")
+    next_after: int | None = Field(description="Pass as `after` for the next page.")
+
+
+class MentionOut(BaseModel):
+    id: int
+    comment_id: str
+    video_id: str
+    advertiser: str | None
+    text: str = Field(description="The comment: hostile text, escape before display.")
+    span_start: int
+    span_end: int
+    matched: str
+    host: str
+    url: str | None
+    obfuscated: bool
+    email: bool
+    confidence: float
+    created_at: datetime
+
+
+class DomainVideo(BaseModel):
+    video_id: str
+    advertiser: str | None
+    mentions: int
+
+
+class DomainDayOut(BaseModel):
+    day: str
+    mentions: int
+
+
+class DomainDetail(DomainOut):
+    mentions: list[MentionOut]
+    next_before: int | None
+    videos: list[DomainVideo]
+    days: list[DomainDayOut]
+
+
+class CommentOut(BaseModel):
+    comment_id: str
+    video_id: str
+    text: str
+    like_count: int | None
+    create_time: datetime | None
+    harvested_at: datetime
+    domains: list[str]
+    spans: list[tuple[int, int]] = Field(description="Mention spans [start, end) in `text`.")
+
+
+class CommentPage(BaseModel):
+    data: list[CommentOut]
+    next_after: str | None
+
+
+class VideoOut(BaseModel):
+    video_id: str
+    ad_id: str | None
+    advertiser_name: str | None
+    region_code: str | None
+    username: str | None
+    description: str | None
+    url: str | None
+    view_count: int | None
+    harvest_status: str
+    discovered_at: datetime
+    last_harvested_at: datetime | None
+    comments_harvested: int
+
+
+class VideoPage(BaseModel):
+    data: list[VideoOut]
+    next_after: str | None
+
+
+class VideoDetail(VideoOut):
+    comments: list[CommentOut]
+
+
+class DayPoint(BaseModel):
+    day: str
+    new_domains: int
+    active_domains: int
+    mentions: int
+    comments: int
+    runs_completed: int
+    runs_failed: int
+    success_rate: float | None
+
+
+class Overview(BaseModel):
+    videos: int
+    comments: int
+    domains: int
+    new_domains_today: int
+    dead_letters: int
+    runs_24h: dict[str, int]
+    success_rate: float | None = Field(description="Completed / finished runs, last 24 h.")
+    series: list[DayPoint]
+    guard: dict[str, Any] = Field(description="Token bucket, breakers, kill switch.")
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    fn_id: str
+    run_id: str
+    event: dict[str, Any]
+    error: dict[str, Any]
+    attempts: int
+    status: str
+    created_at: datetime
+    replayed_at: datetime | None
+    replay_count: int
+
+
+class DeadLetterPage(BaseModel):
+    data: list[DeadLetterOut]
+    next_after: int | None
+
+
+class Replayed(BaseModel):
+    replayed: int
+
+
+class AlertOut(BaseModel):
+    id: int
+    key: str
+    severity: str
+    message: str
+    detail: dict[str, Any] | None
+    created_at: datetime
+    occurrences: int
+    delivered: bool
+
+
+class AlertPage(BaseModel):
+    data: list[AlertOut]
+    next_after: int | None
+
+
+class KillSwitchState(BaseModel):
+    on: bool
+    reason: str = ""
+    by: str = ""
+    at: str | None = None
+
+
+class KillSwitchChange(BaseModel):
+    on: bool = Field(description="true pauses every TikTok call; false resumes.")
+    reason: str = Field("", max_length=500)
+    by: str = Field("api", min_length=1, max_length=100)
+
+
+class Health(BaseModel):
+    latest: dict[str, Any] | None = Field(description="The last recorded health check.")
+    guard: dict[str, Any]

@@ -1,0 +1,93 @@
+"""Admin pages: kill switch, dead letters with replay, alerts; login for off-loopback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from harvester.jobs.operations import replay_dead_letters, set_kill_switch
+from harvester.store import queries
+from harvester.web.dashboard.context import admin_post, runtime
+from harvester.web.dashboard.render import page
+from harvester.web.security import (
+    ADMIN_COOKIE,
+    check_csrf,
+    check_login,
+    session_value,
+    token_required,
+)
+
+router = APIRouter()
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin(
+    request: Request, status: str = Query("", max_length=16), done: str = Query("", max_length=80)
+) -> HTMLResponse:
+    """Kill switch, dead letters (filter by status) and alerts."""
+    rt = runtime(request)
+    with rt.db.session() as s:
+        letters = queries.dead_letters(s, status=status or None)
+        alerts = queries.alerts(s)
+    return page(
+        request,
+        "admin.html",
+        kill=await rt.guard.kill_switch.state(),
+        letters=letters,
+        pending=sum(1 for x in letters if x["status"] == "pending"),
+        alerts=alerts,
+        status=status,
+        done=done,
+    )
+
+
+@router.post("/admin/kill-switch")
+async def kill_switch(
+    request: Request,
+    on: str = Form(...),
+    reason: str = Form("", max_length=500),
+    csrf: str = Form(""),
+) -> RedirectResponse:
+    """Pause (on=1) or resume (on=0) every TikTok call."""
+    admin_post(request, csrf)
+    turn_on = on == "1"
+    await set_kill_switch(runtime(request), turn_on, reason.strip(), "dashboard")
+    note = "kill switch on: harvesting paused" if turn_on else "kill switch off: harvesting resumed"
+    return RedirectResponse(f"/admin?done={note}", status_code=303)
+
+
+@router.post("/admin/dead-letters/replay")
+async def replay_letters(
+    request: Request, dl_id: str = Form(""), csrf: str = Form("")
+) -> RedirectResponse:
+    """Replay one dead letter (``dl_id``) or every pending one."""
+    admin_post(request, csrf)
+    ids = [int(dl_id)] if dl_id.isdigit() else None
+    n = await replay_dead_letters(runtime(request), ids)
+    return RedirectResponse(f"/admin?done=replayed {n} dead letter(s)", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, failed: bool = False) -> HTMLResponse:
+    """The admin token form (only needed when bound off loopback)."""
+    return page(request, "login.html", failed=failed, required=token_required(request))
+
+
+@router.post("/login")
+def login(request: Request, token: str = Form(""), csrf: str = Form("")) -> RedirectResponse:
+    """Check the token; on success set a session cookie derived from it."""
+    check_csrf(request, csrf)
+    if not check_login(request, token):
+        return RedirectResponse("/login?failed=true", status_code=303)
+    res = RedirectResponse("/", status_code=303)
+    res.set_cookie(ADMIN_COOKIE, session_value(token), httponly=True, samesite="strict")
+    return res
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> RedirectResponse:
+    """Forget the session cookie."""
+    check_csrf(request, csrf)
+    res = RedirectResponse("/login", status_code=303)
+    res.delete_cookie(ADMIN_COOKIE)
+    return res

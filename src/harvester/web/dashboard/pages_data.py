@@ -1,0 +1,116 @@
+"""Pages over the harvested data: overview, domains, videos, comments."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+
+from harvester.engine import queries as runq
+from harvester.store import queries
+from harvester.web.dashboard.context import PAGE_SIZE, runtime
+from harvester.web.dashboard.render import page
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(request: Request) -> HTMLResponse:
+    """Headline numbers, trends, guard state, queue and last health check."""
+    rt = runtime(request)
+    with rt.db.session() as s:
+        data = queries.overview(s)
+        health = queries.latest_health(s)
+    eng = rt.engine
+    stats = runq.queue_stats(eng.store, eng.cfg.clock()) if eng is not None else None
+    guard = await rt.guard.snapshot()
+    bucket = guard["bucket"]
+    used = 1 - bucket["tokens"] / bucket["capacity"] if bucket["capacity"] else 0.0
+    return page(
+        request,
+        "overview.html",
+        o=data,
+        guard=guard,
+        budget_used=max(0.0, min(1.0, used)),
+        health=health,
+        queue=stats,
+    )
+
+
+@router.get("/domains", response_class=HTMLResponse)
+def domains(
+    request: Request,
+    q: str = Query("", max_length=200),
+    new_today: bool = False,
+    after: int | None = None,
+) -> HTMLResponse:
+    """Search domains; keyset pages; export links to the API."""
+    with runtime(request).db.session() as s:
+        rows = queries.domains(s, q=q or None, new_today=new_today, after=after, limit=PAGE_SIZE)
+        total = queries.count_domains(s, q=q or None, new_today=new_today)
+    return page(
+        request,
+        "domains.html",
+        domains=rows,
+        total=total,
+        q=q,
+        new_today=new_today,
+        next_after=rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
+    )
+
+
+@router.get("/domains/{name}", response_class=HTMLResponse)
+def domain(request: Request, name: str, before: int | None = None) -> HTMLResponse:
+    """One domain: first/last seen, daily mentions, videos, highlighted comments."""
+    with runtime(request).db.session() as s:
+        d = queries.domain_detail(s, name, before=before, limit=PAGE_SIZE)
+    if d is None:
+        raise HTTPException(404, f"domain {name!r} not found")
+    return page(request, "domain.html", d=d)
+
+
+@router.get("/videos", response_class=HTMLResponse)
+def videos(
+    request: Request, q: str = Query("", max_length=200), after: str | None = None
+) -> HTMLResponse:
+    """Promoted videos, searchable by advertiser."""
+    with runtime(request).db.session() as s:
+        rows = queries.videos(s, q=q or None, after=after, limit=PAGE_SIZE)
+    return page(
+        request,
+        "videos.html",
+        videos=rows,
+        q=q,
+        next_after=rows[-1]["video_id"] if len(rows) == PAGE_SIZE else None,
+    )
+
+
+@router.get("/videos/{video_id}", response_class=HTMLResponse)
+def video(request: Request, video_id: str) -> HTMLResponse:
+    """One video and its comments, mentions highlighted."""
+    with runtime(request).db.session() as s:
+        v = queries.video_detail(s, video_id)
+    if v is None:
+        raise HTTPException(404, f"video {video_id!r} not found")
+    return page(request, "video.html", v=v)
+
+
+@router.get("/comments", response_class=HTMLResponse)
+def comments(
+    request: Request,
+    q: str = Query("", max_length=200),
+    with_domains: bool = False,
+    after: str | None = None,
+) -> HTMLResponse:
+    """Comments, searchable, optionally only those that mention a domain."""
+    with runtime(request).db.session() as s:
+        rows = queries.comments(
+            s, q=q or None, with_domains=with_domains, after=after, limit=PAGE_SIZE
+        )
+    return page(
+        request,
+        "comments.html",
+        comments=rows,
+        q=q,
+        with_domains=with_domains,
+        next_after=rows[-1]["comment_id"] if len(rows) == PAGE_SIZE else None,
+    )

@@ -1,0 +1,188 @@
+"""Pages over the engine's history: runs (with the step waterfall), functions, events."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from harvester.engine import queries as runq
+from harvester.engine.api import validate_events
+from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
+from harvester.web.dashboard.render import page
+
+router = APIRouter()
+STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
+TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
+MAX_EVENT_BYTES = 512 * 1024
+
+
+@router.get("/runs", response_class=HTMLResponse)
+def runs(
+    request: Request,
+    fn: str = Query("", max_length=300),
+    status: str = Query("", max_length=16),
+    window: str = Query("", max_length=4),
+    cursor: str | None = Query(None, max_length=64),
+) -> HTMLResponse:
+    """Runs newest first, filtered by function, status and time window."""
+    eng = engine(request)
+    since = time.time() - WINDOWS[window] if window in WINDOWS else None
+    result = runq.list_runs(
+        eng.store,
+        fn=fn or None,
+        status=status.upper() if status.upper() in STATUSES else None,
+        since=since,
+        cursor=cursor or None,
+        limit=PAGE_SIZE,
+    )
+    return page(
+        request,
+        "runs.html",
+        runs=result["data"],
+        next_cursor=result["next_cursor"],
+        fn=fn,
+        status=status.upper(),
+        window=window,
+        windows=list(WINDOWS),
+        statuses=STATUSES,
+        functions=sorted(eng.functions),
+    )
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run(request: Request, run_id: str) -> HTMLResponse:
+    """One run: its event, the step waterfall, output or error, cancel and replay."""
+    detail = runq.run_detail(engine(request).store, run_id)
+    if detail is None:
+        raise HTTPException(404, f"run {run_id!r} not found")
+    return page(request, "run.html", run=detail, live=detail["status"] not in TERMINAL)
+
+
+@router.post("/runs/{run_id}/cancel")
+def cancel(request: Request, run_id: str, csrf: str = Form("")) -> RedirectResponse:
+    """Cancel an unfinished run."""
+    admin_post(request, csrf)
+    if not engine(request).cancel_run(run_id, "cancelled from the dashboard"):
+        raise HTTPException(409, "run not found or already finished")
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/replay")
+def replay(request: Request, run_id: str, csrf: str = Form("")) -> RedirectResponse:
+    """Start a new run of the same function with the same event(s)."""
+    admin_post(request, csrf)
+    new = engine(request).replay_run(run_id)
+    if new is None:
+        raise HTTPException(404, "run or its function not found")
+    return RedirectResponse(f"/runs/{new}", status_code=303)
+
+
+@router.get("/functions", response_class=HTMLResponse)
+def functions(request: Request) -> HTMLResponse:
+    """Every synced function with its triggers and run counts."""
+    eng = engine(request)
+    stats = runq.function_stats(eng.store)
+    fns = sorted(eng.functions.values(), key=lambda f: f.id)
+    return page(request, "functions.html", fns=fns, stats=stats, rate=_failure_rate)
+
+
+def _failure_rate(stats: dict[str, int]) -> float | None:
+    done = stats.get("COMPLETED", 0) + stats.get("FAILED", 0)
+    return stats.get("FAILED", 0) / done if done else None
+
+
+@router.get("/functions/{fn_id}", response_class=HTMLResponse)
+def function(request: Request, fn_id: str) -> HTMLResponse:
+    """One function: configuration, failure rate, recent runs."""
+    eng = engine(request)
+    fn = eng.functions.get(fn_id)
+    if fn is None:
+        raise HTTPException(404, f"function {fn_id!r} not found")
+    recent = runq.list_runs(eng.store, fn=fn_id, limit=25)["data"]
+    stats = runq.function_stats(eng.store).get(fn_id, {})
+    return page(
+        request, "function.html", fn=fn, runs=recent, stats=stats, failure_rate=_failure_rate(stats)
+    )
+
+
+def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> HTMLResponse:
+    eng = engine(request)
+    rows = runq.list_events(eng.store, limit=PAGE_SIZE, cursor=cursor)
+    names = sorted(
+        {t["event"] for f in eng.functions.values() for t in f.triggers if t.get("event")}
+    )
+    ctx.setdefault("status_code", 200)
+    return page(
+        request,
+        "events.html",
+        events=rows,
+        known_events=[n for n in names if not n.startswith("inngest/")],
+        next_cursor=rows[-1]["received_at"] if len(rows) == PAGE_SIZE else None,
+        **ctx,
+    )
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events(
+    request: Request,
+    sent: str = Query("", max_length=64),
+    cursor: float | None = None,
+) -> HTMLResponse:
+    """Recent events and the runs they started; a form to send one."""
+    return _events_page(request, cursor=cursor, sent=sent)
+
+
+def parse_event(name: str, data: str) -> dict[str, Any]:
+    """The event the form describes, or ValueError saying what is wrong."""
+    if len(data.encode()) > MAX_EVENT_BYTES:
+        raise ValueError(f"data is over {MAX_EVENT_BYTES // 1024} KiB")
+    try:
+        payload = json.loads(data or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"data is not valid JSON: {exc}") from exc
+    try:
+        return validate_events({"name": name.strip(), "data": payload})[0]
+    except HTTPException as exc:
+        raise ValueError(str(exc.detail).replace("event[0].", "")) from exc
+
+
+@router.post("/events", response_class=HTMLResponse, response_model=None)
+async def send_event(
+    request: Request, name: str = Form(""), data: str = Form("{}"), csrf: str = Form("")
+) -> HTMLResponse | RedirectResponse:
+    """Send an event typed in the JSON editor; a bad one comes back with the reason."""
+    admin_post(request, csrf)
+    try:
+        event = parse_event(name, data)
+    except ValueError as exc:
+        return _events_page(
+            request, error=str(exc), form_name=name, form_data=data, status_code=400
+        )
+    ids = await runtime(request).send_events([{"name": event["name"], "data": event["data"]}])
+    return RedirectResponse(f"/events?sent={ids[0]}", status_code=303)
+
+
+@router.post("/events/{internal_id}/replay")
+async def replay_event(
+    request: Request, internal_id: str, csrf: str = Form("")
+) -> RedirectResponse:
+    """Send a stored event again (a fresh id, so it is not deduplicated)."""
+    admin_post(request, csrf)
+    store = engine(request).store
+    original = None
+    for r in runq.event_runs(store, internal_id):
+        detail = runq.run_detail(store, r["run_id"])
+        if detail and detail["event"]:
+            original = detail["event"]
+            break
+    if original is None:
+        raise HTTPException(404, "event not found or it started no run; send it from the form")
+    ids = await runtime(request).send_events(
+        [{"name": original["name"], "data": original.get("data") or {}}]
+    )
+    return RedirectResponse(f"/events?sent={ids[0]}", status_code=303)

@@ -1,0 +1,117 @@
+// Progressive enhancement for the dashboard: every page works without this file.
+// Loaded as an external script (CSP: script-src 'self'); it never injects HTML.
+(function () {
+  "use strict";
+
+  const COLORS = ["#4fb3ff", "#f2cc60", "#3fb950", "#f85149"];
+
+  function dayToTs(day) {
+    return Date.parse(day + "T00:00:00Z") / 1000;
+  }
+
+  function drawChart(el, series) {
+    if (typeof uPlot === "undefined" || !series.length) return;
+    const keys = el.dataset.chart.split(",");
+    const percent = el.dataset.unit === "%";
+    const data = [series.map((p) => dayToTs(p.day))];
+    keys.forEach((k) =>
+      data.push(series.map((p) => (p[k] == null ? null : percent ? p[k] * 100 : p[k])))
+    );
+    const opts = {
+      width: Math.max(300, el.clientWidth),
+      height: 170,
+      legend: { show: true },
+      scales: { x: { time: true }, y: percent ? { range: [0, 100] } : { auto: true } },
+      axes: [
+        { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" } },
+        { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" },
+          values: (u, vals) => vals.map((v) => (percent ? v + "%" : v)) },
+      ],
+      series: [{}].concat(
+        keys.map((k, i) => ({
+          label: k.replace(/_/g, " "),
+          stroke: COLORS[i % COLORS.length],
+          fill: i === 0 ? "rgba(79,179,255,0.12)" : undefined,
+          width: 2,
+          points: { size: 5 },
+          spanGaps: true,
+        }))
+      ),
+    };
+    el.textContent = "";
+    new uPlot(opts, data, el);
+    el.dataset.drawn = "1";
+  }
+
+  function loadCharts(root) {
+    root.querySelectorAll("[data-src]").forEach((box) => {
+      fetch(box.dataset.src, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+        .then((body) => {
+          box.querySelectorAll("[data-chart]").forEach((el) => drawChart(el, body.series || body.days || []));
+        })
+        .catch((err) => console.warn("charts stay static:", err.message));
+    });
+  }
+
+  // The event form's JSON editor: validate as you type, refuse to send bad JSON.
+  function jsonEditor(form) {
+    const area = form.querySelector("textarea[name=data]");
+    const status = form.querySelector("#json-status");
+    const send = form.querySelector("#send-button");
+    const fmt = form.querySelector("#format-json");
+    if (!area || !status || !send) return;
+    function check() {
+      let msg = "valid JSON object";
+      let ok = true;
+      try {
+        const v = JSON.parse(area.value || "{}");
+        if (v === null || typeof v !== "object" || Array.isArray(v)) {
+          ok = false;
+          msg = "data must be a JSON object: { ... }";
+        }
+      } catch (e) {
+        ok = false;
+        msg = "invalid JSON: " + e.message;
+      }
+      status.textContent = msg;
+      status.className = "editor-status " + (ok ? "ok" : "error");
+      area.classList.toggle("invalid", !ok);
+      send.disabled = !ok;
+      return ok;
+    }
+    area.addEventListener("input", check);
+    area.addEventListener("keydown", (e) => {
+      if (e.key === "Tab") {  // indent instead of leaving the field
+        e.preventDefault();
+        area.setRangeText("  ", area.selectionStart, area.selectionEnd, "end");
+        check();
+      }
+    });
+    if (fmt) {
+      fmt.hidden = false;
+      fmt.addEventListener("click", () => {
+        if (check()) area.value = JSON.stringify(JSON.parse(area.value || "{}"), null, 2);
+      });
+    }
+    form.addEventListener("submit", (e) => { if (!check()) e.preventDefault(); });
+    check();
+  }
+
+  function confirmForms(root) {
+    root.querySelectorAll("form[data-confirm]").forEach((form) => {
+      if (form.dataset.confirmBound) return;
+      form.dataset.confirmBound = "1";
+      form.addEventListener("submit", (e) => {
+        if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    loadCharts(document);
+    document.querySelectorAll("form.json-editor").forEach(jsonEditor);
+    confirmForms(document);
+  });
+  document.addEventListener("htmx:afterSettle", (e) => confirmForms(e.target));
+})();
