@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # Harvesting policy.
     regions: str = Field("FR,DE,GB,ES,IT", description="Comma-separated ad library countries.")
     api_rate_per_minute: int = Field(100, gt=0, description="Global token bucket refill rate.")
+    harvest_throttle_per_minute: int = Field(
+        100, gt=0, description="harvest-comments runs started per minute (seed: 100)."
+    )
     comment_pages: int = Field(2, ge=1, le=10, description="Comment pages per video (early stop).")
     comments_per_page: int = Field(100, ge=1, le=100)
     stale_after_hours: float = Field(24.0, gt=0, description="Re-harvest a video after this.")

@@ -179,7 +179,9 @@ def _url_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
 
 
 def _email_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
-    out = []
+    out: list[DomainMatch] = []
+    if "@" not in text:
+        return out
     for m in patterns.EMAIL.finditer(text):
         host = parse_host(_dots(m.group("host")))
         if host is None:
@@ -203,8 +205,9 @@ def _email_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]
 
 
 def _obfuscated_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
-    out = []
-    for m in patterns.OBFUSCATED.finditer(text):
+    out: list[DomainMatch] = []
+    hinted = patterns.OBFUSCATION_HINT.search(text) is not None
+    for m in patterns.OBFUSCATED.finditer(text) if hinted else ():
         if _overlaps(m.start(), m.end(), taken):
             continue
         labels = patterns.SEP_ONLY.sub(".", m.group("labels"))
@@ -226,7 +229,7 @@ def _obfuscated_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainM
             )
         )
         taken.append((m.start(), m.end()))
-    for m in patterns.COMMA.finditer(text):
+    for m in patterns.COMMA.finditer(text) if "," in text else ():
         if _overlaps(m.start(), m.end(), taken):
             continue
         host = parse_host(f"{m.group('name')}.{m.group('tld')}")

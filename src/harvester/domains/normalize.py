@@ -26,6 +26,12 @@ class Host:
 
 
 def _to_ascii(host: str) -> str | None:
+    if host.isascii() and "xn--" not in host:
+        # Plain ASCII needs no IDNA mapping (the common case, and much faster).
+        labels = host.split(".")
+        if len(host) > 253 or any(not _LABEL.match(lbl) for lbl in labels):
+            return None
+        return host
     try:
         ascii_host = idna.encode(host, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
@@ -37,6 +43,8 @@ def _to_ascii(host: str) -> str | None:
 
 
 def _to_unicode(ascii_name: str) -> str:
+    if "xn--" not in ascii_name:
+        return ascii_name
     try:
         return idna.decode(ascii_name).lower()
     except (idna.IDNAError, UnicodeError, ValueError):

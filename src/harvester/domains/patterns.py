@@ -54,3 +54,6 @@ COMMA = re.compile(
 )
 
 TRAILING = ".,;:!?)]}>'\"”’»…"
+
+# Cheap hints that a costlier scan can find something (skip it otherwise).
+OBFUSCATION_HINT = re.compile(r"dot|[\[\(\{]\s*\.|\s\.\s", re.IGNORECASE)

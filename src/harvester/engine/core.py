@@ -183,21 +183,26 @@ class Engine:
             slots = item["concurrency"] or []
             if item["kind"] == "call" and not self._fits(slots):
                 continue
-            if not self.store.lease(item["id"], self.owner, now, now + self.cfg.lease_seconds):
+            got, run = self.store.lease(
+                item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
+            )
+            if not got:
                 continue
             for k, _ in slots:
                 self._inflight[k] = self._inflight.get(k, 0) + 1
             self._running += 1
-            task = asyncio.create_task(self._process(item, slots))
+            task = asyncio.create_task(self._process(item, slots, run))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
         QUEUE_DEPTH.set(started)
         return started
 
-    async def _process(self, item: dict[str, Any], slots: list[list[Any]]) -> None:
+    async def _process(
+        self, item: dict[str, Any], slots: list[list[Any]], run: dict[str, Any] | None
+    ) -> None:
         try:
-            await self._handle(item)
+            await self._handle(item, run)
         except Exception:
             log.exception(
                 "queue item failed; it will be retried after its lease",
@@ -224,8 +229,11 @@ class Engine:
                 self.book.start_run(conn, self.functions[value["fn"]], [ev], now, internal)
 
     # -- queue items ---------------------------------------------------------------------------
-    async def _handle(self, item: dict[str, Any]) -> None:
+    async def _handle(self, item: dict[str, Any], leased_run: dict[str, Any] | None) -> None:
         kind, now = item["kind"], self.cfg.clock()
+        if kind == "call" and leased_run is not None and leased_run["status"] not in TERMINAL:
+            await self._call(item, leased_run)  # the common path: no extra transaction
+            return
         if kind == "batch_flush":
             with self.store.tx() as conn:
                 self.book.flush_batch(conn, item["run_id"], item["fn_id"], now)

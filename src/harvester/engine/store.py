@@ -171,8 +171,11 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
-    def lease(self, item_id: int, owner: str, now: float, until: float) -> bool:
-        """Take an item if nobody holds a live lease on it (atomic conditional update)."""
+    def lease(
+        self, item_id: int, run_id: str, owner: str, now: float, until: float
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """Take an item if nobody holds a live lease on it (atomic conditional update);
+        returns whether we got it and, in the same transaction, its run."""
         q = schema.queue
         with self.tx() as conn:
             if self.postgres:
@@ -180,13 +183,15 @@ class Store:
                     sa.select(q.c.id).where(q.c.id == item_id).with_for_update(skip_locked=True)
                 ).first()
                 if locked is None:
-                    return False
+                    return False, None
             res = conn.execute(
                 sa.update(q)
                 .where(q.c.id == item_id, sa.or_(q.c.lease_until.is_(None), q.c.lease_until < now))
                 .values(lease_owner=owner, lease_until=until)
             )
-            return res.rowcount == 1
+            if res.rowcount != 1:
+                return False, None
+            return True, self.get_run(conn, run_id)
 
     def release_leases(self, owner: str) -> None:
         with self.tx() as conn:

@@ -113,7 +113,8 @@ class TokenBucket:
     ) -> None:
         self.backend = backend
         self.rate = rate_per_minute / 60.0
-        self.capacity = capacity if capacity is not None else max(1.0, rate_per_minute / 6)
+        # No burst by default: any minute then sees at most rate + 1 calls.
+        self.capacity = capacity if capacity is not None else 1.0
         self._clock = clock
         self._sleep = sleep
 

@@ -62,7 +62,9 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             inngest.Concurrency(limit=5),
             inngest.Concurrency(limit=1, key="event.data.video_id"),
         ],
-        throttle=inngest.Throttle(limit=100, period=timedelta(minutes=1)),
+        throttle=inngest.Throttle(
+            limit=deps.settings.harvest_throttle_per_minute, period=timedelta(minutes=1)
+        ),
         trigger=inngest.TriggerEvent(event=HARVEST_REQUESTED),
     )
     async def harvest(ctx: inngest.Context) -> dict[str, Any]:

@@ -155,13 +155,16 @@ def ground_truth(seed: int, cid: str) -> frozenset[str]:
 
 
 def iter_comments(seed: int, n: int) -> Iterator[tuple[str, str, frozenset[str]]]:
-    """(comment id, text, expected domains) for ``n`` comments, across videos."""
+    """(comment id, text, expected domains) for ``n`` comments, across videos (and, past
+    one seed's videos, the next seeds': ids then repeat, texts do not)."""
     count = 0
-    for idx in range(N_ADS):
-        vid = str(VIDEO_BASE + idx)
-        for j in range(ad_spec(seed, idx, date(2026, 1, 1)).n_comments):
-            text, truth = comment(seed, idx, j)
-            yield comment_id(vid, j), text, frozenset(truth)
-            count += 1
-            if count >= n:
-                return
+    for round_ in range(n // 1000 + 1):
+        s = seed + round_
+        for idx in range(N_ADS):
+            vid = str(VIDEO_BASE + idx)
+            for j in range(ad_spec(s, idx, date(2026, 1, 1)).n_comments):
+                text, truth = comment(s, idx, j)
+                yield comment_id(vid, j), text, frozenset(truth)
+                count += 1
+                if count >= n:
+                    return

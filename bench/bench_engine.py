@@ -1,0 +1,178 @@
+"""Embedded engine figures: event→first-step latency, steps/s of a 10-step function
+(each step a tiny committed DB write), flow-control overhead, and memory with 10,000
+runs sleeping at once. SQLite, in-process app, this machine.
+
+    uv run python bench/bench_engine.py [--runs 200] [--sleepers 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import inngest
+import inngest.fast_api
+from fastapi import FastAPI
+from inngest._internal import net
+
+from harvester.engine import Engine, EngineConfig
+
+APP_URL = "http://bench:8288/api/inngest"
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def start(fns: Any, db: str, **cfg: Any) -> Engine:
+    client = inngest.Inngest(
+        app_id="bench",
+        is_production=False,
+        api_base_url="http://bench:8288",
+        event_api_base_url="http://bench:8288",
+    )
+    engine = Engine(EngineConfig(database_url=db, poll_interval=0.05, **cfg))
+    app = FastAPI()
+    app.include_router(engine.router)
+    inngest.fast_api.serve(app, client, fns(client))
+    client._http_client._http_client = net.ThreadAwareAsyncHTTPClient(
+        transport=httpx.ASGITransport(app=app)
+    ).initialize()
+    await engine.start()
+    await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
+    return engine
+
+
+async def latency(tmp: Path, n: int) -> dict[str, float]:
+    first_step: dict[str, float] = {}
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="lat", trigger=inngest.TriggerEvent(event="b/lat"))
+        async def lat(ctx: inngest.Context) -> None:
+            def mark() -> None:
+                first_step.setdefault(ctx.event.data["k"], time.perf_counter())
+
+            await ctx.step.run("first", mark)
+
+        return [lat]
+
+    engine = await start(fns, f"sqlite:///{tmp / 'lat.db'}")
+    samples = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        await engine.send([{"name": "b/lat", "data": {"k": str(i)}}])
+        while str(i) not in first_step:
+            await asyncio.sleep(0.0005)
+        samples.append((first_step[str(i)] - t0) * 1000)
+    await engine.wait_for_idle(30)
+    await engine.stop()
+    samples.sort()
+    return {"p50_ms": statistics.median(samples), "p99_ms": samples[int(len(samples) * 0.99) - 1]}
+
+
+async def ten_steps(tmp: Path, runs: int, flow: bool) -> dict[str, float]:
+    side = tmp / f"side-{flow}.db"
+    # The steps' own writes: committed one by one, WAL + synchronous=NORMAL like the engine.
+    conn = sqlite3.connect(side, isolation_level=None)
+    conn.execute("pragma journal_mode=wal")
+    conn.execute("pragma synchronous=normal")
+    conn.execute("create table w (run text, step int)")
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        opts: dict[str, Any] = {}
+        if flow:
+            opts = {
+                "concurrency": [
+                    inngest.Concurrency(limit=50),
+                    inngest.Concurrency(limit=1, key="event.data.k"),
+                ],
+                "throttle": inngest.Throttle(limit=100_000, period=timedelta(minutes=1)),
+            }
+
+        @client.create_function(fn_id="ten", trigger=inngest.TriggerEvent(event="b/ten"), **opts)
+        async def ten(ctx: inngest.Context) -> None:
+            for s in range(10):
+
+                def write(s: int = s) -> None:
+                    conn.execute("insert into w values (?, ?)", (ctx.run_id, s))  # autocommit
+
+                await ctx.step.run(f"s{s}", write)
+
+        return [ten]
+
+    engine = await start(fns, f"sqlite:///{tmp / f'ten-{flow}.db'}", workers=16)
+    t0 = time.perf_counter()
+    await engine.send([{"name": "b/ten", "data": {"k": str(i)}} for i in range(runs)])
+    await engine.wait_for_idle(600)
+    elapsed = time.perf_counter() - t0
+    await engine.stop()
+    rows = conn.execute("select count(*) from w").fetchone()[0]
+    assert rows == runs * 10, rows
+    return {"steps_per_s": rows / elapsed, "runs_per_s": runs / elapsed}
+
+
+async def sleepers(tmp: Path, n: int) -> dict[str, float]:
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="zz", trigger=inngest.TriggerEvent(event="b/zz"))
+        async def zz(ctx: inngest.Context) -> None:
+            await ctx.step.sleep("nap", timedelta(hours=1))
+
+        return [zz]
+
+    before = rss_mb()
+    engine = await start(fns, f"sqlite:///{tmp / 'zz.db'}", workers=16)
+    for i in range(0, n, 1000):
+        await engine.send([{"name": "b/zz", "data": {}} for _ in range(min(1000, n - i))])
+    await engine.wait_for_idle(600)
+    from harvester.engine.queries import queue_stats
+
+    stats = queue_stats(engine.store, time.time() + 7200)
+    after = rss_mb()
+    await engine.stop()
+    return {"sleeping": stats["queued"], "rss_mb": after, "rss_growth_mb": after - before}
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--latency-samples", type=int, default=300)
+    ap.add_argument("--sleepers", type=int, default=10_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        print("latency…", flush=True)
+        lat = await latency(tmp, args.latency_samples)
+        print(f"event→first-step latency: p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms")
+        print("10-step function…", flush=True)
+        plain = await ten_steps(tmp, args.runs, flow=False)
+        print(
+            f"10-step runs: {plain['steps_per_s']:,.0f} steps/s, "
+            f"{plain['runs_per_s']:,.1f} runs/s ({args.runs} runs)"
+        )
+        flowed = await ten_steps(tmp, args.runs, flow=True)
+        slower = 1 - flowed["steps_per_s"] / plain["steps_per_s"]
+        print(
+            f"with concurrency + throttle: {flowed['steps_per_s']:,.0f} steps/s "
+            f"({slower:+.1%} slower)"
+        )
+        print(f"{args.sleepers:,} sleeping runs…", flush=True)
+        z = await sleepers(tmp, args.sleepers)
+        print(
+            f"sleeping runs: {z['sleeping']:,} timers, process RSS {z['rss_mb']:.0f} MB "
+            f"(+{z['rss_growth_mb']:.0f} MB while they sleep)"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
