@@ -9,7 +9,8 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +19,22 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
-from harvester.runtime import build_runtime, run_once
+from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED
+from harvester.runtime import Runtime, build_runtime, run_once
 from harvester.settings import Settings
-from harvester.store.models import Video
-from harvester.store.writes import upsert_comments, utcnow
+from harvester.store.models import Severity, Video
+from harvester.store.writes import add_alert, add_dead_letter, upsert_comments, utcnow
 from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-HOSTILE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> shop.com'
+HOSTILE = (
+    '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+    ' "><svg onload=window.__xss=3> visit shop-hostile.com now'
+)
+HOSTILE_DOMAIN = "shop-hostile.com"
 CHROMIUM_ARGS = [
+    "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -38,31 +45,59 @@ CHROMIUM_ARGS = [
 ]
 
 
+@dataclass
+class Served:
+    url: str
+    runtime: Runtime
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 60) -> Any:
+        """Run a coroutine on the server's loop (where the engine lives)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=timeout)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+def _seed_hostile_data(served: Served) -> None:
+    """A hostile comment (extracted by the real function), a dead letter, an alert."""
+    rt = served.runtime
+    with rt.db.session() as s:
+        vid = str(s.scalar(sa.select(Video.video_id).order_by(Video.video_id).limit(1)))
+        upsert_comments(s, vid, [{"comment_id": "hostile-1", "text": HOSTILE}], utcnow())
+        add_dead_letter(
+            s,
+            "tiktok-harvester-harvest-comments",
+            "01-seeded-dead-letter",
+            {"name": HARVEST_REQUESTED, "data": {"video_id": vid, "window": "e2e"}},
+            {"name": "SourceError", "message": "<b>simulated</b> 503 from TikTok"},
+            4,
+        )
+        add_alert(s, "e2e", Severity.WARNING, "<script>window.__xss=4</script> alert", None)
+    event = {"name": EXTRACT_REQUESTED, "data": {"video_id": vid, "comment_ids": ["hostile-1"]}}
+    served.run(rt.send_events([event]))
+    served.run(rt.engine.wait_for_idle(timeout=60), timeout=90)  # type: ignore[union-attr]
+
+
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app after one real discovery cycle, plus a hostile comment; yields its URL."""
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The app after one real discovery cycle (simulator), plus hostile data."""
     port = _free_port()
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("e2e"),
-        port=port,
-        regions="FR",
-        api_rate_per_minute=100_000,
+        data_dir=tmp_path_factory.mktemp("e2e"), port=port, regions="FR", api_rate_per_minute=6000
     )
-    sim = create_sim_app(seed=11)
     runtime = build_runtime(
         settings,
         engine_config={"retry_base_delay": 0.05},
-        source_transport=httpx.ASGITransport(app=sim),
+        source_transport=httpx.ASGITransport(app=create_sim_app(seed=11)),
     )
-    app = create_app(runtime)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        uvicorn.Config(
+            create_app(runtime), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+        )
     )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
@@ -70,27 +105,28 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    fut = asyncio.run_coroutine_threadsafe(
-        run_once(runtime, {"regions": ["FR"], "limit": 6}, timeout=120), loop
-    )
-    fut.result(timeout=150)
-    with runtime.db.session() as s:
-        vid = s.scalar(sa.select(Video.video_id).limit(1))
-        upsert_comments(s, str(vid), [{"comment_id": "hostile-1", "text": HOSTILE}], utcnow())
-    yield f"http://127.0.0.1:{port}"
+    assert server.started, "uvicorn did not start"
+    out = Served(f"http://127.0.0.1:{port}", runtime, loop)
+    out.run(run_once(runtime, {"regions": ["FR"], "limit": 6}, timeout=120), timeout=150)
+    _seed_hostile_data(out)
+    yield out
     server.should_exit = True
     thread.join(timeout=15)
 
 
 def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    for path in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if path and Path(path).exists():
+            return path
+    return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Headless Debian chromium; skipped when missing (a failure under CI=true)."""
     path = _chromium()
     if path is None:
-        reason = "Debian chromium not installed (./harvester test installs it as root)"
+        reason = "Debian chromium not installed (apt-get install chromium; ./harvester test does)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -104,12 +140,28 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A fresh page; fails the test on any console error (CSP violations included)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(10_000)
     p = ctx.new_page()
+    errors: list[str] = []
+    # HTTP error statuses (a refused form) are expected; script and CSP errors are not.
+    p.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.on("dialog", lambda d: d.accept())
     yield p
     ctx.close()
+    assert not errors, f"browser console errors: {errors}"
 
 
 def shot(page: Any, name: str) -> None:
+    """Save a full-page screenshot under test-artifacts/screenshots/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
