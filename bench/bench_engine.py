@@ -122,6 +122,29 @@ async def ten_steps(tmp: Path, runs: int, flow: bool) -> dict[str, float]:
     return {"steps_per_s": rows / elapsed, "runs_per_s": runs / elapsed}
 
 
+async def distinct_keys(tmp: Path, n: int) -> dict[str, float]:
+    """Queue throughput when every run has its own concurrency key (limit 1 per key)."""
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(
+            fn_id="keys",
+            trigger=inngest.TriggerEvent(event="b/keys"),
+            concurrency=[inngest.Concurrency(limit=1, key="event.data.k")],
+        )
+        async def keys(ctx: inngest.Context) -> None:
+            await ctx.step.run("one", lambda: 1)
+
+        return [keys]
+
+    engine = await start(fns, f"sqlite:///{tmp / 'keys.db'}", workers=16)
+    t0 = time.perf_counter()
+    await engine.send([{"name": "b/keys", "data": {"k": f"key-{i}"}} for i in range(n)])
+    await engine.wait_for_idle(600)
+    elapsed = time.perf_counter() - t0
+    await engine.stop()
+    return {"runs_per_s": n / elapsed, "steps_per_s": 2 * n / elapsed}
+
+
 async def sleepers(tmp: Path, n: int) -> dict[str, float]:
     def fns(client: inngest.Inngest) -> list[Any]:
         @client.create_function(fn_id="zz", trigger=inngest.TriggerEvent(event="b/zz"))
@@ -148,7 +171,17 @@ async def main() -> None:
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--latency-samples", type=int, default=300)
     ap.add_argument("--sleepers", type=int, default=10_000)
+    ap.add_argument("--keys", type=int, default=1000)
+    ap.add_argument("--only", choices=["keys"], default=None)
     args = ap.parse_args()
+    if args.only == "keys":
+        with tempfile.TemporaryDirectory() as d:
+            k = await distinct_keys(Path(d), args.keys)
+        print(
+            f"{args.keys:,} distinct concurrency keys: {k['runs_per_s']:,.0f} runs/s "
+            f"({k['steps_per_s']:,.0f} calls/s)"
+        )
+        return
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         print("latency…", flush=True)
@@ -165,6 +198,11 @@ async def main() -> None:
         print(
             f"with concurrency + throttle: {flowed['steps_per_s']:,.0f} steps/s "
             f"({slower:+.1%} slower)"
+        )
+        k = await distinct_keys(tmp, args.keys)
+        print(
+            f"{args.keys:,} distinct concurrency keys: {k['runs_per_s']:,.0f} runs/s "
+            f"({k['steps_per_s']:,.0f} calls/s)"
         )
         print(f"{args.sleepers:,} sleeping runs…", flush=True)
         z = await sleepers(tmp, args.sleepers)

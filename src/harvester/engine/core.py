@@ -234,9 +234,12 @@ class Engine:
         if kind == "call" and leased_run is not None and leased_run["status"] not in TERMINAL:
             await self._call(item, leased_run)  # the common path: no extra transaction
             return
-        if kind == "batch_flush":
+        if kind in ("batch_flush", "debounce_fire"):
             with self.store.tx() as conn:
-                self.book.flush_batch(conn, item["run_id"], item["fn_id"], now)
+                if kind == "batch_flush":
+                    self.book.flush_batch(conn, item["run_id"], item["fn_id"], now)
+                else:
+                    self.book.fire_debounce(conn, item["run_id"], item["fn_id"], now)
                 self.store.delete_item(conn, item["id"])
             return
         with self.store.tx() as conn:
@@ -335,7 +338,9 @@ class Engine:
         if self._running or self.store.busy_count(now + IDLE_HORIZON_S):
             return False
         with self.store.tx() as conn:
-            return not self.store.flow_prefix(conn, "batch:")
+            return not (
+                self.store.flow_prefix(conn, "batch:") or self.store.flow_prefix(conn, "debounce:")
+            )
 
     async def wait_for_idle(self, timeout: float = 60.0) -> None:
         """Until nothing is queued or running, no batch is open and no timer is near."""

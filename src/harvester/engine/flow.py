@@ -76,3 +76,58 @@ def batch_add(
         return key, buf["events"], flush_at
     store.flow_put(conn, key, buf)
     return key, None, flush_at
+
+
+PRIORITY_LIMIT_S = 600.0
+
+
+def rate_limited(
+    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+) -> bool:
+    """True when this run must be skipped: ``limit`` starts per ``period`` per key
+    (GCRA with a burst of ``limit``: excess is dropped, not delayed)."""
+    rl = fn.config.get("rateLimit")
+    if not rl:
+        return False
+    limit = int(rl["limit"])
+    interval = parse_duration(rl["period"]) / limit
+    key = f"ratelimit:{fn.id}:{_key_value(rl.get('key'), event)}"
+    tat = float(store.flow_get(conn, key, lock=True) or now)
+    if now < tat - (limit - 1) * interval - 1e-9:
+        return True
+    nxt = round(max(tat, now) + interval, 6)
+    store.flow_put(conn, key, nxt, expires_at=nxt + 3600)
+    return False
+
+
+def priority_shift(fn: FunctionSpec, event: dict[str, Any]) -> float:
+    """Seconds of advantage from ``priority.run`` (clamped to ±600): the call is queued
+    as if it had arrived that much earlier."""
+    pr = fn.config.get("priority")
+    if not pr:
+        return 0.0
+    try:
+        value = float(evaluate_value(pr["run"], {"event": event}) or 0)
+    except (TypeError, ValueError):
+        return 0.0
+    return max(-PRIORITY_LIMIT_S, min(PRIORITY_LIMIT_S, value))
+
+
+def singleton_key(fn: FunctionSpec, event: dict[str, Any]) -> str | None:
+    sg = fn.config.get("singleton")
+    return f"singleton:{fn.id}:{_key_value(sg.get('key'), event)}" if sg else None
+
+
+def debounce_push(
+    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+) -> tuple[str, float]:
+    """Keep the latest event for the key and push its firing time; returns (key, due)."""
+    cfg = fn.config["debounce"]
+    key = f"debounce:{fn.id}:{_key_value(cfg.get('key'), event)}"
+    prev = store.flow_get(conn, key, lock=True)
+    first = prev["first"] if prev else now
+    due = now + parse_duration(cfg["period"])
+    if cfg.get("timeout") is not None:
+        due = min(due, first + parse_duration(cfg["timeout"]))
+    store.flow_put(conn, key, {"event": event, "first": first, "due": due})
+    return key, due

@@ -37,6 +37,7 @@ class RunBook:
     ) -> str | None:
         if flow.idempotency_seen(self.store, conn, fn, events[0], now):
             return None
+        skipped = self._skip_reason(conn, fn, events[0], now)
         run_id = new_id()
         self.store.insert_run(
             conn,
@@ -55,7 +56,19 @@ class RunBook:
                 "created_at": now,
             },
         )
+        if skipped:
+            self.store.update_run(
+                conn,
+                run_id,
+                status=RunStatus.SKIPPED,
+                ended_at=now,
+                error={"name": "Skipped", "message": skipped},
+            )
+            return None
+        if key := flow.singleton_key(fn, events[0]):
+            self.store.flow_put(conn, key, run_id)
         due = flow.throttle_start(self.store, conn, fn, events[0], now)
+        due -= flow.priority_shift(fn, events[0])
         self.store.enqueue(
             conn, run_id, fn.id, "call", due, concurrency=flow.concurrency_slots(fn, events[0])
         )
@@ -69,6 +82,22 @@ class RunBook:
                 conn, run_id, fn.id, "start_timeout", now + parse_duration(timeouts["start"])
             )
         return run_id
+
+    def _skip_reason(
+        self, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    ) -> str | None:
+        """Why a new run must not run (rate limit, singleton skip), or None."""
+        if flow.rate_limited(self.store, conn, fn, event, now):
+            return "rate limit reached: event skipped"
+        key = flow.singleton_key(fn, event)
+        active = self.store.flow_get(conn, key, lock=True) if key else None
+        if active:
+            run = self.store.get_run(conn, active, lock=True)
+            if run is not None and run["status"] not in TERMINAL:
+                if fn.config["singleton"]["mode"] == "skip":
+                    return f"singleton: run {active} is still active"
+                self.cancel(conn, active, now, "replaced by a newer singleton run")
+        return None
 
     def enqueue_call(
         self, conn: Connection, run: dict[str, Any], due: float, step_id: str | None = None
@@ -91,6 +120,10 @@ class RunBook:
             if fn.config.get("batchEvents"):
                 self._batch(conn, fn, event, now)
                 continue
+            if fn.config.get("debounce"):
+                key, due = flow.debounce_push(self.store, conn, fn, event, now)
+                self.store.enqueue(conn, key, fn.id, "debounce_fire", due)
+                continue
             run_id = self.start_run(conn, fn, [event], now, internal_id)
             if run_id:
                 started.append(run_id)
@@ -102,6 +135,14 @@ class RunBook:
             self.start_run(conn, fn, full, now, None)
         else:
             self.store.enqueue(conn, key, fn.id, "batch_flush", flush_at)
+
+    def fire_debounce(self, conn: Connection, key: str, fn_id: str, now: float) -> None:
+        """Start the run with the last event, unless a newer event pushed the time."""
+        value = self.store.flow_get(conn, key, lock=True)
+        fn = self.functions.get(fn_id)
+        if value and fn and value["due"] <= now + 1e-6:
+            self.store.flow_delete(conn, key)
+            self.start_run(conn, fn, [value["event"]], now, None)
 
     def flush_batch(self, conn: Connection, key: str, fn_id: str, now: float) -> None:
         buf = self.store.flow_get(conn, key, lock=True)

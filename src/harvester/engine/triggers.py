@@ -13,7 +13,7 @@ from harvester.engine.config import DEFAULT_RETRIES
 from harvester.engine.durations import parse_cron, parse_duration
 
 # Options the embedded engine does not honour yet: refused at sync, never ignored.
-UNSUPPORTED = ("rateLimit", "debounce", "priority", "singleton")
+UNSUPPORTED: tuple[str, ...] = ()
 
 
 class ConfigError(ValueError):
@@ -141,4 +141,25 @@ def validate(cfg: dict[str, Any]) -> FunctionSpec:
         if v is not None:
             _check_duration(fn_id, f"timeouts.{k}", v)
     _check_expr(fn_id, "idempotency", cfg.get("idempotency"))
+    _validate_flow(fn_id, cfg)
     return FunctionSpec(id=fn_id, name=str(cfg.get("name") or fn_id), url=url, config=cfg)
+
+
+def _validate_flow(fn_id: str, cfg: dict[str, Any]) -> None:
+    if rl := cfg.get("rateLimit"):
+        _check(fn_id, "rateLimit.limit", int(rl.get("limit", 0)) > 0, "must be > 0")
+        _check_duration(fn_id, "rateLimit.period", rl.get("period"))
+        _check_expr(fn_id, "rateLimit.key", rl.get("key"))
+    if db := cfg.get("debounce"):
+        _check_duration(fn_id, "debounce.period", db.get("period"))
+        if db.get("timeout") is not None:
+            _check_duration(fn_id, "debounce.timeout", db["timeout"])
+        _check_expr(fn_id, "debounce.key", db.get("key"))
+    if pr := cfg.get("priority"):
+        _check(fn_id, "priority.run", bool(pr.get("run")), "missing")
+        _check_expr(fn_id, "priority.run", pr.get("run"))
+    if sg := cfg.get("singleton"):
+        _check(
+            fn_id, "singleton.mode", sg.get("mode") in ("skip", "cancel"), "must be skip or cancel"
+        )
+        _check_expr(fn_id, "singleton.key", sg.get("key"))

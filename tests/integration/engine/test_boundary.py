@@ -90,7 +90,7 @@ def _fn(**extra: Any) -> dict[str, Any]:
         (_fn(triggers=[{"event": "x", "expression": "event.data.x =="}]), "triggers[0].expression"),
         (_fn(concurrency=[{"limit": 0}]), "concurrency[0].limit"),
         (_fn(throttle={"limit": 10, "period": "1 minute"}), "throttle.period"),
-        (_fn(debounce={"period": "5s"}), "debounce"),
+        (_fn(singleton={"mode": "sometimes"}), "singleton.mode"),
         (_fn(triggers=[]), "triggers"),
     ],
 )

@@ -180,3 +180,82 @@ async def test_run_list_pages_with_a_cursor(sqlite_url: str) -> None:
     assert len(seen) == len(set(seen)) == 25
     assert engine.cancel_run(seen[0]) and not engine.cancel_run(seen[0])
     engine.store.dispose()
+
+
+def _statuses(engine: Engine, fn: str) -> list[str]:
+    return sorted(r["status"] for r in runq.list_runs(engine.store, fn=fn, limit=500)["data"])
+
+
+def test_rate_limit_skips_excess_and_records_it(sqlite_url: str) -> None:
+    clock = Clock(1_000_000.0)
+    engine = Engine(EngineConfig(database_url=sqlite_url, clock=clock))
+    engine.register(
+        "http://a/api",
+        "a",
+        [_fn("rl", rateLimit={"limit": 2, "period": "1m", "key": "event.data.k"})],
+    )
+    engine.ingest(
+        [{"name": "x/y", "data": {"k": "a"}, "id": f"a{i}", "ts": 0} for i in range(5)]
+        + [{"name": "x/y", "data": {"k": "b"}, "id": "b", "ts": 0}]
+    )
+    assert _statuses(engine, "rl") == ["QUEUED"] * 3 + ["SKIPPED"] * 3
+    clock.t += 60
+    engine.ingest([{"name": "x/y", "data": {"k": "a"}, "id": "a-later", "ts": 0}])
+    assert _statuses(engine, "rl").count("QUEUED") == 4
+    engine.store.dispose()
+
+
+def test_singleton_skip_and_cancel(sqlite_url: str) -> None:
+    engine = Engine(EngineConfig(database_url=sqlite_url))
+    engine.register(
+        "http://a/api",
+        "a",
+        [
+            _fn("sk", singleton={"mode": "skip", "key": "event.data.k"}),
+            _fn("sc", singleton={"mode": "cancel"}, triggers=[{"event": "x/z"}]),
+        ],
+    )
+    engine.ingest([{"name": "x/y", "data": {"k": 1}, "id": f"s{i}", "ts": 0} for i in range(3)])
+    assert _statuses(engine, "sk") == ["QUEUED", "SKIPPED", "SKIPPED"]
+    engine.ingest([{"name": "x/z", "data": {}, "id": f"c{i}", "ts": 0} for i in range(3)])
+    assert _statuses(engine, "sc") == ["CANCELLED", "CANCELLED", "QUEUED"]
+    engine.store.dispose()
+
+
+def test_priority_moves_a_run_ahead_in_the_queue(sqlite_url: str) -> None:
+    clock = Clock(1_000_000.0)
+    engine = Engine(EngineConfig(database_url=sqlite_url, clock=clock))
+    engine.register("http://a/api", "a", [_fn("pr", priority={"run": "event.data.p"})])
+    engine.ingest(
+        [
+            {"name": "x/y", "data": {"p": 0}, "id": "low", "ts": 0},
+            {"name": "x/y", "data": {"p": 9999}, "id": "high", "ts": 0},
+        ]
+    )
+    first = engine.store.candidates(clock.t, limit=1)[0]
+    run = engine.get_run(first["run_id"])
+    assert run is not None and run["events"][0]["id"] == "high"
+    assert first["due_at"] == clock.t - 600  # clamped to the documented ±600 s
+    engine.store.dispose()
+
+
+async def test_debounce_runs_once_with_the_last_event(sqlite_url: str) -> None:
+    seen: list[int] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(
+            fn_id="deb",
+            trigger=inngest.TriggerEvent(event="t/d"),
+            debounce=inngest.Debounce(period=1000, key="event.data.k"),
+        )
+        async def deb(ctx: inngest.Context) -> None:
+            seen.append(int(ctx.event.data["i"]))
+
+        return [deb]
+
+    async with running(fns, sqlite_url) as engine:
+        for i in range(5):
+            await engine.send([{"name": "t/d", "data": {"k": "x", "i": i}}])
+        await engine.send([{"name": "t/d", "data": {"k": "y", "i": 99}}])
+        await engine.wait_for_idle(timeout=20)
+    assert sorted(seen) == [4, 99]
