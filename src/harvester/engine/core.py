@@ -31,6 +31,7 @@ CALLS = Histogram(
 )
 QUEUE_DEPTH = Gauge("engine_queue_due", "Queue items due now")
 IDLE_HORIZON_S = 2.0
+FUNCTIONS_MAX_AGE_S = 2.0
 PRUNE_EVERY_S = 300.0
 
 
@@ -50,6 +51,7 @@ class Engine:
         self._inflight: dict[str, int] = {}
         self._running = 0
         self._stopping = False
+        self._functions_loaded_at = 0.0
         self._load_functions()
         from harvester.engine.api import build_router
 
@@ -57,10 +59,20 @@ class Engine:
 
     # -- registry ------------------------------------------------------------------------
     def _load_functions(self) -> None:
+        """Read the synced configs from the database: another engine process may have
+        taken the sync, and every process must route and call the same functions."""
+        fresh: dict[str, FunctionSpec] = {}
         for row in self.store.load_functions():
             with contextlib.suppress(ValueError):
                 spec = validate(row["config"])
-                self.functions[spec.id] = spec
+                fresh[spec.id] = spec
+        self.functions.clear()
+        self.functions.update(fresh)
+        self._functions_loaded_at = time.monotonic()
+
+    def _refresh_functions(self, max_age: float = FUNCTIONS_MAX_AGE_S) -> None:
+        if time.monotonic() - self._functions_loaded_at > max_age:
+            self._load_functions()
 
     def register(self, url: str, app_id: str, configs: list[dict[str, Any]]) -> int:
         """Replace an app's functions (all validated first: nothing partial)."""
@@ -110,6 +122,7 @@ class Engine:
         return self.ingest([normalize_event(e, self.cfg.clock()) for e in events])
 
     def ingest(self, events: list[dict[str, Any]]) -> list[str]:
+        self._refresh_functions()
         ids: list[str] = []
         now = self.cfg.clock()
         queue = list(events)
@@ -156,6 +169,7 @@ class Engine:
         while not self._stopping:
             now = self.cfg.clock()
             try:
+                self._refresh_functions()
                 self._fire_crons(now)
                 started = self._claim_and_start(now)
                 if now - last_prune > PRUNE_EVERY_S:
@@ -280,6 +294,9 @@ class Engine:
 
     async def _call(self, item: dict[str, Any], run: dict[str, Any]) -> None:
         fn = self.functions.get(run["fn_id"])
+        if fn is None:
+            self._refresh_functions(max_age=0)
+            fn = self.functions.get(run["fn_id"])
         if fn is None:
             with self.store.tx() as conn:
                 self.book.finish(

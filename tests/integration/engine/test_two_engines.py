@@ -1,0 +1,69 @@
+"""Two engine processes' worth of dispatchers on one Postgres share the queue through
+leases (FOR UPDATE SKIP LOCKED): all work done, no step executed twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+import inngest
+import inngest.fast_api
+from fastapi import FastAPI
+
+from harvester.engine import Engine, EngineConfig
+
+from .harness import APP_URL, route_sdk_in_process
+
+RUNS, STEPS = 40, 5
+
+
+async def test_two_engines_share_work_without_double_execution(postgres_url: str) -> None:
+    effects: Counter[str] = Counter()
+    client = inngest.Inngest(
+        app_id="two",
+        is_production=False,
+        api_base_url="http://testapp:8288",
+        event_api_base_url="http://testapp:8288",
+    )
+
+    @client.create_function(fn_id="work", trigger=inngest.TriggerEvent(event="t/two"))
+    async def work(ctx: inngest.Context) -> None:
+        for i in range(STEPS):
+
+            def effect(i: int = i) -> int:
+                effects[f"{ctx.run_id}:{i}"] += 1
+                return i
+
+            await ctx.step.run(f"s{i}", effect)
+
+    engines = [
+        Engine(EngineConfig(database_url=postgres_url, poll_interval=0.02, workers=4))
+        for _ in range(2)
+    ]
+    calls = Counter[int]()
+    app = FastAPI()
+    app.include_router(engines[0].router)
+    inngest.fast_api.serve(app, client, [work])
+    route_sdk_in_process(client, app)
+    for n, engine in enumerate(engines):
+        original = engine._call
+
+        async def counted(item: Any, run: Any, n: int = n, original: Any = original) -> None:
+            calls[n] += 1
+            await original(item, run)
+
+        engine._call = counted  # type: ignore[method-assign]
+        await engine.start()
+        await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
+    try:
+        await engines[0].send([{"name": "t/two", "data": {}} for _ in range(RUNS)])
+        for engine in engines:
+            await engine.wait_for_idle(timeout=60)
+    finally:
+        for engine in engines:
+            await engine.stop()
+            engine.store.dispose()
+    assert len(effects) == RUNS * STEPS
+    assert set(effects.values()) == {1}
+    assert calls[0] > 0 and calls[1] > 0, calls  # both took a share
