@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from harvester.store import queries
 from harvester.web.api.schemas import (
+    MAX_ID,
     CommentPage,
     DomainDetail,
     DomainPage,
@@ -48,7 +49,9 @@ def domains(
     request: Request,
     q: str | None = Query(None, max_length=200, description="Substring of the name."),
     new_today: bool = Query(False, description="Only domains first seen today (UTC)."),
-    after: int | None = Query(None, description="`next_after` of the previous page."),
+    after: int | None = Query(
+        None, ge=0, le=MAX_ID, description="`next_after` of the previous page."
+    ),
     limit: int = Query(50, ge=1, le=500),
     format: Literal["csv", "json"] | None = Query(
         None, description="Export every match as a CSV or JSON file instead of a page."
@@ -108,7 +111,10 @@ def _json_array(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 @router.get("/domains/{name}", response_model=DomainDetail)
 def domain(
-    request: Request, name: str, before: int | None = None, limit: int = Query(50, ge=1, le=500)
+    request: Request,
+    name: str,
+    before: int | None = Query(None, ge=0, le=MAX_ID),
+    limit: int = Query(50, ge=1, le=500),
 ) -> dict[str, Any]:
     """One domain: mentions (with the comment and the span to highlight), videos, days."""
     with _db(request).session() as s:

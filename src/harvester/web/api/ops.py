@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from harvester.jobs.operations import replay_dead_letters, set_kill_switch
 from harvester.store import queries
 from harvester.web.api.schemas import (
+    MAX_ID,
     AlertPage,
     DeadLetterPage,
     Health,
@@ -28,7 +29,7 @@ def _rt(request: Request) -> Any:
 def dead_letters(
     request: Request,
     status: Literal["pending", "replayed"] | None = None,
-    after: int | None = None,
+    after: int | None = Query(None, ge=0, le=MAX_ID),
     limit: int = Query(100, ge=1, le=500),
 ) -> dict[str, Any]:
     """Failed runs with their original event and error, newest first."""
@@ -44,7 +45,7 @@ async def replay_all(request: Request) -> dict[str, int]:
 
 
 @router.post("/dead-letters/{dl_id}/replay", response_model=Replayed)
-async def replay_one(request: Request, dl_id: int) -> dict[str, int]:
+async def replay_one(request: Request, dl_id: int = Path(ge=1, le=MAX_ID)) -> dict[str, int]:
     """Re-send the original event of one dead letter."""
     n = await replay_dead_letters(_rt(request), [dl_id])
     if n == 0:
@@ -56,7 +57,7 @@ async def replay_one(request: Request, dl_id: int) -> dict[str, int]:
 def alerts(
     request: Request,
     severity: Literal["info", "warning", "critical"] | None = None,
-    after: int | None = None,
+    after: int | None = Query(None, ge=0, le=MAX_ID),
     limit: int = Query(100, ge=1, le=500),
 ) -> dict[str, Any]:
     """Alerts raised by the pipeline, newest first."""

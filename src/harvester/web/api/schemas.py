@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+MAX_ID = 2**63 - 1  # the largest key SQL integer columns hold
+
 
 class DomainOut(BaseModel):
     id: int

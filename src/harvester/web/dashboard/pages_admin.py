@@ -62,7 +62,7 @@ async def replay_letters(
 ) -> RedirectResponse:
     """Replay one dead letter (``dl_id``) or every pending one."""
     admin_post(request, csrf)
-    ids = [int(dl_id)] if dl_id.isdigit() else None
+    ids = [int(dl_id)] if dl_id.isdigit() and len(dl_id) < 19 else None
     n = await replay_dead_letters(runtime(request), ids)
     return RedirectResponse(f"/admin?done=replayed {n} dead letter(s)", status_code=303)
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from harvester.engine import queries as runq
 from harvester.store import queries
+from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
 from harvester.web.dashboard.render import page
 
@@ -41,7 +42,7 @@ def domains(
     request: Request,
     q: str = Query("", max_length=200),
     new_today: bool = False,
-    after: int | None = None,
+    after: int | None = Query(None, ge=0, le=MAX_ID),
 ) -> HTMLResponse:
     """Search domains; keyset pages; export links to the API."""
     with runtime(request).db.session() as s:
@@ -59,7 +60,9 @@ def domains(
 
 
 @router.get("/domains/{name}", response_class=HTMLResponse)
-def domain(request: Request, name: str, before: int | None = None) -> HTMLResponse:
+def domain(
+    request: Request, name: str, before: int | None = Query(None, ge=0, le=MAX_ID)
+) -> HTMLResponse:
     """One domain: first/last seen, daily mentions, videos, highlighted comments."""
     with runtime(request).db.session() as s:
         d = queries.domain_detail(s, name, before=before, limit=PAGE_SIZE)
