@@ -56,3 +56,7 @@ for _name in _COMMAND_MODULES:
 def main() -> None:
     """Entry point of the ``harvester`` script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

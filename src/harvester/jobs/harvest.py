@@ -17,7 +17,7 @@ from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED, HarvestR
 from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
 from harvester.jobs.steps import tiktok_step, track, tracked_step
 from harvester.store.models import JobState
-from harvester.store.writes import mark_video_harvested, upsert_comments
+from harvester.store.writes import mark_video_harvested, pending_comments, upsert_comments
 
 FN_ID = "harvest-comments"
 
@@ -44,9 +44,13 @@ async def _fetch_and_store(deps: JobDeps, video_id: str, cursor: int) -> dict[st
     rows = [_comment_row(c) for c in page.comments]
     with deps.db.session() as s:
         new_ids = upsert_comments(s, video_id, rows, deps.clock())
+        # Not "new" but "not yet extracted": a step re-run after a crash finds its own
+        # comments already stored, and they must still reach extraction.
+        pending = [p[0] for p in pending_comments(s, [r["comment_id"] for r in rows], len(rows))]
     COMMENTS_HARVESTED.inc(len(new_ids))
     return {
         "new_ids": new_ids,
+        "pending_ids": sorted(pending),
         "fetched": len(rows),
         "cursor": page.cursor,
         "has_more": page.has_more,
@@ -74,6 +78,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             raise inngest.NonRetriableError(f"invalid {HARVEST_REQUESTED} data: {exc}") from exc
         max_pages = req.max_pages or deps.settings.comment_pages
         new_ids: list[str] = []
+        pending: list[str] = []
         cursor, pages = 0, 0
         while pages < max_pages:
             out = await tiktok_step(
@@ -85,15 +90,16 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             )
             pages += 1
             new_ids += out["new_ids"]
-            # Early stop: the last page, or a page with nothing new (we have the rest).
-            if not out["has_more"] or not out["new_ids"]:
+            pending += out["pending_ids"]
+            # Early stop: the last page, or a page already fully processed before.
+            if not out["has_more"] or not out["pending_ids"]:
                 break
             cursor = out["cursor"]
-        if new_ids:
+        if pending:
             await ctx.step.send_event(
                 "request-extraction",
                 inngest.Event(
-                    name=EXTRACT_REQUESTED, data={"video_id": req.video_id, "comment_ids": new_ids}
+                    name=EXTRACT_REQUESTED, data={"video_id": req.video_id, "comment_ids": pending}
                 ),
             )
         await tracked_step(

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
 from harvester.runtime import Runtime
-from harvester.web.security import SECURITY_HEADERS
+from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
 SERVE_PATH = "/api/inngest"
@@ -82,6 +82,9 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
     if runtime.engine is not None:
         app.include_router(runtime.engine.router)
+
+    # Off loopback the engine's run API needs the admin token like ours (see security.py).
+    app.add_middleware(AdminGateMiddleware)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -151,7 +151,10 @@ class AdminGateMiddleware:
 
     def __init__(self, app: ASGIApp, is_guarded: Callable[[str], bool] | None = None) -> None:
         self.app = app
-        self.is_guarded = is_guarded or (lambda p: p.startswith(GUARDED_PREFIXES))
+        # /v0/runs/{id}/batch|actions are SDK call-backs, authenticated by signing key.
+        self.is_guarded = is_guarded or (
+            lambda p: p.startswith(GUARDED_PREFIXES) and not p.startswith("/v0/runs/")
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.is_guarded(scope["path"]):

@@ -62,5 +62,10 @@ async def boot() -> None:
     )
 
 
+@app.on_event("shutdown")
+async def bye() -> None:
+    await engine.stop(timeout=10)  # finish in-flight calls, release the rest
+
+
 if __name__ == "__main__":
     uvicorn.run(app, host="127.0.0.1", port=PORT, log_level="warning")

@@ -82,3 +82,38 @@ def test_kill_9_mid_run_loses_nothing_and_repeats_no_completed_step(tmp_path: Pa
     counts = Counter(_lines(effects))
     assert len(counts) == RUNS * STEPS
     assert set(counts.values()) == {1}, [k for k, v in counts.items() if v > 1]
+
+
+def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    db, effects, port = f"sqlite:///{tmp_path / 'engine.db'}", tmp_path / "effects.txt", _port()
+    proc = _start(db, effects, port)
+    httpx.post(f"http://127.0.0.1:{port}/e/key", json=[{"name": "t/crash"}] * RUNS)
+    deadline = time.monotonic() + 30
+    while len(_lines(effects)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
+    assert time.monotonic() - t0 < 15  # within the stop timeout
+    engine = sa.create_engine(db)
+    with engine.connect() as conn:
+        leased = conn.execute(sa.text(
+            "select count(*) from engine_queue where lease_owner is not null")).scalar()
+        left = conn.execute(sa.text("select count(*) from engine_queue")).scalar()
+    engine.dispose()
+    assert leased == 0 and left > 0  # work remains, and nobody holds it
+    proc = _start(db, effects, port)  # a new process picks it up at once
+    try:
+        for _ in range(150):
+            statuses = [r["status"] for r in httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/runs", params={"limit": 50}).json()["data"]]
+            if statuses.count("COMPLETED") == RUNS:
+                break
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert statuses.count("COMPLETED") == RUNS
+    assert set(Counter(_lines(effects)).values()) == {1}
