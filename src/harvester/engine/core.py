@@ -32,7 +32,7 @@ CALLS = Histogram(
 QUEUE_DEPTH = Gauge("engine_queue_due", "Queue items due now")
 IDLE_HORIZON_S = 2.0
 FUNCTIONS_MAX_AGE_S = 2.0
-PRUNE_EVERY_S = 300.0
+PRUNE_EVERY_S = 60.0
 
 
 class Engine:

@@ -283,20 +283,27 @@ class Store:
 
         return (postgresql.insert if self.postgres else sqlite.insert)(table)
 
-    def prune(self, before: float, batch: int = 500) -> int:
-        """Delete finished runs (and their steps) older than ``before``; bounded."""
+    def prune(self, before: float, batch: int = 1000, max_batches: int = 100) -> int:
+        """Delete finished runs (and their steps) older than ``before``, in bounded
+        batches; then events no run points at and expired flow keys."""
         r = schema.runs
+        total = 0
+        for _ in range(max_batches):
+            with self.tx() as conn:
+                ids = list(
+                    conn.execute(
+                        sa.select(r.c.run_id)
+                        .where(r.c.status.in_([s.value for s in TERMINAL]), r.c.ended_at < before)
+                        .limit(batch)
+                    ).scalars()
+                )
+                if ids:
+                    conn.execute(sa.delete(schema.steps).where(schema.steps.c.run_id.in_(ids)))
+                    conn.execute(sa.delete(r).where(r.c.run_id.in_(ids)))
+            total += len(ids)
+            if len(ids) < batch:
+                break
         with self.tx() as conn:
-            ids = list(
-                conn.execute(
-                    sa.select(r.c.run_id)
-                    .where(r.c.status.in_([s.value for s in TERMINAL]), r.c.ended_at < before)
-                    .limit(batch)
-                ).scalars()
-            )
-            if ids:
-                conn.execute(sa.delete(schema.steps).where(schema.steps.c.run_id.in_(ids)))
-                conn.execute(sa.delete(r).where(r.c.run_id.in_(ids)))
             conn.execute(
                 sa.delete(schema.events).where(
                     schema.events.c.received_at < before,
@@ -304,7 +311,7 @@ class Store:
                 )
             )
             conn.execute(sa.delete(schema.flow).where(schema.flow.c.expires_at < before))
-        return len(ids)
+        return total
 
 
 __all__ = ["RunStatus", "Store", "new_id"]

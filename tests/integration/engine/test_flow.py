@@ -259,3 +259,16 @@ async def test_debounce_runs_once_with_the_last_event(sqlite_url: str) -> None:
         await engine.send([{"name": "t/d", "data": {"k": "y", "i": 99}}])
         await engine.wait_for_idle(timeout=20)
     assert sorted(seen) == [4, 99]
+
+
+def test_history_is_pruned_in_batches(sqlite_url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = Engine(EngineConfig(database_url=sqlite_url))
+    engine.register("http://a/api", "a", [_fn("old")])
+    engine.ingest([{"name": "x/y", "data": {}, "id": f"o{i}", "ts": 0} for i in range(30)])
+    with engine.store.tx() as conn:
+        conn.execute(sa.update(runs).values(status="COMPLETED", ended_at=1.0))
+    assert engine.store.prune(before=2.0, batch=7) == 30
+    assert runq.list_runs(engine.store, fn="old")["data"] == []
+    engine.store.dispose()
