@@ -99,16 +99,21 @@ def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path: Path) -> 
     assert time.monotonic() - t0 < 15  # within the stop timeout
     engine = sa.create_engine(db)
     with engine.connect() as conn:
-        leased = conn.execute(sa.text(
-            "select count(*) from engine_queue where lease_owner is not null")).scalar()
+        leased = conn.execute(
+            sa.text("select count(*) from engine_queue where lease_owner is not null")
+        ).scalar()
         left = conn.execute(sa.text("select count(*) from engine_queue")).scalar()
     engine.dispose()
     assert leased == 0 and left > 0  # work remains, and nobody holds it
     proc = _start(db, effects, port)  # a new process picks it up at once
     try:
         for _ in range(150):
-            statuses = [r["status"] for r in httpx.get(
-                f"http://127.0.0.1:{port}/api/v1/runs", params={"limit": 50}).json()["data"]]
+            statuses = [
+                r["status"]
+                for r in httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/runs", params={"limit": 50}
+                ).json()["data"]
+            ]
             if statuses.count("COMPLETED") == RUNS:
                 break
             time.sleep(0.2)
