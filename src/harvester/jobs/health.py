@@ -11,6 +11,7 @@ import inngest
 import sqlalchemy as sa
 
 from harvester.jobs.deps import JobDeps
+from harvester.jobs.metrics import BUCKET_TOKENS, PIPELINE_SUCCESS, QUEUE_LAG
 from harvester.jobs.steps import tracked_step
 from harvester.store.models import HarvestStatus, JobState, JobStatus, Severity, Video
 from harvester.store.writes import add_health_check
@@ -83,8 +84,18 @@ def classify(detail: dict[str, Any]) -> tuple[Severity, list[str]]:
     return (Severity.WARNING if problems else Severity.INFO), problems
 
 
+def _export(detail: dict[str, Any]) -> None:
+    db, guard = detail.get("database", {}), detail.get("guard", {})
+    if "failure_rate" in db:
+        PIPELINE_SUCCESS.set(1.0 - float(db["failure_rate"]))
+        QUEUE_LAG.set(float(db.get("queue_lag_seconds", 0.0)))
+    if "bucket" in guard:
+        BUCKET_TOKENS.set(float(guard["bucket"]["tokens"]))
+
+
 async def check_and_record(deps: JobDeps) -> dict[str, Any]:
     detail = await run_checks(deps)
+    _export(detail)
     severity, problems = classify(detail)
     with deps.db.session() as s:
         add_health_check(s, severity, {**detail, "problems": problems})

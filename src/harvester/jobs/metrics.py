@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 VIDEOS_DISCOVERED = Counter("harvester_videos_discovered_total", "Promoted videos discovered")
 COMMENTS_HARVESTED = Counter("harvester_comments_harvested_total", "New comments stored")
@@ -22,3 +22,8 @@ STEP_SECONDS = Histogram(
 RUNS = Counter(
     "harvester_pipeline_runs_total", "Pipeline function runs by outcome", ["fn", "outcome"]
 )
+BUCKET_TOKENS = Gauge("harvester_bucket_tokens", "Tokens left in the TikTok budget bucket")
+PIPELINE_SUCCESS = Gauge(
+    "harvester_pipeline_success_ratio", "Completed / finished runs over the last hour"
+)
+QUEUE_LAG = Gauge("harvester_harvest_backlog_seconds", "Age of the oldest unharvested video")

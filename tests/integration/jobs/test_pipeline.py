@@ -97,3 +97,16 @@ async def test_failures_land_in_dead_letters_and_replay_succeeds(
             )
         assert pending == 0
         assert summarize(runtime.db).videos >= 6
+
+
+async def test_health_check_records_a_row_and_exports_gauges(pipeline: PipelineFactory) -> None:
+    from prometheus_client import REGISTRY
+
+    from harvester.jobs.health import check_and_record
+
+    async with pipeline() as (runtime, _sim):
+        await run_once(runtime, {"regions": ["FR"], "limit": 2}, timeout=120)
+        out = await check_and_record(runtime.deps)
+    assert out["status"] == "info", out["problems"]
+    assert REGISTRY.get_sample_value("harvester_pipeline_success_ratio") == 1.0
+    assert REGISTRY.get_sample_value("harvester_bucket_tokens") is not None
