@@ -42,6 +42,18 @@ def _start(db: str, effects: Path, port: int) -> subprocess.Popen[bytes]:
     raise AssertionError("crash app did not start")
 
 
+def _wait_for_completion(port: int, tries: int) -> list[str]:
+    """Poll the run API until every run completed (or ``tries`` run out)."""
+    statuses: list[str] = []
+    for _ in range(tries):
+        page = httpx.get(f"http://127.0.0.1:{port}/api/v1/runs", params={"limit": 50}).json()
+        statuses = [r["status"] for r in page["data"]]
+        if statuses.count("COMPLETED") == RUNS:
+            break
+        time.sleep(0.2)
+    return statuses
+
+
 def _lines(effects: Path) -> list[str]:
     return effects.read_text().splitlines() if effects.exists() else []
 
@@ -64,16 +76,7 @@ def test_kill_9_mid_run_loses_nothing_and_repeats_no_completed_step(tmp_path: Pa
             proc = _start(db, effects, port)
         time.sleep(0.1)
     try:
-        for _ in range(100):
-            statuses = [
-                r["status"]
-                for r in httpx.get(
-                    f"http://127.0.0.1:{port}/api/v1/runs", params={"limit": 50}
-                ).json()["data"]
-            ]
-            if statuses.count("COMPLETED") == RUNS:
-                break
-            time.sleep(0.2)
+        statuses = _wait_for_completion(port, tries=100)
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -107,16 +110,7 @@ def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path: Path) -> 
     assert leased == 0 and left > 0  # work remains, and nobody holds it
     proc = _start(db, effects, port)  # a new process picks it up at once
     try:
-        for _ in range(150):
-            statuses = [
-                r["status"]
-                for r in httpx.get(
-                    f"http://127.0.0.1:{port}/api/v1/runs", params={"limit": 50}
-                ).json()["data"]
-            ]
-            if statuses.count("COMPLETED") == RUNS:
-                break
-            time.sleep(0.2)
+        statuses = _wait_for_completion(port, tries=150)
     finally:
         proc.terminate()
         proc.wait(timeout=15)
