@@ -7,6 +7,7 @@ the function sleeps between steps, which is where the test kills the process.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -37,7 +38,7 @@ async def steps(ctx: inngest.Context) -> int:
 
         def effect(i: int = i) -> int:
             with EFFECTS.open("a") as fh:
-                fh.write(f"{ctx.run_id}:{i}\n")
+                fh.write(f"{ctx.run_id}:{i} {os.getpid()}\n")
             return i
 
         await ctx.step.run(f"effect-{i}", effect)

@@ -55,6 +55,11 @@ def _wait_for_completion(port: int, tries: int) -> list[str]:
 
 
 def _lines(effects: Path) -> list[str]:
+    """The side effects (``run:step``), without the pid of the process that did it."""
+    return [ln.split()[0] for ln in _raw(effects)]
+
+
+def _raw(effects: Path) -> list[str]:
     return effects.read_text().splitlines() if effects.exists() else []
 
 
@@ -116,3 +121,24 @@ def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path: Path) -> 
         proc.wait(timeout=15)
     assert statuses.count("COMPLETED") == RUNS
     assert set(Counter(_lines(effects)).values()) == {1}
+
+
+def test_two_engine_processes_on_one_postgres(tmp_path: Path, postgres_url: str) -> None:
+    """Two OS processes, each an engine with the app, on one Postgres: the work is
+    shared and no step runs twice."""
+    effects = tmp_path / "effects.txt"
+    ports = [_port(), _port()]
+    procs = [_start(postgres_url, effects, p) for p in ports]
+    try:
+        httpx.post(f"http://127.0.0.1:{ports[0]}/e/key", json=[{"name": "t/crash"}] * 8)
+        deadline = time.monotonic() + 90
+        while len(_lines(effects)) < 8 * 6 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=15)
+    counts = Counter(_lines(effects))
+    assert len(counts) == 8 * 6 and set(counts.values()) == {1}
+    pids = {ln.split()[1] for ln in _raw(effects)}
+    assert len(pids) == 2, "both processes should have executed steps"
