@@ -204,6 +204,22 @@ def _email_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]
     return out
 
 
+def _obfuscated(host: Host, m: re.Match[str], confidence: float) -> DomainMatch:
+    """A mention typed to dodge filters: no URL, flagged, with its own confidence."""
+    return DomainMatch(
+        host.domain,
+        host.ascii_domain,
+        host.host,
+        None,
+        True,
+        False,
+        confidence,
+        m.start(),
+        m.end(),
+        m.group(0),
+    )
+
+
 def _obfuscated_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
     out: list[DomainMatch] = []
     hinted = patterns.OBFUSCATION_HINT.search(text) is not None
@@ -214,20 +230,7 @@ def _obfuscated_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainM
         host = parse_host(f"{labels}.{m.group('tld')}")
         if host is None or host.suffix in FILE_LIKE_SUFFIXES or host.suffix not in COMMON_TLDS:
             continue
-        out.append(
-            DomainMatch(
-                host.domain,
-                host.ascii_domain,
-                host.host,
-                None,
-                True,
-                False,
-                0.8,
-                m.start(),
-                m.end(),
-                m.group(0),
-            )
-        )
+        out.append(_obfuscated(host, m, 0.8))
         taken.append((m.start(), m.end()))
     for m in patterns.COMMA.finditer(text) if "," in text else ():
         if _overlaps(m.start(), m.end(), taken):
@@ -235,20 +238,7 @@ def _obfuscated_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainM
         host = parse_host(f"{m.group('name')}.{m.group('tld')}")
         if host is None or m.group("name").isdigit():
             continue
-        out.append(
-            DomainMatch(
-                host.domain,
-                host.ascii_domain,
-                host.host,
-                None,
-                True,
-                False,
-                0.6,
-                m.start(),
-                m.end(),
-                m.group(0),
-            )
-        )
+        out.append(_obfuscated(host, m, 0.6))  # a comma is the weaker evidence
         taken.append((m.start(), m.end()))
     return out
 
