@@ -16,7 +16,7 @@ from harvester.engine import executor
 from harvester.engine.config import TERMINAL, EngineConfig, RunStatus
 from harvester.engine.durations import next_tick
 from harvester.engine.ops import OutcomeHandler
-from harvester.engine.runs import RunBook
+from harvester.engine.runs import Carry, RunBook
 from harvester.engine.store import Store, new_id
 from harvester.engine.triggers import FunctionSpec, validate
 
@@ -33,6 +33,9 @@ QUEUE_DEPTH = Gauge("engine_queue_due", "Queue items due now")
 IDLE_HORIZON_S = 2.0
 FUNCTIONS_MAX_AGE_S = 2.0
 PRUNE_EVERY_S = 60.0
+CRON_RECHECK_S = 1.0
+CHAIN_MAX = 32  # calls one worker makes in a row for one run before it requeues it
+Held = tuple[dict[str, Any], dict[str, Any]] | None  # (leased call item, its run)
 
 
 class Engine:
@@ -52,6 +55,7 @@ class Engine:
         self._running = 0
         self._stopping = False
         self._functions_loaded_at = 0.0
+        self._cron_check_at = 0.0
         self._load_functions()
         from harvester.engine.api import build_router
 
@@ -91,6 +95,7 @@ class Engine:
             del self.functions[fid]
         self.functions.update({s.id: s for s in specs})
         log.info("app synced", url=url, functions=len(specs))
+        self._cron_check_at = 0.0
         self._wake.set()
         return len(specs)
 
@@ -170,7 +175,8 @@ class Engine:
             now = self.cfg.clock()
             try:
                 self._refresh_functions()
-                self._fire_crons(now)
+                if now >= self._cron_check_at:
+                    self._fire_crons(now)
                 started = self._claim_and_start(now)
                 if now - last_prune > PRUNE_EVERY_S:
                     self.store.prune(now - self.cfg.history_days * 86400)
@@ -215,8 +221,17 @@ class Engine:
     async def _process(
         self, item: dict[str, Any], slots: list[list[Any]], run: dict[str, Any] | None
     ) -> None:
+        held: Held = None
         try:
-            await self._handle(item, run)
+            held = await self._handle(item, run)
+            hops = 0
+            # Go straight on with the run's next call while it is due now (its item
+            # stays leased to us, its concurrency slots stay taken); bounded so that
+            # one long run cannot keep a worker from the rest of the queue.
+            while held is not None and not self._stopping and hops < CHAIN_MAX:
+                hops += 1
+                (item, nxt), held = held, None  # a failing call keeps its lease until expiry
+                held = await self._call(item, nxt)
         except Exception:
             log.exception(
                 "queue item failed; it will be retried after its lease",
@@ -224,15 +239,24 @@ class Engine:
                 kind=item["kind"],
             )
         finally:
+            if held is not None:  # hand the next call back to the queue
+                try:
+                    self.store.release_item(held[0]["id"])
+                except Exception:
+                    log.exception("could not release a queue item; its lease will expire")
             for k, _ in slots:
                 self._inflight[k] -= 1
             self._running -= 1
             self._wake.set()
 
     def _fire_crons(self, now: float) -> None:
+        """Start the runs of due cron ticks; then sleep until the next tick (at most
+        CRON_RECHECK_S, since another process may sync new schedules)."""
+        upcoming = now + CRON_RECHECK_S
         with self.store.tx() as conn:
             for key, value in self.store.flow_prefix(conn, "cron:"):
                 if value["next"] > now or value["fn"] not in self.functions:
+                    upcoming = min(upcoming, max(value["next"], now))
                     continue
                 # Missed ticks are not back-filled: one run, then the next future tick.
                 self.store.flow_put(conn, key, {**value, "next": next_tick(value["expr"], now)})
@@ -241,13 +265,13 @@ class Engine:
                 )
                 internal, _ = self.store.insert_event(conn, ev, now)
                 self.book.start_run(conn, self.functions[value["fn"]], [ev], now, internal)
+        self._cron_check_at = upcoming
 
     # -- queue items ---------------------------------------------------------------------------
-    async def _handle(self, item: dict[str, Any], leased_run: dict[str, Any] | None) -> None:
+    async def _handle(self, item: dict[str, Any], leased_run: dict[str, Any] | None) -> Held:
         kind, now = item["kind"], self.cfg.clock()
         if kind == "call" and leased_run is not None and leased_run["status"] not in TERMINAL:
-            await self._call(item, leased_run)  # the common path: no extra transaction
-            return
+            return await self._call(item, leased_run)  # the common path: no extra transaction
         if kind in ("batch_flush", "debounce_fire"):
             with self.store.tx() as conn:
                 if kind == "batch_flush":
@@ -255,17 +279,17 @@ class Engine:
                 else:
                     self.book.fire_debounce(conn, item["run_id"], item["fn_id"], now)
                 self.store.delete_item(conn, item["id"])
-            return
+            return None
         with self.store.tx() as conn:
             run = self.store.get_run(conn, item["run_id"], lock=True)
             if run is None or run["status"] in TERMINAL:
                 self.store.delete_item(conn, item["id"])
-                return
+                return None
             if kind != "call":
                 self._timer(conn, kind, run, item, now)
                 self.store.delete_item(conn, item["id"])
-                return
-        await self._call(item, run)
+                return None
+        return await self._call(item, run)
 
     def _timer(
         self, conn: Any, kind: str, run: dict[str, Any], item: dict[str, Any], now: float
@@ -292,7 +316,9 @@ class Engine:
         elif kind == "start_timeout" and run["status"] == RunStatus.QUEUED:
             self.book.cancel(conn, run["run_id"], now, "start timeout reached")
 
-    async def _call(self, item: dict[str, Any], run: dict[str, Any]) -> None:
+    async def _call(self, item: dict[str, Any], run: dict[str, Any]) -> Held:
+        """Make one SDK call and apply its outcome; returns the run's next call when it
+        is due now and this worker keeps it (see ``runs.Carry``)."""
         fn = self.functions.get(run["fn_id"])
         if fn is None:
             self._refresh_functions(max_age=0)
@@ -306,7 +332,7 @@ class Engine:
                     error={"name": "FunctionNotFound", "message": f"{run['fn_id']} is not synced"},
                 )
                 self.store.delete_item(conn, item["id"])
-            return
+            return None
         started = time.perf_counter()
         t0 = self.cfg.clock()
         structlog.contextvars.bind_contextvars(run_id=run["run_id"], fn_id=fn.id)
@@ -320,12 +346,19 @@ class Engine:
         )
         CALLS.labels(fn.id).observe(time.perf_counter() - started)
         now = self.cfg.clock()
+        carry = Carry(item, now, now + self.cfg.lease_seconds)
         with self.store.tx() as conn:
             fresh = self.store.get_run(conn, run["run_id"], lock=True)
-            self.store.delete_item(conn, item["id"])
             if fresh is None or fresh["status"] in TERMINAL:
-                return  # cancelled while the call was in flight
-            self.outcomes.apply(conn, fresh, fn, out, t0, now)
+                self.store.delete_item(conn, item["id"])
+                return None  # cancelled while the call was in flight
+            self.book.carry = carry
+            try:
+                self.outcomes.apply(conn, fresh, fn, out, t0, now)
+            finally:
+                self.book.carry = None
+            if carry.next_run is None:
+                self.store.delete_item(conn, item["id"])
             emitted = list(self.book.pending_events)
             self.book.pending_events.clear()
         if out.status in (200,) or (out.status not in (206,) and out.error):
@@ -335,6 +368,7 @@ class Engine:
         if emitted:
             self.ingest([normalize_event(e, now) for e in emitted])
         structlog.contextvars.unbind_contextvars("run_id", "fn_id")
+        return None if carry.next_run is None else (carry.item, carry.next_run)
 
     # -- queries and operator actions --------------------------------------------------------
     def get_run(self, run_id: str) -> dict[str, Any] | None:

@@ -135,7 +135,16 @@ class OutcomeHandler:
             parallel=parallel,
         )
         if advance and not pending:
-            self.book.enqueue_call(conn, {**run, "steps": steps}, now)
+            nxt = {
+                **run,
+                "status": RunStatus.RUNNING,
+                "steps": steps,
+                "stack": stack,
+                "pending": pending,
+                "attempt": attempt,
+                "parallel": parallel,
+            }
+            self.book.enqueue_call(conn, nxt, now, may_carry=True)
 
     def _invoke(
         self, conn: Connection, run: dict[str, Any], op: dict[str, Any], now: float

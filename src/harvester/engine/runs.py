@@ -4,6 +4,7 @@ cancellations. Every function here works inside the caller's transaction."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,6 +19,21 @@ FAILED_EVENT = "inngest/function.failed"
 INVOKED_EVENT = "inngest/function.invoked"
 
 
+@dataclass
+class Carry:
+    """A leased call item whose holder may keep it for the run's next call.
+
+    While an SDK call's outcome is applied, the first call it schedules for the same
+    run, due at once, re-targets this item instead of inserting a new one: the worker
+    goes straight on to that call, with no trip through the queue and no new lease.
+    """
+
+    item: dict[str, Any]
+    now: float
+    lease_until: float
+    next_run: dict[str, Any] | None = None
+
+
 class RunBook:
     """The run lifecycle over a Store; ``functions`` is the live registry."""
 
@@ -25,6 +41,7 @@ class RunBook:
         self.store = store
         self.functions = functions
         self.pending_events: list[dict[str, Any]] = []  # emitted inside a transaction
+        self.carry: Carry | None = None  # set by the engine around one outcome's transaction
 
     def start_run(
         self,
@@ -100,8 +117,28 @@ class RunBook:
         return None
 
     def enqueue_call(
-        self, conn: Connection, run: dict[str, Any], due: float, step_id: str | None = None
+        self,
+        conn: Connection,
+        run: dict[str, Any],
+        due: float,
+        step_id: str | None = None,
+        *,
+        may_carry: bool = False,
     ) -> None:
+        """Queue the run's next call; ``may_carry`` (``run`` is then its whole new
+        state) lets the current holder keep its item for it (see ``Carry``)."""
+        carry = self.carry
+        if (
+            may_carry
+            and carry is not None
+            and carry.next_run is None
+            and carry.item["run_id"] == run["run_id"]
+            and due <= carry.now
+        ):
+            self.store.retarget_item(conn, carry.item["id"], step_id, due, carry.lease_until)
+            carry.item = {**carry.item, "step_id": step_id, "due_at": due}
+            carry.next_run = run
+            return
         fn = self.functions.get(run["fn_id"])
         slots = flow.concurrency_slots(fn, run["events"][0]) if fn else []
         self.store.enqueue(conn, run["run_id"], run["fn_id"], "call", due, step_id, slots)

@@ -56,6 +56,42 @@ class Store:
         self.engine = make_engine(url)
         self.postgres = self.engine.dialect.name == "postgresql"
         schema.metadata.create_all(self.engine)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Build the hot path's statements once: constructing a SQLAlchemy statement
+        costs more than SQLite takes to run it. Bound parameters are prefixed ``b_`` so
+        they never clash with the column names an UPDATE or INSERT derives its SET or
+        VALUES from (the keys of the parameters it is executed with)."""
+        r, q = schema.runs, schema.queue
+        b = sa.bindparam
+        self._get_run = sa.select(r).where(r.c.run_id == b("b_run_id"))
+        self._get_run_locked = self._get_run.with_for_update()
+        self._update_run = sa.update(r).where(r.c.run_id == b("b_run_id"))
+        self._insert_run = sa.insert(r)
+        self._insert_step = sa.insert(schema.steps)
+        self._insert_item = sa.insert(q)
+        self._delete_item = sa.delete(q).where(q.c.id == b("b_id"))
+        self._retarget_item = (
+            sa.update(q)
+            .where(q.c.id == b("b_id"))
+            .values(step_id=b("b_step_id"), due_at=b("b_due"), lease_until=b("b_until"))
+        )
+        free = sa.or_(q.c.lease_until.is_(None), q.c.lease_until < b("b_now"))
+        self._candidates = (
+            sa.select(q)
+            .where(q.c.due_at <= b("b_now"), free)
+            .order_by(q.c.due_at, q.c.id)
+            .limit(b("b_limit"))
+        )
+        self._lease = (
+            sa.update(q)
+            .where(q.c.id == b("b_id"), free)
+            .values(lease_owner=b("b_owner"), lease_until=b("b_until"))
+        )
+        self._lock_item = (
+            sa.select(q.c.id).where(q.c.id == b("b_id")).with_for_update(skip_locked=True)
+        )
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -115,17 +151,15 @@ class Store:
 
     # -- runs ------------------------------------------------------------------------
     def insert_run(self, conn: Connection, run: dict[str, Any]) -> None:
-        conn.execute(sa.insert(schema.runs).values(**run))
+        conn.execute(self._insert_run, run)
 
     def get_run(self, conn: Connection, run_id: str, lock: bool = False) -> dict[str, Any] | None:
-        q = sa.select(schema.runs).where(schema.runs.c.run_id == run_id)
-        if lock and self.postgres:
-            q = q.with_for_update()
-        row = conn.execute(q).first()
+        q = self._get_run_locked if lock and self.postgres else self._get_run
+        row = conn.execute(q, {"b_run_id": run_id}).first()
         return dict(row._mapping) if row else None
 
     def update_run(self, conn: Connection, run_id: str, **values: Any) -> None:
-        conn.execute(sa.update(schema.runs).where(schema.runs.c.run_id == run_id).values(**values))
+        conn.execute(self._update_run, {"b_run_id": run_id, **values})
 
     def active_runs(self, conn: Connection, fn_id: str) -> list[dict[str, Any]]:
         q = sa.select(schema.runs).where(
@@ -134,7 +168,7 @@ class Store:
         return [dict(r._mapping) for r in conn.execute(q)]
 
     def add_step(self, conn: Connection, **values: Any) -> None:
-        conn.execute(sa.insert(schema.steps).values(**values))
+        conn.execute(self._insert_step, values)
 
     # -- queue -----------------------------------------------------------------------
     def enqueue(
@@ -148,46 +182,44 @@ class Store:
         concurrency: list[Any] | None = None,
     ) -> None:
         conn.execute(
-            sa.insert(schema.queue).values(
-                run_id=run_id,
-                fn_id=fn_id,
-                kind=kind,
-                step_id=step_id,
-                due_at=due_at,
-                concurrency=concurrency or [],
-            )
+            self._insert_item,
+            {
+                "run_id": run_id,
+                "fn_id": fn_id,
+                "kind": kind,
+                "step_id": step_id,
+                "due_at": due_at,
+                "concurrency": concurrency or [],
+            },
+        )
+
+    def retarget_item(
+        self, conn: Connection, item_id: int, step_id: str | None, due_at: float, until: float
+    ) -> None:
+        """Point a leased call item at the run's next call, keeping (and extending) the
+        lease: the holder goes on with it without a trip through the queue."""
+        conn.execute(
+            self._retarget_item,
+            {"b_id": item_id, "b_step_id": step_id, "b_due": due_at, "b_until": until},
         )
 
     def candidates(self, now: float, limit: int = 64) -> list[dict[str, Any]]:
-        q = (
-            sa.select(schema.queue)
-            .where(
-                schema.queue.c.due_at <= now,
-                sa.or_(schema.queue.c.lease_until.is_(None), schema.queue.c.lease_until < now),
-            )
-            .order_by(schema.queue.c.due_at, schema.queue.c.id)
-            .limit(limit)
-        )
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            rows = conn.execute(self._candidates, {"b_now": now, "b_limit": limit})
+            return [dict(r._mapping) for r in rows]
 
     def lease(
         self, item_id: int, run_id: str, owner: str, now: float, until: float
     ) -> tuple[bool, dict[str, Any] | None]:
         """Take an item if nobody holds a live lease on it (atomic conditional update);
         returns whether we got it and, in the same transaction, its run."""
-        q = schema.queue
         with self.tx() as conn:
             if self.postgres:
-                locked = conn.execute(
-                    sa.select(q.c.id).where(q.c.id == item_id).with_for_update(skip_locked=True)
-                ).first()
+                locked = conn.execute(self._lock_item, {"b_id": item_id}).first()
                 if locked is None:
                     return False, None
             res = conn.execute(
-                sa.update(q)
-                .where(q.c.id == item_id, sa.or_(q.c.lease_until.is_(None), q.c.lease_until < now))
-                .values(lease_owner=owner, lease_until=until)
+                self._lease, {"b_id": item_id, "b_now": now, "b_owner": owner, "b_until": until}
             )
             if res.rowcount != 1:
                 return False, None
@@ -201,8 +233,16 @@ class Store:
                 .values(lease_owner=None, lease_until=None)
             )
 
+    def release_item(self, item_id: int) -> None:
+        with self.tx() as conn:
+            conn.execute(
+                sa.update(schema.queue)
+                .where(schema.queue.c.id == item_id)
+                .values(lease_owner=None, lease_until=None)
+            )
+
     def delete_item(self, conn: Connection, item_id: int) -> None:
-        conn.execute(sa.delete(schema.queue).where(schema.queue.c.id == item_id))
+        conn.execute(self._delete_item, {"b_id": item_id})
 
     def delete_run_items(
         self,

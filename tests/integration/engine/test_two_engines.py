@@ -49,9 +49,9 @@ async def test_two_engines_share_work_without_double_execution(postgres_url: str
     for n, engine in enumerate(engines):
         original = engine._call
 
-        async def counted(item: Any, run: Any, n: int = n, original: Any = original) -> None:
+        async def counted(item: Any, run: Any, n: int = n, original: Any = original) -> Any:
             calls[n] += 1
-            await original(item, run)
+            return await original(item, run)
 
         engine._call = counted  # type: ignore[method-assign]
         await engine.start()

@@ -1,0 +1,112 @@
+"""A worker goes straight on with a run's next step; when the engine stops between
+two steps, that next step goes back to the queue at once, so a new engine on the same
+database resumes the run without waiting for a lease to expire."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import httpx
+import inngest
+import inngest.fast_api
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from harvester.engine import Engine, EngineConfig, schema
+from harvester.engine.core import CHAIN_MAX
+
+from .harness import APP_URL, route_sdk_in_process, running
+
+STEPS = 4
+
+
+async def test_a_stopped_engine_hands_the_next_step_to_the_next_engine(
+    database_url: str,
+) -> None:
+    effects: Counter[str] = Counter()
+    stopping: list[asyncio.Task[Any]] = []
+    engines: list[Engine] = []
+    client = inngest.Inngest(
+        app_id="handoff",
+        is_production=False,
+        api_base_url="http://testapp:8288",
+        event_api_base_url="http://testapp:8288",
+    )
+
+    @client.create_function(fn_id="steps", trigger=inngest.TriggerEvent(event="t/handoff"))
+    async def steps(ctx: inngest.Context) -> str:
+        for i in range(STEPS):
+
+            def effect(i: int = i) -> int:
+                effects[f"s{i}"] += 1
+                if i == 0 and not stopping:  # the first engine is told to stop mid-run
+                    stopping.append(asyncio.get_running_loop().create_task(engines[0].stop()))
+                return i
+
+            await ctx.step.run(f"s{i}", effect)
+        return "done"
+
+    app = FastAPI()
+    inngest.fast_api.serve(app, client, [steps])
+
+    def engine() -> Engine:
+        # A lease far longer than the test's patience: only a hand-off can finish it.
+        e = Engine(EngineConfig(database_url=database_url, poll_interval=0.02, lease_seconds=600))
+        server = FastAPI()  # where the SDK syncs: this engine's API
+        server.include_router(e.router)
+        route_sdk_in_process(client, server)
+        engines.append(e)
+        return e
+
+    first = engine()
+    await first.start()
+    await first.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
+    (event_id,) = await first.send([{"name": "t/handoff", "data": {}}])
+    for _ in range(200):
+        if stopping:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.wait_for(stopping[0], 15)
+    with first.store.tx() as conn:
+        (run,) = first.store.active_runs(conn, "handoff-steps")
+    assert run["stack"], "the first engine stopped before the first step was saved"
+    first.store.dispose()
+
+    second = engine()
+    await second.start()
+    await second.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
+    try:
+        done = await second.wait_for_run(run["run_id"], timeout=10)
+    finally:
+        await second.stop()
+        second.store.dispose()
+    assert done["status"] == "COMPLETED" and done["output"] == "done"
+    assert effects == Counter({f"s{i}": 1 for i in range(STEPS)})  # nothing ran twice
+    assert event_id
+
+
+async def test_a_run_longer_than_one_worker_turn_goes_back_to_the_queue(sqlite_url: str) -> None:
+    """After CHAIN_MAX calls in a row a worker requeues the run (so others get a turn);
+    the run must then go on at once, not after its lease expires."""
+    n = CHAIN_MAX + 8
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="long", trigger=inngest.TriggerEvent(event="t/long"))
+        async def long(ctx: inngest.Context) -> int:
+            total = 0
+            for i in range(n):
+                total += await ctx.step.run(f"s{i}", lambda i=i: i)
+            return total
+
+        return [long]
+
+    async with running(fns, sqlite_url, lease_seconds=600) as engine:
+        await engine.send([{"name": "t/long", "data": {}}])
+        await engine.wait_for_idle(timeout=20)
+        with engine.store.tx() as conn:
+            (run_id,) = conn.execute(sa.select(schema.runs.c.run_id)).scalars()
+        run = engine.get_run(run_id)
+    assert run is not None and run["status"] == "COMPLETED"
+    assert run["output"] == sum(range(n))
