@@ -43,11 +43,12 @@ async def start(fns: Any, db: str, **cfg: Any) -> Engine:
         event_api_base_url="http://bench:8288",
     )
     engine = Engine(EngineConfig(database_url=db, poll_interval=0.05, **cfg))
-    app = FastAPI()
-    app.include_router(engine.router)
+    app = FastAPI()  # the user's SDK app: its functions, nothing else
     inngest.fast_api.serve(app, client, fns(client))
+    server = FastAPI()  # the engine's API, where the SDK syncs and sends events
+    server.include_router(engine.router)
     client._http_client._http_client = net.ThreadAwareAsyncHTTPClient(
-        transport=httpx.ASGITransport(app=app)
+        transport=httpx.ASGITransport(app=server)
     ).initialize()
     await engine.start()
     await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
 from typing import Any
 
@@ -127,23 +128,68 @@ class Engine:
         return self.ingest([normalize_event(e, self.cfg.clock()) for e in events])
 
     def ingest(self, events: list[dict[str, Any]]) -> list[str]:
+        """Store events and start what they trigger. A new run's first call that is due
+        now and fits a free worker is leased in the same transaction and started at
+        once, without waiting for the dispatcher to find it."""
         self._refresh_functions()
         ids: list[str] = []
         now = self.cfg.clock()
         queue = list(events)
-        with self.store.tx() as conn:
-            while queue:
-                ev = queue.pop(0)
-                internal, fresh = self.store.insert_event(conn, ev, now)
-                ids.append(internal)
-                if fresh:
-                    self.book.dispatch(
-                        conn, {k: ev[k] for k in ("name", "data", "id", "ts")}, internal, now
-                    )
-                queue.extend(normalize_event(e, now) for e in self.book.pending_events)
-                self.book.pending_events.clear()
+        self.book.claim = self._reserve if self._can_claim() else None
+        try:
+            with self.store.tx() as conn:
+                while queue:
+                    ev = queue.pop(0)
+                    internal, fresh = self.store.insert_event(conn, ev, now)
+                    ids.append(internal)
+                    if fresh:
+                        self.book.dispatch(
+                            conn, {k: ev[k] for k in ("name", "data", "id", "ts")}, internal, now
+                        )
+                    queue.extend(normalize_event(e, now) for e in self.book.pending_events)
+                    self.book.pending_events.clear()
+        except BaseException:
+            for item, _ in self.book.claimed:  # rolled back: give the workers back
+                self._unreserve(item["concurrency"])
+            raise
+        finally:
+            claimed, self.book.claimed, self.book.claim = self.book.claimed, [], None
+        for item, run in claimed:
+            self._launch(item, item["concurrency"], run)
         self._wake.set()
         return ids[: len(events)]
+
+    def _can_claim(self) -> bool:
+        if self._loop_task is None or self._stopping:
+            return False
+        try:
+            return asyncio.get_running_loop() is self._loop_task.get_loop()
+        except RuntimeError:  # called from a thread without the engine's loop
+            return False
+
+    def _reserve(self, slots: list[list[Any]]) -> tuple[str, float] | None:
+        """Take a worker (and the run's concurrency slots) if both are free now."""
+        if self._running >= self.cfg.workers or not self._fits(slots):
+            return None
+        for k, _ in slots:
+            self._inflight[k] = self._inflight.get(k, 0) + 1
+        self._running += 1
+        return self.owner, self.cfg.clock() + self.cfg.lease_seconds
+
+    def _unreserve(self, slots: list[list[Any]]) -> None:
+        for k, _ in slots:
+            self._inflight[k] -= 1
+        self._running -= 1
+
+    def _launch(
+        self, item: dict[str, Any], slots: list[list[Any]], run: dict[str, Any] | None
+    ) -> None:
+        # A fresh context: ingest may run inside an SDK call (step.send_event served
+        # in-process), whose context variables (the SDK's step context, the log's
+        # run_id) must not leak into another run's call.
+        task = asyncio.create_task(self._process(item, slots, run), context=contextvars.Context())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -211,9 +257,7 @@ class Engine:
             for k, _ in slots:
                 self._inflight[k] = self._inflight.get(k, 0) + 1
             self._running += 1
-            task = asyncio.create_task(self._process(item, slots, run))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._launch(item, slots, run)
             started += 1
         QUEUE_DEPTH.set(started)
         return started
@@ -244,9 +288,7 @@ class Engine:
                     self.store.release_item(held[0]["id"])
                 except Exception:
                     log.exception("could not release a queue item; its lease will expire")
-            for k, _ in slots:
-                self._inflight[k] -= 1
-            self._running -= 1
+            self._unreserve(slots)
             self._wake.set()
 
     def _fire_crons(self, now: float) -> None:

@@ -4,6 +4,7 @@ cancellations. Every function here works inside the caller's transaction."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,11 @@ class RunBook:
         self.functions = functions
         self.pending_events: list[dict[str, Any]] = []  # emitted inside a transaction
         self.carry: Carry | None = None  # set by the engine around one outcome's transaction
+        # Set by the engine around an ingest: may this process take a new run's first
+        # call at once? (returns the lease to write, and reserves a worker) …
+        self.claim: Callable[[list[list[Any]]], tuple[str, float] | None] | None = None
+        # … and the (item, run) pairs it took, to start once the transaction commits.
+        self.claimed: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
     def start_run(
         self,
@@ -56,23 +62,21 @@ class RunBook:
             return None
         skipped = self._skip_reason(conn, fn, events[0], now)
         run_id = new_id()
-        self.store.insert_run(
-            conn,
-            {
-                "run_id": run_id,
-                "fn_id": fn.id,
-                "event_id": event_id,
-                "events": events,
-                "status": RunStatus.QUEUED,
-                "attempt": 0,
-                "steps": {},
-                "stack": [],
-                "pending": [],
-                "parallel": False,
-                "parent": parent,
-                "created_at": now,
-            },
-        )
+        run = {
+            "run_id": run_id,
+            "fn_id": fn.id,
+            "event_id": event_id,
+            "events": events,
+            "status": RunStatus.QUEUED,
+            "attempt": 0,
+            "steps": {},
+            "stack": [],
+            "pending": [],
+            "parallel": False,
+            "parent": parent,
+            "created_at": now,
+        }
+        self.store.insert_run(conn, run)
         if skipped:
             self.store.update_run(
                 conn,
@@ -86,9 +90,14 @@ class RunBook:
             self.store.flow_put(conn, key, run_id)
         due = flow.throttle_start(self.store, conn, fn, events[0], now)
         due -= flow.priority_shift(fn, events[0])
-        self.store.enqueue(
-            conn, run_id, fn.id, "call", due, concurrency=flow.concurrency_slots(fn, events[0])
+        slots = flow.concurrency_slots(fn, events[0])
+        lease = self.claim(slots) if self.claim is not None and due <= now else None
+        item_id = self.store.enqueue(
+            conn, run_id, fn.id, "call", due, concurrency=slots, lease=lease
         )
+        if lease is not None:
+            item = {"id": item_id, "run_id": run_id, "fn_id": fn.id, "kind": "call"}
+            self.claimed.append(({**item, "step_id": None, "concurrency": slots}, run))
         timeouts = fn.config.get("timeouts") or {}
         if timeouts.get("finish"):
             self.store.enqueue(

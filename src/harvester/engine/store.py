@@ -92,6 +92,12 @@ class Store:
         self._lock_item = (
             sa.select(q.c.id).where(q.c.id == b("b_id")).with_for_update(skip_locked=True)
         )
+        self._insert_event = (
+            self._insert(schema.events)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(schema.events.c.internal_id)
+        )
+        self._waits_for = sa.select(schema.waits).where(schema.waits.c.event_name == b("b_name"))
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -128,21 +134,16 @@ class Store:
     def insert_event(self, conn: Connection, ev: dict[str, Any], now: float) -> tuple[str, bool]:
         """Store an event; a repeated ``id`` is the same event (returns its id, False)."""
         internal = new_id()
-        stmt = (
-            self._insert(schema.events)
-            .values(
-                internal_id=internal,
-                id=ev["id"],
-                name=ev["name"],
-                data=ev["data"],
-                ts=ev["ts"],
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(schema.events.c.internal_id)
-        )
+        values = {
+            "internal_id": internal,
+            "id": ev["id"],
+            "name": ev["name"],
+            "data": ev["data"],
+            "ts": ev["ts"],
+            "received_at": now,
+        }
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
-        if conn.execute(stmt).first() is not None:
+        if conn.execute(self._insert_event, values).first() is not None:
             return internal, True
         existing = conn.execute(
             sa.select(schema.events.c.internal_id).where(schema.events.c.id == ev["id"])
@@ -180,8 +181,11 @@ class Store:
         due_at: float,
         step_id: str | None = None,
         concurrency: list[Any] | None = None,
-    ) -> None:
-        conn.execute(
+        lease: tuple[str, float] | None = None,
+    ) -> int:
+        """Queue an item (already leased to ``lease = (owner, until)`` if given)."""
+        owner, until = lease or (None, None)
+        res = conn.execute(
             self._insert_item,
             {
                 "run_id": run_id,
@@ -190,8 +194,12 @@ class Store:
                 "step_id": step_id,
                 "due_at": due_at,
                 "concurrency": concurrency or [],
+                "lease_owner": owner,
+                "lease_until": until,
             },
         )
+        key = res.inserted_primary_key
+        return int(key[0]) if key else 0
 
     def retarget_item(
         self, conn: Connection, item_id: int, step_id: str | None, due_at: float, until: float
@@ -278,8 +286,7 @@ class Store:
         conn.execute(sa.insert(schema.waits).values(**values))
 
     def waits_for(self, conn: Connection, name: str) -> list[dict[str, Any]]:
-        q = sa.select(schema.waits).where(schema.waits.c.event_name == name)
-        return [dict(r._mapping) for r in conn.execute(q)]
+        return [dict(r._mapping) for r in conn.execute(self._waits_for, {"b_name": name})]
 
     def take_wait(self, conn: Connection, run_id: str, step_id: str) -> bool:
         res = conn.execute(
