@@ -13,7 +13,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +165,42 @@ async def sleepers(tmp: Path, n: int) -> dict[str, float]:
     after = rss_mb()
     await engine.stop()
     return {"sleeping": stats["queued"], "rss_mb": after, "rss_growth_mb": after - before}
+
+
+async def sleepers_accuracy(tmp: Path, n: int, delay: float) -> dict[str, float]:
+    """``n`` runs sleep durably until one common deadline, then record when they woke:
+    peak RSS while they sleep, and lateness (woke − deadline) p50/p99/max."""
+    woke: list[float] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="nap", trigger=inngest.TriggerEvent(event="b/nap"))
+        async def nap(ctx: inngest.Context) -> None:
+            until = datetime.fromtimestamp(ctx.event.data["until"], UTC)
+            await ctx.step.sleep_until("nap", until)
+            await ctx.step.run("woke", lambda: woke.append(time.time()))
+
+        return [nap]
+
+    engine = await start(fns, f"sqlite:///{tmp / 'nap.db'}", workers=16)
+    deadline = time.time() + delay
+    for i in range(0, n, 500):
+        batch = [{"name": "b/nap", "data": {"until": deadline}} for _ in range(min(500, n - i))]
+        await engine.send(batch)
+    while engine.store.busy_count(time.time()) and time.time() < deadline - 1:
+        await asyncio.sleep(0.05)  # every run has reached its sleep
+    rss = rss_mb()
+    while len(woke) < n and time.time() < deadline + 120:
+        await asyncio.sleep(0.05)
+    await engine.stop()
+    late = sorted((w - deadline) * 1000 for w in woke)
+    return {
+        "n": n,
+        "woke": len(woke),
+        "rss_mb": rss,
+        "late_p50_ms": statistics.median(late),
+        "late_p99_ms": late[max(0, int(len(late) * 0.99) - 1)],
+        "late_max_ms": late[-1],
+    }
 
 
 async def main() -> None:

@@ -42,30 +42,36 @@ async def lifted(tmp: Path, videos: int) -> dict[str, Any]:
     return {"elapsed": elapsed, "summary": s, "rate": s.comments / elapsed}
 
 
-async def throttled(tmp: Path, seconds: float) -> dict[str, Any]:
-    settings = Settings(data_dir=tmp, regions="FR,DE,ES")  # the seed configuration
-    sim = create_sim_app(seed=6)
-    runtime = build_runtime(settings, source_transport=httpx.ASGITransport(app=sim))
+async def throttled(tmp: Path, seconds: float, sim_port: int | None = None) -> dict[str, Any]:
+    """The seed configuration for ``seconds``: TikTok calls per minute and 429s. With
+    ``sim_port`` the simulator is the HTTP server already running there (as the peers
+    in compare.py see it); else an in-process one."""
+    settings = Settings(data_dir=tmp, regions="FR,DE,ES", sim_port=sim_port or 8299)
+    sim = None if sim_port else create_sim_app(seed=6)
+    transport = httpx.ASGITransport(app=sim) if sim is not None else None
+    runtime = build_runtime(settings, source_transport=transport)
     app = create_app(runtime)
+
+    def stats() -> dict[str, int]:
+        if sim is not None:
+            return dict(sim.state.sim.stats)
+        return dict(httpx.get(f"http://127.0.0.1:{sim_port}/_sim/stats").json())
+
     per_minute: list[int] = []
     async with app.router.lifespan_context(app):
         await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": {"limit": 1000}}])
         last = 0
         start = time.monotonic()
         while time.monotonic() - start < seconds:
-            await asyncio.sleep(
-                60
-                if seconds - (time.monotonic() - start) >= 60
-                else seconds - (time.monotonic() - start)
-            )
-            now = sim.state.sim.stats["requests"]
+            await asyncio.sleep(min(60.0, seconds - (time.monotonic() - start)))
+            now = stats()["requests"]
             per_minute.append(now - last)
             last = now
             print(f"  minute {len(per_minute)}: {per_minute[-1]} TikTok calls", flush=True)
         s = summarize(runtime.db)
-        stats = dict(sim.state.sim.stats)
+        final = stats()
     await runtime.aclose()
-    return {"per_minute": per_minute, "429": stats["429"], "summary": s}
+    return {"per_minute": per_minute, "429": final["429"], "summary": s, "sim_stats": final}
 
 
 async def main() -> None:

@@ -1,7 +1,18 @@
 """One command, the same workloads on our engine, DBOS Transact and Celery + Redis, in
-the same run on the same machine; prints figures and ratios (ours / peer).
+the same run on the same machine; prints figures and ratios (ours / peer), writes them
+to bench/results/compare.json and plots them to docs/compare.png.
 
-    uv run python bench/compare.py [--runs 200] [--samples 100]
+    uv run python bench/compare.py [--runs 200] [--samples 100] [--sleepers 1000]
+        [--sleep-delay 20] [--harvest-seconds 150] [--workloads ten,sleepers,harvest]
+
+Workloads:
+- ten: a 10-step durable function, each step a tiny committed SQLite write (steps/s,
+  runs/s), and event → first-step latency at low load (p50/p99, one at a time);
+- sleepers: N runs sleep durably until one common deadline, then write a row (peak RSS
+  while they sleep, lateness of the wake-ups);
+- harvest: comment pages fetched from the TikTok simulator (HTTP on loopback, 429
+  above 100 calls/min), each engine throttling itself to 100 calls/min (calls per
+  full minute, 429s).
 
 The peers install from PyPI into bench/.env-peers (pinned; not project dependencies).
 Durability is matched: every step's SQLite write (WAL, synchronous=NORMAL) commits
@@ -15,88 +26,213 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 ENV = HERE / ".env-peers"
-PEERS = ["dbos==3.4.*", "celery[redis]==5.7.*"]
+PEERS = ["dbos==3.4.*", "celery[redis]==5.7.*", "matplotlib==3.11.*"]
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ENGINES = ("ours", "dbos", "celery")
+Result = dict[str, Any]
 
 
 def peers_python() -> str:
     py = ENV / "bin" / "python"
-    if not py.exists():
+    marker = ENV / ".peers"
+    if not py.exists() or not marker.exists() or marker.read_text() != " ".join(PEERS):
         print("creating the peers' environment (one time)…", flush=True)
-        subprocess.run(["uv", "venv", "-q", str(ENV)], check=True)
+        if not py.exists():
+            subprocess.run(["uv", "venv", "-q", str(ENV)], check=True)
         subprocess.run(["uv", "pip", "install", "-q", "--python", str(py), *PEERS], check=True)
+        marker.write_text(" ".join(PEERS))
     return str(py)
 
 
-def run_peer(script: str, work: Path, runs: int, samples: int) -> dict[str, float]:
+def run_peer(script: str, work: Path, *args: object, timeout: float = 1800) -> Result:
+    """Run a peer script in the peers' environment; its last stdout line is JSON."""
     out = subprocess.run(
-        [peers_python(), str(HERE / "peers" / script), str(work), str(runs), str(samples)],
+        [peers_python(), str(HERE / "peers" / script), *map(str, args)],
         cwd=HERE / "peers",
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=None,  # the peers' progress goes straight to the terminal
         text=True,
-        timeout=900,
+        timeout=timeout,
         env={**os.environ, "BENCH_WORK": str(work), "BENCH_REDIS": REDIS},
     )
     if out.returncode != 0:
-        raise SystemExit(f"{script} failed:\n{out.stderr[-2000:]}")
+        raise SystemExit(f"{script} failed (exit {out.returncode}); see above")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def run_ours(work: Path, runs: int, samples: int) -> dict[str, float]:
+def _ours() -> Any:
     sys.path.insert(0, str(HERE))
-    import bench_engine as ours  # type: ignore[import-not-found]
+    import bench_engine  # type: ignore[import-not-found]
 
-    async def go() -> dict[str, float]:
-        lat = await ours.latency(work, samples)
-        ten = await ours.ten_steps(work, runs, flow=False)
-        return {"engine": "ours", **ten, **lat}  # type: ignore[dict-item]
+    return bench_engine
 
-    return asyncio.run(go())
+
+def ten(name: str, work: Path, args: argparse.Namespace) -> Result:
+    if name == "ours":
+        ours = _ours()
+
+        async def go() -> Result:
+            lat = await ours.latency(work, args.samples)
+            steps = await ours.ten_steps(work, args.runs, flow=False)
+            return {**steps, **lat}
+
+        return asyncio.run(go())
+    script = f"{name}_workloads.py"
+    return run_peer(script, work, work, args.runs, args.samples)
+
+
+def sleepers(name: str, work: Path, args: argparse.Namespace) -> Result:
+    if name == "ours":
+        return asyncio.run(_ours().sleepers_accuracy(work, args.sleepers, args.sleep_delay))
+    return run_peer(f"{name}_extra.py", work, "sleepers", work, args.sleepers, args.sleep_delay)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def harvest(name: str, work: Path, args: argparse.Namespace) -> Result:
+    """A fresh simulator per engine (its minute counter and stats start at zero)."""
+    port = _free_port()
+    cli = str(Path(sys.executable).parent / "harvester")
+    sim = subprocess.Popen(
+        [cli, "sim", "--port", str(port), "--rate-per-minute", "100", "--seed", "6"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{url}/_sim/stats", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("the simulator did not start; try `./harvester sim` by hand")
+        if name == "ours":
+            sys.path.insert(0, str(HERE))
+            import bench_pipeline  # type: ignore[import-not-found]
+
+            from harvester.logging_setup import configure_logging
+
+            configure_logging("WARNING", "console")
+
+            r = asyncio.run(bench_pipeline.throttled(work, args.harvest_seconds, port))
+            stats = r["sim_stats"]
+            return {
+                "calls": stats["requests"],
+                "per_minute": r["per_minute"],
+                "http_429": stats["429"],
+                "comments": r["summary"].comments,
+                "sim_stats": stats,
+            }
+        return run_peer(f"{name}_extra.py", work, "harvest", work, url, args.harvest_seconds)
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+
+
+WORKLOADS: dict[str, Callable[[str, Path, argparse.Namespace], Result]] = {
+    "ten": ten,
+    "sleepers": sleepers,
+    "harvest": harvest,
+}
+
+
+def report(results: dict[str, dict[str, Result]]) -> None:
+    if "ten" in results:
+        t = results["ten"]
+        print(f"\n10-step function and latency\n{'engine':8} {'steps/s':>9} {'runs/s':>8}", end="")
+        print(f" {'p50 ms':>8} {'p99 ms':>8}")
+        for name, r in t.items():
+            print(
+                f"{name:8} {r['steps_per_s']:9.0f} {r['runs_per_s']:8.1f} {r['p50_ms']:8.2f} "
+                f"{r['p99_ms']:8.2f}"
+            )
+        for peer in [p for p in ("dbos", "celery") if p in t and "ours" in t]:
+            print(
+                f"ours/{peer}: steps/s ×{t['ours']['steps_per_s'] / t[peer]['steps_per_s']:.2f}, "
+                f"p50 latency ×{t['ours']['p50_ms'] / t[peer]['p50_ms']:.2f} (lower is better)"
+            )
+    if "sleepers" in results:
+        print(f"\nsleeping runs\n{'engine':8} {'woke':>6} {'RSS MB':>8} {'late p50':>9}", end="")
+        print(f" {'p99':>9} {'max':>9} (ms)")
+        for name, r in results["sleepers"].items():
+            print(
+                f"{name:8} {r['woke']:6d} {r['rss_mb']:8.0f} {r['late_p50_ms']:9.0f} "
+                f"{r['late_p99_ms']:9.0f} {r['late_max_ms']:9.0f}"
+            )
+    if "harvest" in results:
+        print(f"\nharvest at 100 calls/min\n{'engine':8} {'calls':>6} {'429s':>5}  per minute")
+        for name, r in results["harvest"].items():
+            print(f"{name:8} {r['calls']:6d} {r['http_429']:5d}  {r['per_minute']}")
+
+
+def plot(results: dict[str, dict[str, Result]], png: Path) -> None:
+    """Draw with matplotlib from the peers' environment (not a project dependency)."""
+    code = (HERE / "peers" / "plot_compare.py").read_text()
+    subprocess.run(
+        [peers_python(), "-c", code, str(png)],
+        input=json.dumps(results),
+        text=True,
+        check=True,
+        timeout=120,
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--runs", type=int, default=200)
-    ap.add_argument("--samples", type=int, default=100)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=200, help="10-step runs per engine")
+    ap.add_argument("--samples", type=int, default=100, help="latency samples per engine")
+    ap.add_argument("--sleepers", type=int, default=1000, help="runs sleeping at once")
+    ap.add_argument("--sleep-delay", type=float, default=20.0, help="seconds until they wake")
+    ap.add_argument("--harvest-seconds", type=float, default=150.0)
+    ap.add_argument("--workloads", default="ten,sleepers,harvest")
+    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--png", type=Path, default=ROOT / "docs" / "compare.png")
     args = ap.parse_args()
-    results = {}
+    chosen = [w for w in args.workloads.split(",") if w]
+    engines = [e for e in args.engines.split(",") if e]
+    for w in chosen:
+        if w not in WORKLOADS:
+            ap.error(f"unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
+    for e in engines:
+        if e not in ENGINES:
+            ap.error(f"unknown engine {e!r}; choose from {', '.join(ENGINES)}")
+    results: dict[str, dict[str, Result]] = {}
     with tempfile.TemporaryDirectory() as d:
-        for name, fn in (
-            ("ours", run_ours),
-            ("dbos", lambda w, r, s: run_peer("dbos_workloads.py", w, r, s)),
-            ("celery", lambda w, r, s: run_peer("celery_workloads.py", w, r, s)),
-        ):
-            work = Path(d) / name
-            work.mkdir()
-            print(
-                f"{name}: {args.runs} runs of the 10-step function, {args.samples} "
-                f"latency samples…",
-                flush=True,
-            )
-            t0 = time.perf_counter()
-            results[name] = fn(work, args.runs, args.samples)
-            print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
-    ours = results["ours"]
-    print(f"\n{'engine':8} {'steps/s':>9} {'runs/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    for name, r in results.items():
-        print(
-            f"{name:8} {r['steps_per_s']:9.0f} {r['runs_per_s']:8.1f} {r['p50_ms']:8.2f} "
-            f"{r['p99_ms']:8.2f}"
-        )
-    for peer in ("dbos", "celery"):
-        r = results[peer]
-        print(
-            f"ours/{peer}: steps/s ×{ours['steps_per_s'] / r['steps_per_s']:.2f}, "
-            f"p50 latency ×{ours['p50_ms'] / r['p50_ms']:.2f} (lower is better)"
-        )
+        for w in chosen:
+            for name in engines:
+                work = Path(d) / w / name
+                work.mkdir(parents=True)
+                print(f"{w}: {name}…", flush=True)
+                t0 = time.perf_counter()
+                results.setdefault(w, {})[name] = WORKLOADS[w](name, work, args)
+                print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
+    out = HERE / "results" / "compare.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"argv": sys.argv[1:], "results": results}, indent=2) + "\n")
+    report(results)
+    if set(engines) == set(ENGINES):
+        plot(results, args.png)
+        print(f"\nfigures in {out.relative_to(ROOT)}, plot in {args.png}")
 
 
 if __name__ == "__main__":
