@@ -136,9 +136,10 @@ def harvest(name: str, work: Path, args: argparse.Namespace) -> Result:
 
             r = asyncio.run(bench_pipeline.throttled(work, args.harvest_seconds, port))
             stats = r["sim_stats"]
+            full = int(args.harvest_seconds // 60)  # as the peers count: full minutes only
             return {
                 "calls": stats["requests"],
-                "per_minute": r["per_minute"],
+                "per_minute": r["per_minute"][:full],
                 "http_429": stats["429"],
                 "comments": r["summary"].comments,
                 "sim_stats": stats,
@@ -207,7 +208,18 @@ def main() -> None:
     ap.add_argument("--workloads", default="ten,sleepers,harvest")
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--png", type=Path, default=ROOT / "docs" / "compare.png")
+    ap.add_argument(
+        "--plot-only", action="store_true", help="redraw the plot from the last results"
+    )
     args = ap.parse_args()
+    out = HERE / "results" / "compare.json"
+    if args.plot_only:
+        if not out.exists():
+            ap.error(f"no results yet in {out}: run without --plot-only first")
+        results_only = json.loads(out.read_text())["results"]
+        report(results_only)
+        plot(results_only, args.png)
+        return
     chosen = [w for w in args.workloads.split(",") if w]
     engines = [e for e in args.engines.split(",") if e]
     for w in chosen:
@@ -226,7 +238,6 @@ def main() -> None:
                 t0 = time.perf_counter()
                 results.setdefault(w, {})[name] = WORKLOADS[w](name, work, args)
                 print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
-    out = HERE / "results" / "compare.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"argv": sys.argv[1:], "results": results}, indent=2) + "\n")
     report(results)
