@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import heapq
+import itertools
 import time
 from typing import Any
 
@@ -55,6 +57,10 @@ class Engine:
         self._inflight: dict[str, int] = {}
         self._running = 0
         self._stopping = False
+        # Next calls this process holds (leased) until a worker is free, in due order.
+        self._ready: list[tuple[float, int, dict[str, Any], dict[str, Any] | None]] = []
+        self._seq = itertools.count()
+        self._backlog = False  # did the dispatcher leave due work for lack of workers?
         self._functions_loaded_at = 0.0
         self._cron_check_at = 0.0
         self._load_functions()
@@ -210,6 +216,7 @@ class Engine:
             await asyncio.wait(self._tasks, timeout=timeout)
         for t in self._tasks:
             t.cancel()
+        self._ready.clear()
         self.store.release_leases(self.owner)
         for client in self._clients.values():
             await client.aclose()
@@ -240,27 +247,55 @@ class Engine:
         return all(self._inflight.get(k, 0) < limit for k, limit in slots)
 
     def _claim_and_start(self, now: float) -> int:
+        """Start due work in due order: queue items other processes could take too, and
+        our own held next calls (``_ready``), merged, while workers are free."""
         if self._running >= self.cfg.workers:
+            self._backlog = True
             return 0
-        started = 0
-        for item in self.store.candidates(now):
-            if self._running >= self.cfg.workers:
-                break
-            slots = item["concurrency"] or []
-            if item["kind"] == "call" and not self._fits(slots):
-                continue
-            got, run = self.store.lease(
-                item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
-            )
-            if not got:
-                continue
-            for k, _ in slots:
-                self._inflight[k] = self._inflight.get(k, 0) + 1
-            self._running += 1
-            self._launch(item, slots, run)
-            started += 1
+        ready, self._ready = self._ready, []
+        work: list[tuple[float, int, dict[str, Any], dict[str, Any] | None]] = [
+            (it["due_at"], 0, it, None) for it in self.store.candidates(now)
+        ]
+        work += [(due, 1, it, run) for due, _, it, run in ready]
+        work.sort(key=lambda w: (w[0], w[1]))
+        started, waiting = 0, False
+        for n, (_, held, item, run) in enumerate(work):
+            try:
+                slots = item["concurrency"] or []
+                if self._running >= self.cfg.workers:
+                    waiting = True
+                elif item["kind"] == "call" and not self._fits(slots):
+                    pass
+                elif held:
+                    if now > item["lease_until"] - self.cfg.lease_seconds / 2:
+                        self.store.release_item(item["id"])  # too old: back to the queue
+                        continue
+                    self._reserve(slots)
+                    self._launch(item, slots, run)
+                    started += 1
+                    continue
+                else:
+                    got, run = self.store.lease(
+                        item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
+                    )
+                    if got:
+                        self._reserve(slots)
+                        self._launch(item, slots, run)
+                        started += 1
+                    continue
+                if held:
+                    self._hold(item, run)
+            except BaseException:
+                for _, h, it, r in work[n:]:  # keep what we hold; the dispatcher retries
+                    if h:
+                        self._hold(it, r)
+                raise
+        self._backlog = waiting
         QUEUE_DEPTH.set(started)
         return started
+
+    def _hold(self, item: dict[str, Any], run: dict[str, Any] | None) -> None:
+        heapq.heappush(self._ready, (item["due_at"], next(self._seq), item, run))
 
     async def _process(
         self, item: dict[str, Any], slots: list[list[Any]], run: dict[str, Any] | None
@@ -269,10 +304,14 @@ class Engine:
         try:
             held = await self._handle(item, run)
             hops = 0
-            # Go straight on with the run's next call while it is due now (its item
-            # stays leased to us, its concurrency slots stay taken); bounded so that
-            # one long run cannot keep a worker from the rest of the queue.
-            while held is not None and not self._stopping and hops < CHAIN_MAX:
+            # Go straight on with the run's next call (its item stays leased to us, its
+            # concurrency slots stay taken) while nothing else waits for a worker, and
+            # at most CHAIN_MAX times; else it waits its turn in due order (_ready).
+            while held is not None and not self._stopping:
+                if hops >= CHAIN_MAX or self._backlog or self._ready:
+                    self._hold(*held)
+                    held = None
+                    break
                 hops += 1
                 (item, nxt), held = held, None  # a failing call keeps its lease until expiry
                 held = await self._call(item, nxt)

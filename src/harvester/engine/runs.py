@@ -145,7 +145,12 @@ class RunBook:
             and due <= carry.now
         ):
             self.store.retarget_item(conn, carry.item["id"], step_id, due, carry.lease_until)
-            carry.item = {**carry.item, "step_id": step_id, "due_at": due}
+            carry.item = {
+                **carry.item,
+                "step_id": step_id,
+                "due_at": due,
+                "lease_until": carry.lease_until,
+            }
             carry.next_run = run
             return
         fn = self.functions.get(run["fn_id"])

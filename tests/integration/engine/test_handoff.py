@@ -110,3 +110,44 @@ async def test_a_run_longer_than_one_worker_turn_goes_back_to_the_queue(sqlite_u
         run = engine.get_run(run_id)
     assert run is not None and run["status"] == "COMPLETED"
     assert run["output"] == sum(range(n))
+
+
+async def test_a_higher_priority_run_gets_the_worker_between_two_steps(
+    sqlite_url: str,
+) -> None:
+    """With the only worker busy with a long run, a new high-priority run's first step
+    comes before the long run's remaining steps: the worker does not keep a run to
+    itself while other work is due (Inngest serves the queue in due order)."""
+    order: list[str] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="long", trigger=inngest.TriggerEvent(event="t/long"))
+        async def long(ctx: inngest.Context) -> None:
+            for i in range(8):
+
+                async def step(i: int = i) -> None:
+                    order.append(f"long-{i}")
+                    await asyncio.sleep(0.02)
+
+                await ctx.step.run(f"s{i}", step)
+
+        @client.create_function(
+            fn_id="urgent",
+            trigger=inngest.TriggerEvent(event="t/urgent"),
+            priority=inngest.Priority(run="600"),
+        )
+        async def urgent(ctx: inngest.Context) -> None:
+            await ctx.step.run("now", lambda: order.append("urgent"))
+
+        return [long, urgent]
+
+    async with running(fns, sqlite_url, workers=1) as engine:
+        await engine.send([{"name": "t/long", "data": {}}])
+        for _ in range(200):
+            if order:
+                break
+            await asyncio.sleep(0.01)
+        await engine.send([{"name": "t/urgent", "data": {}}])
+        await engine.wait_for_idle(timeout=20)
+    assert order.index("urgent") < order.index("long-3"), order
+    assert [s for s in order if s != "urgent"] == [f"long-{i}" for i in range(8)]
