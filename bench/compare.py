@@ -216,7 +216,8 @@ def main() -> None:
     if args.plot_only:
         if not out.exists():
             ap.error(f"no results yet in {out}: run without --plot-only first")
-        results_only = json.loads(out.read_text())["results"]
+        runs = json.loads(out.read_text())["runs"]
+        results_only = {w: v["results"] for w, v in runs.items()}
         report(results_only)
         plot(results_only, args.png)
         return
@@ -238,12 +239,19 @@ def main() -> None:
                 t0 = time.perf_counter()
                 results.setdefault(w, {})[name] = WORKLOADS[w](name, work, args)
                 print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"argv": sys.argv[1:], "results": results}, indent=2) + "\n")
     report(results)
-    if set(engines) == set(ENGINES):
-        plot(results, args.png)
-        print(f"\nfigures in {out.relative_to(ROOT)}, plot in {args.png}")
+    if set(engines) != set(ENGINES):
+        return  # a partial comparison is printed, not recorded
+    # Workloads not rerun keep their last figures; each records its own command line.
+    saved = json.loads(out.read_text()) if out.exists() else {}
+    runs = saved.get("runs", {})
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    for w, r in results.items():
+        runs[w] = {"argv": sys.argv[1:], "at": stamp, "results": r}
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
+    plot({w: v["results"] for w, v in runs.items()}, args.png)
+    print(f"\nfigures in {out.relative_to(ROOT)}, plot in {args.png}")
 
 
 if __name__ == "__main__":

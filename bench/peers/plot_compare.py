@@ -79,6 +79,7 @@ if "harvest" in res:
             label=f"{e} ({r['http_429']} × 429)",
         )
     ax.axhline(100, color="grey", linestyle="--", linewidth=1)
+    ax.set_xticks(range(1, max(len(r["per_minute"]) for r in res["harvest"].values()) + 1))
     ax.set_title("harvest: TikTok calls per minute (budget 100)", fontsize=10)
     ax.set_xlabel("minute")
     ax.legend(fontsize=8)
