@@ -35,27 +35,32 @@ Settings (durability as in celery_workloads.py):
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from extra_common import (
+    create_harvest_tables,
+    harvest_call,
+    harvest_report,
+    open_side,
+    parse_args,
+    progress,
+    sleepers_report,
+    token,
+    wait_for_wakers,
+)
 
-AD_PAGES = 4
 QUEUE = "bench-extra"
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15")
-_http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 app = Celery("bench_extra", broker=REDIS)
 app.conf.update(
@@ -73,14 +78,8 @@ _conn: sqlite3.Connection | None = None
 def side() -> sqlite3.Connection:
     global _conn
     if _conn is None:
-        _conn = sqlite3.connect(Path(os.environ["BENCH_WORK"]) / "celery-extra-side.db", timeout=30)
-        _conn.execute("pragma journal_mode=wal")
-        _conn.execute("pragma synchronous=normal")
+        _conn = open_side(Path(os.environ["BENCH_WORK"]) / "celery-extra-side.db")
     return _conn
-
-
-def pct(xs: list[float], q: float) -> float:
-    return xs[min(len(xs) - 1, max(0, int(len(xs) * q + 0.5) - 1))]
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -107,66 +106,11 @@ def wake(i: int) -> None:
         c.execute("insert into woke values (?, ?)", (i, time.time()))
 
 
-def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
-    """(HTTP status, parsed body, Retry-After seconds) of one simulator call."""
-    req = urllib.request.Request(
-        os.environ["BENCH_SIM"] + path,
-        data=json.dumps(body).encode(),
-        headers={
-            "Authorization": f"Bearer {os.environ['BENCH_TOKEN']}",
-            "Content-Type": "application/json",
-        },
-        method="POST",
-    )
-    try:
-        with _http.open(req, timeout=30) as res:
-            return res.status, json.load(res), 0.0
-    except urllib.error.HTTPError as e:
-        return e.code, {}, float(e.headers.get("Retry-After") or 1)
-
-
 @app.task(name="extra.fetch", bind=True, rate_limit="100/m", max_retries=50)
 def fetch(self: Task, kind: str, arg: str, cursor: int) -> None:
-    if kind == "ads":
-        today = datetime.now(UTC).date()
-        status, res, retry = post(
-            "/v2/research/adlib/ad/query/?fields=ad,advertiser",
-            {
-                "filters": {
-                    "ad_published_date_range": {
-                        "min": (today - timedelta(days=30)).strftime("%Y%m%d"),
-                        "max": today.strftime("%Y%m%d"),
-                    },
-                    "country_code": "ALL",
-                },
-                "max_count": 50,
-                "search_id": arg,
-            },
-        )
-    else:
-        status, res, retry = post(
-            "/v2/research/video/comment/list/?fields=id,video_id,text,create_time",
-            {"video_id": arg, "cursor": cursor, "max_count": 100},
-        )
-    data = res.get("data") or {}
-    follow: list[tuple[str, str, int]] = []
-    comments = (data.get("comments") or []) if kind == "comments" else []
-    if status == 200 and kind == "ads":
-        follow = [
-            ("comments", a["ad"]["videos"][0]["url"].rsplit("/", 1)[1], 0) for a in data["ads"]
-        ]
-        if data.get("has_more") and cursor + 1 < AD_PAGES:
-            follow.append(("ads", data["search_id"], cursor + 1))
-    elif status == 200 and data.get("has_more"):
-        follow = [("comments", arg, int(data["cursor"]))]
-    with side() as c:
-        c.executemany(
-            "insert or ignore into comments values (?, ?, ?)",
-            [(x["id"], x["video_id"], x["text"]) for x in comments],
-        )
-        c.execute(
-            "insert into calls values (?, ?, ?, ?)", (time.time(), kind, status, len(comments))
-        )
+    status, retry, follow = harvest_call(
+        os.environ["BENCH_SIM"], os.environ["BENCH_TOKEN"], side(), kind, arg, cursor
+    )
     if status == 429:
         raise self.retry(countdown=retry)
     for k, a, cur in follow:
@@ -224,81 +168,31 @@ def sleepers(n: int, delay: float) -> dict[str, Any]:
         while time.time() < deadline:
             peak = max(peak, tree_rss_kb(worker.pid))
             time.sleep(0.25)
-        give_up = deadline + 60 + n * 0.1
-        while side().execute("select count(*) from woke").fetchone()[0] < n:
-            if time.time() > give_up:
-                break
-            time.sleep(0.1)
+        wait_for_wakers(side(), n, deadline)
     finally:
         stop_worker(worker)
-    late = sorted((at - deadline) * 1000 for (at,) in side().execute("select at from woke"))
     return {
-        "engine": "celery",
-        "workload": "sleepers",
-        "n": n,
-        "woke": len(late),
-        "rss_mb": round(peak / 1024, 1),
-        "late_p50_ms": round(statistics.median(late), 1),
-        "late_p99_ms": round(pct(late, 0.99), 1),
-        "late_max_ms": round(late[-1], 1),
+        **sleepers_report("celery", side(), n, deadline, peak),
         "schedule_s": round(scheduled, 2),
     }
 
 
 def harvest(sim: str, seconds: float) -> dict[str, Any]:
-    with side() as c:
-        c.execute("create table calls (at real, kind text, status int, n int)")
-        c.execute("create table comments (id text primary key, video_id text, text text)")
-    form = b"client_key=bench&client_secret=bench&grant_type=client_credentials"
-    with _http.open(sim + "/v2/oauth/token/", data=form, timeout=30) as res:
-        os.environ.update(BENCH_SIM=sim, BENCH_TOKEN=json.load(res)["access_token"])
+    create_harvest_tables(side())
+    os.environ.update(BENCH_SIM=sim, BENCH_TOKEN=token(sim))
     worker = start_worker()
     try:
         start = time.time()
         fetch.delay("ads", "", 0)
-        while (left := start + seconds - time.time()) > 0:
-            time.sleep(min(10.0, left))
-            n = side().execute("select count(*) from calls").fetchone()[0]
-            print(f"celery: {time.time() - start:5.0f} s, {n} calls", file=sys.stderr)
+        progress("celery", side(), start, seconds)
     finally:
         stop_worker(worker)
-    rows = (
-        side()
-        .execute("select at, status, n from calls where at < ?", (start + seconds,))
-        .fetchall()
-    )
-    minutes = [0] * int(seconds // 60)
-    for at, _, _ in rows:
-        if (m := int((at - start) // 60)) < len(minutes):
-            minutes[m] += 1
-    with _http.open(sim + "/_sim/stats", timeout=30) as res:
-        sim_stats = json.load(res)
-    return {
-        "engine": "celery",
-        "workload": "harvest",
-        "seconds": seconds,
-        "calls": len(rows),
-        "per_minute": minutes,
-        "http_429": sum(1 for _, s, _ in rows if s == 429),
-        "comments": sum(n for _, _, n in rows),
-        "sim_stats": sim_stats,
-    }
+    return harvest_report("celery", side(), sim, start, seconds)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="workload", required=True)
-    s = sub.add_parser("sleepers")
-    s.add_argument("workdir", type=Path)
-    s.add_argument("n", type=int, nargs="?", default=1000)
-    s.add_argument("delay", type=float, nargs="?", default=20.0)
-    h = sub.add_parser("harvest")
-    h.add_argument("workdir", type=Path)
-    h.add_argument("sim_url")
-    h.add_argument("seconds", type=float, nargs="?", default=150.0)
-    args = ap.parse_args()
-    work = args.workdir.resolve()
-    work.mkdir(parents=True, exist_ok=True)
+    args = parse_args(__doc__ or "")
+    work = args.workdir
     for suffix in ("", "-wal", "-shm"):
         (work / ("celery-extra-side.db" + suffix)).unlink(missing_ok=True)
     vt = str(max(3600, int(2 * getattr(args, "delay", 0))))

@@ -31,35 +31,36 @@ Settings (durability as in dbos_workloads.py):
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sqlite3
-import statistics
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from dbos import DBOS, Queue, SetEnqueueOptions
+from extra_common import (
+    create_harvest_tables,
+    harvest_call,
+    harvest_report,
+    open_side,
+    parse_args,
+    progress,
+    sleepers_report,
+    token,
+    wait_for_wakers,
+)
 
-AD_PAGES = 4
 _local = threading.local()
-_http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 cfg: dict[str, Any] = {}  # work, sim, token, queue: set in main()
 
 
 def side() -> sqlite3.Connection:
     conn = getattr(_local, "conn", None)
     if conn is None:
-        conn = sqlite3.connect(cfg["work"] / "dbos-extra-side.db", timeout=30)
-        conn.execute("pragma journal_mode=wal")
-        conn.execute("pragma synchronous=normal")
-        _local.conn = conn
+        conn = _local.conn = open_side(cfg["work"] / "dbos-extra-side.db")
     return conn
 
 
@@ -68,10 +69,6 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def pct(xs: list[float], q: float) -> float:
-    return xs[min(len(xs) - 1, max(0, int(len(xs) * q + 0.5) - 1))]
 
 
 # --- sleepers ---------------------------------------------------------------------------
@@ -105,19 +102,9 @@ def sleepers(n: int, delay: float) -> dict[str, Any]:
         peak["rss"] = max(peak["rss"], rss_kb(os.getpid()))
         peak["threads"] = max(peak["threads"], threading.active_count())
         time.sleep(0.25)
-    give_up = deadline + 60 + n * 0.1
-    while side().execute("select count(*) from woke").fetchone()[0] < n and time.time() < give_up:
-        time.sleep(0.1)
-    late = sorted((at - deadline) * 1000 for (at,) in side().execute("select at from woke"))
+    wait_for_wakers(side(), n, deadline)
     return {
-        "engine": "dbos",
-        "workload": "sleepers",
-        "n": n,
-        "woke": len(late),
-        "rss_mb": round(peak["rss"] / 1024, 1),
-        "late_p50_ms": round(statistics.median(late), 1),
-        "late_p99_ms": round(pct(late, 0.99), 1),
-        "late_max_ms": round(late[-1], 1),
+        **sleepers_report("dbos", side(), n, deadline, peak["rss"]),
         "schedule_s": round(scheduled, 2),
         "threads_peak": peak["threads"],
     }
@@ -126,63 +113,9 @@ def sleepers(n: int, delay: float) -> dict[str, Any]:
 # --- harvest ----------------------------------------------------------------------------
 
 
-def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
-    """(HTTP status, parsed body, Retry-After seconds) of one simulator call."""
-    req = urllib.request.Request(
-        cfg["sim"] + path,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {cfg['token']}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with _http.open(req, timeout=30) as res:
-            return res.status, json.load(res), 0.0
-    except urllib.error.HTTPError as e:
-        return e.code, {}, float(e.headers.get("Retry-After") or 1)
-
-
 @DBOS.step()
 def call(kind: str, arg: str, cursor: int) -> dict[str, Any]:
-    if kind == "ads":
-        today = datetime.now(UTC).date()
-        status, res, retry = post(
-            "/v2/research/adlib/ad/query/?fields=ad,advertiser",
-            {
-                "filters": {
-                    "ad_published_date_range": {
-                        "min": (today - timedelta(days=30)).strftime("%Y%m%d"),
-                        "max": today.strftime("%Y%m%d"),
-                    },
-                    "country_code": "ALL",
-                },
-                "max_count": 50,
-                "search_id": arg,
-            },
-        )
-    else:
-        status, res, retry = post(
-            "/v2/research/video/comment/list/?fields=id,video_id,text,create_time",
-            {"video_id": arg, "cursor": cursor, "max_count": 100},
-        )
-    data = res.get("data") or {}
-    follow: list[tuple[str, str, int]] = []
-    comments = (data.get("comments") or []) if kind == "comments" else []
-    if status == 200 and kind == "ads":
-        follow = [
-            ("comments", a["ad"]["videos"][0]["url"].rsplit("/", 1)[1], 0) for a in data["ads"]
-        ]
-        if data.get("has_more") and cursor + 1 < AD_PAGES:
-            follow.append(("ads", data["search_id"], cursor + 1))
-    elif status == 200 and data.get("has_more"):
-        follow = [("comments", arg, int(data["cursor"]))]
-    with side() as c:
-        c.executemany(
-            "insert or ignore into comments values (?, ?, ?)",
-            [(x["id"], x["video_id"], x["text"]) for x in comments],
-        )
-        c.execute(
-            "insert into calls values (?, ?, ?, ?)", (time.time(), kind, status, len(comments))
-        )
+    status, retry, follow = harvest_call(cfg["sim"], cfg["token"], side(), kind, arg, cursor)
     return {"status": status, "retry_after": retry, "follow": follow}
 
 
@@ -197,63 +130,21 @@ def fetch(kind: str, arg: str, cursor: int) -> None:
         queue.enqueue(fetch, k, a, cur)
 
 
-def token(sim: str) -> str:
-    form = "client_key=bench&client_secret=bench&grant_type=client_credentials"
-    with _http.open(sim + "/v2/oauth/token/", data=form.encode(), timeout=30) as res:
-        return str(json.load(res)["access_token"])
-
-
 def harvest(sim: str, seconds: float) -> dict[str, Any]:
-    with side() as c:
-        c.execute("create table calls (at real, kind text, status int, n int)")
-        c.execute("create table comments (id text primary key, video_id text, text text)")
-    cfg.update(sim=sim.rstrip("/"), token=token(sim.rstrip("/")))
+    create_harvest_tables(side())
+    cfg.update(sim=sim, token=token(sim))
     DBOS.launch()
     cfg["queue"] = DBOS.register_queue("harvest", limiter={"limit": 100, "period": 60})
     start = time.time()
     cfg["queue"].enqueue(fetch, "ads", "", 0)
-    while (left := start + seconds - time.time()) > 0:
-        time.sleep(min(10.0, left))
-        n = side().execute("select count(*) from calls").fetchone()[0]
-        print(f"dbos: {time.time() - start:5.0f} s, {n} calls", file=sys.stderr)
+    progress("dbos", side(), start, seconds)
     DBOS.destroy(workflow_completion_timeout_sec=0)
-    rows = (
-        side()
-        .execute("select at, status, n from calls where at < ?", (start + seconds,))
-        .fetchall()
-    )
-    minutes = [0] * int(seconds // 60)
-    for at, _, _ in rows:
-        if (m := int((at - start) // 60)) < len(minutes):
-            minutes[m] += 1
-    with _http.open(cfg["sim"] + "/_sim/stats", timeout=30) as res:
-        sim_stats = json.load(res)
-    return {
-        "engine": "dbos",
-        "workload": "harvest",
-        "seconds": seconds,
-        "calls": len(rows),
-        "per_minute": minutes,
-        "http_429": sum(1 for _, s, _ in rows if s == 429),
-        "comments": sum(n for _, _, n in rows),
-        "sim_stats": sim_stats,
-    }
+    return harvest_report("dbos", side(), sim, start, seconds)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="workload", required=True)
-    s = sub.add_parser("sleepers")
-    s.add_argument("workdir", type=Path)
-    s.add_argument("n", type=int, nargs="?", default=1000)
-    s.add_argument("delay", type=float, nargs="?", default=20.0)
-    h = sub.add_parser("harvest")
-    h.add_argument("workdir", type=Path)
-    h.add_argument("sim_url")
-    h.add_argument("seconds", type=float, nargs="?", default=150.0)
-    args = ap.parse_args()
-    cfg["work"] = work = args.workdir.resolve()
-    work.mkdir(parents=True, exist_ok=True)
+    args = parse_args(__doc__ or "")
+    cfg["work"] = work = args.workdir
     for name in ("dbos-extra-sys.db", "dbos-extra-side.db"):
         for suffix in ("", "-wal", "-shm", "-journal"):
             (work / (name + suffix)).unlink(missing_ok=True)
@@ -268,7 +159,7 @@ def main() -> None:
         out = sleepers(args.n, args.delay)
         DBOS.destroy(workflow_completion_timeout_sec=0)
     else:
-        out = harvest(args.sim_url, args.seconds)
+        out = harvest(args.sim_url.rstrip("/"), args.seconds)
     print(json.dumps(out), flush=True)
     os._exit(0)  # stray executor threads (harvest calls in flight) must not hold the exit
 

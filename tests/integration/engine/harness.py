@@ -17,6 +17,16 @@ from harvester.engine import Engine, EngineConfig
 APP_URL = "http://testapp:8288/api/inngest"
 
 
+def dev_client(app_id: str) -> inngest.Inngest:
+    """An SDK client in dev mode whose engine is reached through ``route_sdk_in_process``."""
+    return inngest.Inngest(
+        app_id=app_id,
+        is_production=False,
+        api_base_url="http://testapp:8288",
+        event_api_base_url="http://testapp:8288",
+    )
+
+
 def route_sdk_in_process(client: inngest.Inngest, app: FastAPI) -> None:
     """Send the SDK's own calls (sync, events) through the ASGI app, not the network."""
     http = net.ThreadAwareAsyncHTTPClient(transport=httpx.ASGITransport(app=app)).initialize()

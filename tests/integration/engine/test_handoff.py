@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from harvester.engine import Engine, EngineConfig, schema
 from harvester.engine.core import CHAIN_MAX
 
-from .harness import APP_URL, route_sdk_in_process, running
+from .harness import APP_URL, dev_client, route_sdk_in_process, running
 
 STEPS = 4
 
@@ -28,12 +28,7 @@ async def test_a_stopped_engine_hands_the_next_step_to_the_next_engine(
     effects: Counter[str] = Counter()
     stopping: list[asyncio.Task[Any]] = []
     engines: list[Engine] = []
-    client = inngest.Inngest(
-        app_id="handoff",
-        is_production=False,
-        api_base_url="http://testapp:8288",
-        event_api_base_url="http://testapp:8288",
-    )
+    client = dev_client("handoff")
 
     @client.create_function(fn_id="steps", trigger=inngest.TriggerEvent(event="t/handoff"))
     async def steps(ctx: inngest.Context) -> str:

@@ -13,19 +13,14 @@ from fastapi import FastAPI
 
 from harvester.engine import Engine, EngineConfig
 
-from .harness import APP_URL, route_sdk_in_process
+from .harness import APP_URL, dev_client, route_sdk_in_process
 
 RUNS, STEPS = 40, 5
 
 
 async def test_two_engines_share_work_without_double_execution(postgres_url: str) -> None:
     effects: Counter[str] = Counter()
-    client = inngest.Inngest(
-        app_id="two",
-        is_production=False,
-        api_base_url="http://testapp:8288",
-        event_api_base_url="http://testapp:8288",
-    )
+    client = dev_client("two")
 
     @client.create_function(fn_id="work", trigger=inngest.TriggerEvent(event="t/two"))
     async def work(ctx: inngest.Context) -> None:
