@@ -50,6 +50,7 @@ class Engine:
         self.outcomes = OutcomeHandler(self.book, cfg)
         self.owner = new_id()
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._apps: dict[str, executor.AsgiApp] = {}  # in-process apps, called directly
         self._default_client = httpx.AsyncClient(timeout=cfg.request_timeout)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -114,6 +115,8 @@ class Engine:
             self._clients[url] = httpx.AsyncClient(
                 transport=transport, timeout=self.cfg.request_timeout
             )
+            if isinstance(transport, httpx.ASGITransport):
+                self._apps[url] = transport.app
         client = self._clients.get(url, self._default_client)
         kind = "dev" if self.cfg.dev else "cloud"
         res = await client.put(url, headers={"x-inngest-server-kind": kind})
@@ -122,7 +125,10 @@ class Engine:
                 f"app at {url} refused to sync: HTTP {res.status_code} {res.text[:300]}"
             )
 
-    def _client_for(self, fn: FunctionSpec) -> httpx.AsyncClient:
+    def _target_for(self, fn: FunctionSpec) -> httpx.AsyncClient | executor.AsgiApp:
+        for url, app in self._apps.items():
+            if fn.url.startswith(url):
+                return app
         for url, client in self._clients.items():
             if fn.url.startswith(url):
                 return client
@@ -221,6 +227,7 @@ class Engine:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+        self._apps.clear()
 
     async def _dispatch_loop(self) -> None:
         last_prune = 0.0
@@ -418,7 +425,7 @@ class Engine:
         t0 = self.cfg.clock()
         structlog.contextvars.bind_contextvars(run_id=run["run_id"], fn_id=fn.id)
         out = await executor.call(
-            self._client_for(fn),
+            self._target_for(fn),
             executor.call_url(fn.url, item["step_id"]),
             executor.request_body(run, run["attempt"], fn.max_attempts),
             signing_key=self.cfg.signing_key,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -71,8 +73,72 @@ def _retry_at(value: str | None) -> float | None:
             return None
 
 
+AsgiApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    content: bytes
+
+
+async def post_asgi(app: AsgiApp, url: str, raw: bytes, headers: dict[str, str]) -> Reply:
+    """POST straight into an in-process ASGI app: the same request the app would get
+    over HTTP, without building HTTP client objects (a third of a call's cost)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    wire = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    wire += [(b"host", parts.netloc.encode()), (b"content-length", str(len(raw)).encode())]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": parts.scheme or "http",
+        "path": unquote(parts.path),
+        "raw_path": parts.path.encode(),
+        "query_string": parts.query.encode(),
+        "root_path": "",
+        "headers": wire,
+        "client": ("127.0.0.1", 0),
+        "server": (host, port),
+    }
+    done = asyncio.Event()
+    body_sent = False
+    status, out_headers, chunks = 0, {}, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        await done.wait()  # only a finished exchange "disconnects"
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, out_headers
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            out_headers = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                done.set()
+
+    try:
+        await app(scope, receive, send)
+    except Exception:
+        if not status:  # the app raised before answering: as an HTTP server would, 500
+            return Reply(500, {}, b"Internal Server Error")
+    finally:
+        done.set()
+    return Reply(status, out_headers, b"".join(chunks))
+
+
 async def call(
-    client: httpx.AsyncClient,
+    target: httpx.AsyncClient | AsgiApp,
     url: str,
     body: dict[str, Any],
     *,
@@ -80,7 +146,8 @@ async def call(
     dev: bool,
     now: float,
 ) -> CallOutcome:
-    """POST the call; map the response to an outcome (never raises for HTTP errors)."""
+    """POST the call (over HTTP, or into the in-process app); map the response to an
+    outcome (never raises for HTTP errors)."""
     raw = json.dumps(body).encode()
     headers = {
         "content-type": "application/json",
@@ -90,31 +157,39 @@ async def call(
     if signing_key:
         headers["x-inngest-signature"] = signing.sign(signing.canonical(raw), signing_key, int(now))
     try:
-        res = await client.post(url, content=raw, headers=headers)
+        if isinstance(target, httpx.AsyncClient):
+            res = await target.post(url, content=raw, headers=headers)
+            reply = Reply(res.status_code, dict(res.headers), res.content)
+        else:
+            reply = await post_asgi(target, url, raw, headers)
     except httpx.HTTPError as exc:
         return CallOutcome(
             status=0,
             error={"name": "RequestError", "message": f"app unreachable at {url}: {exc!r}"},
         )
+    return outcome(reply, signing_key=signing_key, dev=dev, now=now)
+
+
+def outcome(reply: Reply, *, signing_key: str | None, dev: bool, now: float) -> CallOutcome:
     if signing_key and not dev:
-        sig = res.headers.get("x-inngest-signature", "")
-        if not signing.verify(res.content, sig, signing_key, now):
+        sig = reply.headers.get("x-inngest-signature", "")
+        if not signing.verify(reply.content, sig, signing_key, now):
             return CallOutcome(
                 status=401,
                 error={"name": "SignatureError", "message": "app response is not signed"},
             )
     try:
-        parsed = res.json() if res.content else None
+        parsed = json.loads(reply.content) if reply.content else None
     except ValueError:
-        parsed = res.text
-    no_retry = res.headers.get("x-inngest-no-retry") == "true"
-    if res.status_code == 206 and isinstance(parsed, list):
+        parsed = reply.content.decode(errors="replace")
+    no_retry = reply.headers.get("x-inngest-no-retry") == "true"
+    if reply.status == 206 and isinstance(parsed, list):
         return CallOutcome(status=206, ops=parsed, no_retry=no_retry)
-    if res.status_code == 200:
+    if reply.status == 200:
         return CallOutcome(status=200, output=parsed)
     return CallOutcome(
-        status=res.status_code,
-        error=_error_of(parsed, res.status_code),
+        status=reply.status,
+        error=_error_of(parsed, reply.status),
         no_retry=no_retry,
-        retry_at=_retry_at(res.headers.get("retry-after")),
+        retry_at=_retry_at(reply.headers.get("retry-after")),
     )
