@@ -56,7 +56,10 @@ async def start(fns: Any, db: str, **cfg: Any) -> Engine:
 
 
 async def latency(tmp: Path, n: int) -> dict[str, float]:
+    """One run at a time (low load): each sample waits for the previous run to return,
+    as the peers' latency loops do (DBOS waits for the workflow's result)."""
     first_step: dict[str, float] = {}
+    returned: set[str] = set()
 
     def fns(client: inngest.Inngest) -> list[Any]:
         @client.create_function(fn_id="lat", trigger=inngest.TriggerEvent(event="b/lat"))
@@ -65,6 +68,7 @@ async def latency(tmp: Path, n: int) -> dict[str, float]:
                 first_step.setdefault(ctx.event.data["k"], time.perf_counter())
 
             await ctx.step.run("first", mark)
+            returned.add(ctx.event.data["k"])
 
         return [lat]
 
@@ -76,6 +80,9 @@ async def latency(tmp: Path, n: int) -> dict[str, float]:
         while str(i) not in first_step:
             await asyncio.sleep(0.0005)
         samples.append((first_step[str(i)] - t0) * 1000)
+        while str(i) not in returned:
+            await asyncio.sleep(0.0005)
+        await asyncio.sleep(0.002)  # its outcome is committed just after it returns
     await engine.wait_for_idle(30)
     await engine.stop()
     samples.sort()
