@@ -161,11 +161,14 @@ class Engine:
                     queue.extend(normalize_event(e, now) for e in self.book.pending_events)
                     self.book.pending_events.clear()
         except BaseException:
-            for item, _ in self.book.claimed:  # rolled back: give the workers back
+            for item, _ in self.book.claimed + self.book.unclaimed:  # rolled back
                 self._unreserve(item["concurrency"])
             raise
         finally:
-            claimed, self.book.claimed, self.book.claim = self.book.claimed, [], None
+            claimed, unclaimed = self.book.claimed, self.book.unclaimed
+            self.book.claimed, self.book.unclaimed, self.book.claim = [], [], None
+        for item, _ in unclaimed:  # cancelled before it started: give the worker back
+            self._unreserve(item["concurrency"])
         for item, run in claimed:
             self._launch(item, item["concurrency"], run)
         self._wake.set()

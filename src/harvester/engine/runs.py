@@ -46,8 +46,10 @@ class RunBook:
         # Set by the engine around an ingest: may this process take a new run's first
         # call at once? (returns the lease to write, and reserves a worker) …
         self.claim: Callable[[list[list[Any]]], tuple[str, float] | None] | None = None
-        # … and the (item, run) pairs it took, to start once the transaction commits.
+        # … and the (item, run) pairs it took, to start once the transaction commits;
+        # a run cancelled in that same transaction moves to ``unclaimed``.
         self.claimed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self.unclaimed: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
     def start_run(
         self,
@@ -238,6 +240,9 @@ class RunBook:
         run = self.store.get_run(conn, run_id, lock=True)
         if run is None or run["status"] in TERMINAL:
             return False
+        if any(r["run_id"] == run_id for _, r in self.claimed):  # never start it
+            self.unclaimed += [c for c in self.claimed if c[1]["run_id"] == run_id]
+            self.claimed = [c for c in self.claimed if c[1]["run_id"] != run_id]
         self.store.update_run(
             conn,
             run_id,

@@ -41,6 +41,35 @@ async def test_cancel_on_event_with_if_expression(sqlite_url: str) -> None:
     assert run_b["status"] in (RunStatus.RUNNING, RunStatus.QUEUED)
 
 
+async def test_a_run_cancelled_by_the_same_batch_never_runs_a_step(sqlite_url: str) -> None:
+    """A start event and its cancel event sent together: the run is cancelled before its
+    first step, which must not execute (even though a worker was free to start it)."""
+    effects: list[str] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(
+            fn_id="job",
+            trigger=inngest.TriggerEvent(event="t/job"),
+            cancel=[inngest.Cancel(event="t/job.stop", if_exp="async.data.k == event.data.k")],
+        )
+        async def job(ctx: inngest.Context) -> None:
+            await ctx.step.run("effect", lambda: effects.append(ctx.event.data["k"]))
+
+        return [job]
+
+    async with running(fns, sqlite_url, workers=1) as engine:  # one worker: it must come back
+        a, _ = await engine.send(
+            [{"name": "t/job", "data": {"k": 1}}, {"name": "t/job.stop", "data": {"k": 1}}]
+        )
+        (b,) = await engine.send([{"name": "t/job", "data": {"k": 2}}])
+        await engine.wait_for_idle(10)
+        run_a = runq.event_runs(engine.store, a)[0]
+        run_b = await _run_of(engine, b)
+    assert run_a["status"] == RunStatus.CANCELLED
+    assert run_b["status"] == RunStatus.COMPLETED
+    assert effects == [2]  # the cancelled run's step never ran; the worker was given back
+
+
 async def test_finish_timeout_cancels_the_run(sqlite_url: str) -> None:
     def fns(client: inngest.Inngest) -> list[Any]:
         @client.create_function(
