@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harvester.guard import CircuitOpen, Guard, KillSwitchOn
-from harvester.guard.breaker import CircuitBreaker, SqlStateStore
+from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore, StateStore
 from harvester.store import Database, upgrade
 from harvester.tiktok import RateLimited, SourceUnavailable
 
@@ -72,26 +72,42 @@ class Clock:
         return self.t
 
 
-def test_breaker_opens_half_opens_and_closes(sqlite_url: str) -> None:
-    db = Database(sqlite_url)
+def _breaker_store(kind: str, request: pytest.FixtureRequest) -> StateStore:
+    if kind == "redis":
+        url = request.getfixturevalue("redis_url")
+        prefix = f"test:{uuid.uuid4().hex[:8]}:breaker:"
+        store = RedisStateStore(url, prefix=prefix)
+        keys = store._redis.keys
+        request.addfinalizer(lambda: [store._redis.delete(k) for k in keys(prefix + "*")])
+        return store
+    db = Database(request.getfixturevalue("sqlite_url"))
     upgrade(db)
+    return SqlStateStore(db)
+
+
+@pytest.mark.parametrize("kind", ["sql", "redis"])
+def test_breaker_opens_half_opens_and_closes(kind: str, request: pytest.FixtureRequest) -> None:
+    """Two breakers on one store stand for two worker processes: what one sees
+    (failures, the open circuit, the probe's outcome) the other sees too."""
+    store = _breaker_store(kind, request)
     clock = Clock()
-    br = CircuitBreaker(SqlStateStore(db), threshold=3, cooldown=30, clock=clock)
-    for _ in range(3):
-        br.allow("ep")
-        br.failure("ep")
+    br = CircuitBreaker(store, threshold=3, cooldown=30, clock=clock)
+    other = CircuitBreaker(store, threshold=3, cooldown=30, clock=clock)
+    for b in (br, other, br):
+        b.allow("ep")
+        b.failure("ep")
     with pytest.raises(CircuitOpen) as err:
-        br.allow("ep")
+        other.allow("ep")
     assert err.value.retry_after == 30
     clock.t += 31
     br.allow("ep")  # half-open: one probe goes through
-    assert br.states() == {"ep": "half_open"}
+    assert other.states() == {"ep": "half_open"}
     br.failure("ep")  # the probe failed: open again
     with pytest.raises(CircuitOpen):
-        br.allow("ep")
+        other.allow("ep")
     clock.t += 31
-    br.allow("ep")
-    br.success("ep")
+    other.allow("ep")
+    other.success("ep")
     assert br.states() == {"ep": "closed"}
 
 
