@@ -121,9 +121,25 @@ def list_events(
     return [{**dict(r._mapping), "runs": by_event.get(r.internal_id, [])} for r in rows]
 
 
+SHARED_RUNS_SCAN = 2000  # runs started after an event that may hold it with others
+
+
 def event_runs(store: Store, internal_id: str) -> list[dict[str, Any]]:
+    """The runs an event started: its own runs, and the runs that took it together with
+    other events (a batch, a debounce), which record no single triggering event."""
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(R).where(R.c.event_id == internal_id)).all()
+        rows = list(conn.execute(sa.select(R).where(R.c.event_id == internal_id)))
+        ev = conn.execute(
+            sa.select(E.c.id, E.c.received_at).where(E.c.internal_id == internal_id)
+        ).first()
+        if ev is not None:
+            later = conn.execute(
+                sa.select(R)
+                .where(R.c.event_id.is_(None), R.c.created_at >= ev.received_at)
+                .order_by(R.c.created_at)
+                .limit(SHARED_RUNS_SCAN)
+            )
+            rows += [r for r in later if any(e.get("id") == ev.id for e in r.events or [])]
     return [_run_summary(r) for r in rows]
 
 

@@ -118,9 +118,14 @@ async def test_batches_collect_events_up_to_max_size_or_timeout(sqlite_url: str)
         return [batched]
 
     async with running(fns, sqlite_url) as engine:
-        await engine.send([{"name": "t/b", "data": {"i": i}} for i in range(7)])
+        ids = await engine.send([{"name": "t/b", "data": {"i": i}} for i in range(7)])
         await engine.wait_for_idle(timeout=20)
+        runs_of = [runq.event_runs(engine.store, i) for i in ids]
     assert sorted(sizes) == [1, 3, 3]
+    # Every event leads to the one run that took it (the dashboard's event page).
+    assert [len(r) for r in runs_of] == [1] * 7
+    assert len({r[0]["run_id"] for r in runs_of}) == 3
+    assert runs_of[0][0]["run_id"] == runs_of[2][0]["run_id"] != runs_of[3][0]["run_id"]
 
 
 async def test_gql_and_run_api_answer_like_the_dev_server(sqlite_url: str) -> None:
