@@ -124,7 +124,11 @@ class OutcomeHandler:
                 store.enqueue(conn, run["run_id"], run["fn_id"], "wait_timeout", expires, sid)
                 self._step_row(conn, run, op, started, now)
             elif kind == "InvokeFunction":
-                self._invoke(conn, run, op, now)
+                failed = self._invoke(conn, run, op, now)
+                if failed is not None:  # memoized now, like a failed step: the run goes on
+                    steps[sid], attempt, advance = failed, 0, True
+                    stack.append(sid)
+                    self._step_row(conn, run, op, started, now, error=failed["error"])
         store.update_run(
             conn,
             run["run_id"],
@@ -148,24 +152,18 @@ class OutcomeHandler:
 
     def _invoke(
         self, conn: Connection, run: dict[str, Any], op: dict[str, Any], now: float
-    ) -> None:
+    ) -> dict[str, Any] | None:
+        """Start the invoked run; returns the step's error memo when there is none."""
         opts = op.get("opts") or {}
         target = self.book.functions.get(str(opts.get("function_id")))
         sid = op.get("id", "")
         if target is None:
-            self.book.resolve_step(
-                conn,
-                run,
-                sid,
-                {
-                    "error": {
-                        "name": "Error",
-                        "message": f"function {opts.get('function_id')!r} not found",
-                    }
-                },
-                now,
-            )
-            return
+            return {
+                "error": {
+                    "name": "Error",
+                    "message": f"function {opts.get('function_id')!r} not found",
+                }
+            }
         payload = opts.get("payload") or {}
         event = {
             "name": INVOKED_EVENT,
@@ -185,6 +183,7 @@ class OutcomeHandler:
                 now + parse_duration(opts["timeout"]),
                 sid,
             )
+        return None
 
     def _error(
         self, conn: Connection, run: dict[str, Any], fn: FunctionSpec, out: CallOutcome, now: float

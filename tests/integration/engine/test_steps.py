@@ -220,3 +220,27 @@ async def test_signed_requests_outside_dev_mode(sqlite_url: str) -> None:
         (eid2,) = await engine.send([{"name": "t/signed", "data": {}}])
         bad = await _run_of(engine, eid2)
     assert bad["status"] == RunStatus.FAILED and ran["n"] == 1
+
+
+async def test_invoking_a_function_that_does_not_exist_fails_the_step(sqlite_url: str) -> None:
+    """The invoke step gets an error the function can catch, once (no retry loop)."""
+    calls: list[int] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="caller", trigger=inngest.TriggerEvent(event="t/nope"))
+        async def caller(ctx: inngest.Context) -> str:
+            calls.append(1)
+            try:
+                await ctx.step.invoke_by_id("call", function_id="no-such-function")
+            except inngest.StepError as err:
+                return f"caught: {err.message}"
+            return "no error"
+
+        return [caller]
+
+    async with running(fns, sqlite_url) as engine:
+        (eid,) = await engine.send([{"name": "t/nope", "data": {}}])
+        run = await _run_of(engine, eid)
+    assert run["status"] == RunStatus.COMPLETED, run["error"]
+    assert "not found" in run["output"]
+    assert len(calls) <= 3, f"{len(calls)} calls: the engine kept re-invoking"
