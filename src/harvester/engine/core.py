@@ -377,9 +377,21 @@ class Engine:
                 self.store.delete_item(conn, item["id"])
                 return None
             if kind != "call":
-                self._timer(conn, kind, run, item, now)
-                self.store.delete_item(conn, item["id"])
-                return None
+                # A timer's item becomes the run's next call (see runs.Carry); this
+                # worker took no concurrency slot for a timer, so the call waits its
+                # turn in due order rather than running here.
+                carry = Carry(item, now, now + self.cfg.lease_seconds)
+                self.book.carry = carry
+                try:
+                    self._timer(conn, kind, run, item, now)
+                finally:
+                    self.book.carry = None
+                if carry.next_run is None:
+                    self.store.delete_item(conn, item["id"])
+        if kind != "call":
+            if carry.next_run is not None:
+                self._hold(carry.item, carry.next_run)
+            return None
         return await self._call(item, run)
 
     def _timer(

@@ -24,9 +24,10 @@ INVOKED_EVENT = "inngest/function.invoked"
 class Carry:
     """A leased call item whose holder may keep it for the run's next call.
 
-    While an SDK call's outcome is applied, the first call it schedules for the same
-    run, due at once, re-targets this item instead of inserting a new one: the worker
-    goes straight on to that call, with no trip through the queue and no new lease.
+    While an SDK call's outcome (or a timer: a sleep's end, a wait's or an invoke's
+    timeout) is applied, the first call it schedules for the same run, due at once,
+    re-targets this item instead of inserting a new one: the holder goes on to that
+    call with no trip through the queue and no new lease.
     """
 
     item: dict[str, Any]
@@ -146,12 +147,16 @@ class RunBook:
             and carry.item["run_id"] == run["run_id"]
             and due <= carry.now
         ):
-            self.store.retarget_item(conn, carry.item["id"], step_id, due, carry.lease_until)
+            fn = self.functions.get(run["fn_id"])
+            slots = flow.concurrency_slots(fn, run["events"][0]) if fn else []
+            self.store.retarget_item(conn, carry.item["id"], step_id, due, carry.lease_until, slots)
             carry.item = {
                 **carry.item,
+                "kind": "call",
                 "step_id": step_id,
                 "due_at": due,
                 "lease_until": carry.lease_until,
+                "concurrency": slots,
             }
             carry.next_run = run
             return
@@ -221,11 +226,10 @@ class RunBook:
         self, conn: Connection, run: dict[str, Any], step_id: str, memo: Any, now: float
     ) -> None:
         """Memoize a step's result from outside (timer, event, child run) and go on."""
-        steps = {**run["steps"], step_id: memo}
-        self.store.update_run(
-            conn, run["run_id"], steps=steps, stack=[*run["stack"], step_id], attempt=0
-        )
-        self.enqueue_call(conn, {**run, "steps": steps}, now)
+        steps, stack = {**run["steps"], step_id: memo}, [*run["stack"], step_id]
+        self.store.update_run(conn, run["run_id"], steps=steps, stack=stack, attempt=0)
+        nxt = {**run, "steps": steps, "stack": stack, "attempt": 0}
+        self.enqueue_call(conn, nxt, now, may_carry=True)
 
     def _cancel_matching(self, conn: Connection, event: dict[str, Any], now: float) -> None:
         for fn in self.functions.values():

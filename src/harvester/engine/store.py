@@ -75,7 +75,13 @@ class Store:
         self._retarget_item = (
             sa.update(q)
             .where(q.c.id == b("b_id"))
-            .values(step_id=b("b_step_id"), due_at=b("b_due"), lease_until=b("b_until"))
+            .values(
+                kind="call",
+                step_id=b("b_step_id"),
+                due_at=b("b_due"),
+                lease_until=b("b_until"),
+                concurrency=b("b_slots", type_=q.c.concurrency.type),
+            )
         )
         free = sa.or_(q.c.lease_until.is_(None), q.c.lease_until < b("b_now"))
         self._candidates = (
@@ -202,13 +208,26 @@ class Store:
         return int(key[0]) if key else 0
 
     def retarget_item(
-        self, conn: Connection, item_id: int, step_id: str | None, due_at: float, until: float
+        self,
+        conn: Connection,
+        item_id: int,
+        step_id: str | None,
+        due_at: float,
+        until: float,
+        slots: list[Any],
     ) -> None:
-        """Point a leased call item at the run's next call, keeping (and extending) the
-        lease: the holder goes on with it without a trip through the queue."""
+        """Point a leased item (a call, or a timer that just fired) at the run's next
+        call, keeping (and extending) the lease: the holder goes on with it without a
+        trip through the queue."""
         conn.execute(
             self._retarget_item,
-            {"b_id": item_id, "b_step_id": step_id, "b_due": due_at, "b_until": until},
+            {
+                "b_id": item_id,
+                "b_step_id": step_id,
+                "b_due": due_at,
+                "b_until": until,
+                "b_slots": slots,
+            },
         )
 
     def candidates(self, now: float, limit: int = 64) -> list[dict[str, Any]]:

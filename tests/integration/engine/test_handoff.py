@@ -5,7 +5,9 @@ database resumes the run without waiting for a lease to expire."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -146,3 +148,39 @@ async def test_a_higher_priority_run_gets_the_worker_between_two_steps(
         await engine.wait_for_idle(timeout=20)
     assert order.index("urgent") < order.index("long-3"), order
     assert [s for s in order if s != "urgent"] == [f"long-{i}" for i in range(8)]
+
+
+async def test_runs_waking_together_still_respect_their_concurrency_limit(
+    sqlite_url: str,
+) -> None:
+    """A timer's queue item becomes the woken run's next call: that call must still
+    wait for a concurrency slot (limit 1 here), never run beside another."""
+    active: list[int] = []
+    overlaps: list[int] = []
+    done: list[str] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(
+            fn_id="one-at-a-time",
+            trigger=inngest.TriggerEvent(event="t/nap"),
+            concurrency=[inngest.Concurrency(limit=1)],
+        )
+        async def nap(ctx: inngest.Context) -> None:
+            async def work() -> None:
+                active.append(1)
+                overlaps.append(len(active))
+                await asyncio.sleep(0.05)
+                active.pop()
+                done.append(ctx.run_id)
+
+            await ctx.step.sleep_until("nap", datetime.fromtimestamp(ctx.event.data["at"], UTC))
+            await ctx.step.run("after", work)
+
+        return [nap]
+
+    async with running(fns, sqlite_url, workers=8) as engine:
+        at = time.time() + 1.0
+        await engine.send([{"name": "t/nap", "data": {"at": at}} for _ in range(4)])
+        await engine.wait_for_idle(timeout=20)
+    assert len(done) == 4
+    assert max(overlaps) == 1, overlaps
