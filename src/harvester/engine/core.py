@@ -147,7 +147,7 @@ class Engine:
         ids: list[str] = []
         now = self.cfg.clock()
         queue = list(events)
-        self.book.claim = self._reserve if self._can_claim() else None
+        self.book.tx.claim = self._reserve if self._can_claim() else None
         try:
             with self.store.tx() as conn:
                 while queue:
@@ -158,15 +158,15 @@ class Engine:
                         self.book.dispatch(
                             conn, {k: ev[k] for k in ("name", "data", "id", "ts")}, internal, now
                         )
-                    queue.extend(normalize_event(e, now) for e in self.book.pending_events)
-                    self.book.pending_events.clear()
+                    queue.extend(normalize_event(e, now) for e in self.book.tx.pending_events)
+                    self.book.tx.pending_events.clear()
         except BaseException:
-            for item, _ in self.book.claimed + self.book.unclaimed:  # rolled back
+            for item, _ in self.book.tx.claimed + self.book.tx.unclaimed:  # rolled back
                 self._unreserve(item["concurrency"])
             raise
         finally:
-            claimed, unclaimed = self.book.claimed, self.book.unclaimed
-            self.book.claimed, self.book.unclaimed, self.book.claim = [], [], None
+            claimed, unclaimed = self.book.tx.claimed, self.book.tx.unclaimed
+            self.book.tx.claimed, self.book.tx.unclaimed, self.book.tx.claim = [], [], None
         for item, _ in unclaimed:  # cancelled before it started: give the worker back
             self._unreserve(item["concurrency"])
         for item, run in claimed:
@@ -262,9 +262,10 @@ class Engine:
         if self._running >= self.cfg.workers:
             self._backlog = True
             return 0
+        shared = self.store.candidates(now)  # may fail: nothing is taken out before it
         ready, self._ready = self._ready, []
         work: list[tuple[float, int, dict[str, Any], dict[str, Any] | None]] = [
-            (it["due_at"], 0, it, None) for it in self.store.candidates(now)
+            (it["due_at"], 0, it, None) for it in shared
         ]
         work += [(due, 1, it, run) for due, _, it, run in ready]
         work.sort(key=lambda w: (w[0], w[1]))
@@ -381,11 +382,11 @@ class Engine:
                 # worker took no concurrency slot for a timer, so the call waits its
                 # turn in due order rather than running here.
                 carry = Carry(item, now, now + self.cfg.lease_seconds)
-                self.book.carry = carry
+                self.book.tx.carry = carry
                 try:
                     self._timer(conn, kind, run, item, now)
                 finally:
-                    self.book.carry = None
+                    self.book.tx.carry = None
                 if carry.next_run is None:
                     self.store.delete_item(conn, item["id"])
         if kind != "call":
@@ -455,23 +456,31 @@ class Engine:
             if fresh is None or fresh["status"] in TERMINAL:
                 self.store.delete_item(conn, item["id"])
                 return None  # cancelled while the call was in flight
-            self.book.carry = carry
+            self.book.tx.carry = carry
             try:
                 self.outcomes.apply(conn, fresh, fn, out, t0, now)
             finally:
-                self.book.carry = None
+                self.book.tx.carry = None
             if carry.next_run is None:
                 self.store.delete_item(conn, item["id"])
-            emitted = list(self.book.pending_events)
-            self.book.pending_events.clear()
-        if out.status in (200,) or (out.status not in (206,) and out.error):
-            final = self.get_run(run["run_id"])
-            if final and final["status"] in TERMINAL:
-                RUNS.labels(fn.id, final["status"]).inc()
-        if emitted:
-            self.ingest([normalize_event(e, now) for e in emitted])
+            emitted = list(self.book.tx.pending_events)
+            self.book.tx.pending_events.clear()
+        held = None if carry.next_run is None else (carry.item, carry.next_run)
+        try:
+            if out.status in (200,) or (out.status not in (206,) and out.error):
+                final = self.get_run(run["run_id"])
+                if final and final["status"] in TERMINAL:
+                    RUNS.labels(fn.id, final["status"]).inc()
+            if emitted:
+                self.ingest([normalize_event(e, now) for e in emitted])
+        except Exception:
+            # The outcome is committed: its next call, leased to us, must not wait for
+            # the lease to expire because what came after failed.
+            if held is not None:
+                self._hold(*held)
+            raise
         structlog.contextvars.unbind_contextvars("run_id", "fn_id")
-        return None if carry.next_run is None else (carry.item, carry.next_run)
+        return held
 
     # -- queries and operator actions --------------------------------------------------------
     def get_run(self, run_id: str) -> dict[str, Any] | None:

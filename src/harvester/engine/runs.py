@@ -4,6 +4,7 @@ cancellations. Every function here works inside the caller's transaction."""
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,12 +37,11 @@ class Carry:
     next_run: dict[str, Any] | None = None
 
 
-class RunBook:
-    """The run lifecycle over a Store; ``functions`` is the live registry."""
+class TxState(threading.local):
+    """What one transaction in progress collects, per thread: the engine's loop and the
+    web server's worker threads (sync endpoints: cancel, replay) each have their own."""
 
-    def __init__(self, store: Store, functions: dict[str, FunctionSpec]) -> None:
-        self.store = store
-        self.functions = functions
+    def __init__(self) -> None:
         self.pending_events: list[dict[str, Any]] = []  # emitted inside a transaction
         self.carry: Carry | None = None  # set by the engine around one outcome's transaction
         # Set by the engine around an ingest: may this process take a new run's first
@@ -51,6 +51,15 @@ class RunBook:
         # a run cancelled in that same transaction moves to ``unclaimed``.
         self.claimed: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.unclaimed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+
+class RunBook:
+    """The run lifecycle over a Store; ``functions`` is the live registry."""
+
+    def __init__(self, store: Store, functions: dict[str, FunctionSpec]) -> None:
+        self.store = store
+        self.functions = functions
+        self.tx = TxState()
 
     def start_run(
         self,
@@ -94,13 +103,13 @@ class RunBook:
         due = flow.throttle_start(self.store, conn, fn, events[0], now)
         due -= flow.priority_shift(fn, events[0])
         slots = flow.concurrency_slots(fn, events[0])
-        lease = self.claim(slots) if self.claim is not None and due <= now else None
+        lease = self.tx.claim(slots) if self.tx.claim is not None and due <= now else None
         item_id = self.store.enqueue(
             conn, run_id, fn.id, "call", due, concurrency=slots, lease=lease
         )
         if lease is not None:
             item = {"id": item_id, "run_id": run_id, "fn_id": fn.id, "kind": "call"}
-            self.claimed.append(({**item, "step_id": None, "concurrency": slots}, run))
+            self.tx.claimed.append(({**item, "step_id": None, "concurrency": slots}, run))
         timeouts = fn.config.get("timeouts") or {}
         if timeouts.get("finish"):
             self.store.enqueue(
@@ -139,7 +148,7 @@ class RunBook:
     ) -> None:
         """Queue the run's next call; ``may_carry`` (``run`` is then its whole new
         state) lets the current holder keep its item for it (see ``Carry``)."""
-        carry = self.carry
+        carry = self.tx.carry
         if (
             may_carry
             and carry is not None
@@ -244,9 +253,9 @@ class RunBook:
         run = self.store.get_run(conn, run_id, lock=True)
         if run is None or run["status"] in TERMINAL:
             return False
-        if any(r["run_id"] == run_id for _, r in self.claimed):  # never start it
-            self.unclaimed += [c for c in self.claimed if c[1]["run_id"] == run_id]
-            self.claimed = [c for c in self.claimed if c[1]["run_id"] != run_id]
+        if any(r["run_id"] == run_id for _, r in self.tx.claimed):  # never start it
+            self.tx.unclaimed += [c for c in self.tx.claimed if c[1]["run_id"] == run_id]
+            self.tx.claimed = [c for c in self.tx.claimed if c[1]["run_id"] != run_id]
         self.store.update_run(
             conn,
             run_id,
@@ -281,7 +290,7 @@ class RunBook:
                 )
                 self.resolve_step(conn, prun, parent["step_id"], memo, now)
         if error:
-            self.pending_events.append(
+            self.tx.pending_events.append(
                 {
                     "name": FAILED_EVENT,
                     "data": {

@@ -184,3 +184,38 @@ async def test_runs_waking_together_still_respect_their_concurrency_limit(
         await engine.wait_for_idle(timeout=20)
     assert len(done) == 4
     assert max(overlaps) == 1, overlaps
+
+
+async def test_a_failing_queue_read_does_not_strand_the_calls_a_worker_holds(
+    sqlite_url: str,
+) -> None:
+    """The dispatcher's queue read fails every other time (a database hiccup): the next
+    calls it holds for runs waiting their turn must survive it, not sit out a lease."""
+    n_runs, n_steps = 3, 4
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="turns", trigger=inngest.TriggerEvent(event="t/turns"))
+        async def turns(ctx: inngest.Context) -> int:
+            for i in range(n_steps):
+                await ctx.step.run(f"s{i}", lambda i=i: i)
+            return n_steps
+
+        return [turns]
+
+    async with running(fns, sqlite_url, workers=1, lease_seconds=600) as engine:
+        real = engine.store.candidates
+        calls = 0
+
+        def flaky(now: float, limit: int = 64) -> list[dict[str, Any]]:
+            nonlocal calls
+            calls += 1
+            if calls % 2 == 0:
+                raise RuntimeError("simulated database hiccup")
+            return real(now, limit)
+
+        engine.store.candidates = flaky  # type: ignore[method-assign]
+        await engine.send([{"name": "t/turns", "data": {}} for _ in range(n_runs)])
+        await engine.wait_for_idle(timeout=20)
+        with engine.store.tx() as conn:
+            statuses = list(conn.execute(sa.select(schema.runs.c.status)).scalars())
+    assert statuses == ["COMPLETED"] * n_runs
