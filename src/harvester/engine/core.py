@@ -245,7 +245,8 @@ class Engine:
                     self.store.prune(now - self.cfg.history_days * 86400)
                     last_prune = now
             except Exception:
-                log.exception("dispatcher error; retrying")
+                with contextlib.suppress(Exception):  # a broken log must not stop dispatch
+                    log.exception("dispatcher error; retrying")
                 started = 0
             if started:
                 continue
@@ -327,11 +328,12 @@ class Engine:
                 (item, nxt), held = held, None  # a failing call keeps its lease until expiry
                 held = await self._call(item, nxt)
         except Exception:
-            log.exception(
-                "queue item failed; it will be retried after its lease",
-                run_id=item["run_id"],
-                kind=item["kind"],
-            )
+            with contextlib.suppress(Exception):
+                log.exception(
+                    "queue item failed; it will be retried after its lease",
+                    run_id=item["run_id"],
+                    kind=item["kind"],
+                )
         finally:
             if held is not None:  # hand the next call back to the queue
                 try:
