@@ -91,7 +91,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     runtime = build_runtime(
         settings,
-        engine_config={"retry_base_delay": 0.05},
+        # No cron runs: a discovery at a */10 boundary would keep it busy for minutes.
+        engine_config={"retry_base_delay": 0.05, "fire_crons": False},
         source_transport=httpx.ASGITransport(app=create_sim_app(seed=11)),
     )
     server = uvicorn.Server(

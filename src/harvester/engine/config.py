@@ -43,4 +43,7 @@ class EngineConfig:
     request_timeout: float = 300.0
     max_body_bytes: int = MAX_BODY_BYTES
     history_days: float = 14.0
+    # Start cron-triggered runs. Off where a run must not be joined by a scheduled one
+    # (tests that wait for the engine to go idle across a */10 boundary).
+    fire_crons: bool = True
     clock: Callable[[], float] = field(default=time.time)

@@ -238,7 +238,7 @@ class Engine:
             now = self.cfg.clock()
             try:
                 self._refresh_functions()
-                if now >= self._cron_check_at:
+                if self.cfg.fire_crons and now >= self._cron_check_at:
                     self._fire_crons(now)
                 started = self._claim_and_start(now)
                 if now - last_prune > PRUNE_EVERY_S:

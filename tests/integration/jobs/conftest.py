@@ -16,7 +16,8 @@ from harvester.tiktok.simulator import Faults
 from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
 
-FAST_ENGINE = {"retry_base_delay": 0.05}
+# No cron runs: a discovery at a */10 boundary would keep the engine busy for minutes.
+FAST_ENGINE = {"retry_base_delay": 0.05, "fire_crons": False}
 
 PipelineFactory = Callable[..., Any]
 
