@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import heapq
-import itertools
 import time
 from typing import Any
 
@@ -59,8 +57,7 @@ class Engine:
         self._running = 0
         self._stopping = False
         # Next calls this process holds (leased) until a worker is free, in due order.
-        self._ready: list[tuple[float, int, dict[str, Any], dict[str, Any] | None]] = []
-        self._seq = itertools.count()
+        self._ready: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # (item, run)
         self._backlog = False  # did the dispatcher leave due work for lack of workers?
         self._functions_loaded_at = 0.0
         self._cron_check_at = 0.0
@@ -265,40 +262,32 @@ class Engine:
             return 0
         shared = self.store.candidates(now)  # may fail: nothing is taken out before it
         ready, self._ready = self._ready, []
-        work: list[tuple[float, int, dict[str, Any], dict[str, Any] | None]] = [
-            (it["due_at"], 0, it, None) for it in shared
-        ]
-        work += [(due, 1, it, run) for due, _, it, run in ready]
-        work.sort(key=lambda w: (w[0], w[1]))
+        work = [(it, None, False) for it in shared] + [(it, run, True) for it, run in ready]
+        work.sort(key=lambda w: (w[0]["due_at"], w[2]))  # due order; shared first on a tie
         started, waiting = 0, False
-        for n, (_, held, item, run) in enumerate(work):
+        for n, (item, run, held) in enumerate(work):
             try:
                 slots = item["concurrency"] or []
-                if self._running >= self.cfg.workers:
-                    waiting = True
-                elif item["kind"] == "call" and not self._fits(slots):
-                    pass
-                elif held:
-                    if now > item["lease_until"] - self.cfg.lease_seconds / 2:
-                        self.store.release_item(item["id"])  # too old: back to the queue
-                        continue
-                    self._reserve(slots)
-                    self._launch(item, slots, run)
-                    started += 1
+                full = self._running >= self.cfg.workers
+                if full or (item["kind"] == "call" and not self._fits(slots)):
+                    waiting = waiting or full
+                    if held:
+                        self._hold(item, run)
                     continue
-                else:
+                if held and now > item["lease_until"] - self.cfg.lease_seconds / 2:
+                    self.store.release_item(item["id"])  # too old: back to the shared queue
+                    continue
+                if not held:
                     got, run = self.store.lease(
                         item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
                     )
-                    if got:
-                        self._reserve(slots)
-                        self._launch(item, slots, run)
-                        started += 1
-                    continue
-                if held:
-                    self._hold(item, run)
+                    if not got:
+                        continue
+                self._reserve(slots)
+                self._launch(item, slots, run)
+                started += 1
             except BaseException:
-                for _, h, it, r in work[n:]:  # keep what we hold; the dispatcher retries
+                for it, r, h in work[n:]:  # keep what we hold; the dispatcher retries
                     if h:
                         self._hold(it, r)
                 raise
@@ -307,7 +296,7 @@ class Engine:
         return started
 
     def _hold(self, item: dict[str, Any], run: dict[str, Any] | None) -> None:
-        heapq.heappush(self._ready, (item["due_at"], next(self._seq), item, run))
+        self._ready.append((item, run))
 
     async def _process(
         self, item: dict[str, Any], slots: list[list[Any]], run: dict[str, Any] | None

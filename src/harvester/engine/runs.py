@@ -148,6 +148,8 @@ class RunBook:
     ) -> None:
         """Queue the run's next call; ``may_carry`` (``run`` is then its whole new
         state) lets the current holder keep its item for it (see ``Carry``)."""
+        fn = self.functions.get(run["fn_id"])
+        slots = flow.concurrency_slots(fn, run["events"][0]) if fn else []
         carry = self.tx.carry
         if (
             may_carry
@@ -156,8 +158,6 @@ class RunBook:
             and carry.item["run_id"] == run["run_id"]
             and due <= carry.now
         ):
-            fn = self.functions.get(run["fn_id"])
-            slots = flow.concurrency_slots(fn, run["events"][0]) if fn else []
             self.store.retarget_item(conn, carry.item["id"], step_id, due, carry.lease_until, slots)
             carry.item = {
                 **carry.item,
@@ -169,8 +169,6 @@ class RunBook:
             }
             carry.next_run = run
             return
-        fn = self.functions.get(run["fn_id"])
-        slots = flow.concurrency_slots(fn, run["events"][0]) if fn else []
         self.store.enqueue(conn, run["run_id"], run["fn_id"], "call", due, step_id, slots)
 
     def dispatch(

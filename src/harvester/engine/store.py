@@ -253,19 +253,15 @@ class Store:
             return True, self.get_run(conn, run_id)
 
     def release_leases(self, owner: str) -> None:
-        with self.tx() as conn:
-            conn.execute(
-                sa.update(schema.queue)
-                .where(schema.queue.c.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+        self._release(schema.queue.c.lease_owner == owner)
 
     def release_item(self, item_id: int) -> None:
+        self._release(schema.queue.c.id == item_id)
+
+    def _release(self, which: Any) -> None:
         with self.tx() as conn:
             conn.execute(
-                sa.update(schema.queue)
-                .where(schema.queue.c.id == item_id)
-                .values(lease_owner=None, lease_until=None)
+                sa.update(schema.queue).where(which).values(lease_owner=None, lease_until=None)
             )
 
     def delete_item(self, conn: Connection, item_id: int) -> None:
