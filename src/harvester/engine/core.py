@@ -49,6 +49,9 @@ class Engine:
         self.owner = new_id()
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._apps: dict[str, executor.AsgiApp] = {}  # in-process apps, called directly
+        # Functions an in-process app of ours serves. Every engine process sharing a
+        # database sees the URL of the last sync, but calls its own copy of the app.
+        self._local: dict[str, executor.AsgiApp] = {}
         self._default_client = httpx.AsyncClient(timeout=cfg.request_timeout)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -99,6 +102,8 @@ class Engine:
         for fid in [f for f, s in self.functions.items() if s.url.startswith(url)]:
             del self.functions[fid]
         self.functions.update({s.id: s for s in specs})
+        if url in self._apps:
+            self._local.update({s.id: self._apps[url] for s in specs})
         log.info("app synced", url=url, functions=len(specs))
         self._cron_check_at = 0.0
         self._wake.set()
@@ -123,6 +128,9 @@ class Engine:
             )
 
     def _target_for(self, fn: FunctionSpec) -> httpx.AsyncClient | executor.AsgiApp:
+        local = self._local.get(fn.id)
+        if local is not None:
+            return local
         for url, app in self._apps.items():
             if fn.url.startswith(url):
                 return app
@@ -228,6 +236,7 @@ class Engine:
             await client.aclose()
         self._clients.clear()
         self._apps.clear()
+        self._local.clear()
 
     async def _dispatch_loop(self) -> None:
         last_prune = 0.0

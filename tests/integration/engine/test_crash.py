@@ -24,9 +24,9 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(db: str, effects: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(db: str, effects: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, str(APP), db, str(effects), str(port)],
+        [sys.executable, str(APP), db, str(effects), str(port), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -124,11 +124,17 @@ def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path: Path) -> 
 
 
 def test_two_engine_processes_on_one_postgres(tmp_path: Path, postgres_url: str) -> None:
-    """Two OS processes, each an engine with the app, on one Postgres: the work is
-    shared and no step runs twice."""
+    """Two OS processes, each an engine with its own in-process copy of the app, on
+    one Postgres: the work is shared and no step runs twice.
+
+    Each engine has 2 workers and every step waits until the other process has run a
+    step too (crash_app's SHARED mode): the first engine takes 2 runs at ingest and
+    holds both workers, so the other 6 runs wait in the shared queue for the second
+    engine. If the work were not shared the runs would stall (and the test fail on
+    its count), whatever the timing."""
     effects = tmp_path / "effects.txt"
     ports = [_port(), _port()]
-    procs = [_start(postgres_url, effects, p) for p in ports]
+    procs = [_start(postgres_url, effects, p, "2", "1") for p in ports]
     try:
         httpx.post(f"http://127.0.0.1:{ports[0]}/e/key", json=[{"name": "t/crash"}] * 8)
         deadline = time.monotonic() + 90

@@ -62,3 +62,39 @@ async def test_two_engines_share_work_without_double_execution(postgres_url: str
     assert len(effects) == RUNS * STEPS
     assert set(effects.values()) == {1}
     assert calls[0] > 0 and calls[1] > 0, calls  # both took a share
+
+
+async def test_each_engine_calls_its_own_copy_of_the_app(sqlite_url: str) -> None:
+    """Two engines on one database, each serving its own copy of the same app under
+    its own URL: the last sync's URL is the one stored, yet each engine keeps calling
+    its in-process copy (before the fix, an engine that had re-read the registry sent
+    every call over HTTP to the other process's URL)."""
+    served: Counter[str] = Counter()
+    engines, urls = [], ["http://proc-a:8288/api/inngest", "http://proc-b:8288/api/inngest"]
+    for url in urls:
+        client = dev_client("copies")
+
+        @client.create_function(fn_id="work", trigger=inngest.TriggerEvent(event="t/copies"))
+        async def work(ctx: inngest.Context, url: str = url) -> None:
+            served[url] += 1
+
+        engine = Engine(EngineConfig(database_url=sqlite_url, poll_interval=0.02))
+        app = FastAPI()
+        app.include_router(engine.router)
+        inngest.fast_api.serve(app, client, [work])
+        route_sdk_in_process(client, app)
+        await engine.start()
+        await engine.register_app(url, transport=httpx.ASGITransport(app=app))
+        engines.append(engine)
+    try:
+        for engine in engines:
+            engine._refresh_functions(max_age=0)  # both now see the second URL
+            assert {f.url.split("?")[0] for f in engine.functions.values()} == {urls[1]}
+        for engine in engines:
+            await engine.send([{"name": "t/copies", "data": {}} for _ in range(3)])
+            await engine.wait_for_idle(timeout=30)
+    finally:
+        for engine in engines:
+            await engine.stop()
+            engine.store.dispose()
+    assert served == {urls[0]: 3, urls[1]: 3}, served
