@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
 from harvester.runtime import Runtime
+from harvester.web import api_docs
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -77,9 +78,19 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
             if engine is not None and start_engine:
                 await engine.stop(timeout=10)
 
-    app = FastAPI(title="TikTok Domain Harvester", version=__version__, lifespan=lifespan)
+    # /docs and /redoc are ours (web/api_docs.py): FastAPI's load a CDN and inline script.
+    app = FastAPI(
+        title="TikTok Domain Harvester",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.runtime = runtime
     inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
+    for route in app.routes:  # the SDK protocol endpoint is not part of our API's docs
+        if getattr(route, "path", None) == SERVE_PATH and hasattr(route, "include_in_schema"):
+            route.include_in_schema = False
     if runtime.engine is not None:
         app.include_router(runtime.engine.router)
 
@@ -102,6 +113,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         """Liveness: the process serves; details are in /api/v1/health."""
         return {"ok": True, "version": __version__, "engine": runtime.engine is not None}
 
+    app.include_router(api_docs.router)
     _include_optional(app, "harvester.web.api")
     _include_optional(app, "harvester.web.dashboard")
     return app
