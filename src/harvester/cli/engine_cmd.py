@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
 import uvicorn
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from harvester.cli.run_reads import STATUSES, check_status, list_runs
+from harvester.cli.target import fail, pick
 from harvester.engine import EngineConfig
-from harvester.engine import queries as runq
 from harvester.engine.server import create_app
-from harvester.engine.store import Store
 from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
 
@@ -76,26 +77,59 @@ def send(
 
 
 def runs(
-    fn: Annotated[str | None, typer.Option("--fn", help="Function id.")] = None,
-    status: Annotated[str | None, typer.Option(help="QUEUED, RUNNING, COMPLETED, ...")] = None,
+    fn: Annotated[
+        str | None, typer.Option("--fn", help="Function id (or its tail: harvest-comments).")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help=f"One of {', '.join(STATUSES)}.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """List recent runs from the engine's database."""
-    store = Store(get_settings().effective_engine_database_url)
+    """List recent runs: from the running server, else the engine's database."""
+    if fmt not in ("table", "json"):
+        raise fail(f"--format must be table or json (got {fmt!r})", 2)
+    check_status(status)
+    target = pick(get_settings())
     try:
-        page = runq.list_runs(store, fn=fn, status=status, limit=limit)["data"]
+        page, known = list_runs(target, fn, status, limit)
     finally:
-        store.dispose()
+        target.close()
     if fmt == "json":
         typer.echo(json.dumps(page))
         return
-    table = Table("run", "function", "status", "event", "created", "duration")
+    _print_runs(page, known)
+    if not page:
+        console.print("no runs match")
+
+
+def _print_runs(page: list[dict[str, Any]], functions: list[str]) -> None:
+    """Ids are never cut (they are what `harvester run` takes); the rest fits 80 columns:
+    function ids lose their app's prefix (``--fn`` takes that tail too)."""
+    out = Console()
+    common = _common_prefix(functions) if len(functions) > 1 else ""
+    cut = len(common.rpartition("-")[0]) + 1 if "-" in common else 0
+    wide = out.width >= 120
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    table.add_column("run id", no_wrap=True, min_width=len(page[0]["run_id"]) if page else 6)
+    table.add_column("function")
+    table.add_column("status", no_wrap=True)
+    if wide:
+        table.add_column("event")
+    table.add_column("created", no_wrap=True)  # UTC, like the dashboard
+    table.add_column("took", no_wrap=True, justify="right")
+    today = datetime.now(UTC).date()
     for r in page:
-        created = datetime.fromtimestamp(r["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
-        dur = f"{r['duration']:.3f}s" if r["duration"] else ""
-        table.add_row(r["run_id"], r["fn_id"], r["status"], r["event_name"] or "", created, dur)
-    Console().print(table)
+        at = datetime.fromtimestamp(r["created_at"], UTC)
+        created = at.strftime("%H:%M:%S" if at.date() == today else "%m-%d %H:%M")
+        dur = f"{r['duration']:.2f}s" if r["duration"] is not None else ""
+        event = [r["event_name"] or ""] if wide else []
+        table.add_row(r["run_id"], r["fn_id"][cut:], r["status"], *event, created, dur)
+    out.print(table)
+
+
+def _common_prefix(names: list[str]) -> str:
+    first, last = min(names), max(names)
+    n = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first))
+    return first[:n]
 
 
 def register(app: typer.Typer) -> None:

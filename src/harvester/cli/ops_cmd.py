@@ -1,8 +1,9 @@
 """Operator commands: ``run ID``, ``domains``, ``dlq [replay]``, ``kill-switch``.
 
-They read and write the database directly, so they work whether or not the server
-runs (events they send go into the engine's queue; a running server picks them up at
-once, a stopped one when it starts). Exit codes: 0 ok, 1 failure or not found, 2 usage.
+They ask the running server when one answers on the configured host/port, else they
+read and write the database directly (events they send go into the engine's queue; a
+server picks them up when it starts); stderr says which. A read never creates a
+database. Exit codes: 0 ok, 1 failure or not found, 2 usage.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from harvester.engine import queries as runq
-from harvester.engine.store import Store
+from harvester.cli.data_reads import dead_letters, open_database, server_call, server_domains
+from harvester.cli.run_reads import get_run
+from harvester.cli.target import pick
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
-from harvester.store import Database, queries, upgrade
+from harvester.store import Database, queries
 
 err = Console(stderr=True)
 out = Console()
@@ -35,40 +36,28 @@ BAR_WIDTH = 40
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(message)
+    err.print(message, highlight=False)
     return typer.Exit(code)
-
-
-def _db() -> Database:
-    try:
-        db = Database(get_settings().effective_database_url)
-        upgrade(db)
-    except SQLAlchemyError as exc:
-        raise _fail(
-            f"[red]cannot open the database:[/] {exc.__class__.__name__}: {exc}. "
-            "Check DATABASE_URL (`harvester doctor` shows what is configured)."
-        ) from exc
-    return db
 
 
 # -- run ID -----------------------------------------------------------------------------------
 
 
 def run(
-    run_id: Annotated[str, typer.Argument(help="Run id (see `harvester runs`).")],
+    run_id: Annotated[
+        str, typer.Argument(help="Run id, or any unique start of one (see `harvester runs`).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
 ) -> None:
     """Show one run: its event, then the step timeline as a waterfall."""
     settings = get_settings()
     if not settings.embedded_engine:
         raise _fail("runs live in your Inngest server (INNGEST_BASE_URL): open its dashboard")
-    store = Store(settings.effective_engine_database_url)
+    target = pick(settings)
     try:
-        d = runq.run_detail(store, run_id)
+        d = get_run(target, run_id)
     finally:
-        store.dispose()
-    if d is None:
-        raise _fail(f"[red]no run {run_id!r}[/]: list recent runs with `harvester runs`")
+        target.close()
     if as_json:
         typer.echo(json.dumps(d, default=str, ensure_ascii=False))
         raise typer.Exit(1 if d["status"] == "FAILED" else 0)
@@ -78,6 +67,7 @@ def run(
 def _print_run(d: dict[str, Any]) -> None:
     colour = {"COMPLETED": "green", "FAILED": "red", "CANCELLED": "dim"}.get(d["status"], "yellow")
     dur = f" · {d['duration']:.3f} s" if d["duration"] is not None else ""
+    out.print(f"run [bold]{d['run_id']}[/]", highlight=False)
     out.print(f"[bold]{d['fn_id']}[/] [{colour}]{d['status']}[/]{dur} · attempt {d['attempt']}")
     out.print(
         f"event [cyan]{d['event_name']}[/] {json.dumps((d['event'] or {}).get('data'))[:100]}"
@@ -122,7 +112,15 @@ def domains(
     """List harvested domains, newest first (json/csv stream; a progress bar on stderr)."""
     if fmt not in FORMATS:
         raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})", 2)
-    db = _db()
+    target = pick(get_settings())
+    if target.api is not None:
+        try:
+            want, rows = server_domains(target.api, q, new_today, None if all_ else limit)
+            _emit(_with_progress(rows, want), fmt)
+        finally:
+            target.close()
+        return
+    db = open_database(target)
     try:
         with db.session() as s:
             total = queries.count_domains(s, q=q, new_today=new_today)
@@ -149,7 +147,7 @@ def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         sys.stdout.write("[")
         for i, r in enumerate(rows):
-            sys.stdout.write(("," if i else "") + json.dumps(r, default=str, ensure_ascii=False))
+            sys.stdout.write(("," if i else "") + json.dumps(r, default=_iso, ensure_ascii=False))
         sys.stdout.write("]\n")
     elif fmt == "csv":
         w = csv.writer(sys.stdout)
@@ -168,6 +166,11 @@ def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
                 _day(r["last_seen_at"]),
             )
         out.print(table)
+
+
+def _iso(value: Any) -> str:
+    """Dates in JSON as in CSV: ISO 8601."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _day(value: Any) -> str:
@@ -219,12 +222,13 @@ def dlq(
         return
     if fmt not in ("table", "json") or status not in (None, "pending", "replayed"):
         raise _fail("use: harvester dlq [--status pending|replayed] [--format table|json]", 2)
-    db = _db()
-    with db.session() as s:
-        rows = queries.dead_letters(s, status=status, limit=1000)
-    db.dispose()
+    target = pick(get_settings())
+    try:
+        rows = dead_letters(target, status)
+    finally:
+        target.close()
     if fmt == "json":
-        typer.echo(json.dumps(rows, default=str, ensure_ascii=False))
+        typer.echo(json.dumps(rows, default=_iso, ensure_ascii=False))
         return
     table = Table("id", "function", "run", "event", "error", "attempts", "status")
     for r in rows:
@@ -255,7 +259,18 @@ def dlq_replay(
 
     if (dl_id is None) == (not all_):
         raise _fail("give one dead letter id or --all: harvester dlq replay 12 | --all", 2)
-    db = _db()
+    target = pick(get_settings(), writes=True)
+    if target.api is not None:
+        path = "/api/v1/dead-letters/" + ("replay" if all_ else f"{dl_id}/replay")
+        try:
+            n = int(server_call(target.api, "POST", path)["replayed"])
+        finally:
+            target.close()
+        if n == 0:
+            raise _fail("nothing replayed: no dead letter is pending (`harvester dlq`)")
+        out.print(f"replayed {n} dead letter(s) through {target.api.base}")
+        return
+    db = open_database(target)
     try:
         with err.status("replaying dead letters…"):
             n = asyncio.run(
@@ -281,15 +296,26 @@ def kill_switch(
 
     if action not in ("on", "off", "status"):
         raise _fail("use: harvester kill-switch on|off|status [--reason TEXT]", 2)
-    db = _db()
-    runtime = OfflineRuntime(get_settings(), db)
-    try:
-        if action != "status":
-            why = reason or ("from the CLI" if action == "on" else "")
-            asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
-        state = asyncio.run(runtime.guard.kill_switch.state())
-    finally:
-        db.dispose()
+    why = reason or ("from the CLI" if action == "on" else "")
+    target = pick(get_settings(), writes=action != "status")
+    if target.api is not None:
+        try:
+            if action == "status":
+                state = server_call(target.api, "GET", "/api/v1/kill-switch")
+            else:
+                body = {"on": action == "on", "reason": why, "by": "cli"}
+                state = server_call(target.api, "POST", "/api/v1/kill-switch", body)
+        finally:
+            target.close()
+    else:
+        db = open_database(target, create=action != "status")
+        runtime = OfflineRuntime(get_settings(), db)
+        try:
+            if action != "status":
+                asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
+            state = asyncio.run(runtime.guard.kill_switch.state())
+        finally:
+            db.dispose()
     label = "[red]ON[/]" if state["on"] else "[green]off[/]"
     detail = f" — {state['reason']}" if state.get("reason") else ""
     out.print(f"kill switch {label}{detail}", highlight=False)

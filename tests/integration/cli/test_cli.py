@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from harvester.cli import app
 from harvester.settings import get_settings
+from tests.free_port import free_port
 
 runner = CliRunner()
 
@@ -18,6 +19,7 @@ runner = CliRunner()
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("HARVESTER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("HARVESTER_REGIONS", "FR")
+    monkeypatch.setenv("HARVESTER_PORT", str(free_port()))  # no server answers: files
     get_settings.cache_clear()
     yield {}
     get_settings.cache_clear()

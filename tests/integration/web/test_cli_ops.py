@@ -16,6 +16,7 @@ from harvester.jobs.events import HARVEST_REQUESTED
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
 from harvester.store.writes import add_dead_letter
+from tests.free_port import free_port
 
 runner = CliRunner()
 
@@ -27,6 +28,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HARVESTER_DATA_DIR", str(path))
         mp.setenv("HARVESTER_REGIONS", "FR")
+        mp.setenv("HARVESTER_PORT", str(free_port()))
         get_settings.cache_clear()
         res = runner.invoke(app, ["once", "--json", "--data", '{"regions": ["FR"], "limit": 2}'])
         assert res.exit_code == 0, res.output
@@ -38,6 +40,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("HARVESTER_DATA_DIR", str(data_dir))
     monkeypatch.setenv("HARVESTER_REGIONS", "FR")
+    monkeypatch.setenv("HARVESTER_PORT", str(free_port()))  # no server answers: files
     get_settings.cache_clear()
     yield data_dir
     get_settings.cache_clear()

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.engine import queries as runq
 from harvester.engine.api import validate_events
+from harvester.web.api.run_ids import run_ids_with_prefix, valid_prefix
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
 from harvester.web.dashboard.render import page
 
@@ -54,12 +55,18 @@ def runs(
     )
 
 
-@router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run(request: Request, run_id: str) -> HTMLResponse:
-    """One run: its event, the step waterfall, output or error, cancel and replay."""
-    detail = runq.run_detail(engine(request).store, run_id)
+@router.get("/runs/{run_id}", response_class=HTMLResponse, response_model=None)
+def run(request: Request, run_id: str) -> HTMLResponse | RedirectResponse:
+    """One run: its event, the step waterfall, output or error, cancel and replay.
+    A unique start of a run id (as pasted from elsewhere) redirects to the run."""
+    store = engine(request).store
+    detail = runq.run_detail(store, run_id)
     if detail is None:
-        raise HTTPException(404, f"run {run_id!r} not found")
+        ids, more = run_ids_with_prefix(store, run_id) if valid_prefix(run_id) else ([], False)
+        if len(ids) == 1:
+            return RedirectResponse(f"/runs/{ids[0]}", status_code=307)
+        found = f"; runs starting with it: {', '.join(ids)}{' …' if more else ''}" if ids else ""
+        raise HTTPException(404, f"run {run_id!r} not found{found}")
     return page(request, "run.html", run=detail, live=detail["status"] not in TERMINAL)
 
 
