@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from harvester.cli.run_reads import STATUSES, check_status, list_runs
-from harvester.cli.target import fail, pick
+from harvester.cli.target import fail, pick, server_url
 from harvester.engine import EngineConfig
 from harvester.engine.server import create_app
 from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
+from harvester.web.event_schemas import data_problem, listeners
 
 console = Console(stderr=True)
 
@@ -50,7 +51,7 @@ def send(
     data: Annotated[str, typer.Option(help="Event data as a JSON object.")] = "{}",
     url: Annotated[str | None, typer.Option(help="Engine URL (default the local one).")] = None,
 ) -> None:
-    """Send one event to the engine."""
+    """Send one event to the engine; our own events are checked against their schema."""
     try:
         payload = json.loads(data)
         if not isinstance(payload, dict):
@@ -58,8 +59,11 @@ def send(
     except ValueError as exc:
         console.print(f"[red]--data is not a JSON object:[/] {exc}")
         raise typer.Exit(2) from exc
+    problem = data_problem(name, payload)
+    if problem:
+        raise fail(f"[red]not sent:[/] {problem}", 2)
     s = get_settings()
-    base = url or f"http://{s.host}:{s.port}"
+    base = (url or server_url(s)).rstrip("/")
     key = s.inngest_event_key.get_secret_value() if s.inngest_event_key else "NO_EVENT_KEY_SET"
     try:
         res = httpx.post(f"{base}/e/{key}", json={"name": name, "data": payload}, timeout=10)
@@ -71,9 +75,40 @@ def send(
         raise typer.Exit(1) from exc
     body = res.json() if res.content else {}
     if res.status_code != 200:
-        console.print(f"[red]refused ({res.status_code}):[/] {body.get('error', res.text)}")
+        console.print(f"[red]{base} refused ({res.status_code}):[/] {body.get('error', res.text)}")
         raise typer.Exit(1)
+    ids = ", ".join(body.get("ids", []))
+    console.print(f"sent {name} to {base}: event id {ids}", highlight=False)
+    _say_who_listens(base, name)
     typer.echo(json.dumps(body))
+
+
+def _say_who_listens(base: str, name: str) -> None:
+    """Name the functions the event triggers, or warn that none does."""
+    try:
+        res = httpx.get(f"{base}/api/v1/functions", timeout=5)
+        functions = res.json()["data"] if res.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, KeyError):
+        functions = None
+    if functions is None:  # not our engine: it cannot tell
+        return
+    taken = listeners(name, functions)
+    if taken:
+        console.print(f"[dim]triggers {', '.join(taken)}[/]", highlight=False)
+        return
+    known = sorted(
+        {
+            str(t["event"])
+            for f in functions
+            for t in (f.get("config") or {}).get("triggers", [])
+            if t.get("event") and not str(t["event"]).startswith("inngest/")
+        }
+    )
+    console.print(
+        f"[yellow]no function is triggered by {name}:[/] it is stored and starts no run "
+        f"(it can still resume a run waiting for it). Events functions take: {', '.join(known)}",
+        highlight=False,
+    )
 
 
 def runs(

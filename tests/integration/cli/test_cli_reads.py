@@ -176,3 +176,20 @@ def test_the_api_and_the_dashboard_resolve_a_run_id_prefix(server: str) -> None:
     assert page.status_code == 307 and page.headers["location"] == f"/runs/{ids[0]}"
     assert httpx.get(f"{base}/runs/{ids[0][:4]}").status_code == 404  # ambiguous
     assert httpx.get(f"{base}/api/v1/run-ids", params={"prefix": "a%"}).status_code == 422
+
+
+def test_send_checks_our_schemas_and_says_where_it_went_and_who_listens(server: str) -> None:
+    url = f"http://127.0.0.1:{server}"
+    bad = runner.invoke(
+        app, ["send", "tiktok/comment.harvest.requested", "--data", '{"video_id": "nope"}']
+    )
+    assert bad.exit_code == 2 and "window" in bad.stderr and "not sent" in bad.stderr
+    unheard = runner.invoke(app, ["send", "nobody/listens.here", "--url", url])
+    assert unheard.exit_code == 0, unheard.output
+    said = unheard.stderr.replace("\n", " ")
+    assert f"sent nobody/listens.here to {url}" in said
+    assert "no function is triggered by nobody/listens.here" in said
+    assert "tiktok/comment.harvest.requested" in said  # what functions do take
+    heard = runner.invoke(app, ["send", "system.health.requested", "--url", url])
+    assert heard.exit_code == 0 and "triggers tiktok-harvester-health-check" in heard.stderr
+    assert json.loads(heard.stdout)["ids"]

@@ -13,7 +13,9 @@ from harvester.engine import queries as runq
 from harvester.engine.api import validate_events
 from harvester.web.api.run_ids import run_ids_with_prefix, valid_prefix
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
+from harvester.web.dashboard.events_view import with_batched_runs
 from harvester.web.dashboard.render import page
+from harvester.web.event_schemas import data_problem, listeners
 
 router = APIRouter()
 STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
@@ -119,10 +121,12 @@ def function(request: Request, fn_id: str) -> HTMLResponse:
 
 def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> HTMLResponse:
     eng = engine(request)
-    rows = runq.list_events(eng.store, limit=PAGE_SIZE, cursor=cursor)
+    rows = with_batched_runs(eng.store, runq.list_events(eng.store, limit=PAGE_SIZE, cursor=cursor))
     names = sorted(
         {t["event"] for f in eng.functions.values() for t in f.triggers if t.get("event")}
     )
+    sent = next((r for r in rows if r["internal_id"] == ctx.get("sent")), None)
+    configs = [{"id": f.id, "config": f.config} for f in eng.functions.values()]
     ctx.setdefault("status_code", 200)
     return page(
         request,
@@ -130,6 +134,8 @@ def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> H
         events=rows,
         known_events=[n for n in names if not n.startswith("inngest/")],
         next_cursor=rows[-1]["received_at"] if len(rows) == PAGE_SIZE else None,
+        sent_name=sent["name"] if sent else None,
+        sent_listened=bool(sent is None or listeners(sent["name"], configs)),
         **ctx,
     )
 
@@ -153,9 +159,13 @@ def parse_event(name: str, data: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"data is not valid JSON: {exc}") from exc
     try:
-        return validate_events({"name": name.strip(), "data": payload})[0]
+        event = validate_events({"name": name.strip(), "data": payload})[0]
     except HTTPException as exc:
         raise ValueError(str(exc.detail).replace("event[0].", "")) from exc
+    problem = data_problem(event["name"], event.get("data") or {})
+    if problem:
+        raise ValueError(problem)
+    return event
 
 
 @router.post("/events", response_class=HTMLResponse, response_model=None)
