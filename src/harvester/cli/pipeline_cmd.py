@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
-from dataclasses import asdict
+import sys
+import time
 from typing import Annotated, Any
 
 import httpx
@@ -14,14 +16,28 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from harvester.cli.cycle import (
+    CycleState,
+    discovery_started,
+    failed_count,
+    human_seconds,
+    read_cycle,
+)
+from harvester.cli.cycle_view import CycleProgress, clock, report_lines
+from harvester.cli.target import describe
 from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.logging_setup import configure_logging
-from harvester.runtime import Runtime, build_runtime, run_once, summarize
+from harvester.runtime import Runtime, Summary, build_runtime, summarize
 from harvester.settings import Settings, SourceKind, get_settings
 from harvester.web.app import create_app
+from harvester.web.event_schemas import data_problem
 
-console = Console(stderr=True)
-PROGRESS_EVERY_S = 10.0
+console = Console(stderr=True)  # progress and problems
+out = Console()  # what the command reports: apart from the log on stderr
+CYCLE_TICK_S = 1.0
+UP_PROGRESS_EVERY_S = 30.0
+# A first cycle of the default simulated world takes minutes on a busy machine.
+ONCE_TIMEOUT_S = 1800.0
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -45,23 +61,70 @@ def _server(app: Any, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(cfg)
 
 
-async def _progress(runtime: Runtime) -> None:
-    last = None
+async def _announce_cycles(runtime: Runtime) -> None:
+    """Say on stdout when a cycle starts and ends (with timestamps), apart from the log
+    on stderr; a progress line every few seconds while one runs."""
+    engine = runtime.engine
+    if engine is None:
+        return
+    # The totals at ``checked``, before any discovery run created since: the baseline.
+    checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
     while True:
-        await asyncio.sleep(PROGRESS_EVERY_S)
-        s = summarize(runtime.db)
-        now = (s.videos, s.comments, s.domains, s.failures)
-        if now != last:
-            console.print(
-                f"[dim]progress[/] videos {s.videos} · comments {s.comments} · "
-                f"domains {s.domains} (new today {s.new_today}) · "
-                f"dead letters {s.failures}"
-            )
-            last = now
+        await asyncio.sleep(CYCLE_TICK_S)
+        found = await asyncio.to_thread(discovery_started, engine.store, checked)
+        if found is None:
+            checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
+            continue
+        run_id, since = found
+        out.print(
+            f"{clock()} cycle started (discovery run {run_id})", highlight=False, soft_wrap=True
+        )
+        view = CycleProgress(out, every=UP_PROGRESS_EVERY_S)
+        state = await _watch(runtime, since, base, view)
+        end = summarize(runtime.db)
+        for line in report_lines(state, time.time() - since, end.new_today):
+            text = f"{clock()} {line}" if line.startswith("cycle") else line
+            out.print(text, highlight=False, soft_wrap=True)
+        checked, base = time.time(), end
+
+
+async def _watch(runtime: Runtime, since: float, base: Summary, view: CycleProgress) -> CycleState:
+    """Update ``view`` until the cycle begun at ``since`` has nothing left to do."""
+    engine = runtime.engine
+    assert engine is not None
+    try:
+        while True:
+            state = read_cycle(engine.store, since, base, summarize(runtime.db))
+            view.update(state)
+            if not state.busy and engine.is_idle():
+                return state
+            await asyncio.sleep(CYCLE_TICK_S)
+    finally:
+        view.close()
+
+
+def _address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """The settings with ``--host``/``--port`` applied (like `engine` and `sim`)."""
+    update = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    return settings.model_copy(update=update) if update else settings
+
+
+def _quiet_startup() -> None:
+    """On a terminal, the dashboard URL comes first: no migration or server chatter."""
+    if sys.stderr.isatty():
+        for name in ("alembic", "uvicorn.error"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 async def _up(settings: Settings, discover_now: bool) -> None:
     servers: list[uvicorn.Server] = []
+    url = f"http://{settings.host}:{settings.port}/"
+    out.print(
+        f"[bold green]harvester up[/]: dashboard {url} · source {settings.source} · "
+        f"database {describe(settings.effective_database_url)}",
+        highlight=False,
+        soft_wrap=True,
+    )
     if settings.source is SourceKind.SIMULATOR:
         from harvester.tiktok.simulator import create_app as create_sim_app
 
@@ -77,17 +140,13 @@ async def _up(settings: Settings, discover_now: bool) -> None:
     try:
         while not web.started:
             await asyncio.sleep(0.05)
-        url = f"http://{settings.host}:{settings.port}/"
-        console.print(
-            f"[bold green]harvester up[/]: dashboard {url} · source "
-            f"{settings.source} · database {settings.effective_database_url}"
-        )
+        out.print(f"{clock()} ready: open {url} (Ctrl-C stops)", highlight=False, soft_wrap=True)
         if discover_now:
             await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": {}}])
-            console.print("first discovery requested; then every 10 minutes (Ctrl-C stops)")
-        progress = asyncio.create_task(_progress(runtime))
+            out.print(f"{clock()} first discovery requested; then every 10 minutes")
+        cycles = asyncio.create_task(_announce_cycles(runtime))
         await asyncio.gather(*tasks)
-        progress.cancel()
+        cycles.cancel()
     finally:
         for s in servers:
             s.should_exit = True
@@ -100,57 +159,122 @@ def up(
     discover_now: Annotated[
         bool, typer.Option(help="Request a discovery at start instead of waiting for cron.")
     ] = True,
+    host: Annotated[str | None, typer.Option(help="Bind address (default HARVESTER_HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default HARVESTER_PORT).")
+    ] = None,
 ) -> None:
     """Run everything on one machine: engine, functions, simulator, dashboard."""
-    settings = get_settings()
+    settings = _address(get_settings(), host, port)
     configure_logging(settings.log_level, settings.log_format)
+    _quiet_startup()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_up(settings, discover_now))
 
 
-async def _once(settings: Settings, data: dict[str, object], timeout: float) -> dict[str, object]:
+async def _once(
+    settings: Settings, data: dict[str, object], timeout: float
+) -> tuple[CycleState, Summary, float, bool]:
+    """Run the cycle: its state, the totals after it, its seconds, whether it timed out."""
     transport = None
     if settings.source is SourceKind.SIMULATOR:
         from harvester.tiktok.simulator import create_app as create_sim_app
 
         transport = httpx.ASGITransport(app=create_sim_app(seed=settings.sim_seed))
-    runtime = build_runtime(settings, source_transport=transport)
+    # One cycle: no cron fires meanwhile (a */10 discovery would double the wait).
+    runtime = build_runtime(
+        settings, source_transport=transport, engine_config={"fire_crons": False}
+    )
     app = create_app(runtime)
+    timed_out = False
     try:
         async with app.router.lifespan_context(app):
-            with console.status("running one discovery cycle…"):
-                summary = await run_once(runtime, data, timeout=timeout)
+            assert runtime.engine is not None
+            base, since = summarize(runtime.db), time.time()
+            await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": data}])
+            # Until every run of the cycle ended: an engine with nothing due in the next
+            # seconds is "idle" while a failed discovery waits for its retry.
+            view = CycleProgress(console)
+            try:
+                await asyncio.wait_for(_watch(runtime, since, base, view), timeout)
+            except TimeoutError:
+                timed_out = True
+            end = summarize(runtime.db)
+            state = read_cycle(runtime.engine.store, since, base, end)
     finally:
         await runtime.aclose()
-    return asdict(summary)
+    return state, end, time.time() - since, timed_out
 
 
 def once(
     data: Annotated[str, typer.Option(help="JSON data of the discovery event.")] = "{}",
-    timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 600.0,
+    timeout: Annotated[
+        float, typer.Option(help="Give up after this many seconds (then exit 1).")
+    ] = ONCE_TIMEOUT_S,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    host: Annotated[str | None, typer.Option(help="Address the app syncs on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port it syncs on.")] = None,
 ) -> None:
-    """Run one discovery cycle to completion and print a summary."""
+    """Run one discovery cycle to completion, showing progress, then a summary.
+    Exit 1 when a run of the cycle failed or the cycle did not finish in time."""
     try:
         payload = json.loads(data)
     except json.JSONDecodeError as exc:
         console.print(f"[red]--data is not valid JSON:[/] {exc}")
         raise typer.Exit(2) from exc
-    settings = get_settings()
+    problem = data_problem(DISCOVERY_REQUESTED, payload)
+    if problem:
+        console.print(f"[red]--data:[/] {problem}", highlight=False)
+        raise typer.Exit(2)
+    settings = _address(get_settings(), host, port)
     configure_logging("WARNING" if not as_json else "ERROR", settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    summary = asyncio.run(_once(settings, payload, timeout))
+    state, end, seconds, timed_out = asyncio.run(_once(settings, payload, timeout))
+    failed = failed_count(state)
     if as_json:
-        typer.echo(json.dumps(summary))
+        typer.echo(json.dumps(_summary_json(state, end, seconds, timed_out)))
     else:
-        console.print(
-            f"videos {summary['videos']} · comments {summary['comments']} · domains "
-            f"{summary['domains']} · new today {summary['new_today']} · failures "
-            f"{summary['failures']}"
-        )
-    if summary["failures"]:
+        for line in report_lines(state, seconds, end.new_today, timed_out):
+            out.print(line, highlight=False, soft_wrap=True)
+        if timed_out:
+            out.print(
+                f"[red]timed out after {human_seconds(timeout)}[/] with work left: the "
+                "summary above is partial (the rest resumes at the next start; raise "
+                "--timeout to wait longer)",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if failed or timed_out:
         raise typer.Exit(1)
+
+
+def _summary_json(
+    state: CycleState, end: Summary, seconds: float, timed_out: bool
+) -> dict[str, Any]:
+    """Totals after the cycle (as before), what this cycle did, and what failed in it."""
+    done, total = state.harvests
+    return {
+        "videos": end.videos,
+        "comments": end.comments,
+        "domains": end.domains,
+        "new_today": end.new_today,
+        "failures": failed_count(state),
+        "dead_letters": end.failures,
+        "timed_out": timed_out,
+        "cycle": {
+            "seconds": round(seconds, 3),
+            "videos": state.videos,
+            "harvested": done,
+            "harvests": total,
+            "comments": state.comments,
+            "domains": state.domains,
+            "failed": [
+                {"run_id": f["run_id"], "fn_id": f["fn_id"], "error": f["error"]}
+                for f in state.failed
+            ],
+        },
+    }
 
 
 def serve() -> None:
