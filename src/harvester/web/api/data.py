@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from harvester.store import queries
+from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import (
     MAX_ID,
     CommentPage,
@@ -36,6 +37,7 @@ async def overview(request: Request, days: int = Query(14, ge=1, le=90)) -> dict
     """Headline counts, per-day series, pipeline success rate and the guard's state."""
     with _db(request).session() as s:
         data = queries.overview(s, days=days)
+    with_engine_run_counts(data, request.app.state.runtime.engine)
     data["guard"] = await request.app.state.runtime.guard.snapshot()
     return data
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from harvester.engine import queries as runq
 from harvester.store import queries
+from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
 from harvester.web.dashboard.render import page
@@ -22,6 +23,7 @@ async def overview(request: Request) -> HTMLResponse:
         data = queries.overview(s)
         health = queries.latest_health(s)
     eng = rt.engine
+    with_engine_run_counts(data, eng)
     stats = runq.queue_stats(eng.store, eng.cfg.clock()) if eng is not None else None
     guard = await rt.guard.snapshot()
     bucket = guard["bucket"]
