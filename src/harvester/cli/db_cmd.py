@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from harvester.cli.target import sqlite_file
 from harvester.settings import get_settings
 from harvester.store import Database
 from harvester.store.migrate import current_revision, head_revision, upgrade
@@ -34,7 +35,12 @@ def upgrade_cmd() -> None:
 @db_app.command("status")
 def status_cmd() -> None:
     """Show the current and the latest schema revision."""
-    db = Database(get_settings().effective_database_url)
+    url = get_settings().effective_database_url
+    missing = sqlite_file(url)
+    if missing is not None and not missing.exists():  # looking must not create it
+        console.print(f"no database at {missing}: `harvester db upgrade` creates it")
+        raise typer.Exit(1)
+    db = Database(url)
     try:
         cur, head = current_revision(db), head_revision()
     finally:

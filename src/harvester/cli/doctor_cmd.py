@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
 
+from harvester.cli.target import sqlite_file
 from harvester.settings import Settings, SourceKind, get_settings
 from harvester.store import Database
 from harvester.store.migrate import current_revision, head_revision
@@ -27,6 +28,15 @@ class Check:
 
 def check_database(settings: Settings) -> Check:
     url = settings.effective_database_url
+    missing = sqlite_file(url)
+    if missing is not None and not missing.exists():  # looking must not create it
+        return Check(
+            "database",
+            True,
+            f"no database yet at {missing}",
+            "`harvester up` (or `harvester db upgrade`) creates it; if it lives elsewhere, "
+            "run from the folder that holds data/ or set HARVESTER_DATA_DIR",
+        )
     db = Database(url)
     try:
         with db.engine.connect() as conn:

@@ -193,3 +193,11 @@ def test_send_checks_our_schemas_and_says_where_it_went_and_who_listens(server: 
     heard = runner.invoke(app, ["send", "system.health.requested", "--url", url])
     assert heard.exit_code == 0 and "triggers tiktok-harvester-health-check" in heard.stderr
     assert json.loads(heard.stdout)["ids"]
+
+
+def test_doctor_and_db_status_look_without_creating_a_database(elsewhere: Path) -> None:
+    status = runner.invoke(app, ["db", "status"])
+    assert status.exit_code == 1 and str(elsewhere / "data" / "harvester.db") in status.output
+    doctor = runner.invoke(app, ["doctor"])
+    assert "no database yet at" in doctor.output.replace("\n", " ")
+    assert list(elsewhere.iterdir()) == []
