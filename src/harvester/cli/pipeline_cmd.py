@@ -230,6 +230,11 @@ def once(
     settings = _address(get_settings(), host, port)
     configure_logging("WARNING" if not as_json else "ERROR", settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    console.print(
+        f"[dim]one cycle into database {describe(settings.effective_database_url)}[/]",
+        highlight=False,
+        soft_wrap=True,
+    )
     state, end, seconds, timed_out = asyncio.run(_once(settings, payload, timeout))
     failed = failed_count(state)
     if as_json:

@@ -42,7 +42,8 @@ def test_once_prints_progress_lines_without_a_tty_then_the_cycle(env: Path) -> N
     progress = [line for line in res.stderr.splitlines() if "videos harvested" in line]
     assert progress, res.stderr
     assert re.search(r"videos harvested \d+ / 3 · comments \+\d+ · domains \+\d+", res.stderr)
-    assert "discovering videos" in res.stderr.splitlines()[0]
+    assert f"one cycle into database {env / 'harvester.db'}" in res.stderr.splitlines()[0]
+    assert res.stderr.splitlines()[1].startswith("[0 s] ")
     assert re.search(r"cycle done in \d+ s: videos \+3 · harvested 3 / 3", res.stdout)
     assert "failed runs 0" in res.stdout
 
