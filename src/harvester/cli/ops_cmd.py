@@ -230,7 +230,11 @@ def dlq(
     if fmt == "json":
         typer.echo(json.dumps(rows, default=_iso, ensure_ascii=False))
         return
-    table = Table("id", "function", "run", "event", "error", "attempts", "status")
+    table = Table("id", "function")
+    width = max((len(r["run_id"]) for r in rows), default=3)
+    table.add_column("run", no_wrap=True, min_width=width)  # whole: `harvester run` takes it
+    for column in ("event", "error", "attempts", "status"):
+        table.add_column(column)
     for r in rows:
         error = str(r["error"].get("message", r["error"]))[:60]
         table.add_row(

@@ -65,6 +65,7 @@ def list_runs(
 
 def get_run(target: Target, run_id: str) -> dict[str, Any]:
     """One run by its id or any unique prefix of it (exit 1 if none, 2 if ambiguous)."""
+    run_id = run_id.strip().rstrip("…")  # as copied from a shortened id on a page
     if target.api is not None:
         return _get_run_from_server(target, run_id)
     store = open_engine_store(target)

@@ -126,6 +126,8 @@ def test_run_accepts_a_unique_prefix_and_lists_an_ambiguous_one(offline: Path) -
     one = runner.invoke(app, ["run", unique, "--json"])
     assert one.exit_code == 0, one.output
     assert json.loads(one.stdout)["run_id"] == target
+    copied = runner.invoke(app, ["run", unique + "…", "--json"])  # as the runs page cuts it
+    assert copied.exit_code == 0 and json.loads(copied.stdout)["run_id"] == target
     shared = target[:4]  # uuid7 ids of one cycle share their time prefix
     many = runner.invoke(app, ["run", shared])
     assert many.exit_code == 2
