@@ -88,8 +88,9 @@ def test_up_says_when_a_cycle_starts_and_ends_apart_from_the_log(tmp_path: Path)
     }
     script = str(Path(sys.executable).parent / "harvester")
     cmd = [script, "up", "--no-discover-now", "--port", str(port)]
+    log = (tmp_path / "up.log").open("w")  # a file: a full pipe would block the server
     proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+        cmd, env=env, stdout=subprocess.PIPE, stderr=log, text=True, cwd=tmp_path
     )
     try:
         assert proc.stdout is not None
@@ -113,3 +114,6 @@ def test_up_says_when_a_cycle_starts_and_ends_apart_from_the_log(tmp_path: Path)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
+    logged = (tmp_path / "up.log").read_text().splitlines()
+    assert logged and all(json.loads(x)["event"] for x in logged if x.startswith("{"))
