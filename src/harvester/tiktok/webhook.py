@@ -19,8 +19,13 @@ from typing import Any
 
 import httpx
 
-from harvester.tiktok.errors import RateLimited, SourceResponseError, SourceUnavailable
-from harvester.tiktok.models import AdPage, CommentPage, parse
+from harvester.tiktok.errors import (
+    RateLimited,
+    SourceRejected,
+    SourceResponseError,
+    SourceUnavailable,
+)
+from harvester.tiktok.models import AdDetail, AdPage, CommentPage, VideoPage, parse
 
 HEADER = "X-Harvester-Signature"
 TOLERANCE_S = 300
@@ -102,6 +107,23 @@ class WebhookWorkerSource:
             },
         )
         return parse(AdPage, data, "worker ad page")  # type: ignore[no-any-return]
+
+    async def ad_detail(self, ad_id: str) -> AdDetail:
+        """Not part of the worker contract: its discover pages name the posts."""
+        raise SourceRejected(f"the webhook worker has no ad detail (ad {ad_id})")
+
+    async def advertiser_videos(
+        self,
+        username: str,
+        *,
+        start: date,
+        end: date,
+        cursor: int = 0,
+        search_id: str | None = None,
+        max_count: int = 100,
+    ) -> VideoPage:
+        """Not part of the worker contract: its discover pages name the posts."""
+        raise SourceRejected(f"the webhook worker has no account search (@{username})")
 
     async def comment_page(
         self, video_id: str, *, cursor: int = 0, max_count: int = 100
