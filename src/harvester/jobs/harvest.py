@@ -16,8 +16,10 @@ from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED, HarvestRequested
 from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
 from harvester.jobs.steps import tiktok_step, track, tracked_step
+from harvester.store.ads import mark_video_unavailable
 from harvester.store.models import JobState
 from harvester.store.writes import mark_video_harvested, pending_comments, upsert_comments
+from harvester.tiktok import CommentPage, VideoUnavailable
 
 FN_ID = "harvest-comments"
 
@@ -35,12 +37,21 @@ def _comment_row(c: Any) -> dict[str, Any]:
 
 async def _fetch_and_store(deps: JobDeps, video_id: str, cursor: int) -> dict[str, Any]:
     """One page: fetch, then upsert in one step (a retry re-fetches; upserts dedupe)."""
-    page = await call_tiktok(
-        "comment/list",
-        lambda: deps.source.comment_page(
-            video_id, cursor=cursor, max_count=deps.settings.comments_per_page
-        ),
-    )
+
+    async def page_or_reason() -> CommentPage | str:
+        try:
+            return await deps.source.comment_page(
+                video_id, cursor=cursor, max_count=deps.settings.comments_per_page
+            )
+        except VideoUnavailable as exc:
+            return exc.reason
+
+    page = await call_tiktok("comment/list", page_or_reason)
+    if isinstance(page, str):
+        # Deleted, or comments not disclosable: mark the video; a retry cannot help.
+        with deps.db.session() as s:
+            mark_video_unavailable(s, video_id, page, deps.clock())
+        return {"unavailable": page, "new_ids": [], "pending_ids": [], "has_more": False}
     rows = [_comment_row(c) for c in page.comments]
     with deps.db.session() as s:
         new_ids = upsert_comments(s, video_id, rows, deps.clock())
@@ -89,6 +100,8 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                 functools.partial(_fetch_and_store, deps, req.video_id, cursor),
             )
             pages += 1
+            if "unavailable" in out:
+                return {"video_id": req.video_id, "pages": pages, "unavailable": out["unavailable"]}
             new_ids += out["new_ids"]
             pending += out["pending_ids"]
             # Early stop: the last page, or a page already fully processed before.

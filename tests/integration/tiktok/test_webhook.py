@@ -35,8 +35,8 @@ async def test_round_trip_returns_pages() -> None:
     src = WebhookWorkerSource("http://worker/", SECRET, http=_client(_worker_app()))
     today = date.today()
     page = await src.discover_page(region="FR", start=today - timedelta(days=7), end=today)
-    assert page.videos
-    comments = await src.comment_page(page.videos[0].video_id, max_count=5)
+    assert page.ads  # an official backing source pages ads (posts come from linking)
+    comments = await src.comment_page("7300000000000000002", max_count=5)
     assert len(comments.comments) == 5
 
 
