@@ -65,7 +65,7 @@ async def test_ad_detail_gives_the_account_and_the_outbound_link(ref: Reference)
     src = _source(ref)
     detail = await src.ad_detail("1923845247192304")
     assert detail.username == "awesomefood"
-    assert detail.external_url == "https://awesomefood.example/menu?utm_source=tiktok"
+    assert detail.external_url == "https://awesomefood.it/menu?utm_source=tiktok"
     assert detail.first_shown == detail.last_shown == date(2021, 1, 1)
     bare = await src.ad_detail("1923845247192305")
     assert bare.username is None and bare.advertiser_name == "Awesome Drink Co."

@@ -238,7 +238,7 @@ def mention_pool(seed: int) -> tuple[tuple[str, float], ...]:
     A few pushed domains carry most of the weight; the long tail is mentioned ~once."""
     rng = random.Random(f"{seed}:pool")
     pushed = [
-        (f"{rng.choice(_WORDS)}{rng.choice(_WORDS)}-{n}.{rng.choice(_TLDS)}", 400.0 / (n + 1))
+        (f"{rng.choice(_WORDS)}{rng.choice(_WORDS)}-{n}.{rng.choice(_TLDS)}", 3000.0 / (n + 1))
         for n in range(12)
     ]
     tail = [
