@@ -24,7 +24,7 @@ from harvester.tiktok import PromotedVideo, SearchExpired
 
 FN_ID = "discover-videos"
 PAGE_SIZE = 50
-LINK_CHUNK = 10  # ads linked per step (a retry repeats at most this many lookups)
+LINK_CHUNK = 25  # ads linked per step (a retry repeats at most this many lookups)
 MAX_RESTARTS = 2  # expired search ids tolerated per region and run
 DEFAULT_LOOKBACK_DAYS = 7
 
@@ -115,6 +115,8 @@ async def _link(
         deps, ctx, FN_ID, f"store-ads-{region}", lambda: _store_ads(deps, ads)
     )
     by_id = {a["ad_id"]: a for a in ads}
+    # One advertiser's ads in one chunk share their lookups.
+    pending = sorted(pending, key=lambda i: (by_id[i].get("business_id") or "", i))
     linked: list[dict[str, Any]] = []
     for n in range(0, len(pending), LINK_CHUNK):
         chunk = [by_id[i] for i in pending[n : n + LINK_CHUNK]]
@@ -143,10 +145,9 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         start, end = date.fromisoformat(plan["start"]), date.fromisoformat(plan["end"])
         videos: list[dict[str, Any]] = []
         n_ads = 0
+        # The cap is shared out over the regions: the newest ads of each, not of the first.
+        budget = -(-req.limit // max(1, len(plan["regions"])))
         for region in plan["regions"]:
-            budget = req.limit - len(videos)
-            if budget <= 0:
-                break
             found = await _discover_region(deps, ctx, region, start, end, budget)
             n_ads += len(found["ads"])
             videos += found["videos"] + await _link(deps, ctx, region, found["ads"])

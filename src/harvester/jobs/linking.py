@@ -13,7 +13,7 @@ import structlog
 from harvester.domains.normalize import parse_host
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
-from harvester.store.ads import record_ad_domain, record_link_outcome
+from harvester.store.ads import accounts_of, record_ad_domain, record_link_outcome
 from harvester.store.models import LinkStatus
 from harvester.tiktok import (
     AdDetail,
@@ -28,7 +28,7 @@ from harvester.tiktok import (
 log = structlog.get_logger(__name__)
 
 LEAD_DAYS = 7  # a Spark ad's post is published at most this long before it is shown
-MAX_LINKS_PER_AD = 3
+MAX_LINKS_PER_AD = 2
 MAX_VIDEO_PAGES = 2
 
 
@@ -72,7 +72,9 @@ def candidates(detail: AdDetail, videos: list[PromotedVideo]) -> list[PromotedVi
     scored.sort(
         key=lambda v: (-v.link_confidence, abs((v.create_time.date() - first).days))  # type: ignore[union-attr]
     )
-    return scored[:MAX_LINKS_PER_AD]
+    # A post inside the shown dates beats any earlier one: keep the nearer rule only.
+    best = [v for v in scored if v.link_rule == scored[0].link_rule] if scored else []
+    return best[: MAX_LINKS_PER_AD if best and best[0].link_rule == LinkRule.ACCOUNT_WINDOW else 1]
 
 
 async def _account_posts(
@@ -113,37 +115,65 @@ def _record_outbound(deps: JobDeps, detail: AdDetail) -> None:
         record_ad_domain(s, detail.ad_id, host.domain, host.ascii_domain, url, deps.clock())
 
 
+class Lookups:
+    """What one chunk of ads already asked: accounts by advertiser, posts by window.
+    Ads of one advertiser share one ``ad/detail``; ads of one campaign one
+    ``video/query`` (a day's quota is 1,000 requests)."""
+
+    def __init__(self, accounts: dict[str, str | None]) -> None:
+        self.accounts = accounts
+        self.posts: dict[tuple[str, date, date], list[PromotedVideo]] = {}
+
+
 async def link_ads(deps: JobDeps, ads: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Link a chunk of ads. An ad whose lookups hit a 5xx or timeout stays unlinked and
     is tried again next cycle (backoff), instead of failing the whole chunk."""
+    with deps.db.session() as s:
+        known = accounts_of(s, [a["business_id"] for a in ads if a.get("business_id")])
+    lookups = Lookups(known)
     out: list[dict[str, Any]] = []
     for ad in ads:
         try:
-            out += await link_ad(deps, ad)
+            out += await link_ad(deps, ad, lookups)
         except (SourceUnavailable, SearchExpired) as exc:
             log.warning("ad not linked this cycle", ad_id=ad["ad_id"], error=str(exc))
     return out
 
 
-async def link_ad(deps: JobDeps, ad: dict[str, Any]) -> list[dict[str, Any]]:
-    """Link one ad; records its outcome and returns the linked videos (JSON)."""
-    ad_id = ad["ad_id"]
+async def _detail(deps: JobDeps, ad: dict[str, Any], lookups: Lookups) -> AdDetail | str:
+    """The ad's detail, from ``ad/detail`` or from what is known of its advertiser;
+    a string says why the API refused this ad."""
+    bid = ad.get("business_id")
+    if bid and bid in lookups.accounts:
+        return AdDetail.model_validate({**ad, "username": lookups.accounts[bid]})
 
     async def detail_or_reason() -> AdDetail | str:
         try:
-            return await deps.source.ad_detail(ad_id)
+            return await deps.source.ad_detail(ad["ad_id"])
         except SourceRejected as exc:
             if exc.code != "invalid_params":
                 raise  # scope or credentials: the whole run cannot succeed
             return str(exc)  # this ad only: record why and move on
 
     detail = await call_tiktok("ad/detail", detail_or_reason)
+    if isinstance(detail, AdDetail):
+        detail = detail.model_copy(
+            update={"ad_id": ad["ad_id"], "region_code": ad.get("region_code")}
+        )
+        _record_outbound(deps, detail)
+        if bid:
+            lookups.accounts[bid] = detail.username
+    return detail
+
+
+async def link_ad(deps: JobDeps, ad: dict[str, Any], lookups: Lookups) -> list[dict[str, Any]]:
+    """Link one ad; records its outcome and returns the linked videos (JSON)."""
+    ad_id = ad["ad_id"]
+    detail = await _detail(deps, ad, lookups)
     if isinstance(detail, str):
         with deps.db.session() as s:
             record_link_outcome(s, ad_id, LinkStatus.REFUSED, deps.clock(), reason=detail)
         return []
-    detail = detail.model_copy(update={"ad_id": ad_id, "region_code": ad.get("region_code")})
-    _record_outbound(deps, detail)
     if not detail.username:
         with deps.db.session() as s:
             record_link_outcome(
@@ -156,7 +186,10 @@ async def link_ad(deps: JobDeps, ad: dict[str, Any]) -> list[dict[str, Any]]:
             )
         return []
     start, end = window(detail, deps.clock().date())
-    found = candidates(detail, await _account_posts(deps, detail.username, start, end))
+    key = (detail.username, start, end)
+    if key not in lookups.posts:
+        lookups.posts[key] = await _account_posts(deps, detail.username, start, end)
+    found = candidates(detail, lookups.posts[key])
     with deps.db.session() as s:
         record_link_outcome(
             s,

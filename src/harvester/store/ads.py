@@ -151,3 +151,23 @@ def ad_domains_of_video(session: Session, video_id: str) -> list[str]:
             .order_by(Domain.name)
         )
     )
+
+
+def accounts_of(session: Session, business_ids: Sequence[str]) -> dict[str, str | None]:
+    """What earlier lookups learnt of these advertisers: username, or None (no account)."""
+    if not business_ids:
+        return {}
+    rows = session.execute(
+        sa.select(PromotedAd.business_id, PromotedAd.username).where(
+            PromotedAd.business_id.in_(business_ids),
+            sa.or_(
+                PromotedAd.username.is_not(None),
+                PromotedAd.link_status == LinkStatus.NO_ACCOUNT,
+            ),
+        )
+    ).tuples()
+    out: dict[str, str | None] = {}
+    for bid, username in rows:
+        if bid is not None and (username or bid not in out):
+            out[bid] = username
+    return out

@@ -19,6 +19,7 @@ from harvester.web.app import create_app
 from ..tiktok.reference import Reference
 from .conftest import FAST_ENGINE
 
+VIDEO = "7231338487075638570"
 DATA_REQUESTS = 6  # 2 ad pages, 2 ad details, 1 video query, 1 comment page
 
 
@@ -45,6 +46,9 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
     try:
         async with app.router.lifespan_context(app):
             summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
+            web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+            video = (await web.get(f"/api/v1/videos/{VIDEO}")).json()
+            page = (await web.get(f"/videos/{VIDEO}")).text
     finally:
         await runtime.aclose()
     assert not ref.rejected, ref.rejected
@@ -61,9 +65,15 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
         )
         ad_domains = s.scalar(sa.select(sa.func.count()).select_from(AdDomain))
     assert {"awesomefood.it", "snack-deals.com"} <= domains  # the redacted email gives none
-    assert (link.video_id, link.rule) == ("7231338487075638570", "account_window")
+    assert (link.video_id, link.rule) == (VIDEO, "account_window")
     assert outcomes == {
         "1923845247192304": LinkStatus.LINKED,
         "1923845247192305": LinkStatus.NO_ACCOUNT,
     }
     assert ad_domains == 1  # ad.external_url, its own mention kind
+    # The link is shown where users look: the JSON API and the video page.
+    assert [(x["ad_id"], x["rule"], x["confidence"]) for x in video["links"]] == [
+        ("1923845247192304", "account_window", 0.9)
+    ]
+    assert video["ad_domains"] == ["awesomefood.it"]
+    assert "account_window" in page and "1923845247192304" in page

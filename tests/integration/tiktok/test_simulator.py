@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from harvester.tiktok import ResearchApiSource
 from harvester.tiktok.simulator import Faults, create_app, iter_comments
 from harvester.tiktok.simulator.world import day_of, post_state
 from harvester.tiktok.wire import (
@@ -31,6 +30,7 @@ from .reference import fixture
 NOW = 1_790_000_000.0
 TODAY = day_of(NOW).strftime("%Y%m%d")
 AD_QUERY = "/v2/research/adlib/ad/query/"
+AD_DETAIL = "/v2/research/adlib/ad/detail/"
 VIDEO_QUERY = "/v2/research/video/query/"
 COMMENTS = "/v2/research/video/comment/list/"
 VIDEO = 7300000000000000001
@@ -77,7 +77,7 @@ def _ads(**over: Any) -> dict[str, Any]:
             AD_QUERY_FIELDS,
             _ads(filters={"ad_published_date_range": {"min": "20220901", "max": TODAY}}),
             "20221001",
-        ),  # noqa: E501
+        ),
         (
             AD_QUERY,
             AD_QUERY_FIELDS,
@@ -88,7 +88,7 @@ def _ads(**over: Any) -> dict[str, Any]:
                 }
             ),
             "country_code",
-        ),  # noqa: E501
+        ),
         (AD_QUERY, AD_QUERY_FIELDS, _ads(search_term="x" * 51), "search_term"),
         (AD_QUERY, AD_QUERY_FIELDS, _ads(max_count=51), "max_count"),
         (COMMENTS, COMMENT_FIELDS, {"video_id": VIDEO, "comment_id": 1}, "not both"),
@@ -105,7 +105,7 @@ def _ads(**over: Any) -> dict[str, Any]:
                 "end_date": "20260301",
             },
             "30 days",
-        ),  # noqa: E501
+        ),
     ],
 )
 async def test_rejects_what_the_real_api_rejects(
@@ -125,7 +125,7 @@ async def test_search_id_is_bound_to_its_filters_and_expires() -> None:
     other = _ads(
         search_id=first["search_id"],
         filters={"ad_published_date_range": {"min": TODAY, "max": TODAY}, "country_code": "DE"},
-    )  # noqa: E501
+    )
     assert "other filters" in (await sim.post(AD_QUERY, AD_QUERY_FIELDS, other)).text
     sim.t += 61
     res = await sim.post(AD_QUERY, AD_QUERY_FIELDS, _ads(search_id=first["search_id"]))
@@ -153,7 +153,7 @@ async def test_500s_come_in_bursts() -> None:
     codes = [
         (await sim.post(COMMENTS, COMMENT_FIELDS, {"video_id": VIDEO})).status_code
         for _ in range(3)
-    ]  # noqa: E501
+    ]
     assert codes == [500, 500, 200]
 
 
@@ -195,7 +195,7 @@ def _shape(obj: Any, path: str = "") -> dict[str, str]:
 
 FIDELITY = [
     ("ad_query_page1", AD_QUERY, AD_QUERY_FIELDS, _ads(), AdQueryData),
-    ("ad_detail", "/v2/research/adlib/ad/detail/", AD_DETAIL_FIELDS, None, AdItem),
+    ("ad_detail", AD_DETAIL, AD_DETAIL_FIELDS, None, AdItem),
     ("video_query", VIDEO_QUERY, VIDEO_FIELDS, None, VideoQueryData),
     (
         "comment_list",
@@ -203,8 +203,21 @@ FIDELITY = [
         COMMENT_FIELDS,
         {"video_id": VIDEO, "max_count": 5},
         CommentListData,
-    ),  # noqa: E501
+    ),
 ]
+
+
+async def _an_account_and_its_ad(sim: Sim) -> tuple[str, int]:
+    """A simulated ad whose advertiser has a TikTok account, and that account."""
+    ads = (await sim.post(AD_QUERY, AD_QUERY_FIELDS, _ads())).json()["data"]["ads"]
+    for ad in ads:
+        body = {"ad_id": ad["ad"]["id"]}
+        detail = (await sim.post(AD_DETAIL, AD_DETAIL_FIELDS, body)).json()["data"]
+        if "tiktok_account" in detail["advertiser"]:
+            return detail["advertiser"]["tiktok_account"]["profile_url"].split("@")[-1], body[
+                "ad_id"
+            ]
+    raise AssertionError("no simulated advertiser has an account")
 
 
 @pytest.mark.parametrize(("name", "path", "fields", "body", "model"), FIDELITY)
@@ -212,36 +225,17 @@ async def test_fixtures_and_simulator_share_shapes(
     name: str, path: str, fields: str, body: dict[str, Any] | None, model: Any
 ) -> None:
     sim = Sim()
-    if body is None and "detail" in path:
-        ads = (await sim.post(AD_QUERY, AD_QUERY_FIELDS, _ads())).json()["data"]["ads"]
-        body = {"ad_id": ads[0]["ad"]["id"]}
     if body is None:
-        detail = (
-            await sim.post(
-                "/v2/research/adlib/ad/detail/",
-                AD_DETAIL_FIELDS,
-                {
-                    "ad_id": (await sim.post(AD_QUERY, AD_QUERY_FIELDS, _ads())).json()["data"][
-                        "ads"
-                    ][0]["ad"]["id"]
-                },
-            )
-        ).json()  # noqa: E501
-        user = (
-            detail["data"]["advertiser"]
-            .get("tiktok_account", {})
-            .get("profile_url", "@x")
-            .split("@")[-1]
-        )  # noqa: E501
-        body = {
-            "query": {
-                "and": [{"operation": "EQ", "field_name": "username", "field_values": [user]}]
-            },
-            "start_date": "20260901",
-            "end_date": "20260921",
-        }  # noqa: E501
+        user, ad_id = await _an_account_and_its_ad(sim)
+        cond = {"operation": "EQ", "field_name": "username", "field_values": [user]}
+        body = (
+            {"ad_id": ad_id}
+            if path == AD_DETAIL
+            else {"query": {"and": [cond]}, "start_date": "20260822", "end_date": "20260920"}
+        )
     _, reference = fixture(name)
     got = (await sim.post(path, fields, body)).json()
+    assert got["data"].get("ads", got["data"].get("videos", [1])), "nothing to compare"
     model.model_validate(reference["data"])  # the client reads the reference ...
     model.model_validate(got["data"])  # ... and the simulator alike
     ref_shape, sim_shape = _shape(reference["data"]), _shape(got["data"])

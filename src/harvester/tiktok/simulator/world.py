@@ -110,7 +110,7 @@ def advertisers(seed: int) -> tuple[Advertiser, ...]:
                 name=f"{word.title()} {rng.choice(('GmbH', 'SAS', 'Ltd', 'SL'))}",
                 username=None if rng.random() < NO_ACCOUNT_RATIO else f"{word}{i}",
                 site=f"{word}{i}.{rng.choice(_TLDS)}",
-                weight=1.0 / (i + 1) ** 1.1,  # a few big advertisers, a long tail
+                weight=1.0 / (i + 1) ** 1.5,  # a few big advertisers, a long tail
                 period=period,
                 on_days=rng.randint(2, period - 1),
                 offset=rng.randint(0, period - 1),
