@@ -151,8 +151,13 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             found = await _discover_region(deps, ctx, region, start, end, budget)
             n_ads += len(found["ads"])
             videos += found["videos"] + await _link(deps, ctx, region, found["ads"])
+        n_videos = min(req.limit, len({v["video_id"] for v in videos}))
         due = await tracked_step(
-            deps, ctx, FN_ID, "upsert-videos", lambda: _store(deps, videos, plan["stale_before"])
+            deps,
+            ctx,
+            FN_ID,
+            "upsert-videos",
+            lambda: _store(deps, videos, plan["stale_before"], req.limit),
         )
         if due:
             await ctx.step.send_event(
@@ -167,11 +172,11 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                 ],
             )
         await tracked_step(
-            deps, ctx, FN_ID, "finish", lambda: _finish(deps, ctx, len(videos), n_ads, due)
+            deps, ctx, FN_ID, "finish", lambda: _finish(deps, ctx, n_videos, n_ads, due)
         )
         return {
             "ads": n_ads,
-            "videos": len(videos),
+            "videos": n_videos,
             "harvests_requested": len(due),
             "window": plan["window"],
         }
@@ -210,9 +215,16 @@ async def _store_ads(deps: JobDeps, ads: list[dict[str, Any]]) -> list[str]:
         return upsert_ads(s, rows, deps.clock())
 
 
-async def _store(deps: JobDeps, videos: list[dict[str, Any]], stale_before: str) -> list[str]:
+async def _store(
+    deps: JobDeps, videos: list[dict[str, Any]], stale_before: str, limit: int
+) -> list[str]:
+    """Upsert up to ``limit`` distinct videos with every ad link to them (several ads
+    may share one post); returns those due for a harvest."""
     parsed = [PromotedVideo.model_validate(v) for v in videos]
-    rows = {v.video_id: _video_row(v) for v in parsed}
+    rows: dict[str, dict[str, Any]] = {}
+    for v in parsed:
+        if v.video_id not in rows and len(rows) < limit:
+            rows[v.video_id] = _video_row(v)
     links = {
         (v.ad_id, v.video_id): {
             "ad_id": v.ad_id,
@@ -221,7 +233,7 @@ async def _store(deps: JobDeps, videos: list[dict[str, Any]], stale_before: str)
             "confidence": v.link_confidence,
         }
         for v in parsed
-        if v.ad_id and v.link_rule != "direct"
+        if v.ad_id and v.link_rule != "direct" and v.video_id in rows
     }
     with deps.db.session() as s:
         upsert_videos(s, list(rows.values()), deps.clock())

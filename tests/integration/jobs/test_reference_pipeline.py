@@ -5,14 +5,27 @@ would refuse, within a small daily budget."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
 from harvester.runtime import build_runtime, run_once
 from harvester.settings import Settings, SourceKind
-from harvester.store.models import AdDomain, AdVideoLink, Domain, LinkStatus, PromotedAd
+from harvester.store.models import (
+    AdDomain,
+    AdVideoLink,
+    Domain,
+    HarvestStatus,
+    JobState,
+    JobStatus,
+    LinkStatus,
+    PromotedAd,
+    Video,
+)
 from harvester.tiktok import InMemoryBudget, ResearchApiSource
 from harvester.web.app import create_app
 
@@ -20,11 +33,12 @@ from ..tiktok.reference import Reference
 from .conftest import FAST_ENGINE
 
 VIDEO = "7231338487075638570"
+AD_QUERY = "/v2/research/adlib/ad/query/"
 DATA_REQUESTS = 6  # 2 ad pages, 2 ad details, 1 video query, 1 comment page
 
 
-async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
-    ref = Reference()
+@asynccontextmanager
+async def _runtime(tmp_path: Path, ref: Reference, budget: InMemoryBudget) -> AsyncIterator[Any]:
     settings = Settings(
         data_dir=tmp_path,
         source=SourceKind.RESEARCH,
@@ -33,7 +47,6 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
         tiktok_client_key="key",
         tiktok_client_secret="secret",  # type: ignore[arg-type]
     )
-    budget = InMemoryBudget(DATA_REQUESTS)
     source = ResearchApiSource(
         settings.tiktok_api_base_url,
         "key",
@@ -45,12 +58,19 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
     app = create_app(runtime)
     try:
         async with app.router.lifespan_context(app):
-            summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
-            web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-            video = (await web.get(f"/api/v1/videos/{VIDEO}")).json()
-            page = (await web.get(f"/videos/{VIDEO}")).text
+            yield runtime, app
     finally:
         await runtime.aclose()
+
+
+async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
+    ref = Reference()
+    budget = InMemoryBudget(DATA_REQUESTS)
+    async with _runtime(tmp_path, ref, budget) as (runtime, app):
+        summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
+        web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        video = (await web.get(f"/api/v1/videos/{VIDEO}")).json()
+        page = (await web.get(f"/videos/{VIDEO}")).text
     assert not ref.rejected, ref.rejected
     assert summary.failures == 0
     assert summary.videos == 1 and summary.comments == 3
@@ -77,3 +97,36 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
     ]
     assert video["ad_domains"] == ["awesomefood.it"]
     assert "account_window" in page and "1923845247192304" in page
+
+
+async def test_a_spent_quota_waits_instead_of_failing(tmp_path: Path) -> None:
+    ref = Reference()
+    # Three commercial requests a day: two ad pages and one ad detail.
+    async with _runtime(tmp_path, ref, InMemoryBudget(3)) as (runtime, _app):
+        summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
+        with runtime.db.session() as s:
+            states = set(s.scalars(sa.select(JobStatus.state)))
+    commercial = [b for p, _, b in ref.requests if "/adlib/" in p]
+    assert len(commercial) == 3  # the second ad's detail was never sent
+    assert summary.failures == 0 and summary.videos == 0
+    assert JobState.FAILED not in states  # discovery sleeps until 00:00 UTC
+
+
+async def test_expired_search_restarts_and_unavailable_comments_mark_the_video(
+    tmp_path: Path,
+) -> None:
+    ref = Reference()
+    ref.then(AD_QUERY, "ad_query_page1", "error_search_id_expired")
+    ref.then("/v2/research/video/comment/list/", "error_comments_not_disclosed")
+    async with _runtime(tmp_path, ref, InMemoryBudget(100)) as (runtime, _app):
+        summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
+        with runtime.db.session() as s:
+            video = s.get(Video, VIDEO)
+            assert video is not None
+            status, reason = video.harvest_status, video.harvest_reason
+    assert summary.failures == 0
+    ad_pages = [b.get("search_id") for p, _, b in ref.requests if p == AD_QUERY]
+    assert ad_pages[:3] == [None, "20230501124205358FF99E4D6D1294A2A7", None]  # restarted
+    comment_calls = [p for p, _, _ in ref.requests if p.endswith("comment/list/")]
+    assert len(comment_calls) == 1  # no retry
+    assert (status, reason) == (HarvestStatus.UNAVAILABLE, "comments_not_disclosable")
