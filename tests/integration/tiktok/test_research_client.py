@@ -131,3 +131,12 @@ def test_simulator_is_deterministic() -> None:
 
     assert list(iter_comments(5, 200)) == list(iter_comments(5, 200))
     assert list(iter_comments(5, 50)) != list(iter_comments(6, 50))
+
+
+@pytest.mark.parametrize("code", ["rate_limit_exceeded", "daily_quota_limit_exceeded"])
+async def test_the_servers_daily_quota_means_wait_until_midnight(code: str) -> None:
+    src, _ = _source(Faults(daily_quota=1, daily_quota_code=code))
+    await src.comment_page("7300000000000000001", max_count=1)
+    with pytest.raises(QuotaExhausted) as err:
+        await src.comment_page("7300000000000000001", max_count=1)
+    assert err.value.reset_at.hour == 0

@@ -137,11 +137,13 @@ async def test_undocumented_paths_are_404() -> None:
     assert res.status_code == 404
 
 
-async def test_daily_quota_uses_the_documented_code_per_api() -> None:
-    sim = Sim(Faults(daily_quota=1))
+@pytest.mark.parametrize("code", ["rate_limit_exceeded", "daily_quota_limit_exceeded"])
+async def test_daily_quota_uses_the_documented_code_per_api(code: str) -> None:
+    sim = Sim(Faults(daily_quota=1, daily_quota_code=code))
     assert (await sim.post(COMMENTS, COMMENT_FIELDS, {"video_id": VIDEO})).status_code == 200
     res = await sim.post(COMMENTS, COMMENT_FIELDS, {"video_id": VIDEO})
-    assert res.status_code == 429 and res.json()["error"]["code"] == "daily_quota_limit_exceeded"
+    assert res.status_code == 429 and res.json()["error"]["code"] == code
+    assert "Retry-After" not in res.headers  # none is documented
     assert (await sim.post(AD_QUERY, AD_QUERY_FIELDS, _ads())).status_code == 200  # other API
 
 

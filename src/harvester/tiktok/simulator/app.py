@@ -35,6 +35,8 @@ class Faults:
     latency_ms: float = 0.0
     token_ttl: int = 7200
     daily_quota: int | None = None  # requests per API per UTC day
+    # The reference documents rate_limit_exceeded; some clients see the other code.
+    daily_quota_code: str = "rate_limit_exceeded"
     search_id_ttl: float | None = None  # seconds a search id stays valid
     seed: int = 0
 
@@ -89,7 +91,7 @@ def _limits(state: SimState, api: str) -> Response | None:
         state.day[api] = (today, used)
         if used > f.daily_quota:
             state.stats["429"] += 1
-            return _error(429, "daily_quota_limit_exceeded", "daily quota limit exceeded")
+            return _error(429, f.daily_quota_code, "daily quota limit exceeded")
     return None
 
 
