@@ -110,10 +110,10 @@ class ResearchApiSource:
     ) -> AdPage:
         """One page of ``ad/query`` for a country and a published-date range."""
         country = region.upper()
-        if country not in AD_COUNTRIES:
+        if country != "ALL" and country not in AD_COUNTRIES:
             raise SourceRejected(
-                f"ad/query: country {country!r} is not in the ad library (EEA, GB, CH); "
-                "fix HARVESTER_REGIONS",
+                f"ad/query: country {country!r} is not in the ad library (EEA, GB, CH, or "
+                "ALL); fix HARVESTER_REGIONS",
                 "invalid_params",
             )
         lo = max(start, AD_LIBRARY_START + timedelta(days=1))

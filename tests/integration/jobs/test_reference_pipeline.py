@@ -65,12 +65,29 @@ async def _runtime(tmp_path: Path, ref: Reference, budget: InMemoryBudget) -> As
 
 async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
     ref = Reference()
-    budget = InMemoryBudget(DATA_REQUESTS)
-    async with _runtime(tmp_path, ref, budget) as (runtime, app):
-        summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
-        web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        video = (await web.get(f"/api/v1/videos/{VIDEO}")).json()
-        page = (await web.get(f"/videos/{VIDEO}")).text
+    settings = Settings(
+        data_dir=tmp_path,
+        source=SourceKind.RESEARCH,  # HARVESTER_SOURCE=research, through the factory
+        regions="IT",
+        api_rate_per_minute=100_000,
+        tiktok_client_key="key",
+        tiktok_client_secret="secret",  # type: ignore[arg-type]
+    )
+    transport = httpx.ASGITransport(app=ref.app())
+    runtime = build_runtime(settings, engine_config=FAST_ENGINE, source_transport=transport)
+    assert isinstance(runtime.source, ResearchApiSource)
+    budget = runtime.source.api.budget
+    assert isinstance(budget, InMemoryBudget)
+    budget.requests_per_day = 4  # a small daily quota per API: enough, but only just
+    app = create_app(runtime)
+    try:
+        async with app.router.lifespan_context(app):
+            summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
+            web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+            video = (await web.get(f"/api/v1/videos/{VIDEO}")).json()
+            page = (await web.get(f"/videos/{VIDEO}")).text
+    finally:
+        await runtime.aclose()
     assert not ref.rejected, ref.rejected
     assert summary.failures == 0
     assert summary.videos == 1 and summary.comments == 3

@@ -182,3 +182,5 @@ async def test_unsupported_country_is_refused_before_sending(ref: Reference) -> 
     with pytest.raises(SourceRejected, match="HARVESTER_REGIONS"):
         await _source(ref).discover_page(region="US", start=START, end=END)
     assert not ref.requests
+    await _source(ref).discover_page(region="ALL", start=START, end=END)  # the default
+    assert ref.requests[0][2]["filters"]["country_code"] == "ALL" and not ref.rejected
