@@ -132,6 +132,18 @@ async def test_search_id_is_bound_to_its_filters_and_expires() -> None:
     assert "is invalid or expired" in res.json()["error"]["message"]
 
 
+async def test_records_per_day_and_fresh_search_ids_refused_as_expired() -> None:
+    sim = Sim(Faults(daily_records=5))
+    first = await sim.post(COMMENTS, COMMENT_FIELDS, {"video_id": VIDEO, "max_count": 5})
+    assert len(first.json()["data"]["comments"]) == 5
+    res = await sim.post(COMMENTS, COMMENT_FIELDS, {"video_id": VIDEO, "max_count": 5})
+    assert res.status_code == 429 and "record" in res.json()["error"]["message"]
+    flaky = Sim(Faults(search_id_expire_ratio=1.0))
+    page = (await flaky.post(AD_QUERY, AD_QUERY_FIELDS, _ads())).json()["data"]
+    again = await flaky.post(AD_QUERY, AD_QUERY_FIELDS, _ads(search_id=page["search_id"]))
+    assert "is invalid or expired" in again.json()["error"]["message"]
+
+
 async def test_undocumented_paths_are_404() -> None:
     res = await Sim().post("/v2/research/adlib/ad/list/", AD_QUERY_FIELDS, {})
     assert res.status_code == 404

@@ -37,7 +37,9 @@ class Faults:
     daily_quota: int | None = None  # requests per API per UTC day
     # The reference documents rate_limit_exceeded; some clients see the other code.
     daily_quota_code: str = "rate_limit_exceeded"
+    daily_records: int | None = None  # records per API per UTC day (Research: 100,000)
     search_id_ttl: float | None = None  # seconds a search id stays valid
+    search_id_expire_ratio: float = 0.0  # peers see fresh ids refused as expired too
     seed: int = 0
 
 
@@ -49,6 +51,7 @@ class SimState:
     tokens: dict[str, float] = field(default_factory=dict)
     window: tuple[int, int] = (0, 0)  # (minute, count)
     day: dict[str, tuple[str, int]] = field(default_factory=dict)
+    records: dict[str, tuple[str, int]] = field(default_factory=dict)
     searches: dict[str, tuple[str, Any, float]] = field(default_factory=dict)
     burst_left: int = 0
     stats: dict[str, int] = field(
@@ -84,6 +87,12 @@ def _limits(state: SimState, api: str) -> Response | None:
             return _error(
                 429, "rate_limit_exceeded", "too many requests", {"Retry-After": str(retry)}
             )
+    if f.daily_records is not None:
+        today = datetime.fromtimestamp(now, UTC).date().isoformat()
+        seen, n = state.records.get(api, ("", 0))
+        if seen == today and n >= f.daily_records:
+            state.stats["429"] += 1
+            return _error(429, f.daily_quota_code, "daily record quota limit exceeded")
     if f.daily_quota is not None:
         today = datetime.fromtimestamp(now, UTC).date().isoformat()
         seen, used = state.day.get(api, ("", 0))
@@ -134,7 +143,8 @@ def _resume(state: SimState, body: dict[str, Any]) -> Any:
         return None
     saved = state.searches.get(str(sid))
     ttl = state.faults.search_id_ttl
-    if saved is None or (ttl is not None and state.clock() - saved[2] > ttl):
+    gone = state.rng.random() < state.faults.search_id_expire_ratio
+    if saved is None or gone or (ttl is not None and state.clock() - saved[2] > ttl):
         raise ep.invalid(f"Search Id {sid} is invalid or expired")
     if saved[0] != ep.filters_key(body):
         raise ep.invalid("search_id was issued for other filters; start a new search")
@@ -145,6 +155,13 @@ def _save(state: SimState, body: dict[str, Any], position: Any) -> str:
     sid = str(body.get("search_id") or f"{int(state.clock()):x}{secrets.token_hex(8)}".upper())
     state.searches[sid] = (ep.filters_key(body), position, state.clock())
     return sid
+
+
+def _count_records(state: SimState, api: str, data: dict[str, Any]) -> None:
+    today = datetime.fromtimestamp(state.clock(), UTC).date().isoformat()
+    n = sum(len(v) for k, v in data.items() if k in ("ads", "videos", "comments"))
+    seen, used = state.records.get(api, ("", 0))
+    state.records[api] = (today, (used if seen == today else 0) + n)
 
 
 def _handle(state: SimState, endpoint: str, fields: str, body: dict[str, Any]) -> Any:
@@ -203,7 +220,9 @@ def create_app(
             body = await request.json()
             if not isinstance(body, dict):
                 raise ep.invalid("the body must be a JSON object")
-            return _envelope(_handle(state, endpoint, request.query_params.get("fields", ""), body))
+            data = _handle(state, endpoint, request.query_params.get("fields", ""), body)
+            _count_records(state, api, data)
+            return _envelope(data)
         except ValueError:
             state.stats["rejected"] += 1
             return _error(400, "invalid_params", "the body must be JSON")
