@@ -18,6 +18,7 @@ from harvester.settings import Settings, SourceKind
 from harvester.store.models import (
     AdDomain,
     AdVideoLink,
+    DeadLetter,
     Domain,
     HarvestStatus,
     JobState,
@@ -147,3 +148,15 @@ async def test_expired_search_restarts_and_unavailable_comments_mark_the_video(
     comment_calls = [p for p, _, _ in ref.requests if p.endswith("comment/list/")]
     assert len(comment_calls) == 1  # no retry
     assert (status, reason) == (HarvestStatus.UNAVAILABLE, "comments_not_disclosable")
+
+
+async def test_a_missing_scope_fails_the_run_at_once_naming_the_scope(tmp_path: Path) -> None:
+    ref = Reference()
+    ref.then(AD_QUERY, "error_scope_not_authorized")
+    async with _runtime(tmp_path, ref, InMemoryBudget(100)) as (runtime, _app):
+        summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
+        with runtime.db.session() as s:
+            letters = list(s.scalars(sa.select(DeadLetter)))
+    assert summary.failures == 1
+    assert len(ref.requests) == 1  # never retried
+    assert "research.adlib.basic" in str(letters[0].error)
