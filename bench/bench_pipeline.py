@@ -46,7 +46,10 @@ async def throttled(tmp: Path, seconds: float, sim_port: int | None = None) -> d
     """The seed configuration for ``seconds``: TikTok calls per minute and 429s. With
     ``sim_port`` the simulator is the HTTP server already running there (as the peers
     in compare.py see it); else an in-process one."""
-    settings = Settings(data_dir=tmp, regions="FR,DE,ES", sim_port=sim_port or 8299)
+    # The seed's 100 calls/min, set explicitly: the simulator's demo world grants more.
+    settings = Settings(
+        data_dir=tmp, regions="FR,DE,ES", sim_port=sim_port or 8299, api_rate_per_minute=100
+    )
     sim = None if sim_port else create_sim_app(seed=6)
     transport = httpx.ASGITransport(app=sim) if sim is not None else None
     runtime = build_runtime(settings, source_transport=transport)

@@ -78,7 +78,9 @@ def build_runtime(
     simulator in-process through ``httpx.ASGITransport``) and ``clock`` may be injected."""
     db = Database(settings.effective_database_url)
     upgrade(db)
-    guard = Guard(db=db, redis_url=settings.redis_url, rate_per_minute=settings.api_rate_per_minute)
+    guard = Guard(
+        db=db, redis_url=settings.redis_url, rate_per_minute=settings.effective_api_rate_per_minute
+    )
     src = source if source is not None else make_source(settings, guard, transport=source_transport)
     http = make_http_client()
     deps = JobDeps(

@@ -17,6 +17,9 @@ class SourceKind(enum.StrEnum):
     WEBHOOK = "webhook"
 
 
+SIM_RATE_PER_MINUTE = 1_000  # the simulator's demo world: see docs/sources.md
+
+
 class LogFormat(enum.StrEnum):
     AUTO = "auto"
     JSON = "json"
@@ -130,6 +133,16 @@ class Settings(BaseSettings):
     def embedded_engine(self) -> bool:
         """True unless an external Inngest server (Cloud or self-hosted) is configured."""
         return not self.inngest_base_url
+
+    @property
+    def effective_api_rate_per_minute(self) -> int:
+        """The guard's rate: as configured, except that the simulator's demo world grants
+        itself a larger one unless HARVESTER_API_RATE_PER_MINUTE is set."""
+        if self.source is SourceKind.SIMULATOR and "api_rate_per_minute" not in (
+            self.model_fields_set
+        ):
+            return SIM_RATE_PER_MINUTE
+        return self.api_rate_per_minute
 
     @property
     def region_list(self) -> list[str]:

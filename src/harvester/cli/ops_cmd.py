@@ -187,7 +187,9 @@ class OfflineRuntime:
         self.settings = settings
         self.db = db
         self.guard = Guard(
-            db=db, redis_url=settings.redis_url, rate_per_minute=settings.api_rate_per_minute
+            db=db,
+            redis_url=settings.redis_url,
+            rate_per_minute=settings.effective_api_rate_per_minute,
         )
 
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]:

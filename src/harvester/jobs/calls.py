@@ -11,7 +11,7 @@ import inngest
 
 from harvester.guard import BudgetExhausted, CircuitOpen, KillSwitchOn
 from harvester.jobs.metrics import API_CALLS
-from harvester.tiktok import QuotaExhausted, RateLimited
+from harvester.tiktok import QuotaExhausted, RateLimited, SourceRejected
 
 T = TypeVar("T")
 
@@ -39,6 +39,10 @@ async def call_tiktok(endpoint: str, call: Callable[[], Awaitable[T]]) -> T:
         API_CALLS.labels(endpoint, "quota").inc()
         wait = (exc.reset_at - datetime.now(UTC)).total_seconds()
         raise _retry_at(wait, f"{endpoint}: daily quota used up until {exc.reset_at}") from exc
+    except SourceRejected as exc:
+        # scope_not_authorized, invalid_params, bad credentials: a retry cannot succeed.
+        API_CALLS.labels(endpoint, "rejected").inc()
+        raise inngest.NonRetriableError(f"{endpoint}: {exc}") from exc
     except Exception:
         API_CALLS.labels(endpoint, "error").inc()
         raise

@@ -1,6 +1,7 @@
-"""discover-videos: find promoted videos, upsert them, fan out one harvest per video
-that is new or stale. The harvest event id (video id + window) makes a re-run add
-nothing: the engine treats a repeated event id as the same event."""
+"""discover-videos: page the ad library, link each new ad to the posts it promotes
+(``linking``), upsert them with their links, fan out one harvest per video that is new
+or stale. The harvest event id (video id + window) makes a re-run add nothing: the
+engine treats a repeated event id as the same event."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ import pydantic
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED, HARVEST_REQUESTED, DiscoveryRequested
+from harvester.jobs.linking import link_ads
 from harvester.jobs.metrics import RUNS, VIDEOS_DISCOVERED
 from harvester.jobs.steps import tiktok_step, track, tracked_step
+from harvester.store.ads import record_links, unavailable_videos, upsert_ads
 from harvester.store.models import JobState
 from harvester.store.writes import stale_cutoff, upsert_videos, videos_due_for_harvest
-from harvester.tiktok import PromotedVideo
+from harvester.tiktok import PromotedVideo, SearchExpired
 
 FN_ID = "discover-videos"
 PAGE_SIZE = 50
+LINK_CHUNK = 25  # ads linked per step (a retry repeats at most this many lookups)
+MAX_RESTARTS = 2  # expired search ids tolerated per region and run
 DEFAULT_LOOKBACK_DAYS = 7
 
 
@@ -39,49 +44,88 @@ def harvest_window(now: datetime, stale_hours: float) -> str:
     return str(int(now.timestamp() // (stale_hours * 3600)))
 
 
-def _video_row(v: Any) -> dict[str, Any]:
-    return {
-        "video_id": v.video_id,
-        "ad_id": v.ad_id,
-        "advertiser_name": v.advertiser_name,
-        "region_code": v.region_code,
-        "url": v.url,
-        "username": v.username,
-        "description": v.description,
-        "create_time": v.create_time,
-        "view_count": v.view_count,
-        "comment_count": v.comment_count,
-    }
+_VIDEO_COLUMNS = [
+    "video_id",
+    "ad_id",
+    "advertiser_name",
+    "region_code",
+    "url",
+    "username",
+    "description",
+    "create_time",
+    "view_count",
+    "comment_count",
+]
+
+
+def _video_row(v: PromotedVideo) -> dict[str, Any]:
+    return {k: getattr(v, k) for k in _VIDEO_COLUMNS}
+
+
+async def _ad_page(
+    deps: JobDeps, region: str, start: date, end: date, search_id: str | None
+) -> dict[str, Any]:
+    try:
+        res = await call_tiktok(
+            "ad/query",
+            lambda: deps.source.discover_page(
+                region=region, start=start, end=end, max_count=PAGE_SIZE, search_id=search_id
+            ),
+        )
+    except SearchExpired:
+        return {"expired": True}
+    return res.model_dump(mode="json")  # type: ignore[no-any-return]
 
 
 async def _discover_region(
     deps: JobDeps, ctx: inngest.Context, region: str, start: date, end: date, budget: int
-) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+) -> dict[str, list[dict[str, Any]]]:
+    """Ads (and posts, for sources that name them) of one region, up to ``budget``."""
+    ads: dict[str, dict[str, Any]] = {}
+    videos: list[dict[str, Any]] = []
     search_id: str | None = None
-    page = 0
-    while len(found) < budget:
+    page, restarts = 0, 0
+    while len(ads) + len(videos) < budget:
 
         async def fetch(search_id: str | None = search_id) -> dict[str, Any]:
-            res = await call_tiktok(
-                "ad/query",
-                lambda: deps.source.discover_page(
-                    region=region, start=start, end=end, max_count=PAGE_SIZE, search_id=search_id
-                ),
-            )
-            return {
-                "videos": [v.model_dump(mode="json") for v in res.videos],
-                "has_more": res.has_more,
-                "search_id": res.search_id,
-            }
+            return await _ad_page(deps, region, start, end, search_id)
 
         out = await tiktok_step(deps, ctx, FN_ID, f"discover-{region}-{page}", fetch)
-        found.extend(out["videos"])
         page += 1
+        if out.get("expired"):
+            # The cached search is gone: start again; ads already seen are deduplicated.
+            restarts += 1
+            if restarts > MAX_RESTARTS:
+                break
+            search_id = None
+            continue
+        for ad in out["ads"]:
+            ads.setdefault(ad["ad_id"], ad)
+        videos += out["videos"]
         if not out["has_more"]:
             break
         search_id = out["search_id"]
-    return found[:budget]
+    return {"ads": list(ads.values())[:budget], "videos": videos[:budget]}
+
+
+async def _link(
+    deps: JobDeps, ctx: inngest.Context, region: str, ads: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    pending = await tracked_step(
+        deps, ctx, FN_ID, f"store-ads-{region}", lambda: _store_ads(deps, ads)
+    )
+    by_id = {a["ad_id"]: a for a in ads}
+    # One advertiser's ads in one chunk share their lookups.
+    pending = sorted(pending, key=lambda i: (by_id[i].get("business_id") or "", i))
+    linked: list[dict[str, Any]] = []
+    for n in range(0, len(pending), LINK_CHUNK):
+        chunk = [by_id[i] for i in pending[n : n + LINK_CHUNK]]
+
+        async def run(chunk: list[dict[str, Any]] = chunk) -> list[dict[str, Any]]:
+            return await link_ads(deps, chunk)
+
+        linked += await tiktok_step(deps, ctx, FN_ID, f"link-{region}-{n // LINK_CHUNK}", run)
+    return linked
 
 
 def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
@@ -98,21 +142,22 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
     async def discover(ctx: inngest.Context) -> dict[str, Any]:
         req = parse_request(ctx.event)
         plan = await tracked_step(deps, ctx, FN_ID, "plan", lambda: _plan(deps, req))
+        start, end = date.fromisoformat(plan["start"]), date.fromisoformat(plan["end"])
         videos: list[dict[str, Any]] = []
+        n_ads = 0
+        # The cap is shared out over the regions: the newest ads of each, not of the first.
+        budget = -(-req.limit // max(1, len(plan["regions"])))
         for region in plan["regions"]:
-            budget = req.limit - len(videos)
-            if budget <= 0:
-                break
-            videos += await _discover_region(
-                deps,
-                ctx,
-                region,
-                date.fromisoformat(plan["start"]),
-                date.fromisoformat(plan["end"]),
-                budget,
-            )
+            found = await _discover_region(deps, ctx, region, start, end, budget)
+            n_ads += len(found["ads"])
+            videos += found["videos"] + await _link(deps, ctx, region, found["ads"])
+        n_videos = min(req.limit, len({v["video_id"] for v in videos}))
         due = await tracked_step(
-            deps, ctx, FN_ID, "upsert-videos", lambda: _store(deps, videos, plan["stale_before"])
+            deps,
+            ctx,
+            FN_ID,
+            "upsert-videos",
+            lambda: _store(deps, videos, plan["stale_before"], req.limit),
         )
         if due:
             await ctx.step.send_event(
@@ -126,8 +171,15 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                     for vid in due
                 ],
             )
-        await tracked_step(deps, ctx, FN_ID, "finish", lambda: _finish(deps, ctx, len(videos), due))
-        return {"videos": len(videos), "harvests_requested": len(due), "window": plan["window"]}
+        await tracked_step(
+            deps, ctx, FN_ID, "finish", lambda: _finish(deps, ctx, n_videos, n_ads, due)
+        )
+        return {
+            "ads": n_ads,
+            "videos": n_videos,
+            "harvests_requested": len(due),
+            "window": plan["window"],
+        }
 
     return discover
 
@@ -147,15 +199,54 @@ async def _plan(deps: JobDeps, req: DiscoveryRequested) -> dict[str, Any]:
     }
 
 
-async def _store(deps: JobDeps, videos: list[dict[str, Any]], stale_before: str) -> list[str]:
-    rows = {v["video_id"]: _video_row(PromotedVideo.model_validate(v)) for v in videos}
+async def _store_ads(deps: JobDeps, ads: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        {
+            "ad_id": a["ad_id"],
+            "region_code": a.get("region_code"),
+            "advertiser_name": a.get("advertiser_name"),
+            "business_id": a.get("business_id"),
+            "first_shown": date.fromisoformat(a["first_shown"]) if a.get("first_shown") else None,
+            "last_shown": date.fromisoformat(a["last_shown"]) if a.get("last_shown") else None,
+        }
+        for a in ads
+    ]
+    with deps.db.session() as s:
+        return upsert_ads(s, rows, deps.clock())
+
+
+async def _store(
+    deps: JobDeps, videos: list[dict[str, Any]], stale_before: str, limit: int
+) -> list[str]:
+    """Upsert up to ``limit`` distinct videos with every ad link to them (several ads
+    may share one post); returns those due for a harvest."""
+    parsed = [PromotedVideo.model_validate(v) for v in videos]
+    rows: dict[str, dict[str, Any]] = {}
+    for v in parsed:
+        if v.video_id not in rows and len(rows) < limit:
+            rows[v.video_id] = _video_row(v)
+    links = {
+        (v.ad_id, v.video_id): {
+            "ad_id": v.ad_id,
+            "video_id": v.video_id,
+            "rule": str(v.link_rule),
+            "confidence": v.link_confidence,
+        }
+        for v in parsed
+        if v.ad_id and v.link_rule != "direct" and v.video_id in rows
+    }
     with deps.db.session() as s:
         upsert_videos(s, list(rows.values()), deps.clock())
-        due = videos_due_for_harvest(s, list(rows), datetime.fromisoformat(stale_before))
+        record_links(s, list(links.values()), deps.clock())
+        gone = unavailable_videos(s, list(rows))
+        due = videos_due_for_harvest(
+            s, [v for v in rows if v not in gone], datetime.fromisoformat(stale_before)
+        )
     VIDEOS_DISCOVERED.inc(len(rows))
     return due
 
 
-async def _finish(deps: JobDeps, ctx: inngest.Context, n: int, due: list[str]) -> None:
-    track(deps, ctx, FN_ID, "done", JobState.COMPLETED, {"videos": n, "harvests": len(due)})
+async def _finish(deps: JobDeps, ctx: inngest.Context, n: int, n_ads: int, due: list[str]) -> None:
+    detail = {"ads": n_ads, "videos": n, "harvests": len(due)}
+    track(deps, ctx, FN_ID, "done", JobState.COMPLETED, detail)
     RUNS.labels(FN_ID, "completed").inc()

@@ -22,7 +22,8 @@ class Payload(BaseModel):
 
 
 class DiscoveryRequested(Payload):
-    """Manual discovery: optional region, window and a cap on the videos fanned out."""
+    """Manual discovery: optional region, window and a cap on the videos fanned out
+    (and on the ads examined, shared out over the regions)."""
 
     regions: list[str] | None = Field(None, max_length=40)
     start: date | None = None

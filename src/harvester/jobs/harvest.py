@@ -16,8 +16,10 @@ from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED, HarvestRequested
 from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
 from harvester.jobs.steps import tiktok_step, track, tracked_step
+from harvester.store.ads import mark_video_unavailable
 from harvester.store.models import JobState
 from harvester.store.writes import mark_video_harvested, pending_comments, upsert_comments
+from harvester.tiktok import CommentPage, VideoUnavailable
 
 FN_ID = "harvest-comments"
 
@@ -35,12 +37,27 @@ def _comment_row(c: Any) -> dict[str, Any]:
 
 async def _fetch_and_store(deps: JobDeps, video_id: str, cursor: int) -> dict[str, Any]:
     """One page: fetch, then upsert in one step (a retry re-fetches; upserts dedupe)."""
-    page = await call_tiktok(
-        "comment/list",
-        lambda: deps.source.comment_page(
-            video_id, cursor=cursor, max_count=deps.settings.comments_per_page
-        ),
-    )
+
+    async def page_or_reason() -> CommentPage | str:
+        try:
+            return await deps.source.comment_page(
+                video_id, cursor=cursor, max_count=deps.settings.comments_per_page
+            )
+        except VideoUnavailable as exc:
+            return exc.reason
+
+    page = await call_tiktok("comment/list", page_or_reason)
+    if isinstance(page, str):
+        # Deleted, or comments not disclosable: mark the video; a retry cannot help.
+        with deps.db.session() as s:
+            mark_video_unavailable(s, video_id, page, deps.clock())
+        return {
+            "unavailable": page,
+            "new_ids": [],
+            "pending_ids": [],
+            "has_more": False,
+            "cursor": 0,
+        }
     rows = [_comment_row(c) for c in page.comments]
     with deps.db.session() as s:
         new_ids = upsert_comments(s, video_id, rows, deps.clock())
@@ -79,7 +96,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         max_pages = req.max_pages or deps.settings.comment_pages
         new_ids: list[str] = []
         pending: list[str] = []
-        cursor, pages = 0, 0
+        cursor, pages, gone = 0, 0, None
         while pages < max_pages:
             out = await tiktok_step(
                 deps,
@@ -89,10 +106,11 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                 functools.partial(_fetch_and_store, deps, req.video_id, cursor),
             )
             pages += 1
+            gone = out.get("unavailable")
             new_ids += out["new_ids"]
             pending += out["pending_ids"]
             # Early stop: the last page, or a page already fully processed before.
-            if not out["has_more"] or not out["pending_ids"]:
+            if gone or not out["has_more"] or not out["pending_ids"]:
                 break
             cursor = out["cursor"]
         if pending:
@@ -107,15 +125,22 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             ctx,
             FN_ID,
             "mark-harvested",
-            lambda: _finish(deps, ctx, req.video_id, len(new_ids), pages),
+            lambda: _finish(deps, ctx, req.video_id, len(new_ids), pages, gone),
         )
-        return {"video_id": req.video_id, "pages": pages, "new_comments": len(new_ids)}
+        done = {"video_id": req.video_id, "pages": pages, "new_comments": len(new_ids)}
+        return {**done, "unavailable": gone} if gone else done
 
     return harvest
 
 
-async def _finish(deps: JobDeps, ctx: inngest.Context, video_id: str, n: int, pages: int) -> None:
-    with deps.db.session() as s:
-        mark_video_harvested(s, video_id, n, deps.clock())
-    track(deps, ctx, FN_ID, "done", JobState.COMPLETED, {"new_comments": n, "pages": pages})
+async def _finish(
+    deps: JobDeps, ctx: inngest.Context, video_id: str, n: int, pages: int, gone: str | None
+) -> None:
+    detail: dict[str, Any] = {"new_comments": n, "pages": pages}
+    if gone:  # already marked unavailable, with its reason, by the page step
+        detail["unavailable"] = gone
+    else:
+        with deps.db.session() as s:
+            mark_video_harvested(s, video_id, n, deps.clock())
+    track(deps, ctx, FN_ID, "done", JobState.COMPLETED, detail)
     RUNS.labels(FN_ID, "completed").inc()

@@ -36,6 +36,16 @@ class HarvestStatus(enum.StrEnum):
     HARVESTING = "harvesting"
     HARVESTED = "harvested"
     FAILED = "failed"
+    UNAVAILABLE = "unavailable"  # deleted, or comments not disclosable: not retried
+
+
+class LinkStatus(enum.StrEnum):
+    """Where linking an ad to its advertiser's posts ended."""
+
+    LINKED = "linked"
+    NO_ACCOUNT = "no_account"  # the advertiser has no public TikTok account
+    NO_MATCH = "no_match"  # the account has no post in the ad's window
+    REFUSED = "refused"  # the API refused the lookup (the reason says why)
 
 
 class JobState(enum.StrEnum):
@@ -75,6 +85,57 @@ class Video(Base):
         String(16), default=HarvestStatus.NEW, index=True
     )
     comments_harvested: Mapped[int] = mapped_column(Integer, default=0)
+    harvest_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class PromotedAd(Base):
+    """An ad of the ad library and how linking it to a post ended."""
+
+    __tablename__ = "ad"
+
+    ad_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    advertiser_name: Mapped[str | None] = mapped_column(String(255))
+    business_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    username: Mapped[str | None] = mapped_column(String(255))
+    first_shown: Mapped[date | None] = mapped_column(Date)
+    last_shown: Mapped[date | None] = mapped_column(Date)
+    external_url: Mapped[str | None] = mapped_column(Text)
+    link_status: Mapped[LinkStatus | None] = mapped_column(String(16), index=True)
+    link_reason: Mapped[str | None] = mapped_column(Text)
+    discovered_at: Mapped[datetime] = mapped_column(index=True)
+    linked_at: Mapped[datetime | None]
+
+
+class AdVideoLink(Base):
+    """Which post an ad promotes, by which rule, with what confidence."""
+
+    __tablename__ = "ad_video_link"
+    __table_args__ = (UniqueConstraint("ad_id", "video_id", name="uq_ad_video"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ad.ad_id", ondelete="CASCADE"), index=True)
+    video_id: Mapped[str] = mapped_column(
+        ForeignKey("video.video_id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime]
+
+
+class AdDomain(Base):
+    """An ad's own outbound domain (a documented field such as ``ad.external_url``):
+    a mention kind of its own, apart from comment mentions."""
+
+    __tablename__ = "ad_domain"
+    __table_args__ = (UniqueConstraint("ad_id", "domain_id", name="uq_ad_domain"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ad.ad_id", ondelete="CASCADE"), index=True)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Comment(Base):

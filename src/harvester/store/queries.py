@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from harvester.store.ads import ad_domains_of_video, links_of_video
 from harvester.store.models import (
     Alert,
     Comment,
@@ -211,7 +212,13 @@ def video_detail(session: Session, video_id: str, limit: int = 200) -> dict[str,
     v = session.get(Video, video_id)
     if v is None:
         return None
-    return {**video_dict(v), "comments": comments(session, video_id=video_id, limit=limit)}
+    return {
+        **video_dict(v),
+        "harvest_reason": v.harvest_reason,
+        "links": links_of_video(session, video_id),
+        "ad_domains": ad_domains_of_video(session, video_id),
+        "comments": comments(session, video_id=video_id, limit=limit),
+    }
 
 
 def comments(

@@ -120,7 +120,13 @@ class MentionRow:
 def _ensure_domains(
     session: Session, mentions: Sequence[MentionRow], now: datetime
 ) -> tuple[dict[str, int], set[str]]:
-    names = {m.domain: m.ascii_domain for m in mentions}
+    return ensure_domains(session, {m.domain: m.ascii_domain for m in mentions}, now)
+
+
+def ensure_domains(
+    session: Session, names: dict[str, str], now: datetime
+) -> tuple[dict[str, int], set[str]]:
+    """Ids of the domains ``names`` (Unicode → ASCII), inserting the new ones."""
     existing = {
         n: i
         for n, i in session.execute(sa.select(Domain.name, Domain.id).where(Domain.name.in_(names)))

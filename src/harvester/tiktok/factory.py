@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from harvester.settings import Settings, SourceKind
+from harvester.tiktok.budget import InMemoryBudget, RequestBudget
 from harvester.tiktok.models import Source
 from harvester.tiktok.research import TIMEOUT, ResearchApiSource
 from harvester.tiktok.webhook import WebhookWorkerSource
@@ -14,10 +15,18 @@ from harvester.tiktok.webhook import WebhookWorkerSource
 SIM_CLIENT_KEY = "simulator"
 
 
+SIM_DAILY_QUOTA = 1_000_000  # the demo world grants itself a larger quota
+
+
 def make_source(
-    settings: Settings, guard: Any, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    guard: Any,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    budget: RequestBudget | None = None,
 ) -> Source:
-    """simulator (default) | research | webhook — every call through ``guard`` if given."""
+    """simulator (default) | research | webhook — every call through ``guard`` if given,
+    every official data request spent from ``budget`` (default: in this process)."""
     http = httpx.AsyncClient(timeout=TIMEOUT, transport=transport)
     if settings.source is SourceKind.WEBHOOK:
         if not settings.worker_webhook_url or not settings.worker_webhook_secret:
@@ -41,9 +50,15 @@ def make_source(
             settings.tiktok_client_secret.get_secret_value(),
             http=http,
             guard=guard,
+            budget=budget,
         )
     # The simulator speaks the official wire format: the real client is what runs.
     base = "http://simulator" if transport else f"http://127.0.0.1:{settings.sim_port}"
     return ResearchApiSource(
-        base, SIM_CLIENT_KEY, "simulator-secret", http=http, guard=guard, daily_quota=1_000_000
+        base,
+        SIM_CLIENT_KEY,
+        "simulator-secret",
+        http=http,
+        guard=guard,
+        budget=budget or InMemoryBudget(SIM_DAILY_QUOTA),
     )

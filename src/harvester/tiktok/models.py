@@ -1,71 +1,27 @@
-"""Typed models of the official API responses (official field names) and the pages the
-jobs consume. Validation happens here, at the boundary."""
+"""The pages the jobs consume, whatever the source, and the ``Source`` interface.
+Validation of external data happens at the boundary (``parse``)."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+import enum
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from harvester.tiktok.errors import SourceResponseError
-
-_VIDEO_ID = re.compile(r"/video/(\d{5,25})")
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+from harvester.tiktok.wire import epoch
 
 
-class AdVideo(_Wire):
-    url: str
-    cover_image_url: str | None = None
+class LinkRule(enum.StrEnum):
+    """Why a video is taken for an ad's promoted post."""
+
+    DIRECT = "direct"  # the source named the post (a worker or an import)
+    ACCOUNT_WINDOW = "account_window"  # the advertiser's post inside the ad's shown dates
+    ACCOUNT_NEAR = "account_near"  # the advertiser's post a few days around them
 
 
-class AdInfo(_Wire):
-    id: str | int
-    first_shown_date: str | None = None
-    last_shown_date: str | None = None
-    status: str | None = None
-    videos: list[AdVideo] = Field(default_factory=list)
-    reach: dict[str, Any] | None = None
-
-
-class Advertiser(_Wire):
-    business_id: str | int | None = None
-    business_name: str | None = None
-    paid_for_by: str | None = None
-
-
-class Ad(_Wire):
-    ad: AdInfo
-    advertiser: Advertiser = Field(default_factory=Advertiser)
-
-
-class Video(_Wire):
-    id: str | int
-    video_description: str | None = None
-    create_time: int | None = None
-    region_code: str | None = None
-    share_count: int | None = None
-    view_count: int | None = None
-    like_count: int | None = None
-    comment_count: int | None = None
-    hashtag_names: list[str] | None = None
-    username: str | None = None
-
-
-def _epoch(v: Any) -> datetime | None:
-    """Unix seconds (the official APIs) or ISO 8601 (our own worker pages)."""
-    if v is None or isinstance(v, datetime):
-        return v
-    if isinstance(v, str) and not v.isdigit():
-        return datetime.fromisoformat(v.replace("Z", "+00:00"))
-    return datetime.fromtimestamp(int(v), UTC)
-
-
-class Comment(_Wire):
+class Comment(BaseModel):
     id: str
     video_id: str
     text: str = Field(max_length=20_000)
@@ -77,7 +33,7 @@ class Comment(_Wire):
     @field_validator("create_time", mode="before")
     @classmethod
     def _ts(cls, v: Any) -> datetime | None:
-        return _epoch(v)
+        return epoch(v)
 
     @field_validator("id", "video_id", "parent_comment_id", mode="before")
     @classmethod
@@ -86,7 +42,7 @@ class Comment(_Wire):
 
 
 class PromotedVideo(BaseModel):
-    """A promoted video as the harvester stores it."""
+    """A promoted video as the harvester stores it, with the rule that linked it."""
 
     video_id: str
     ad_id: str | None = None
@@ -98,11 +54,40 @@ class PromotedVideo(BaseModel):
     create_time: datetime | None = None
     view_count: int | None = None
     comment_count: int | None = None
+    link_rule: LinkRule = LinkRule.DIRECT
+    link_confidence: float = 1.0
+
+
+class Ad(BaseModel):
+    """An ad of the ad library: it names an advertiser, never a post."""
+
+    ad_id: str
+    region_code: str | None = None
+    advertiser_name: str | None = None
+    business_id: str | None = None
+    first_shown: date | None = None
+    last_shown: date | None = None
+
+
+class AdDetail(Ad):
+    """``ad/detail``: where the advertiser's TikTok account and the ad's link appear."""
+
+    username: str | None = None
+    profile_url: str | None = None
+    external_url: str | None = None
 
 
 class AdPage(BaseModel):
+    ads: list[Ad] = Field(default_factory=list)
+    videos: list[PromotedVideo] = Field(default_factory=list)  # sources that name posts
+    has_more: bool = False
+    search_id: str | None = None
+
+
+class VideoPage(BaseModel):
     videos: list[PromotedVideo]
-    has_more: bool
+    cursor: int = 0
+    has_more: bool = False
     search_id: str | None = None
 
 
@@ -113,7 +98,13 @@ class CommentPage(BaseModel):
 
 
 class Source(Protocol):
-    """The one interface the jobs use to reach TikTok."""
+    """The one interface the jobs use to reach TikTok.
+
+    ``discover_page`` pages the ad library (``ads``) — a source that knows the posts
+    themselves fills ``videos`` instead. For each ad, ``ad_detail`` gives the
+    advertiser's account and ``advertiser_videos`` that account's posts in a window
+    (≤ 30 days); ``comment_page`` reads a post's comments.
+    """
 
     name: str
 
@@ -121,11 +112,24 @@ class Source(Protocol):
         self,
         *,
         region: str,
-        start: Any,
-        end: Any,
+        start: date,
+        end: date,
         max_count: int = 50,
         search_id: str | None = None,
     ) -> AdPage: ...
+
+    async def ad_detail(self, ad_id: str) -> AdDetail: ...
+
+    async def advertiser_videos(
+        self,
+        username: str,
+        *,
+        start: date,
+        end: date,
+        cursor: int = 0,
+        search_id: str | None = None,
+        max_count: int = 100,
+    ) -> VideoPage: ...
 
     async def comment_page(
         self, video_id: str, *, cursor: int = 0, max_count: int = 100
@@ -136,31 +140,8 @@ class Source(Protocol):
     async def aclose(self) -> None: ...
 
 
-def video_id_from_url(url: str) -> str | None:
-    m = _VIDEO_ID.search(url)
-    return m.group(1) if m else None
-
-
-def promoted_videos(ad: Ad, region: str) -> list[PromotedVideo]:
-    """The videos of one ad that carry a usable video id."""
-    out = []
-    for v in ad.ad.videos:
-        vid = video_id_from_url(v.url)
-        if vid:
-            out.append(
-                PromotedVideo(
-                    video_id=vid,
-                    ad_id=str(ad.ad.id),
-                    advertiser_name=ad.advertiser.business_name,
-                    region_code=region,
-                    url=v.url,
-                )
-            )
-    return out
-
-
 def parse(model: type[BaseModel], data: Any, what: str) -> Any:
-    """Validate ``data``; a mismatch is a readable SourceResponseError."""
+    """Validate ``data``; a mismatch is a SourceResponseError naming the field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:

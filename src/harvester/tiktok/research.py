@@ -1,36 +1,77 @@
-"""The official APIs: OAuth client credentials, the Commercial Content API's ad query
-(promoted videos) and the Research API's comment list, with quota awareness."""
+"""A ``Source`` on TikTok's official APIs: the Commercial Content API (``ad/query``,
+``ad/detail``, ``advertiser/query``) and the Research API (``video/query``,
+``video/comment/list``), every request through ``OfficialApi.post``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
-from harvester.tiktok.errors import (
-    QuotaExhausted,
-    RateLimited,
-    SourceAuthError,
-    SourceResponseError,
-    SourceUnavailable,
+from harvester.tiktok.budget import COMMERCIAL, RESEARCH, InMemoryBudget, RequestBudget
+from harvester.tiktok.errors import SourceRejected
+from harvester.tiktok.models import (
+    Ad,
+    AdDetail,
+    AdPage,
+    Comment,
+    CommentPage,
+    PromotedVideo,
+    VideoPage,
+    parse,
 )
-from harvester.tiktok.models import Ad, AdPage, Comment, CommentPage, parse, promoted_videos
+from harvester.tiktok.official import TIMEOUT, OfficialApi
+from harvester.tiktok.wire import (
+    AD_COUNTRIES,
+    AD_DETAIL_FIELDS,
+    AD_LIBRARY_START,
+    AD_QUERY_FIELDS,
+    ADVERTISER_FIELDS,
+    COMMENT_FIELDS,
+    MAX_ADS_PAGE,
+    MAX_COMMENTS_PAGE,
+    MAX_SEARCH_TERM,
+    MAX_VIDEO_WINDOW_DAYS,
+    MAX_VIDEOS_PAGE,
+    VIDEO_FIELDS,
+    AdItem,
+    AdQueryData,
+    AdvertiserItem,
+    AdvertiserQueryData,
+    CommentListData,
+    VideoQueryData,
+    username_of,
+)
 
-TOKEN_PATH = "/v2/oauth/token/"
+__all__ = ["TIMEOUT", "ResearchApiSource"]
+
 AD_QUERY = "/v2/research/adlib/ad/query/"
+AD_DETAIL = "/v2/research/adlib/ad/detail/"
+ADVERTISER_QUERY = "/v2/research/adlib/advertiser/query/"
+VIDEO_QUERY = "/v2/research/video/query/"
 COMMENT_LIST = "/v2/research/video/comment/list/"
-COMMENT_FIELDS = "id,video_id,text,like_count,reply_count,parent_comment_id,create_time"
-REFRESH_MARGIN_S = 300.0
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+def _ymd(d: date) -> str:
+    return d.strftime("%Y%m%d")
+
+
+def _ad(item: AdItem, region: str | None) -> Ad:
+    return Ad(
+        ad_id=item.ad.id,
+        region_code=region,
+        advertiser_name=item.advertiser.business_name or item.advertiser.paid_for_by,
+        business_id=item.advertiser.business_id,
+        first_shown=item.ad.first_shown_date,
+        last_shown=item.ad.last_shown_date,
+    )
 
 
 class ResearchApiSource:
-    """A ``Source`` backed by TikTok's official APIs (or the simulator, same wire)."""
+    """The official APIs (or the simulator, which speaks the same wire)."""
 
     name = "research"
 
@@ -42,121 +83,21 @@ class ResearchApiSource:
         *,
         http: httpx.AsyncClient | None = None,
         guard: Any = None,
+        budget: RequestBudget | None = None,
         clock: Callable[[], float] = time.time,
         daily_quota: int = 1000,
         deadline: float = 30.0,
     ) -> None:
-        self._base = base_url.rstrip("/")
-        self._key, self._secret = client_key, client_secret
-        self._http = http or httpx.AsyncClient(timeout=TIMEOUT)
-        self._guard = guard
-        self._clock = clock
-        self._token: tuple[str, float] | None = None
-        self._quota = daily_quota
-        self._used: tuple[str, int] = ("", 0)
-        self._deadline = deadline  # whole-request limit, whatever the transport
-
-    async def _fetch_token(self) -> str:
-        try:
-            res = await self._http.post(
-                self._base + TOKEN_PATH,
-                data={
-                    "client_key": self._key,
-                    "client_secret": self._secret,
-                    "grant_type": "client_credentials",
-                },
-            )
-        except httpx.HTTPError as exc:
-            raise SourceUnavailable(f"token endpoint unreachable: {exc!r}") from exc
-        if res.status_code in (400, 401, 403):
-            raise SourceAuthError(
-                f"credentials refused ({res.status_code}): check "
-                "TIKTOK_CLIENT_KEY / TIKTOK_CLIENT_SECRET"
-            )
-        body = self._json(res, "token response")
-        if "access_token" not in body:
-            raise SourceResponseError("token response without access_token")
-        ttl = float(body.get("expires_in", 7200))
-        # Refresh ahead of expiry, but never sooner than half the token's life.
-        self._token = (body["access_token"], self._clock() + ttl - min(REFRESH_MARGIN_S, ttl / 2))
-        return str(body["access_token"])
-
-    async def _access_token(self) -> str:
-        if self._token and self._token[1] > self._clock():
-            return self._token[0]
-        return await self._fetch_token()
-
-    def _count_quota(self) -> None:
-        now = datetime.fromtimestamp(self._clock(), UTC)
-        day = now.date().isoformat()
-        used = self._used[1] + 1 if self._used[0] == day else 1
-        if used > self._quota:
-            reset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-            raise QuotaExhausted(f"daily quota of {self._quota} requests used up", reset)
-        self._used = (day, used)
-
-    @staticmethod
-    def _json(res: httpx.Response, what: str) -> dict[str, Any]:
-        try:
-            body = res.json()
-        except ValueError as exc:
-            raise SourceResponseError(f"{what} is not JSON ({len(res.content)} bytes)") from exc
-        if not isinstance(body, dict):
-            raise SourceResponseError(f"{what} is not a JSON object")
-        return body
-
-    async def _send(self, path: str, fields: str, body: dict[str, Any]) -> httpx.Response:
-        for attempt in (0, 1):
-            token = await self._access_token()
-            try:
-                res = await asyncio.wait_for(
-                    self._http.post(
-                        self._base + path,
-                        params={"fields": fields},
-                        json=body,
-                        headers={"Authorization": f"Bearer {token}"},
-                    ),
-                    self._deadline,
-                )
-            except (httpx.TimeoutException, TimeoutError) as exc:
-                raise SourceUnavailable(f"{path} timed out") from exc
-            except httpx.HTTPError as exc:
-                raise SourceUnavailable(f"{path} unreachable: {exc!r}") from exc
-            if res.status_code == 401 and attempt == 0:
-                self._token = None  # access_token_invalid: refresh once and retry
-                continue
-            return res
-        raise SourceAuthError(f"{path}: token refused twice; check the client credentials")
-
-    async def _post(
-        self, endpoint: str, path: str, fields: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        self._count_quota()
-        async with self._guarded(endpoint):
-            res = await self._send(path, fields, body)
-            if res.status_code == 429:
-                retry = float(res.headers.get("retry-after", "60") or 60)
-                raise RateLimited(f"{endpoint}: rate limited by TikTok", retry)
-            if res.status_code >= 500:
-                raise SourceUnavailable(f"{endpoint}: HTTP {res.status_code}")
-            payload = self._json(res, f"{endpoint} response")
-            err = payload.get("error") or {}
-            if res.status_code >= 400 or err.get("code", "ok") != "ok":
-                raise SourceResponseError(
-                    f"{endpoint}: HTTP {res.status_code} {err.get('code')}: {err.get('message')}"
-                )
-            data = payload.get("data")
-            if not isinstance(data, dict):
-                raise SourceResponseError(f"{endpoint}: response without a data object")
-            return data
-
-    @contextlib.asynccontextmanager
-    async def _guarded(self, endpoint: str) -> AsyncIterator[None]:
-        if self._guard is None:
-            yield
-            return
-        async with self._guard.call(endpoint):
-            yield
+        self.api = OfficialApi(
+            base_url,
+            client_key,
+            client_secret,
+            http=http,
+            guard=guard,
+            budget=budget or InMemoryBudget(daily_quota, clock),
+            clock=clock,
+            deadline=deadline,
+        )
 
     async def discover_page(
         self,
@@ -167,42 +108,140 @@ class ResearchApiSource:
         max_count: int = 50,
         search_id: str | None = None,
     ) -> AdPage:
+        """One page of ``ad/query`` for a country and a published-date range."""
+        country = region.upper()
+        if country != "ALL" and country not in AD_COUNTRIES:
+            raise SourceRejected(
+                f"ad/query: country {country!r} is not in the ad library (EEA, GB, CH, or "
+                "ALL); fix HARVESTER_REGIONS",
+                "invalid_params",
+            )
+        lo = max(start, AD_LIBRARY_START + timedelta(days=1))
         body: dict[str, Any] = {
             "filters": {
-                "ad_published_date_range": {
-                    "min": start.strftime("%Y%m%d"),
-                    "max": end.strftime("%Y%m%d"),
-                },
-                "country_code": region,
+                "ad_published_date_range": {"min": _ymd(lo), "max": _ymd(max(lo, end))},
+                "country_code": country,
             },
-            "max_count": min(max_count, 50),
+            "max_count": max(1, min(max_count, MAX_ADS_PAGE)),
         }
         if search_id:
             body["search_id"] = search_id
-        data = await self._post("ad/query", AD_QUERY, "ad,advertiser", body)
-        ads = [parse(Ad, a, "ad") for a in data.get("ads") or []]
-        videos = [v for ad in ads for v in promoted_videos(ad, region)]
+        data = await self.api.post(COMMERCIAL, "ad/query", AD_QUERY, AD_QUERY_FIELDS, body, "ads")
+        page: AdQueryData = parse(AdQueryData, data, "ad/query data")
         return AdPage(
-            videos=videos, has_more=bool(data.get("has_more")), search_id=data.get("search_id")
+            ads=[_ad(a, country) for a in page.ads],
+            has_more=page.has_more,
+            search_id=page.search_id,
+        )
+
+    async def ad_detail(self, ad_id: str) -> AdDetail:
+        """``ad/detail``: the advertiser's TikTok account and the ad's outbound link."""
+        body = {"ad_id": int(ad_id) if ad_id.isdigit() else ad_id}
+        data = await self.api.post(COMMERCIAL, "ad/detail", AD_DETAIL, AD_DETAIL_FIELDS, body, "")
+        item: AdItem = parse(AdItem, data, "ad/detail data")
+        adv = item.advertiser
+        profile = (adv.tiktok_account.profile_url if adv.tiktok_account else None) or (
+            adv.profile_url
+        )
+        return AdDetail(
+            **_ad(item, None).model_dump(),
+            username=username_of(adv),
+            profile_url=profile,
+            external_url=item.ad.external_url,
+        )
+
+    async def advertisers(self, search_term: str, max_count: int = 50) -> list[AdvertiserItem]:
+        """``advertiser/query`` by name (it carries no account or username)."""
+        term = search_term.strip()
+        if not term or len(term) > MAX_SEARCH_TERM:
+            raise SourceRejected(
+                f"advertiser/query: search_term must be 1..{MAX_SEARCH_TERM} characters",
+                "invalid_params",
+            )
+        body = {"search_term": term, "max_count": max(1, min(max_count, MAX_ADS_PAGE))}
+        data = await self.api.post(
+            COMMERCIAL,
+            "advertiser/query",
+            ADVERTISER_QUERY,
+            ADVERTISER_FIELDS,
+            body,
+            "advertisers",
+        )
+        return parse(AdvertiserQueryData, data, "advertiser/query data").advertisers  # type: ignore[no-any-return]
+
+    async def advertiser_videos(
+        self,
+        username: str,
+        *,
+        start: date,
+        end: date,
+        cursor: int = 0,
+        search_id: str | None = None,
+        max_count: int = 100,
+    ) -> VideoPage:
+        """``video/query`` for one account's posts; the window is cut to 30 days."""
+        end = max(start, min(end, start + timedelta(days=MAX_VIDEO_WINDOW_DAYS - 1)))
+        body: dict[str, Any] = {
+            "query": {
+                "and": [{"operation": "EQ", "field_name": "username", "field_values": [username]}]
+            },
+            "start_date": _ymd(start),
+            "end_date": _ymd(end),
+            "max_count": max(1, min(max_count, MAX_VIDEOS_PAGE)),
+        }
+        if cursor:
+            body["cursor"] = cursor
+        if search_id:
+            body["search_id"] = search_id
+        data = await self.api.post(
+            RESEARCH, "video/query", VIDEO_QUERY, VIDEO_FIELDS, body, "videos"
+        )
+        page: VideoQueryData = parse(VideoQueryData, data, "video/query data")
+        return VideoPage(
+            videos=[
+                PromotedVideo(
+                    video_id=v.id,
+                    username=v.username,
+                    description=v.video_description,
+                    create_time=v.create_time,
+                    region_code=v.region_code,
+                    view_count=v.view_count,
+                    comment_count=v.comment_count,
+                    url=f"https://www.tiktok.com/@{v.username or username}/video/{v.id}",
+                )
+                for v in page.videos
+            ],
+            cursor=page.cursor,
+            has_more=page.has_more,
+            search_id=page.search_id,
         )
 
     async def comment_page(
         self, video_id: str, *, cursor: int = 0, max_count: int = 100
     ) -> CommentPage:
-        body = {"video_id": video_id, "max_count": min(max_count, 100), "cursor": cursor}
-        data = await self._post("comment/list", COMMENT_LIST, COMMENT_FIELDS, body)
-        comments = [parse(Comment, c, "comment") for c in data.get("comments") or []]
-        try:
-            next_cursor = int(data.get("cursor", cursor + len(comments)))
-        except (TypeError, ValueError) as exc:
-            raise SourceResponseError("comment/list: cursor is not an integer") from exc
+        """``video/comment/list`` (comments carry personal data redacted)."""
+        if not video_id.isdigit():
+            raise SourceRejected(
+                f"comment/list: video_id must be an int64, got {video_id!r}", "invalid_params"
+            )
+        body = {
+            "video_id": int(video_id),
+            "max_count": max(1, min(max_count, MAX_COMMENTS_PAGE)),
+            "cursor": cursor,
+        }
+        data = await self.api.post(
+            RESEARCH, "comment/list", COMMENT_LIST, COMMENT_FIELDS, body, "comments"
+        )
+        page: CommentListData = parse(CommentListData, data, "comment/list data")
         return CommentPage(
-            comments=comments, cursor=next_cursor, has_more=bool(data.get("has_more"))
+            comments=[Comment.model_validate(c.model_dump()) for c in page.comments],
+            cursor=page.cursor,
+            has_more=page.has_more,
         )
 
     async def ping(self) -> None:
         """Reachability without spending research quota: fetch a token."""
-        await self._fetch_token()
+        await self.api.fetch_token()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self.api.http.aclose()

@@ -1,11 +1,15 @@
 """A scraping worker behind a webhook.
 
 Contract: the harvester POSTs JSON jobs to ``WORKER_WEBHOOK_URL``:
-``{"kind": "discover", "region", "start", "end", "max_count", "search_id"}`` or
-``{"kind": "comments", "video_id", "cursor", "max_count"}``, signed with header
+``{"kind": "discover", "region", "start", "end", "max_count", "search_id"}``,
+``{"kind": "ad_detail", "ad_id"}``,
+``{"kind": "advertiser_videos", "username", "start", "end", "cursor", "search_id",
+"max_count"}`` or ``{"kind": "comments", "video_id", "cursor", "max_count"}``, signed
+with header
 ``X-Harvester-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, f"{t}.{body}")>``.
-The worker answers with an AdPage / CommentPage JSON object. Workers refuse signatures
-older or newer than 5 minutes and any signature seen before (replay) with 401.
+The worker answers with an AdPage / AdDetail / VideoPage / CommentPage JSON object.
+Workers refuse signatures older or newer than 5 minutes and any signature seen before
+(replay) with 401.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 import httpx
 
 from harvester.tiktok.errors import RateLimited, SourceResponseError, SourceUnavailable
-from harvester.tiktok.models import AdPage, CommentPage, parse
+from harvester.tiktok.models import AdDetail, AdPage, CommentPage, VideoPage, parse
 
 HEADER = "X-Harvester-Signature"
 TOLERANCE_S = 300
@@ -102,6 +106,34 @@ class WebhookWorkerSource:
             },
         )
         return parse(AdPage, data, "worker ad page")  # type: ignore[no-any-return]
+
+    async def ad_detail(self, ad_id: str) -> AdDetail:
+        data = await self._guarded_job("ad/detail", {"kind": "ad_detail", "ad_id": ad_id})
+        return parse(AdDetail, data, "worker ad detail")  # type: ignore[no-any-return]
+
+    async def advertiser_videos(
+        self,
+        username: str,
+        *,
+        start: date,
+        end: date,
+        cursor: int = 0,
+        search_id: str | None = None,
+        max_count: int = 100,
+    ) -> VideoPage:
+        data = await self._guarded_job(
+            "video/query",
+            {
+                "kind": "advertiser_videos",
+                "username": username,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "cursor": cursor,
+                "search_id": search_id,
+                "max_count": max_count,
+            },
+        )
+        return parse(VideoPage, data, "worker video page")  # type: ignore[no-any-return]
 
     async def comment_page(
         self, video_id: str, *, cursor: int = 0, max_count: int = 100

@@ -63,6 +63,19 @@ async def _run(source: Source, job: dict[str, Any]) -> dict[str, Any]:
             search_id=job.get("search_id"),
         )
         return page.model_dump(mode="json")
+    if job["kind"] == "ad_detail":
+        detail = await source.ad_detail(str(job["ad_id"]))
+        return detail.model_dump(mode="json")
+    if job["kind"] == "advertiser_videos":
+        vpage = await source.advertiser_videos(
+            str(job["username"]),
+            start=date.fromisoformat(job["start"]),
+            end=date.fromisoformat(job["end"]),
+            cursor=int(job.get("cursor", 0)),
+            search_id=job.get("search_id"),
+            max_count=int(job.get("max_count", 100)),
+        )
+        return vpage.model_dump(mode="json")
     if job["kind"] == "comments":
         cpage = await source.comment_page(
             str(job["video_id"]),

@@ -23,6 +23,9 @@ EXPECTED_TABLES = {
     "health_check",
     "rate_bucket",
     "breaker_state",
+    "ad",
+    "ad_video_link",
+    "ad_domain",
 }
 
 

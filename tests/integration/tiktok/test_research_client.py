@@ -11,6 +11,7 @@ from harvester.tiktok import (
     QuotaExhausted,
     RateLimited,
     ResearchApiSource,
+    SourceRejected,
     SourceResponseError,
     SourceUnavailable,
 )
@@ -42,25 +43,27 @@ async def test_discovery_pages_to_the_end_with_search_id() -> None:
     seen, search_id, pages = set(), None, 0
     while True:
         page = await src.discover_page(
-            region="DE",
-            start=TODAY - timedelta(days=2),
-            end=TODAY,
-            max_count=50,
-            search_id=search_id,
+            region="DE", start=TODAY, end=TODAY, max_count=50, search_id=search_id
         )
-        seen |= {v.video_id for v in page.videos}
+        seen |= {a.ad_id for a in page.ads}
         pages += 1
         if not page.has_more:
             break
         search_id = page.search_id
     assert pages > 1 and len(seen) > 50
-    assert all(v.region_code == "DE" for v in page.videos)
+    assert all(a.region_code == "DE" for a in page.ads)
 
 
-async def test_comments_paginate_with_cursor_and_match_ground_truth() -> None:
+async def test_an_ad_leads_to_its_advertisers_post_and_its_comments() -> None:
     src, _ = _source()
     page = await src.discover_page(region="FR", start=TODAY - timedelta(days=7), end=TODAY)
-    vid = page.videos[0].video_id
+    details = [await src.ad_detail(a.ad_id) for a in page.ads[:10]]
+    detail = next(d for d in details if d.username)
+    assert detail.first_shown and detail.external_url
+    start = detail.first_shown - timedelta(days=3)
+    posts = await src.advertiser_videos(detail.username or "", start=start, end=detail.first_shown)
+    assert posts.videos and all(v.username == detail.username for v in posts.videos)
+    vid = "7300000000000000001"
     first = await src.comment_page(vid, max_count=10)
     second = await src.comment_page(vid, cursor=first.cursor, max_count=10)
     assert first.cursor == 10 and len(first.comments) == 10
@@ -72,10 +75,10 @@ async def test_token_is_refreshed_before_expiry_and_after_401() -> None:
     clock = Clock()
     src, sim = _source(Faults(token_ttl=600), clock)
     await src.comment_page("7300000000000000001", max_count=1)
-    first = src._token
+    first = src.api._token
     clock.t += 400  # within the refresh margin (half the 600 s life)
     await src.comment_page("7300000000000000001", max_count=1)
-    assert src._token != first
+    assert src.api._token != first
     sim.state.sim.tokens.clear()  # type: ignore[attr-defined]  # server forgets: 401
     page = await src.comment_page("7300000000000000001", max_count=1)
     assert len(page.comments) == 1
@@ -117,9 +120,10 @@ async def test_daily_quota_is_enforced_before_sending() -> None:
 
 
 async def test_bad_video_id_is_a_readable_error() -> None:
-    src, _ = _source()
-    with pytest.raises(SourceResponseError, match="invalid_params"):
+    src, sim = _source()
+    with pytest.raises(SourceRejected, match="int64"):
         await src.comment_page("not-a-video")
+    assert sim.state.sim.stats["requests"] == 0  # type: ignore[attr-defined]
 
 
 def test_simulator_is_deterministic() -> None:
@@ -127,3 +131,12 @@ def test_simulator_is_deterministic() -> None:
 
     assert list(iter_comments(5, 200)) == list(iter_comments(5, 200))
     assert list(iter_comments(5, 50)) != list(iter_comments(6, 50))
+
+
+@pytest.mark.parametrize("code", ["rate_limit_exceeded", "daily_quota_limit_exceeded"])
+async def test_the_servers_daily_quota_means_wait_until_midnight(code: str) -> None:
+    src, _ = _source(Faults(daily_quota=1, daily_quota_code=code))
+    await src.comment_page("7300000000000000001", max_count=1)
+    with pytest.raises(QuotaExhausted) as err:
+        await src.comment_page("7300000000000000001", max_count=1)
+    assert err.value.reset_at.hour == 0

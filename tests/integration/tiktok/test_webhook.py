@@ -35,8 +35,15 @@ async def test_round_trip_returns_pages() -> None:
     src = WebhookWorkerSource("http://worker/", SECRET, http=_client(_worker_app()))
     today = date.today()
     page = await src.discover_page(region="FR", start=today - timedelta(days=7), end=today)
-    assert page.videos
-    comments = await src.comment_page(page.videos[0].video_id, max_count=5)
+    assert page.ads  # an official backing source pages ads (posts come from linking)
+    details = [await src.ad_detail(a.ad_id) for a in page.ads[:10]]
+    detail = next(d for d in details if d.username)
+    assert detail.first_shown is not None
+    posts = await src.advertiser_videos(
+        detail.username or "", start=detail.first_shown - timedelta(days=3), end=today
+    )
+    assert posts.videos and posts.videos[0].username == detail.username
+    comments = await src.comment_page("7300000000000000002", max_count=5)
     assert len(comments.comments) == 5
 
 

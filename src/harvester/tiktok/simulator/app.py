@@ -1,5 +1,6 @@
-"""The loopback simulator: the official endpoints' wire format over seeded data, with
-faults on demand and its own rate limit (so over-calling shows up as 429s)."""
+"""The loopback simulator: the documented endpoints over the seeded world, with the
+real API's rejections, daily quotas (documented codes), bursts of 500s, expiring
+search ids and faults on demand. Undocumented paths answer 404."""
 
 from __future__ import annotations
 
@@ -9,17 +10,15 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from harvester.tiktok.simulator.data import N_ADS, ad_spec, comment, comment_id, video_index
+from harvester.tiktok.simulator import endpoints as ep
 
-MAX_ADS_PAGE = 50
-MAX_COMMENTS_PAGE = 100
-COMMENT_CURSOR_LIMIT = 1000
+RESEARCH_PATHS = ("video/query", "comment/list")
 
 
 @dataclass
@@ -28,13 +27,19 @@ class Faults:
 
     rate_per_minute: int | None = None
     error_5xx_ratio: float = 0.0
+    burst_5xx: int = 1  # a 500 comes with this many in a row (peers report bursts)
     malformed_ratio: float = 0.0
     truncated_ratio: float = 0.0
     timeout_ratio: float = 0.0
     timeout_seconds: float = 30.0
     latency_ms: float = 0.0
     token_ttl: int = 7200
-    daily_quota: int | None = None
+    daily_quota: int | None = None  # requests per API per UTC day
+    # The reference documents rate_limit_exceeded; some clients see the other code.
+    daily_quota_code: str = "rate_limit_exceeded"
+    daily_records: int | None = None  # records per API per UTC day (Research: 100,000)
+    search_id_ttl: float | None = None  # seconds a search id stays valid
+    search_id_expire_ratio: float = 0.0  # peers see fresh ids refused as expired too
     seed: int = 0
 
 
@@ -45,31 +50,33 @@ class SimState:
     clock: Callable[[], float]
     tokens: dict[str, float] = field(default_factory=dict)
     window: tuple[int, int] = (0, 0)  # (minute, count)
-    day: tuple[str, int] = ("", 0)
-    stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "429": 0, "5xx": 0})
+    day: dict[str, tuple[str, int]] = field(default_factory=dict)
+    records: dict[str, tuple[str, int]] = field(default_factory=dict)
+    searches: dict[str, tuple[str, Any, float]] = field(default_factory=dict)
+    burst_left: int = 0
+    stats: dict[str, int] = field(
+        default_factory=lambda: {"requests": 0, "429": 0, "5xx": 0, "rejected": 0}
+    )
     rng: random.Random = field(default_factory=random.Random)
 
 
 def _envelope(data: Any, code: str = "ok", message: str = "", status: int = 200) -> Response:
-    body = {
-        "data": data,
-        "error": {"code": code, "message": message, "log_id": secrets.token_hex(8)},
+    body: dict[str, Any] = {
+        "error": {"code": code, "message": message, "log_id": secrets.token_hex(8)}
     }
+    if data is not None:
+        body["data"] = data
     return JSONResponse(body, status_code=status)
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    res = _envelope({}, code, message, status)
+    res = _envelope(None, code, message, status)
     res.headers.update(headers or {})
     return res
 
 
-async def _faults(state: SimState, request: Request) -> Response | None:
-    f = state.faults
-    now = state.clock()
-    state.stats["requests"] += 1
-    if f.latency_ms:
-        await asyncio.sleep(f.latency_ms / 1000)
+def _limits(state: SimState, api: str) -> Response | None:
+    f, now = state.faults, state.clock()
     if f.rate_per_minute is not None:
         minute = int(now // 60)
         count = state.window[1] + 1 if state.window[0] == minute else 1
@@ -80,22 +87,36 @@ async def _faults(state: SimState, request: Request) -> Response | None:
             return _error(
                 429, "rate_limit_exceeded", "too many requests", {"Retry-After": str(retry)}
             )
+    if f.daily_records is not None:
+        today = datetime.fromtimestamp(now, UTC).date().isoformat()
+        seen, n = state.records.get(api, ("", 0))
+        if seen == today and n >= f.daily_records:
+            state.stats["429"] += 1
+            return _error(429, f.daily_quota_code, "daily record quota limit exceeded")
     if f.daily_quota is not None:
         today = datetime.fromtimestamp(now, UTC).date().isoformat()
-        used = state.day[1] + 1 if state.day[0] == today else 1
-        state.day = (today, used)
+        seen, used = state.day.get(api, ("", 0))
+        used = used + 1 if seen == today else 1
+        state.day[api] = (today, used)
         if used > f.daily_quota:
             state.stats["429"] += 1
-            return _error(
-                429,
-                "rate_limit_exceeded",
-                "daily quota exceeded",
-                {"Retry-After": str(int(86400 - now % 86400))},
-            )
+            return _error(429, f.daily_quota_code, "daily quota limit exceeded")
+    return None
+
+
+async def _faults(state: SimState) -> Response | None:
+    f = state.faults
+    if f.latency_ms:
+        await asyncio.sleep(f.latency_ms / 1000)
+    if state.burst_left > 0:
+        state.burst_left -= 1
+        state.stats["5xx"] += 1
+        return _error(500, "internal_error", "Something went wrong. Please try again later.")
     roll = state.rng.random()
     if roll < f.error_5xx_ratio:
         state.stats["5xx"] += 1
-        return _error(500, "internal_error", "simulated server error")
+        state.burst_left = max(0, f.burst_5xx - 1)
+        return _error(500, "internal_error", "Something went wrong. Please try again later.")
     roll -= f.error_5xx_ratio
     if roll < f.timeout_ratio:
         await asyncio.sleep(f.timeout_seconds)  # then answer normally: a very slow call
@@ -110,87 +131,55 @@ async def _faults(state: SimState, request: Request) -> Response | None:
 
 
 def _authorized(state: SimState, request: Request) -> bool:
-    auth = request.headers.get("authorization", "")
-    token = auth.removeprefix("Bearer ").strip()
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     expiry = state.tokens.get(token)
     return expiry is not None and expiry > state.clock()
 
 
-def _ad_json(spec: Any) -> dict[str, Any]:
-    url = f"https://www.tiktok.com/@brand{spec.index % 97}/video/{spec.video_id}"
-    return {
-        "ad": {
-            "id": spec.ad_id,
-            "first_shown_date": spec.published.strftime("%Y%m%d"),
-            "last_shown_date": spec.published.strftime("%Y%m%d"),
-            "status": "active",
-            "videos": [{"url": url, "cover_image_url": url + "/cover.jpg"}],
-            "reach": {"unique_users_seen": str(1000 + spec.index)},
-        },
-        "advertiser": {
-            "business_id": str(9_000 + spec.index % 300),
-            "business_name": spec.advertiser,
-            "paid_for_by": spec.advertiser,
-        },
-    }
+def _resume(state: SimState, body: dict[str, Any]) -> Any:
+    """The saved position of ``search_id``; refuses reuse with other filters."""
+    sid = body.get("search_id")
+    if not sid:
+        return None
+    saved = state.searches.get(str(sid))
+    ttl = state.faults.search_id_ttl
+    gone = state.rng.random() < state.faults.search_id_expire_ratio
+    if saved is None or gone or (ttl is not None and state.clock() - saved[2] > ttl):
+        raise ep.invalid(f"Search Id {sid} is invalid or expired")
+    if saved[0] != ep.filters_key(body):
+        raise ep.invalid("search_id was issued for other filters; start a new search")
+    return saved[1]
 
 
-def _query_ads(state: SimState, body: dict[str, Any]) -> Response:
-    filters = body.get("filters") or {}
-    rng_ = filters.get("ad_published_date_range") or {}
-    try:
-        lo = datetime.strptime(str(rng_["min"]), "%Y%m%d").date()
-        hi = datetime.strptime(str(rng_["max"]), "%Y%m%d").date()
-        max_count = int(body.get("max_count", 10))
-    except (KeyError, ValueError, TypeError):
-        return _error(400, "invalid_params", "filters.ad_published_date_range min/max YYYYMMDD")
-    if not 1 <= max_count <= MAX_ADS_PAGE:
-        return _error(400, "invalid_params", f"max_count must be 1..{MAX_ADS_PAGE}")
-    country = str(filters.get("country_code", "ALL")).upper()
-    today = datetime.fromtimestamp(state.clock(), UTC).date()
-    offset = int(str(body.get("search_id") or "s0")[1:] or 0)
-    matches = []
-    for i in range(offset, N_ADS):
-        spec = ad_spec(state.seed, i, today)
-        if lo <= spec.published <= hi and country in ("ALL", spec.region):
-            matches.append(spec)
-            if len(matches) > max_count:
-                break
-    page, more = matches[:max_count], len(matches) > max_count
-    next_offset = page[-1].index + 1 if page else N_ADS
-    return _envelope(
-        {"ads": [_ad_json(s) for s in page], "has_more": more, "search_id": f"s{next_offset}"}
-    )
+def _save(state: SimState, body: dict[str, Any], position: Any) -> str:
+    sid = str(body.get("search_id") or f"{int(state.clock()):x}{secrets.token_hex(8)}".upper())
+    state.searches[sid] = (ep.filters_key(body), position, state.clock())
+    return sid
 
 
-def _list_comments(state: SimState, body: dict[str, Any]) -> Response:
-    vid = str(body.get("video_id", ""))
-    idx = video_index(vid)
-    try:
-        cursor, max_count = int(body.get("cursor", 0)), int(body.get("max_count", 10))
-    except (ValueError, TypeError):
-        return _error(400, "invalid_params", "cursor and max_count must be integers")
-    if idx is None:
-        return _error(400, "invalid_params", f"unknown video_id {vid!r}")
-    if not 1 <= max_count <= MAX_COMMENTS_PAGE:
-        return _error(400, "invalid_params", f"max_count must be 1..{MAX_COMMENTS_PAGE}")
-    spec = ad_spec(state.seed, idx, date(2026, 1, 1))
-    total = min(spec.n_comments, COMMENT_CURSOR_LIMIT)
-    end = min(total, cursor + max_count)
-    base = 1_735_000_000 + idx * 3600
-    comments = [
-        {
-            "id": comment_id(vid, j),
-            "video_id": vid,
-            "text": comment(state.seed, idx, j)[0],
-            "like_count": j % 17,
-            "reply_count": j % 3,
-            "parent_comment_id": vid,
-            "create_time": base + j * 60,
-        }
-        for j in range(cursor, end)
-    ]
-    return _envelope({"comments": comments, "cursor": end, "has_more": end < total})
+def _count_records(state: SimState, api: str, data: dict[str, Any]) -> None:
+    today = datetime.fromtimestamp(state.clock(), UTC).date().isoformat()
+    n = sum(len(v) for k, v in data.items() if k in ("ads", "videos", "comments"))
+    seen, used = state.records.get(api, ("", 0))
+    state.records[api] = (today, (used if seen == today else 0) + n)
+
+
+def _handle(state: SimState, endpoint: str, fields: str, body: dict[str, Any]) -> Any:
+    asked = ep.check_fields(endpoint, fields)
+    now = state.clock()
+    if endpoint == "ad/query":
+        ads, nxt = ep.query_ads(state.seed, body, asked, now, _resume(state, body))
+        sid = _save(state, body, nxt)
+        return {"ads": ads, "has_more": "true" if nxt else "false", "search_id": sid}
+    if endpoint == "ad/detail":
+        return ep.ad_detail(state.seed, body, asked, now)
+    if endpoint == "advertiser/query":
+        return ep.query_advertisers(state.seed, body)
+    if endpoint == "video/query":
+        data, _ = ep.query_videos(state.seed, body, asked, _resume(state, body) or 0)
+        data["search_id"] = _save(state, body, data["cursor"])
+        return data
+    return ep.list_comments(state.seed, body, asked)
 
 
 def create_app(
@@ -207,32 +196,52 @@ def create_app(
     async def token(request: Request) -> Response:
         form = await request.form()
         if form.get("grant_type") != "client_credentials" or not form.get("client_key"):
-            return _error(400, "invalid_request", "grant_type=client_credentials and client_key")
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "grant_type, client_key"},
+                status_code=400,
+            )
+        if not form.get("client_secret"):  # as peers see it: an error with HTTP 200
+            return JSONResponse({"error": "invalid_client", "error_description": "secret"})
         tok = "clt." + secrets.token_hex(12)
         state.tokens[tok] = state.clock() + state.faults.token_ttl
         return JSONResponse(
             {"access_token": tok, "expires_in": state.faults.token_ttl, "token_type": "Bearer"}
         )
 
-    async def guarded(request: Request, handler: Callable[[dict[str, Any]], Response]) -> Response:
+    async def answer(request: Request, endpoint: str) -> Response:
+        state.stats["requests"] += 1
         if not _authorized(state, request):
-            return _error(401, "access_token_invalid", "the access token is invalid or expired")
-        fault = await _faults(state, request)
-        if fault is not None:
-            return fault
+            return _error(401, "access_token_invalid", "The access token is invalid or expired.")
+        api = "research" if endpoint in RESEARCH_PATHS else "commercial"
+        limited = _limits(state, api) or await _faults(state)
+        if limited is not None:
+            return limited
         try:
             body = await request.json()
+            if not isinstance(body, dict):
+                raise ep.invalid("the body must be a JSON object")
+            data = _handle(state, endpoint, request.query_params.get("fields", ""), body)
+            _count_records(state, api, data)
+            return _envelope(data)
         except ValueError:
-            return _error(400, "invalid_params", "body must be JSON")
-        return handler(body if isinstance(body, dict) else {})
+            state.stats["rejected"] += 1
+            return _error(400, "invalid_params", "the body must be JSON")
+        except ep.Rejected as exc:
+            state.stats["rejected"] += 1
+            return _error(exc.status, exc.code, exc.message)
 
-    @app.post("/v2/research/adlib/ad/query/")
-    async def ad_query(request: Request) -> Response:
-        return await guarded(request, lambda b: _query_ads(state, b))
+    for endpoint, path in (
+        ("ad/query", "/v2/research/adlib/ad/query/"),
+        ("ad/detail", "/v2/research/adlib/ad/detail/"),
+        ("advertiser/query", "/v2/research/adlib/advertiser/query/"),
+        ("video/query", "/v2/research/video/query/"),
+        ("comment/list", "/v2/research/video/comment/list/"),
+    ):
 
-    @app.post("/v2/research/video/comment/list/")
-    async def comment_list(request: Request) -> Response:
-        return await guarded(request, lambda b: _list_comments(state, b))
+        async def route(request: Request, endpoint: str = endpoint) -> Response:
+            return await answer(request, endpoint)
+
+        app.add_api_route(path, route, methods=["POST"])
 
     @app.post("/_sim/faults")
     async def set_faults(request: Request) -> dict[str, Any]:

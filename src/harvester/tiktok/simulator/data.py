@@ -1,42 +1,23 @@
-"""Deterministic simulator data, generated lazily by index from a seed: ads, videos,
-and comments with planted domains and their ground truth."""
+"""Deterministic comments of the simulated posts, with the domains they mention and
+their ground truth (see ``world`` for the ads, advertisers and posts)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
 
-REGIONS = ("FR", "DE", "GB", "ES", "IT", "NL", "PL", "SE")
-N_ADS = 4000
-VIDEO_BASE = 7_300_000_000_000_000_000
-AD_BASE = 1_780_000_000_000
+from harvester.domains.normalize import normalize_domain
+from harvester.tiktok.simulator.world import (
+    advertisers,
+    n_comments,
+    post,
+    post_by_id,
+    sample_pool,
+)
+
 PLATFORM = ("tiktok.com", "vm.tiktok.com")
 
-_WORDS = (
-    "shop",
-    "deal",
-    "promo",
-    "best",
-    "cool",
-    "glow",
-    "fit",
-    "vita",
-    "luxe",
-    "mega",
-    "smart",
-    "eco",
-    "nova",
-    "pixel",
-    "urban",
-    "happy",
-    "green",
-    "star",
-    "flash",
-    "home",
-)
-_TLDS = ("com", "com", "com", "net", "shop", "store", "io", "fr", "de", "co.uk", "es", "it")
 _IDN = ("bücher.de", "café-paris.fr", "пример.рф", "españa-ofertas.es", "straße-shop.de")
 _CHATTER = {
     "en": ["love this 😍", "where can I buy it?", "so cute!!", "first 🔥", "omg same"],
@@ -65,69 +46,43 @@ _NEGATIVES = (
 )
 
 
-@dataclass(frozen=True)
-class AdSpec:
-    index: int
-    ad_id: str
-    video_id: str
-    region: str
-    published: date
-    advertiser: str
-    n_comments: int
+def _registrable(entry: str) -> str | None:
+    host = entry.split("://", 1)[-1].split("/", 1)[0]
+    return normalize_domain(host)
 
 
-def ad_spec(seed: int, index: int, today: date) -> AdSpec:
-    rng = random.Random(f"{seed}:ad:{index}")
-    return AdSpec(
-        index=index,
-        ad_id=str(AD_BASE + index),
-        video_id=str(VIDEO_BASE + index),
-        region=REGIONS[index % len(REGIONS)],
-        published=today - timedelta(days=index % 14),
-        advertiser=f"{rng.choice(_WORDS).title()} {rng.choice(('GmbH', 'SAS', 'Ltd', 'SL'))}",
-        n_comments=rng.randint(15, 260),
-    )
-
-
-def video_index(video_id: str) -> int | None:
-    try:
-        idx = int(video_id) - VIDEO_BASE
-    except ValueError:
-        return None
-    return idx if 0 <= idx < N_ADS else None
-
-
-def _domain(rng: random.Random) -> tuple[str, str]:
-    """(registrable domain, how it appears as a host)."""
-    name = f"{rng.choice(_WORDS)}{rng.choice(_WORDS)}{rng.randint(1, 99)}"
-    reg = f"{name}.{rng.choice(_TLDS)}"
-    host = reg if rng.random() < 0.7 else f"{rng.choice(('www', 'shop', 'm'))}.{reg}"
-    return reg, host
-
-
-def _mention(rng: random.Random) -> tuple[str, set[str]]:
+def _mention(seed: int, rng: random.Random, site: str | None) -> tuple[str, set[str]]:
+    """One mention of a domain from the pool (or the advertiser's own site), in one of
+    the forms people type; e-mail addresses come back redacted, as TikTok sends them."""
+    entry = site if site and rng.random() < 0.3 else sample_pool(seed, rng)
+    reg = _registrable(entry)
+    truth = {reg} if reg else set()
+    if "/" in entry or reg is None:
+        return entry, truth
     kind = rng.random()
-    reg, host = _domain(rng)
+    host = entry if rng.random() < 0.7 else f"{rng.choice(('www', 'shop', 'm'))}.{entry}"
     if kind < 0.35:
-        return host, {reg}
+        return host, truth
     if kind < 0.6:
-        return f"https://{host}/p/{rng.randint(1, 999)}?ref=tt", {reg}
+        return f"https://{host}/p/{rng.randint(1, 999)}?ref=tt", truth
     if kind < 0.72:
-        base, _, tld = reg.rpartition(".")
+        base, _, tld = entry.rpartition(".")
         if "." in base:  # keep obfuscations to one separator: what people type
-            return reg, {reg}
-        return rng.choice((f"{base} dot {tld}", f"{base}[.]{tld}", f"{base}(.){tld}")), {reg}
+            return entry, truth
+        return rng.choice((f"{base} dot {tld}", f"{base}[.]{tld}", f"{base}(.){tld}")), truth
     if kind < 0.84:
         idn = rng.choice(_IDN)
         return idn, {idn}
-    if kind < 0.94:
-        return f"{rng.choice(('info', 'contact', 'sales'))}@{reg}", {reg}
+    if kind < 0.94:  # redacted by the Research API: no domain left to find
+        return f"{rng.choice('aisc')}*******@****", set()
     return rng.choice(PLATFORM) + "/@someone", set()
 
 
-def comment(seed: int, video_idx: int, j: int) -> tuple[str, set[str]]:
-    """The text of comment ``j`` of a video and the registrable domains it mentions."""
-    rng = random.Random(f"{seed}:c:{video_idx}:{j}")
+def comment(seed: int, video_id: str, j: int) -> tuple[str, set[str]]:
+    """The text of comment ``j`` of a post and the registrable domains it mentions."""
+    rng = random.Random(f"{seed}:c:{video_id}:{j}")
+    found = post_by_id(seed, video_id)
+    site = found.advertiser.site if found else None
     lang = rng.choice(tuple(_CHATTER))
     chatter = rng.choice(_CHATTER[lang])
     roll = rng.random()
@@ -135,9 +90,9 @@ def comment(seed: int, video_idx: int, j: int) -> tuple[str, set[str]]:
         return chatter, set()
     if roll < 0.68:
         return f"{chatter} {rng.choice(_NEGATIVES)}", set()
-    text, truth = _mention(rng)
+    text, truth = _mention(seed, rng, site)
     if rng.random() < 0.15:
-        more, truth2 = _mention(rng)
+        more, truth2 = _mention(seed, rng, site)
         text, truth = f"{text} and {more}", truth | truth2
     return f"{chatter} {text} {rng.choice(('', '👉', '🔥🔥', '!!'))}".strip(), truth
 
@@ -148,22 +103,19 @@ def comment_id(video_id: str, j: int) -> str:
 
 def ground_truth(seed: int, cid: str) -> frozenset[str]:
     """The registrable domains planted in comment ``cid`` (Unicode, lower case)."""
-    idx = video_index(cid[:-4])
-    if idx is None:
+    if len(cid) < 5 or post_by_id(seed, cid[:-4]) is None:
         return frozenset()
-    return frozenset(comment(seed, idx, int(cid[-4:]))[1])
+    return frozenset(comment(seed, cid[:-4], int(cid[-4:]))[1])
 
 
 def iter_comments(seed: int, n: int) -> Iterator[tuple[str, str, frozenset[str]]]:
-    """(comment id, text, expected domains) for ``n`` comments, across videos (and, past
-    one seed's videos, the next seeds': ids then repeat, texts do not)."""
+    """(comment id, text, expected domains) for ``n`` comments across the world's posts."""
     count = 0
-    for round_ in range(n // 1000 + 1):
-        s = seed + round_
-        for idx in range(N_ADS):
-            vid = str(VIDEO_BASE + idx)
-            for j in range(ad_spec(s, idx, date(2026, 1, 1)).n_comments):
-                text, truth = comment(s, idx, j)
+    for c in itertools.count():
+        for a in advertisers(seed):
+            vid = post(seed, a, c, 0).video_id
+            for j in range(max(1, n_comments(seed, vid))):
+                text, truth = comment(seed, vid, j)
                 yield comment_id(vid, j), text, frozenset(truth)
                 count += 1
                 if count >= n:

@@ -96,7 +96,27 @@ class VideoPage(BaseModel):
     next_after: str | None
 
 
+class AdLinkOut(BaseModel):
+    """An ad that promotes the video, and why we think so."""
+
+    ad_id: str
+    rule: str = Field(description="account_window, account_near or direct.")
+    confidence: float
+    region_code: str | None
+    first_shown: str | None
+    last_shown: str | None
+    external_url: str | None
+    linked_at: datetime
+
+
 class VideoDetail(VideoOut):
+    harvest_reason: str | None = Field(
+        None, description="Why comments are not harvested (video_deleted, ...)."
+    )
+    links: list[AdLinkOut] = Field(default_factory=list)
+    ad_domains: list[str] = Field(
+        default_factory=list, description="Outbound domains of the ads (ad.external_url)."
+    )
     comments: list[CommentOut]
 
 
