@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     harvest_throttle_per_minute: int = Field(
         100, gt=0, description="harvest-comments runs started per minute (seed: 100)."
     )
+    quota_requests_per_day: int = Field(
+        1_000, gt=0, description="Daily requests per client key and API (reset 00:00 UTC)."
+    )
+    quota_records_per_day: int = Field(
+        100_000, gt=0, description="Daily records per client key and API (reset 00:00 UTC)."
+    )
     comment_pages: int = Field(2, ge=1, le=10, description="Comment pages per video (early stop).")
     comments_per_page: int = Field(100, ge=1, le=100)
     stale_after_hours: float = Field(24.0, gt=0, description="Re-harvest a video after this.")
@@ -130,6 +136,13 @@ class Settings(BaseSettings):
     def embedded_engine(self) -> bool:
         """True unless an external Inngest server (Cloud or self-hosted) is configured."""
         return not self.inngest_base_url
+
+    @property
+    def quota_client_key(self) -> str:
+        """Whose daily quota the ledger counts: the TikTok client key (or the simulator)."""
+        if self.source is SourceKind.RESEARCH and self.tiktok_client_key:
+            return self.tiktok_client_key
+        return str(self.source)
 
     @property
     def region_list(self) -> list[str]:

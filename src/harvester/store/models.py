@@ -222,3 +222,17 @@ class BreakerState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class QuotaUsage(Base):
+    """What one client key spent on one API on one UTC day (the shared quota ledger
+    when no Redis is configured)."""
+
+    __tablename__ = "quota_ledger"
+
+    client_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    api: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[float] = mapped_column(Float)

@@ -41,9 +41,15 @@ def make_source(
             settings.tiktok_client_secret.get_secret_value(),
             http=http,
             guard=guard,
+            budget=getattr(guard, "quota", None),
         )
     # The simulator speaks the official wire format: the real client is what runs.
     base = "http://simulator" if transport else f"http://127.0.0.1:{settings.sim_port}"
     return ResearchApiSource(
-        base, SIM_CLIENT_KEY, "simulator-secret", http=http, guard=guard, daily_quota=1_000_000
+        base,
+        SIM_CLIENT_KEY,
+        "simulator-secret",
+        http=http,
+        guard=guard,
+        budget=getattr(guard, "quota", None),
     )

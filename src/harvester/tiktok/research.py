@@ -7,13 +7,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
 
 from harvester.tiktok.errors import (
-    QuotaExhausted,
     RateLimited,
     SourceAuthError,
     SourceResponseError,
@@ -43,7 +42,7 @@ class ResearchApiSource:
         http: httpx.AsyncClient | None = None,
         guard: Any = None,
         clock: Callable[[], float] = time.time,
-        daily_quota: int = 1000,
+        budget: Any = None,
         deadline: float = 30.0,
     ) -> None:
         self._base = base_url.rstrip("/")
@@ -52,8 +51,7 @@ class ResearchApiSource:
         self._guard = guard
         self._clock = clock
         self._token: tuple[str, float] | None = None
-        self._quota = daily_quota
-        self._used: tuple[str, int] = ("", 0)
+        self._budget = budget  # the shared daily quota ledger (guard/quota.py), if any
         self._deadline = deadline  # whole-request limit, whatever the transport
 
     async def _fetch_token(self) -> str:
@@ -86,14 +84,13 @@ class ResearchApiSource:
             return self._token[0]
         return await self._fetch_token()
 
-    def _count_quota(self) -> None:
-        now = datetime.fromtimestamp(self._clock(), UTC)
-        day = now.date().isoformat()
-        used = self._used[1] + 1 if self._used[0] == day else 1
-        if used > self._quota:
-            reset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-            raise QuotaExhausted(f"daily quota of {self._quota} requests used up", reset)
-        self._used = (day, used)
+    async def _spend(self, endpoint: str, records: int | None = None) -> None:
+        if self._budget is not None:
+            api = "commercial" if endpoint.startswith("ad") else "research"
+            if records is None:
+                await self._budget.spend_request(api)
+            else:
+                await self._budget.spend_records(api, records)
 
     @staticmethod
     def _json(res: httpx.Response, what: str) -> dict[str, Any]:
@@ -131,7 +128,7 @@ class ResearchApiSource:
     async def _post(
         self, endpoint: str, path: str, fields: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        self._count_quota()
+        await self._spend(endpoint)
         async with self._guarded(endpoint):
             res = await self._send(path, fields, body)
             if res.status_code == 429:
@@ -181,6 +178,7 @@ class ResearchApiSource:
             body["search_id"] = search_id
         data = await self._post("ad/query", AD_QUERY, "ad,advertiser", body)
         ads = [parse(Ad, a, "ad") for a in data.get("ads") or []]
+        await self._spend("ad/query", len(ads))
         videos = [v for ad in ads for v in promoted_videos(ad, region)]
         return AdPage(
             videos=videos, has_more=bool(data.get("has_more")), search_id=data.get("search_id")
@@ -192,6 +190,7 @@ class ResearchApiSource:
         body = {"video_id": video_id, "max_count": min(max_count, 100), "cursor": cursor}
         data = await self._post("comment/list", COMMENT_LIST, COMMENT_FIELDS, body)
         comments = [parse(Comment, c, "comment") for c in data.get("comments") or []]
+        await self._spend("comment/list", len(comments))
         try:
             next_cursor = int(data.get("cursor", cursor + len(comments)))
         except (TypeError, ValueError) as exc:

@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "health_check",
     "rate_bucket",
     "breaker_state",
+    "quota_ledger",
 }
 
 
