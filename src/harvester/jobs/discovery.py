@@ -4,12 +4,14 @@ nothing: the engine treats a repeated event id as the same event."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import inngest
 import pydantic
 
+from harvester.jobs.budget import plan_harvests
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED, HARVEST_REQUESTED, DiscoveryRequested
@@ -114,6 +116,10 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         due = await tracked_step(
             deps, ctx, FN_ID, "upsert-videos", lambda: _store(deps, videos, plan["stale_before"])
         )
+        # Quota planner (issue 14, part B): what this cycle's allowance pays for.
+        spread = ctx.event.name != DISCOVERY_REQUESTED  # cron: spread the day
+        planned = functools.partial(plan_harvests, deps, due, plan["stale_before"], spread=spread)
+        due = await tracked_step(deps, ctx, FN_ID, "plan-harvests", planned)
         if due:
             await ctx.step.send_event(
                 "fan-out-harvests",

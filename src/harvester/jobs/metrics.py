@@ -27,3 +27,11 @@ PIPELINE_SUCCESS = Gauge(
     "harvester_pipeline_success_ratio", "Completed / finished runs over the last hour"
 )
 QUEUE_LAG = Gauge("harvester_harvest_backlog_seconds", "Age of the oldest unharvested video")
+QUOTA_USED = Gauge("harvester_quota_used", "Used today of the daily TikTok quota", ["api", "unit"])
+QUOTA_LIMIT = Gauge("harvester_quota_limit", "Daily TikTok quota", ["api", "unit"])
+QUOTA_RESET = Gauge(
+    "harvester_quota_reset_timestamp_seconds", "When the daily quota resets (unix s)", ["api"]
+)
+QUOTA_DEFERRED = Gauge(
+    "harvester_quota_deferred_harvests", "Harvests the last plan left for later cycles"
+)

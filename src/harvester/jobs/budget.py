@@ -1,0 +1,57 @@
+"""The I/O side of the quota planner: read today's ledger and the harvest candidates,
+let ``planner`` choose, and report the choice (logs, metrics)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from harvester.jobs.deps import JobDeps
+from harvester.jobs.metrics import QUOTA_DEFERRED
+from harvester.jobs.planner import Candidate, WorkKind, plan_cycle
+from harvester.settings import SourceKind
+from harvester.store.backlog import harvest_candidates
+
+log = structlog.get_logger(__name__)
+
+HARVEST_API = "research"  # comment/list: what a harvest spends
+
+
+def _candidates(deps: JobDeps, due: list[str], stale_before: datetime) -> list[Candidate]:
+    cost = deps.settings.comment_pages  # the most pages a harvest may fetch
+    with deps.db.session() as s:
+        rows = harvest_candidates(s, due, stale_before)
+    return [
+        Candidate(
+            video_id=vid,
+            kind=WorkKind.NEW if harvested is None else WorkKind.REHARVEST,
+            cost=cost,
+            discovered_at=found,
+            last_harvested_at=harvested,
+        )
+        for vid, found, harvested in rows
+    ]
+
+
+async def plan_harvests(
+    deps: JobDeps, due: list[str], stale_before: str, *, spread: bool
+) -> list[str]:
+    """The video ids to harvest this cycle, most valuable first, within the quota.
+    A worker source spends no TikTok quota: everything due goes, as before."""
+    if deps.settings.source is SourceKind.WEBHOOK:
+        return due
+    status = deps.guard.quota.status(HARVEST_API)
+    to_reset = (status.resets_at - deps.clock()).total_seconds()
+    candidates = _candidates(deps, due, datetime.fromisoformat(stale_before))
+    plan = plan_cycle(candidates, status.left_requests, to_reset, spread=spread)
+    QUOTA_DEFERRED.set(len(plan.deferred))
+    detail: dict[str, Any] = {
+        "left": status.left_requests,
+        "allowance": plan.allowance,
+        "chosen": len(plan.chosen),
+        "deferred": len(plan.deferred),
+    }
+    log.info("harvests planned", **detail)
+    return [c.video_id for c in plan.chosen]
