@@ -18,6 +18,7 @@ from inngest._internal import net
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
+from harvester.jobs.metrics import export_quota
 from harvester.runtime import Runtime
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
@@ -95,6 +96,10 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
+        try:
+            export_quota(runtime.guard.quota)  # read at scrape time: shared by processes
+        except Exception:
+            log.warning("quota gauges not updated", exc_info=True)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", tags=["ops"])
