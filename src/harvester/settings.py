@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     worker_webhook_secret: SecretStr | None = Field(
         None, validation_alias=_env("WORKER_WEBHOOK_SECRET")
     )
+    worker_callback_url: str | None = Field(
+        None,
+        description="Where workers post results (asynchronous contract); default "
+        "http://HOST:PORT/worker/results. Set it to 'sync' for the synchronous contract.",
+    )
+    worker_result_timeout_seconds: float = Field(
+        600.0, gt=0, le=86_400, description="How long a harvest waits for a worker's result."
+    )
     sim_seed: int = Field(42, description="Seed of the simulator's data.")
     sim_port: int = Field(8299, ge=1, le=65535, description="Port of `harvester sim`.")
 
@@ -136,6 +144,13 @@ class Settings(BaseSettings):
     def embedded_engine(self) -> bool:
         """True unless an external Inngest server (Cloud or self-hosted) is configured."""
         return not self.inngest_base_url
+
+    @property
+    def effective_worker_callback_url(self) -> str | None:
+        """The ``reply_to`` of worker jobs, or None for the synchronous contract."""
+        if self.worker_callback_url == "sync":
+            return None
+        return self.worker_callback_url or f"http://{self.host}:{self.port}/worker/results"
 
     @property
     def quota_client_key(self) -> str:

@@ -12,6 +12,7 @@ EXTRACT_REQUESTED = "tiktok/domain.extract.requested"
 KILL_SWITCH_ON = "system.kill_switch.on"
 KILL_SWITCH_OFF = "system.kill_switch.off"
 FUNCTION_FAILED = "inngest/function.failed"
+WORKER_RESULT = "tiktok/worker.result"  # data: {"job_id"}; the result itself is stored
 
 MAX_DISCOVERY_LIMIT = 5_000
 MAX_WINDOW_DAYS = 30

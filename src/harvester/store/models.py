@@ -236,3 +236,15 @@ class QuotaUsage(Base):
     requests: Mapped[int] = mapped_column(Integer, default=0)
     records: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class WorkerResultRow(Base):
+    """A result an asynchronous worker posted back (signed), kept for the waiting run:
+    a run that started waiting after the result arrived still finds it here."""
+
+    __tablename__ = "worker_result"
+
+    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(index=True)

@@ -29,6 +29,7 @@ def make_source(
             settings.worker_webhook_secret.get_secret_value(),
             http,
             guard,
+            callback_url=settings.effective_worker_callback_url,
         )
     if settings.source is SourceKind.RESEARCH:
         if not settings.tiktok_client_key or not settings.tiktok_client_secret:

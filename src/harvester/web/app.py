@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from harvester import __version__
 from harvester.jobs.metrics import export_quota
 from harvester.runtime import Runtime
+from harvester.web import worker_results
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -107,6 +108,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         """Liveness: the process serves; details are in /api/v1/health."""
         return {"ok": True, "version": __version__, "engine": runtime.engine is not None}
 
+    app.include_router(worker_results.router)
     _include_optional(app, "harvester.web.api")
     _include_optional(app, "harvester.web.dashboard")
     return app

@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "rate_bucket",
     "breaker_state",
     "quota_ledger",
+    "worker_result",
 }
 
 

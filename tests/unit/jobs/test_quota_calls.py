@@ -27,3 +27,12 @@ async def test_spent_quota_retries_after_the_reset() -> None:
     retry_at = err.value.retry_after
     assert isinstance(retry_at, datetime)
     assert abs((retry_at - reset).total_seconds()) < 5
+
+
+def test_worker_waits_start_short_and_add_up_to_the_timeout() -> None:
+    from harvester.jobs.worker_wait import wait_slices
+
+    waits = [w.total_seconds() for w in wait_slices(600)]
+    assert waits == [1, 2, 4, 8, 16, 569]
+    assert [w.total_seconds() for w in wait_slices(4)] == [1, 2, 1]
+    assert [w.total_seconds() for w in wait_slices(0.2)] == [1]
