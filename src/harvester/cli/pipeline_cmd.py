@@ -83,7 +83,9 @@ async def _up(settings: Settings, discover_now: bool) -> None:
             f"{settings.source} · database {settings.effective_database_url}"
         )
         if discover_now:
-            await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": {}}])
+            # Automatic, like the cron cycles after it: the day's quota is spread.
+            first = {"spread_quota": True}
+            await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": first}])
             console.print("first discovery requested; then every 10 minutes (Ctrl-C stops)")
         progress = asyncio.create_task(_progress(runtime))
         await asyncio.gather(*tasks)

@@ -19,6 +19,12 @@ log = structlog.get_logger(__name__)
 HARVEST_API = "research"  # comment/list: what a harvest spends
 
 
+def spreads_quota(manual: bool, asked: bool | None) -> bool:
+    """Cron cycles spread the day's quota; a manual request may spend all that is left
+    unless it asks to spread (``spread_quota``, as `harvester up`'s first cycle does)."""
+    return asked if asked is not None else not manual
+
+
 def _candidates(deps: JobDeps, due: list[str], stale_before: datetime) -> list[Candidate]:
     cost = deps.settings.comment_pages  # the most pages a harvest may fetch
     with deps.db.session() as s:

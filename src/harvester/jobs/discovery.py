@@ -11,7 +11,7 @@ from typing import Any
 import inngest
 import pydantic
 
-from harvester.jobs.budget import plan_harvests
+from harvester.jobs.budget import plan_harvests, spreads_quota
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED, HARVEST_REQUESTED, DiscoveryRequested
@@ -117,7 +117,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             deps, ctx, FN_ID, "upsert-videos", lambda: _store(deps, videos, plan["stale_before"])
         )
         # Quota planner (issue 14, part B): what this cycle's allowance pays for.
-        spread = ctx.event.name != DISCOVERY_REQUESTED  # cron: spread the day
+        spread = spreads_quota(ctx.event.name == DISCOVERY_REQUESTED, req.spread_quota)
         planned = functools.partial(plan_harvests, deps, due, plan["stale_before"], spread=spread)
         due = await tracked_step(deps, ctx, FN_ID, "plan-harvests", planned)
         if due:

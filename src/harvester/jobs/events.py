@@ -29,6 +29,9 @@ class DiscoveryRequested(Payload):
     start: date | None = None
     end: date | None = None
     limit: int = Field(500, gt=0, le=MAX_DISCOVERY_LIMIT)
+    # Spread the daily quota over the day's cycles (cron: always; a manual request: no,
+    # it may spend all that is left today, unless it sets this).
+    spread_quota: bool | None = None
 
     @field_validator("regions")
     @classmethod
