@@ -9,7 +9,7 @@ from typing import Any
 
 from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore
 from harvester.guard.bucket import RedisBucket, SqlBucket, TokenBucket
-from harvester.guard.errors import KillSwitchOn
+from harvester.guard.errors import DailyQuotaSpent, KillSwitchOn
 from harvester.guard.killswitch import KillSwitch
 from harvester.guard.quota import APIS, QuotaLedger, make_ledger
 from harvester.store import Database
@@ -47,6 +47,8 @@ class Guard:
         await self.bucket.acquire(BUCKET, timeout=MAX_WAIT_S)
         try:
             yield
+        except DailyQuotaSpent:
+            raise  # our own ledger refused: nothing was sent, TikTok is not slow or down
         except Exception as exc:
             retry_after = getattr(exc, "retry_after", None)
             if retry_after:

@@ -128,8 +128,8 @@ class ResearchApiSource:
     async def _post(
         self, endpoint: str, path: str, fields: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        await self._spend(endpoint)
         async with self._guarded(endpoint):
+            await self._spend(endpoint)  # admitted by the guard: counted, then sent
             res = await self._send(path, fields, body)
             if res.status_code == 429:
                 retry = float(res.headers.get("retry-after", "60") or 60)

@@ -126,3 +126,19 @@ async def test_guard_snapshot_shows_the_quota(sqlite_url: str) -> None:
     assert snap["quota"]["research"]["used_requests"] == 1
     assert snap["quota"]["research"]["left_requests"] == 9
     assert snap["quota"]["commercial"]["used_requests"] == 0
+
+
+async def test_a_spent_quota_neither_drains_the_bucket_nor_trips_the_breaker(
+    sqlite_url: str,
+) -> None:
+    db = Database(sqlite_url)
+    upgrade(db)
+    guard = Guard(db=db, redis_url=None, rate_per_minute=6000, quota=make_ledger(db, None, "k", 1))
+    async with guard.call("comment/list"):
+        await guard.quota.spend_request("research")
+    for _ in range(6):  # more than the breaker's threshold
+        with pytest.raises(DailyQuotaSpent):
+            async with guard.call("comment/list"):
+                await guard.quota.spend_request("research")
+    assert guard.bucket.peek("tiktok") > -1  # a 429 would have drained it for a minute
+    assert (await guard.snapshot())["breakers"] == {"comment/list": "closed"}
