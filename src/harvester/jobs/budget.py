@@ -10,13 +10,24 @@ import structlog
 
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.metrics import QUOTA_DEFERRED
-from harvester.jobs.planner import Candidate, WorkKind, plan_cycle
+from harvester.jobs.planner import Candidate, WorkKind, choose, cycle_allowance
 from harvester.settings import SourceKind
 from harvester.store.backlog import harvest_candidates
 
 log = structlog.get_logger(__name__)
 
 HARVEST_API = "research"  # comment/list: what a harvest spends
+
+
+def allowance(deps: JobDeps, api: str, *, spread: bool) -> int:
+    """Requests of ``api`` this cycle may spend (the planner's share of what is left
+    today). Discovery's own official calls (ad detail, video query) can be bounded by
+    it too; what they spend shrinks the harvests' share through the ledger."""
+    status = deps.guard.quota.status(api)
+    if not spread:
+        return status.left_requests
+    to_reset = (status.resets_at - deps.clock()).total_seconds()
+    return cycle_allowance(status.left_requests, to_reset)
 
 
 def spreads_quota(manual: bool, asked: bool | None) -> bool:
@@ -49,9 +60,8 @@ async def plan_harvests(
     if deps.settings.source is SourceKind.WEBHOOK:
         return due
     status = deps.guard.quota.status(HARVEST_API)
-    to_reset = (status.resets_at - deps.clock()).total_seconds()
     candidates = _candidates(deps, due, datetime.fromisoformat(stale_before))
-    plan = plan_cycle(candidates, status.left_requests, to_reset, spread=spread)
+    plan = choose(candidates, allowance(deps, HARVEST_API, spread=spread))
     QUOTA_DEFERRED.set(len(plan.deferred))
     detail: dict[str, Any] = {
         "left": status.left_requests,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harvester.guard.quota import QuotaLedger, SqlLedger
-from harvester.jobs.budget import plan_harvests, spreads_quota
+from harvester.jobs.budget import allowance, plan_harvests, spreads_quota
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, SourceKind
 from harvester.store.writes import mark_video_harvested, upsert_videos
@@ -26,7 +26,9 @@ async def test_plan_harvests_spreads_and_puts_new_videos_first(tmp_path: Path) -
     try:
         now = MIDNIGHT - timedelta(hours=24)  # the start of a UTC day
         deps = dataclasses.replace(runtime.deps, clock=lambda: now)
-        deps.guard.quota = QuotaLedger(SqlLedger(runtime.db), "k", 1000, clock=now.timestamp)
+        deps.guard.quota = QuotaLedger(
+            SqlLedger(runtime.db), "k", 1000, clock=lambda: now.timestamp()
+        )
         with runtime.db.session() as s:
             upsert_videos(s, [{"video_id": f"{i:03d}"} for i in range(20)], now)
             for i in range(10):  # half were harvested two days ago: re-harvests
@@ -38,6 +40,10 @@ async def test_plan_harvests_spreads_and_puts_new_videos_first(tmp_path: Path) -
         assert all(int(v) >= 10 for v in spread)  # never-harvested videos first
         everything = await plan_harvests(deps, ids, stale, spread=False)
         assert sorted(everything) == ids
+        assert allowance(deps, "commercial", spread=True) == 7
+        assert allowance(deps, "commercial", spread=False) == 1000
+        now += timedelta(hours=23, minutes=55)  # the last cycle of the day takes the rest
+        assert allowance(deps, "research", spread=True) == 1000
         webhook = dataclasses.replace(
             deps, settings=deps.settings.model_copy(update={"source": SourceKind.WEBHOOK})
         )
