@@ -28,7 +28,7 @@ def _check_signature(request: Request, body: bytes) -> None:
     now = time.time()
     if not verify(settings.worker_webhook_secret.get_secret_value(), body, sig, now):
         raise HTTPException(401, f"bad or stale {HEADER}: sign with WORKER_WEBHOOK_SECRET")
-    seen: dict[str, float] = request.app.state.__dict__.setdefault("worker_signatures", {})
+    seen: dict[str, float] = request.app.state.worker_signatures
     for s, t in list(seen.items()):
         if now - t > 2 * TOLERANCE_S:
             del seen[s]
