@@ -87,44 +87,52 @@ class LedgerBackend(Protocol):
 
 
 class SqlLedger:
+    """One row per key and day. A spend is one ``UPDATE … RETURNING`` (conditional for
+    requests): atomic on SQLite and Postgres alike. The row is seeded once a day."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._seeded: set[tuple[str, str, str]] = set()
 
     def spend(
         self, key: tuple[str, str, str], mode: str, n: int, limits: tuple[int, int], now: float
     ) -> tuple[bool, int, int]:
-        client_key, api, day = key
-        row_of = (
-            (QuotaUsage.client_key == client_key)
-            & (QuotaUsage.api == api)
-            & (QuotaUsage.day == day)
-        )
-        granted = True
+        cached = key in self._seeded
+        if mode != "peek" and not cached:
+            self._seed(key, now)
+        cols = (QuotaUsage.requests, QuotaUsage.records)
         with self._db.session() as s:
-            if mode != "peek":
-                seed = insert_for(s, QuotaUsage.__table__).values(
-                    client_key=client_key, api=api, day=day, requests=0, records=0, updated_at=now
-                )
-                s.execute(seed.on_conflict_do_nothing())
-            if mode == "request":
-                res = s.execute(
-                    sa.update(QuotaUsage)
-                    .where(row_of)
-                    .where(QuotaUsage.requests < limits[0], QuotaUsage.records < limits[1])
-                    .values(requests=QuotaUsage.requests + 1, updated_at=now)
-                )
-                granted = res.rowcount == 1  # type: ignore[attr-defined]
-            elif mode == "records":
-                s.execute(
-                    sa.update(QuotaUsage)
-                    .where(row_of)
-                    .values(records=QuotaUsage.records + n, updated_at=now)
-                )
-            row = s.execute(
-                sa.select(QuotaUsage.requests, QuotaUsage.records).where(row_of)
-            ).first()
+            if mode in ("request", "records"):
+                stmt = sa.update(QuotaUsage).where(*_row_of(key))
+                if mode == "request":
+                    stmt = stmt.where(
+                        QuotaUsage.requests < limits[0], QuotaUsage.records < limits[1]
+                    ).values(requests=QuotaUsage.requests + 1, updated_at=now)
+                else:
+                    stmt = stmt.values(records=QuotaUsage.records + n, updated_at=now)
+                row = s.execute(stmt.returning(*cols)).first()
+                if row is not None:
+                    return True, int(row[0]), int(row[1])
+            row = s.execute(sa.select(*cols).where(*_row_of(key))).first()
+        if row is None and mode != "peek" and cached:
+            self._seeded.discard(key)  # the row went away (a reset database): seed again
+            return self.spend(key, mode, n, limits, now)
         used = (int(row[0]), int(row[1])) if row else (0, 0)
-        return granted, used[0], used[1]
+        return mode == "peek", used[0], used[1]
+
+    def _seed(self, key: tuple[str, str, str], now: float) -> None:
+        client_key, api, day = key
+        with self._db.session() as s:
+            seed = insert_for(s, QuotaUsage.__table__).values(
+                client_key=client_key, api=api, day=day, requests=0, records=0, updated_at=now
+            )
+            s.execute(seed.on_conflict_do_nothing())
+        self._seeded = {k for k in self._seeded if k[2] == day} | {key}
+
+
+def _row_of(key: tuple[str, str, str]) -> tuple[Any, ...]:
+    client_key, api, day = key
+    return (QuotaUsage.client_key == client_key, QuotaUsage.api == api, QuotaUsage.day == day)
 
 
 class RedisLedger:

@@ -142,3 +142,20 @@ async def test_a_spent_quota_neither_drains_the_bucket_nor_trips_the_breaker(
                 await guard.quota.spend_request("research")
     assert guard.bucket.peek("tiktok") > -1  # a 429 would have drained it for a minute
     assert (await guard.snapshot())["breakers"] == {"comment/list": "closed"}
+
+
+async def test_a_ledger_row_deleted_under_a_running_process_is_seeded_again(
+    sqlite_url: str,
+) -> None:
+    import sqlalchemy as sa
+
+    from harvester.store.models import QuotaUsage
+
+    db = Database(sqlite_url)
+    upgrade(db)
+    ledger = make_ledger(db, None, "k", 5)
+    await ledger.spend_request("research")
+    with db.session() as s:
+        s.execute(sa.delete(QuotaUsage))
+    await ledger.spend_request("research")  # not refused: the row is back
+    assert ledger.status("research").used_requests == 1
