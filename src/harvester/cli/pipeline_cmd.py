@@ -117,6 +117,9 @@ async def _once(settings: Settings, data: dict[str, object], timeout: float) -> 
         from harvester.tiktok.simulator import create_app as create_sim_app
 
         transport = httpx.ASGITransport(app=create_sim_app(seed=settings.sim_seed))
+    if settings.source is SourceKind.WEBHOOK and settings.worker_callback_url is None:
+        # `once` serves no HTTP, so no worker could post results to it: synchronous jobs.
+        settings = settings.model_copy(update={"worker_callback_url": "sync"})
     runtime = build_runtime(settings, source_transport=transport)
     app = create_app(runtime)
     try:
