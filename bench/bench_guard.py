@@ -53,7 +53,6 @@ async def run(limit: int, minutes: float, callers: int, headroom: float) -> dict
             "s",
             guard=guard,
             clock=clock,
-            daily_quota=10**9,
             http=httpx.AsyncClient(transport=httpx.ASGITransport(app=sim)),
         )
         end = clock.t + minutes * 60

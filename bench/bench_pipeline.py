@@ -30,6 +30,8 @@ async def lifted(tmp: Path, videos: int) -> dict[str, Any]:
         regions="FR,DE,ES",
         api_rate_per_minute=10**6,
         harvest_throttle_per_minute=10**6,
+        quota_requests_per_day=10**9,  # throughput, not the daily quota (bench_quota.py)
+        quota_records_per_day=10**12,
     )
     sim = create_sim_app(seed=5)
     runtime = build_runtime(settings, source_transport=httpx.ASGITransport(app=sim))
@@ -48,7 +50,11 @@ async def throttled(tmp: Path, seconds: float, sim_port: int | None = None) -> d
     in compare.py see it); else an in-process one."""
     # The seed's 100 calls/min, set explicitly: the simulator's demo world grants more.
     settings = Settings(
-        data_dir=tmp, regions="FR,DE,ES", sim_port=sim_port or 8299, api_rate_per_minute=100
+        data_dir=tmp,
+        regions="FR,DE,ES",
+        sim_port=sim_port or 8299,
+        api_rate_per_minute=100,
+        quota_requests_per_day=10**9,  # the per-minute pace is measured, not the day's quota
     )
     sim = None if sim_port else create_sim_app(seed=6)
     transport = httpx.ASGITransport(app=sim) if sim is not None else None

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
+from harvester.guard.quota import make_ledger
 from harvester.jobs.alerts import AlertSink
 from harvester.jobs.client import make_client
 from harvester.jobs.deps import JobDeps
@@ -78,8 +79,18 @@ def build_runtime(
     simulator in-process through ``httpx.ASGITransport``) and ``clock`` may be injected."""
     db = Database(settings.effective_database_url)
     upgrade(db)
+    quota = make_ledger(
+        db,
+        settings.redis_url,
+        settings.quota_client_key,
+        settings.effective_quota_requests_per_day,
+        settings.effective_quota_records_per_day,
+    )
     guard = Guard(
-        db=db, redis_url=settings.redis_url, rate_per_minute=settings.effective_api_rate_per_minute
+        db=db,
+        redis_url=settings.redis_url,
+        rate_per_minute=settings.effective_api_rate_per_minute,
+        quota=quota,
     )
     src = source if source is not None else make_source(settings, guard, transport=source_transport)
     http = make_http_client()

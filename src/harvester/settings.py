@@ -18,6 +18,10 @@ class SourceKind(enum.StrEnum):
 
 
 SIM_RATE_PER_MINUTE = 1_000  # the simulator's demo world: see docs/sources.md
+# The demo world's own daily quota (the simulator answers to it too): large enough
+# for a lively demo, spent through the same ledger and planner as the real one.
+SIM_QUOTA_REQUESTS_PER_DAY = 100_000
+SIM_QUOTA_RECORDS_PER_DAY = 10_000_000
 
 
 class LogFormat(enum.StrEnum):
@@ -85,6 +89,14 @@ class Settings(BaseSettings):
     worker_webhook_secret: SecretStr | None = Field(
         None, validation_alias=_env("WORKER_WEBHOOK_SECRET")
     )
+    worker_callback_url: str | None = Field(
+        None,
+        description="Where workers post results (asynchronous contract); default "
+        "http://HOST:PORT/worker/results. Set it to 'sync' for the synchronous contract.",
+    )
+    worker_result_timeout_seconds: float = Field(
+        600.0, gt=0, le=86_400, description="How long a harvest waits for a worker's result."
+    )
     sim_seed: int = Field(42, description="Seed of the simulator's data.")
     sim_port: int = Field(8299, ge=1, le=65535, description="Port of `harvester sim`.")
 
@@ -93,6 +105,12 @@ class Settings(BaseSettings):
     api_rate_per_minute: int = Field(100, gt=0, description="Global token bucket refill rate.")
     harvest_throttle_per_minute: int = Field(
         100, gt=0, description="harvest-comments runs started per minute (seed: 100)."
+    )
+    quota_requests_per_day: int = Field(
+        1_000, gt=0, description="Daily requests per client key and API (reset 00:00 UTC)."
+    )
+    quota_records_per_day: int = Field(
+        100_000, gt=0, description="Daily records per client key and API (reset 00:00 UTC)."
     )
     comment_pages: int = Field(2, ge=1, le=10, description="Comment pages per video (early stop).")
     comments_per_page: int = Field(100, ge=1, le=100)
@@ -143,6 +161,37 @@ class Settings(BaseSettings):
         ):
             return SIM_RATE_PER_MINUTE
         return self.api_rate_per_minute
+
+    def _simulated(self, name: str) -> bool:
+        return self.source is SourceKind.SIMULATOR and name not in self.model_fields_set
+
+    @property
+    def effective_quota_requests_per_day(self) -> int:
+        """The ledger's daily requests: the simulator's demo world grants itself more
+        unless HARVESTER_QUOTA_REQUESTS_PER_DAY is set."""
+        if self._simulated("quota_requests_per_day"):
+            return SIM_QUOTA_REQUESTS_PER_DAY
+        return self.quota_requests_per_day
+
+    @property
+    def effective_quota_records_per_day(self) -> int:
+        if self._simulated("quota_records_per_day"):
+            return SIM_QUOTA_RECORDS_PER_DAY
+        return self.quota_records_per_day
+
+    @property
+    def effective_worker_callback_url(self) -> str | None:
+        """The ``reply_to`` of worker jobs, or None for the synchronous contract."""
+        if self.worker_callback_url == "sync":
+            return None
+        return self.worker_callback_url or f"http://{self.host}:{self.port}/worker/results"
+
+    @property
+    def quota_client_key(self) -> str:
+        """Whose daily quota the ledger counts: the TikTok client key (or the simulator)."""
+        if self.source is SourceKind.RESEARCH and self.tiktok_client_key:
+            return self.tiktok_client_key
+        return str(self.source)
 
     @property
     def region_list(self) -> list[str]:

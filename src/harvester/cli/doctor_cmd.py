@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -13,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import text
 
 from harvester.cli.target import sqlite_file
+from harvester.guard.quota import APIS, make_ledger
 from harvester.settings import Settings, SourceKind, get_settings
 from harvester.store import Database
 from harvester.store.migrate import current_revision, head_revision
@@ -113,6 +115,45 @@ def check_source(settings: Settings) -> Check:
     )
 
 
+def check_quota(settings: Settings) -> Check:
+    """Today's use of the daily TikTok quota, from the shared ledger."""
+    if settings.source is SourceKind.WEBHOOK:
+        return Check("quota", True, "webhook worker: no TikTok quota is spent here")
+    missing = sqlite_file(settings.effective_database_url)
+    if not settings.redis_url and missing is not None and not missing.exists():
+        return Check("quota", True, "nothing spent yet: no database yet")  # never create one
+    db = Database(settings.effective_database_url)
+    try:
+        ledger = make_ledger(
+            db,
+            settings.redis_url,
+            settings.quota_client_key,
+            settings.effective_quota_requests_per_day,
+            settings.effective_quota_records_per_day,
+        )
+        statuses = {api: ledger.status(api) for api in APIS}
+    except Exception as exc:
+        return Check(
+            "quota",
+            False,
+            f"ledger unreadable: {exc.__class__.__name__}: {exc}"[:300],
+            "run `harvester db upgrade`; check DATABASE_URL / REDIS_URL",
+        )
+    finally:
+        db.dispose()
+    parts = [
+        f"{api} {st.used_requests}/{st.limit_requests} requests, "
+        f"{st.used_records}/{st.limit_records} records"
+        for api, st in statuses.items()
+    ]
+    reset = statuses["research"].resets_at
+    hours = (reset - datetime.now(UTC)).total_seconds() / 3600
+    detail = f"used today: {'; '.join(parts)}; resets 00:00 UTC (in {hours:.1f} h)"
+    spent = [api for api, st in statuses.items() if st.spent]
+    hint = f"{', '.join(spent)} quota spent: harvests wait for the reset" if spent else ""
+    return Check("quota", True, detail, hint)
+
+
 def check_engine(settings: Settings) -> Check:
     if settings.inngest_base_url and not settings.inngest_dev:
         return check_http(
@@ -148,6 +189,7 @@ def doctor() -> None:
         check_database(settings),
         check_redis(settings),
         check_source(settings),
+        check_quota(settings),
         check_engine(settings),
     ]
     table = Table("check", "status", "detail", "what to do", title="harvester doctor")

@@ -142,7 +142,9 @@ async def _up(settings: Settings, discover_now: bool) -> None:
             await asyncio.sleep(0.05)
         out.print(f"{clock()} ready: open {url} (Ctrl-C stops)", highlight=False, soft_wrap=True)
         if discover_now:
-            await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": {}}])
+            # Automatic, like the cron cycles after it: the day's quota is spread.
+            first = {"spread_quota": True}
+            await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": first}])
             out.print(f"{clock()} first discovery requested; then every 10 minutes")
         cycles = asyncio.create_task(_announce_cycles(runtime))
         await asyncio.gather(*tasks)
@@ -182,6 +184,9 @@ async def _once(
         from harvester.tiktok.simulator import create_app as create_sim_app
 
         transport = httpx.ASGITransport(app=create_sim_app(seed=settings.sim_seed))
+    if settings.source is SourceKind.WEBHOOK and settings.worker_callback_url is None:
+        # `once` serves no HTTP, so no worker could post results to it: synchronous jobs.
+        settings = settings.model_copy(update={"worker_callback_url": "sync"})
     # One cycle: no cron fires meanwhile (a */10 discovery would double the wait).
     runtime = build_runtime(
         settings, source_transport=transport, engine_config={"fire_crons": False}

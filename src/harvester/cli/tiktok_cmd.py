@@ -56,7 +56,8 @@ def worker(
     port: Annotated[int, typer.Option(help="Port to serve the webhook on.")] = 8300,
     simulator: Annotated[bool, typer.Option(help="Back it with the simulator.")] = False,
 ) -> None:
-    """Serve the webhook-worker contract (HMAC-signed jobs) on 127.0.0.1."""
+    """Serve the webhook-worker contract on 127.0.0.1: HMAC-signed jobs; comment jobs
+    with a ``reply_to`` are accepted (202) and their results posted back, signed."""
     import httpx
 
     from harvester.tiktok import make_source
@@ -79,7 +80,9 @@ def worker(
         console.print(f"[red]{exc}[/] (or use --simulator)")
         raise typer.Exit(2) from exc
     app = create_worker_app(source, s.worker_webhook_secret.get_secret_value())
-    console.print(f"[bold green]worker[/] on http://127.0.0.1:{port}/")
+    console.print(
+        f"[bold green]worker[/] on http://127.0.0.1:{port}/ · results go to each job's reply_to"
+    )
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 
 class GuardError(Exception):
     retry_after: float = 60.0
@@ -23,3 +25,12 @@ class BudgetExhausted(GuardError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DailyQuotaSpent(GuardError):
+    """The day's request (or record) budget of an API is spent until ``reset_at``."""
+
+    def __init__(self, message: str, reset_at: datetime, now: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+        self.retry_after = max(1.0, (reset_at - (now or datetime.now(UTC))).total_seconds())

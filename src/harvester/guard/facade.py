@@ -9,8 +9,9 @@ from typing import Any
 
 from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore
 from harvester.guard.bucket import RedisBucket, SqlBucket, TokenBucket
-from harvester.guard.errors import KillSwitchOn
+from harvester.guard.errors import DailyQuotaSpent, KillSwitchOn
 from harvester.guard.killswitch import KillSwitch
+from harvester.guard.quota import APIS, QuotaLedger, make_ledger
 from harvester.store import Database
 
 BUCKET = "tiktok"
@@ -25,6 +26,7 @@ class Guard:
         rate_per_minute: int,
         burst: int | None = None,
         clock: Callable[[], float] = time.time,
+        quota: QuotaLedger | None = None,
         **bucket_kwargs: Any,
     ) -> None:
         backend = RedisBucket(redis_url) if redis_url else SqlBucket(db)
@@ -33,6 +35,8 @@ class Guard:
         self.breaker = CircuitBreaker(store, clock=clock)
         self.kill_switch = KillSwitch(db)
         self.backend = "redis" if redis_url else "database"
+        # The daily quota ledger the official clients spend (see guard/quota.py).
+        self.quota = quota or make_ledger(db, redis_url, "default", clock=clock)
 
     @asynccontextmanager
     async def call(self, endpoint: str) -> AsyncIterator[None]:
@@ -43,6 +47,8 @@ class Guard:
         await self.bucket.acquire(BUCKET, timeout=MAX_WAIT_S)
         try:
             yield
+        except DailyQuotaSpent:
+            raise  # our own ledger refused: nothing was sent, TikTok is not slow or down
         except Exception as exc:
             retry_after = getattr(exc, "retry_after", None)
             if retry_after:
@@ -63,4 +69,5 @@ class Guard:
             },
             "breakers": self.breaker.states(),
             "kill_switch": await self.kill_switch.state(),
+            "quota": {api: self.quota.status(api).as_dict() for api in APIS},
         }

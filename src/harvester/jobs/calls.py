@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import inngest
 
-from harvester.guard import BudgetExhausted, CircuitOpen, KillSwitchOn
+from harvester.guard import BudgetExhausted, CircuitOpen, DailyQuotaSpent, KillSwitchOn
 from harvester.jobs.metrics import API_CALLS
 from harvester.tiktok import QuotaExhausted, RateLimited, SourceRejected
 
@@ -35,7 +35,8 @@ async def call_tiktok(endpoint: str, call: Callable[[], Awaitable[T]]) -> T:
     except (RateLimited, BudgetExhausted, CircuitOpen) as exc:
         API_CALLS.labels(endpoint, type(exc).__name__).inc()
         raise _retry_at(exc.retry_after, f"{endpoint}: {exc}") from exc
-    except QuotaExhausted as exc:
+    except (QuotaExhausted, DailyQuotaSpent) as exc:
+        # Sleep until the reset (00:00 UTC): hammering a spent quota never succeeds.
         API_CALLS.labels(endpoint, "quota").inc()
         wait = (exc.reset_at - datetime.now(UTC)).total_seconds()
         raise _retry_at(wait, f"{endpoint}: daily quota used up until {exc.reset_at}") from exc

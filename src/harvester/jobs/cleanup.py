@@ -13,7 +13,15 @@ import sqlalchemy as sa
 
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.steps import track, tracked_step
-from harvester.store.models import Alert, Comment, Domain, DomainMention, HealthCheck, JobState
+from harvester.store.models import (
+    Alert,
+    Comment,
+    Domain,
+    DomainMention,
+    HealthCheck,
+    JobState,
+    WorkerResultRow,
+)
 from harvester.store.models import JobStatus as JobStatusRow
 from harvester.store.writes import delete_older_than
 
@@ -48,6 +56,12 @@ def _targets(deps: JobDeps, now: datetime) -> dict[str, tuple[Any, Any, datetime
         "health_check": (
             HealthCheck,
             HealthCheck.checked_at,
+            now - timedelta(days=s.retention_runs_days),
+            None,
+        ),
+        "worker_result": (
+            WorkerResultRow,
+            WorkerResultRow.received_at,
             now - timedelta(days=s.retention_runs_days),
             None,
         ),

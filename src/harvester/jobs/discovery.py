@@ -5,12 +5,14 @@ engine treats a repeated event id as the same event."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import inngest
 import pydantic
 
+from harvester.jobs.budget import link_allowance, plan_harvests, spreads_quota
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED, HARVEST_REQUESTED, DiscoveryRequested
@@ -108,8 +110,24 @@ async def _discover_region(
     return {"ads": list(ads.values())[:budget], "videos": videos[:budget]}
 
 
+def _within(ads: list[dict[str, Any]], advertisers: int | None) -> list[dict[str, Any]]:
+    """The ads of the first ``advertisers`` advertisers (a lookup costs one request per
+    advertiser, whatever its number of ads); all of them when unbounded."""
+    if advertisers is None:
+        return ads
+    seen: set[str] = set()
+    kept = []
+    for ad in ads:
+        key = ad.get("business_id") or ad["ad_id"]
+        if key not in seen and len(seen) >= advertisers:
+            continue
+        seen.add(key)
+        kept.append(ad)
+    return kept
+
+
 async def _link(
-    deps: JobDeps, ctx: inngest.Context, region: str, ads: list[dict[str, Any]]
+    deps: JobDeps, ctx: inngest.Context, region: str, ads: list[dict[str, Any]], *, spread: bool
 ) -> list[dict[str, Any]]:
     pending = await tracked_step(
         deps, ctx, FN_ID, f"store-ads-{region}", lambda: _store_ads(deps, ads)
@@ -117,6 +135,12 @@ async def _link(
     by_id = {a["ad_id"]: a for a in ads}
     # One advertiser's ads in one chunk share their lookups.
     pending = sorted(pending, key=lambda i: (by_id[i].get("business_id") or "", i))
+    # Linking spends the daily quota too: at most its share of this cycle's allowance;
+    # the ads left unlinked stay pending and are linked by a later cycle.
+    advertisers = await tracked_step(
+        deps, ctx, FN_ID, f"link-budget-{region}", lambda: link_allowance(deps, spread=spread)
+    )
+    pending = [a["ad_id"] for a in _within([by_id[i] for i in pending], advertisers)]
     linked: list[dict[str, Any]] = []
     for n in range(0, len(pending), LINK_CHUNK):
         chunk = [by_id[i] for i in pending[n : n + LINK_CHUNK]]
@@ -145,12 +169,14 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         start, end = date.fromisoformat(plan["start"]), date.fromisoformat(plan["end"])
         videos: list[dict[str, Any]] = []
         n_ads = 0
+        spread = spreads_quota(ctx.event.name == DISCOVERY_REQUESTED, req.spread_quota)
         # The cap is shared out over the regions: the newest ads of each, not of the first.
         budget = -(-req.limit // max(1, len(plan["regions"])))
         for region in plan["regions"]:
             found = await _discover_region(deps, ctx, region, start, end, budget)
             n_ads += len(found["ads"])
-            videos += found["videos"] + await _link(deps, ctx, region, found["ads"])
+            linked = await _link(deps, ctx, region, found["ads"], spread=spread)
+            videos += found["videos"] + linked
         n_videos = min(req.limit, len({v["video_id"] for v in videos}))
         due = await tracked_step(
             deps,
@@ -159,6 +185,9 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             "upsert-videos",
             lambda: _store(deps, videos, plan["stale_before"], req.limit),
         )
+        # The quota planner: what is left of this cycle's allowance pays for harvests.
+        planned = functools.partial(plan_harvests, deps, due, plan["stale_before"], spread=spread)
+        due = await tracked_step(deps, ctx, FN_ID, "plan-harvests", planned)
         if due:
             await ctx.step.send_event(
                 "fan-out-harvests",

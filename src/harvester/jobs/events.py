@@ -12,6 +12,7 @@ EXTRACT_REQUESTED = "tiktok/domain.extract.requested"
 KILL_SWITCH_ON = "system.kill_switch.on"
 KILL_SWITCH_OFF = "system.kill_switch.off"
 FUNCTION_FAILED = "inngest/function.failed"
+WORKER_RESULT = "tiktok/worker.result"  # data: {"job_id"}; the result itself is stored
 
 MAX_DISCOVERY_LIMIT = 5_000
 MAX_WINDOW_DAYS = 30
@@ -29,6 +30,9 @@ class DiscoveryRequested(Payload):
     start: date | None = None
     end: date | None = None
     limit: int = Field(500, gt=0, le=MAX_DISCOVERY_LIMIT)
+    # Spread the daily quota over the day's cycles (cron: always; a manual request: no,
+    # it may spend all that is left today, unless it sets this).
+    spread_quota: bool | None = None
 
     @field_validator("regions")
     @classmethod

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import inngest
@@ -14,6 +15,7 @@ from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import EXTRACT_REQUESTED, ExtractRequested
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
 from harvester.jobs.steps import track, tracked_step
+from harvester.store import Database
 from harvester.store.models import JobState
 from harvester.store.writes import MentionRow, mark_extracted, pending_comments, record_mentions
 
@@ -44,11 +46,18 @@ def mentions_of(comment_id: str, video_id: str, text: str) -> list[MentionRow]:
 
 async def extract_comments(deps: JobDeps, comment_ids: list[str] | None) -> dict[str, Any]:
     """Extract every pending comment of ``comment_ids`` (all pending when None)."""
-    with deps.db.session() as s:
+    return extract_pending(deps.db, deps.clock, comment_ids)
+
+
+def extract_pending(
+    db: Database, clock: Callable[[], datetime], comment_ids: list[str] | None
+) -> dict[str, Any]:
+    """The extraction itself, for callers outside a function run (``harvester import``)."""
+    with db.session() as s:
         pending = pending_comments(s, comment_ids, MAX_COMMENTS_PER_RUN)
     rows = [r for cid, vid, text in pending for r in mentions_of(cid, vid, text)]
-    now = deps.clock()
-    with deps.db.session() as s:
+    now = clock()
+    with db.session() as s:
         new_domains = record_mentions(s, rows, now)
         mark_extracted(s, [p[0] for p in pending], now)
     DOMAINS_NEW.inc(len(new_domains))

@@ -16,6 +16,7 @@ from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED, HarvestRequested
 from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
 from harvester.jobs.steps import tiktok_step, track, tracked_step
+from harvester.jobs.worker_wait import worker_comment_page
 from harvester.store.ads import mark_video_unavailable
 from harvester.store.models import JobState
 from harvester.store.writes import mark_video_harvested, pending_comments, upsert_comments
@@ -58,6 +59,15 @@ async def _fetch_and_store(deps: JobDeps, video_id: str, cursor: int) -> dict[st
             "has_more": False,
             "cursor": 0,
         }
+    return _store_page(deps, video_id, page)
+
+
+async def _store_worker_page(deps: JobDeps, video_id: str, page: dict[str, Any]) -> dict[str, Any]:
+    """A page an asynchronous worker posted (validated when it arrived)."""
+    return _store_page(deps, video_id, CommentPage.model_validate(page))
+
+
+def _store_page(deps: JobDeps, video_id: str, page: CommentPage) -> dict[str, Any]:
     rows = [_comment_row(c) for c in page.comments]
     with deps.db.session() as s:
         new_ids = upsert_comments(s, video_id, rows, deps.clock())
@@ -98,13 +108,18 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         pending: list[str] = []
         cursor, pages, gone = 0, 0, None
         while pages < max_pages:
-            out = await tiktok_step(
-                deps,
-                ctx,
-                FN_ID,
-                f"page-{pages}",
-                functools.partial(_fetch_and_store, deps, req.video_id, cursor),
-            )
+            if getattr(deps.source, "asynchronous", False):  # the worker answers later
+                page = await worker_comment_page(deps, ctx, FN_ID, req.video_id, cursor, pages)
+                store = functools.partial(_store_worker_page, deps, req.video_id, page)
+                out = await tracked_step(deps, ctx, FN_ID, f"page-{pages}", store)
+            else:
+                out = await tiktok_step(
+                    deps,
+                    ctx,
+                    FN_ID,
+                    f"page-{pages}",
+                    functools.partial(_fetch_and_store, deps, req.video_id, cursor),
+                )
             pages += 1
             gone = out.get("unavailable")
             new_ids += out["new_ids"]

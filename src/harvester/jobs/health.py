@@ -10,6 +10,7 @@ from typing import Any
 import inngest
 import sqlalchemy as sa
 
+from harvester.guard.quota import APIS
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.metrics import BUCKET_TOKENS, PIPELINE_SUCCESS, QUEUE_LAG
 from harvester.jobs.steps import tracked_step
@@ -19,6 +20,9 @@ from harvester.store.writes import add_health_check
 FN_ID = "health-check"
 LAG_WARNING = timedelta(minutes=30)
 FAILURE_RATE_CRITICAL = 0.5
+# A quota nearly spent long before its reset means harvests will wait for hours.
+QUOTA_LOW_SHARE = 0.1
+QUOTA_LOW_BEFORE_RESET = timedelta(hours=1)
 
 
 def _database(deps: JobDeps) -> dict[str, Any]:
@@ -62,14 +66,49 @@ async def run_checks(deps: JobDeps) -> dict[str, Any]:
         detail["guard"] = {"ok": True, **(await deps.guard.snapshot())}
     except Exception as exc:
         detail["guard"] = {"ok": False, "error": str(exc)}
+    try:
+        detail["quota"] = _quota(deps)
+    except Exception as exc:
+        detail["quota"] = {"ok": False, "error": str(exc)}
     return detail
+
+
+def _quota(deps: JobDeps) -> dict[str, Any]:
+    now = deps.clock()
+    out: dict[str, Any] = {"ok": True}
+    for api in APIS:
+        st = deps.guard.quota.status(api)
+        out[api] = {**st.as_dict(), "seconds_to_reset": (st.resets_at - now).total_seconds()}
+    return out
+
+
+def quota_problems(quota: dict[str, Any]) -> list[str]:
+    """One line per API whose daily quota is (nearly) spent well before its reset."""
+    problems = []
+    for api in APIS:
+        q = quota.get(api)
+        if not q or q["seconds_to_reset"] <= QUOTA_LOW_BEFORE_RESET.total_seconds():
+            continue
+        share = min(
+            q["left_requests"] / q["limit_requests"], q["left_records"] / q["limit_records"]
+        )
+        if share <= QUOTA_LOW_SHARE:
+            problems.append(
+                f"{api} quota nearly spent: {q['left_requests']} of {q['limit_requests']} "
+                f"requests and {q['left_records']} of {q['limit_records']} records left, "
+                f"{q['seconds_to_reset'] / 3600:.1f} h before the reset (00:00 UTC); "
+                "harvests wait for it — raise HARVESTER_QUOTA_* only if TikTok granted more"
+            )
+    return problems
 
 
 def classify(detail: dict[str, Any]) -> tuple[Severity, list[str]]:
     """Overall severity and the reasons behind it."""
     problems: list[str] = []
     critical = False
-    for name in ("database", "source", "guard"):
+    for name in ("database", "source", "guard", "quota"):
+        if name == "quota" and name not in detail:
+            continue  # a check added later: older rows and callers lack it
         if not detail.get(name, {}).get("ok"):
             problems.append(f"{name} check failed: {detail.get(name, {}).get('error', '?')}")
             critical = critical or name == "database"
@@ -77,6 +116,7 @@ def classify(detail: dict[str, Any]) -> tuple[Severity, list[str]]:
     if db.get("failure_rate", 0) >= FAILURE_RATE_CRITICAL:
         problems.append(f"failure rate {db['failure_rate']:.0%} in the last hour")
         critical = True
+    problems += quota_problems(detail.get("quota", {}))
     if db.get("queue_lag_seconds", 0) > LAG_WARNING.total_seconds():
         problems.append(f"harvest backlog {db['queue_lag_seconds'] / 60:.0f} min old")
     if critical:
@@ -101,6 +141,8 @@ async def check_and_record(deps: JobDeps) -> dict[str, Any]:
         add_health_check(s, severity, {**detail, "problems": problems})
     if severity is Severity.CRITICAL:
         await deps.alerts.raise_alert("health:critical", severity, "; ".join(problems), detail)
+    for line in quota_problems(detail.get("quota", {})):
+        await deps.alerts.raise_alert(f"quota:{line.split()[0]}", Severity.WARNING, line)
     return {"status": str(severity), "problems": problems}
 
 

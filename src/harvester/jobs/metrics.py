@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from harvester.guard.quota import APIS, QuotaLedger
+
 VIDEOS_DISCOVERED = Counter("harvester_videos_discovered_total", "Promoted videos discovered")
 COMMENTS_HARVESTED = Counter("harvester_comments_harvested_total", "New comments stored")
 DOMAINS_NEW = Counter("harvester_domains_new_total", "Domains seen for the first time")
@@ -27,3 +29,22 @@ PIPELINE_SUCCESS = Gauge(
     "harvester_pipeline_success_ratio", "Completed / finished runs over the last hour"
 )
 QUEUE_LAG = Gauge("harvester_harvest_backlog_seconds", "Age of the oldest unharvested video")
+QUOTA_USED = Gauge("harvester_quota_used", "Used today of the daily TikTok quota", ["api", "unit"])
+QUOTA_LIMIT = Gauge("harvester_quota_limit", "Daily TikTok quota", ["api", "unit"])
+QUOTA_RESET = Gauge(
+    "harvester_quota_reset_timestamp_seconds", "When the daily quota resets (unix s)", ["api"]
+)
+QUOTA_DEFERRED = Gauge(
+    "harvester_quota_deferred_harvests", "Harvests the last plan left for later cycles"
+)
+
+
+def export_quota(ledger: QuotaLedger) -> None:
+    """Set the quota gauges from the shared ledger (every process sees the same day)."""
+    for api in APIS:
+        st = ledger.status(api)
+        QUOTA_USED.labels(api, "requests").set(st.used_requests)
+        QUOTA_USED.labels(api, "records").set(st.used_records)
+        QUOTA_LIMIT.labels(api, "requests").set(st.limit_requests)
+        QUOTA_LIMIT.labels(api, "records").set(st.limit_records)
+        QUOTA_RESET.labels(api).set(st.resets_at.timestamp())

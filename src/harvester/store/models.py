@@ -283,3 +283,29 @@ class BreakerState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class QuotaUsage(Base):
+    """What one client key spent on one API on one UTC day (the shared quota ledger
+    when no Redis is configured)."""
+
+    __tablename__ = "quota_ledger"
+
+    client_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    api: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class WorkerResultRow(Base):
+    """A result an asynchronous worker posted back (signed), kept for the waiting run:
+    a run that started waiting after the result arrived still finds it here."""
+
+    __tablename__ = "worker_result"
+
+    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(index=True)

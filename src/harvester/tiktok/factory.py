@@ -38,6 +38,7 @@ def make_source(
             settings.worker_webhook_secret.get_secret_value(),
             http,
             guard,
+            callback_url=settings.effective_worker_callback_url,
         )
     if settings.source is SourceKind.RESEARCH:
         if not settings.tiktok_client_key or not settings.tiktok_client_secret:
@@ -50,7 +51,7 @@ def make_source(
             settings.tiktok_client_secret.get_secret_value(),
             http=http,
             guard=guard,
-            budget=budget,
+            budget=budget if budget is not None else getattr(guard, "quota", None),
         )
     # The simulator speaks the official wire format: the real client is what runs.
     base = "http://simulator" if transport else f"http://127.0.0.1:{settings.sim_port}"
@@ -60,5 +61,5 @@ def make_source(
         "simulator-secret",
         http=http,
         guard=guard,
-        budget=budget or InMemoryBudget(SIM_DAILY_QUOTA),
+        budget=budget or getattr(guard, "quota", None) or InMemoryBudget(SIM_DAILY_QUOTA),
     )

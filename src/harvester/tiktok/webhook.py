@@ -1,6 +1,10 @@
-"""A scraping worker behind a webhook.
+"""A scraping worker behind a webhook (docs/worker-webhook.md).
 
-Contract: the harvester POSTs JSON jobs to ``WORKER_WEBHOOK_URL``:
+Asynchronous contract (comment pages): the job carries ``job_id`` and ``reply_to``; the
+worker answers 202 at once and later POSTs a signed ``WorkerResult`` to ``reply_to``,
+which the harvester turns into a ``tiktok/worker.result`` event the harvest run waits
+for. Synchronous contract (discovery and linking, and jobs without ``reply_to``): the
+harvester POSTs JSON jobs to ``WORKER_WEBHOOK_URL``:
 ``{"kind": "discover", "region", "start", "end", "max_count", "search_id"}``,
 ``{"kind": "ad_detail", "ad_id"}``,
 ``{"kind": "advertiser_videos", "username", "start", "end", "cursor", "search_id",
@@ -22,6 +26,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harvester.tiktok.errors import RateLimited, SourceResponseError, SourceUnavailable
 from harvester.tiktok.models import AdDetail, AdPage, CommentPage, VideoPage, parse
@@ -48,15 +53,63 @@ def verify(secret: str, body: bytes, header: str, now: float | None = None) -> b
     return hmac.compare_digest(sign(secret, body, ts), header)
 
 
+JOB_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,200}$"
+MAX_RESULT_BYTES = 8 * 1024 * 1024
+
+
+class WorkerResult(BaseModel):
+    """What a worker posts back to ``reply_to``: a comment page, or why there is none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str = Field(pattern=JOB_ID_PATTERN)
+    ok: bool
+    page: CommentPage | None = None
+    error: str | None = Field(None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> WorkerResult:
+        if self.ok and self.page is None:
+            raise ValueError("ok results carry a page")
+        if not self.ok and not self.error:
+            raise ValueError("failed results carry an error")
+        return self
+
+
 class WebhookWorkerSource:
     name = "webhook"
 
     def __init__(
-        self, url: str, secret: str, http: httpx.AsyncClient | None = None, guard: Any = None
+        self,
+        url: str,
+        secret: str,
+        http: httpx.AsyncClient | None = None,
+        guard: Any = None,
+        callback_url: str | None = None,
     ) -> None:
         self._url, self._secret = url, secret
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
         self._guard = guard
+        # Where workers post results: set, comment pages go asynchronously (submit()).
+        self.callback_url = callback_url
+
+    @property
+    def asynchronous(self) -> bool:
+        return self.callback_url is not None
+
+    async def submit_comments(
+        self, job_id: str, video_id: str, *, cursor: int = 0, max_count: int = 100
+    ) -> None:
+        """Send a comment-page job the worker answers later at ``callback_url``."""
+        job = {
+            "kind": "comments",
+            "job_id": job_id,
+            "reply_to": self.callback_url,
+            "video_id": video_id,
+            "cursor": cursor,
+            "max_count": max_count,
+        }
+        await self._guarded_job("comment/list", job)
 
     async def _job(self, job: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(job, default=str).encode()

@@ -18,8 +18,9 @@ from inngest._internal import net
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
+from harvester.jobs.metrics import export_quota
 from harvester.runtime import Runtime
-from harvester.web import api_docs
+from harvester.web import api_docs, worker_results
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -87,6 +88,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.worker_signatures = {}  # signatures of worker results seen (replays: 401)
     inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
     for route in app.routes:  # the SDK protocol endpoint is not part of our API's docs
         if getattr(route, "path", None) == SERVE_PATH and hasattr(route, "include_in_schema"):
@@ -106,6 +108,10 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
+        try:
+            export_quota(runtime.guard.quota)  # read at scrape time: shared by processes
+        except Exception:
+            log.warning("quota gauges not updated", exc_info=True)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", tags=["ops"])
@@ -114,6 +120,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         return {"ok": True, "version": __version__, "engine": runtime.engine is not None}
 
     app.include_router(api_docs.router)
+    app.include_router(worker_results.router)
     _include_optional(app, "harvester.web.api")
     _include_optional(app, "harvester.web.dashboard")
     return app

@@ -53,3 +53,24 @@ def test_usage_and_failure_exit_codes(env: dict[str, str]) -> None:
     assert runner.invoke(app, ["once", "--data", "{bad"]).exit_code == 2
     assert runner.invoke(app, ["domains", "--format", "xml"]).exit_code == 2
     assert runner.invoke(app, ["dlq", "replay"]).exit_code == 2
+
+
+def test_doctor_shows_todays_quota(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from harvester.guard.quota import make_ledger
+    from harvester.store import Database, upgrade
+
+    monkeypatch.setenv("HARVESTER_QUOTA_REQUESTS_PER_DAY", "5")
+    get_settings.cache_clear()
+    settings = get_settings()
+    db = Database(settings.effective_database_url)
+    upgrade(db)
+    ledger = make_ledger(db, None, settings.quota_client_key, 5)
+    for _ in range(5):
+        asyncio.run(ledger.spend_request("research"))
+    db.dispose()
+    res = runner.invoke(app, ["doctor"], env={"COLUMNS": "300"})
+    assert "research 5/5 requests" in res.output and "commercial 0/5 requests" in res.output
+    assert "resets 00:00 UTC" in res.output
+    assert "research quota spent: harvests wait for the reset" in res.output

@@ -125,3 +125,28 @@ async def test_health_check_records_a_row_and_exports_gauges(pipeline: PipelineF
     assert out["status"] == "info", out["problems"]
     assert REGISTRY.get_sample_value("harvester_pipeline_success_ratio") == 1.0
     assert REGISTRY.get_sample_value("harvester_bucket_tokens") is not None
+
+
+async def test_a_small_daily_quota_is_never_exceeded_and_new_videos_go_first(
+    pipeline: PipelineFactory,
+) -> None:
+    from harvester.store.models import Video
+
+    async with pipeline(quota_requests_per_day=7) as (runtime, sim):
+        summary = await run_once(runtime, DISCOVER, timeout=120)
+        status = runtime.guard.quota.status("research")
+        assert summary.failures == 0
+        assert status.used_requests <= 7 and status.limit_requests == 7
+        assert (
+            sim.state.sim.stats["requests"]
+            <= 7 + runtime.guard.quota.status("commercial").used_requests
+        )
+        with runtime.db.session() as s:
+            harvested = s.scalar(
+                sa.select(sa.func.count())
+                .select_from(Video)
+                .where(Video.last_harvested_at.is_not(None))
+            )
+        # Linking may take at most half of the 7 (3 advertisers' video queries); the 4
+        # left pay for 2 harvests of up to 2 pages; the rest wait for more quota.
+        assert harvested == 2 < summary.videos

@@ -73,13 +73,13 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
         api_rate_per_minute=100_000,
         tiktok_client_key="key",
         tiktok_client_secret="secret",  # type: ignore[arg-type]
+        quota_requests_per_day=4,  # a small daily quota per API: enough, but only just
     )
     transport = httpx.ASGITransport(app=ref.app())
     runtime = build_runtime(settings, engine_config=FAST_ENGINE, source_transport=transport)
     assert isinstance(runtime.source, ResearchApiSource)
     budget = runtime.source.api.budget
-    assert isinstance(budget, InMemoryBudget)
-    budget.requests_per_day = 4  # a small daily quota per API: enough, but only just
+    assert budget is runtime.guard.quota  # the shared, persistent ledger
     app = create_app(runtime)
     try:
         async with app.router.lifespan_context(app):
@@ -94,7 +94,8 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
     assert summary.videos == 1 and summary.comments == 3
     paths = [p.rsplit("/", 2)[-2] for p, _, _ in ref.requests]
     assert paths.count("query") == 3  # ad pages stop at has_more "false"; one video query
-    assert len(ref.requests) == DATA_REQUESTS and budget.used("research") == 2
+    assert len(ref.requests) == DATA_REQUESTS
+    assert runtime.guard.quota.status("research").used_requests == 2
     with runtime.db.session() as s:
         domains = set(s.scalars(sa.select(Domain.name)))
         link = s.scalars(sa.select(AdVideoLink)).one()

@@ -26,6 +26,8 @@ EXPECTED_TABLES = {
     "ad",
     "ad_video_link",
     "ad_domain",
+    "quota_ledger",
+    "worker_result",
 }
 
 

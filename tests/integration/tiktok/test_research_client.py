@@ -7,6 +7,9 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from harvester.guard import DailyQuotaSpent
+from harvester.guard.quota import make_ledger
+from harvester.store import Database, upgrade
 from harvester.tiktok import (
     QuotaExhausted,
     RateLimited,
@@ -109,14 +112,20 @@ async def test_faults_map_to_clear_errors(faults: Faults, error: type[Exception]
         await src.comment_page("7300000000000000001", max_count=5)
 
 
-async def test_daily_quota_is_enforced_before_sending() -> None:
-    src, sim = _source(daily_quota=2)
+async def test_daily_quota_is_enforced_before_sending(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    upgrade(db)
+    clock = Clock()
+    ledger = make_ledger(db, None, "key", requests_per_day=2, clock=clock)
+    src, sim = _source(clock=clock, budget=ledger)
     for _ in range(2):
-        await src.comment_page("7300000000000000001", max_count=1)
-    with pytest.raises(QuotaExhausted) as err:
-        await src.comment_page("7300000000000000001", max_count=1)
+        await src.comment_page("7300000000000000001", max_count=3)
+    with pytest.raises(DailyQuotaSpent) as err:
+        await src.comment_page("7300000000000000001", max_count=3)
     assert err.value.reset_at.hour == 0
     assert sim.state.sim.stats["requests"] == 2  # type: ignore[attr-defined]
+    status = ledger.status("research")
+    assert (status.used_requests, status.used_records) == (2, 6)
 
 
 async def test_bad_video_id_is_a_readable_error() -> None:

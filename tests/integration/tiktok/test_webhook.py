@@ -69,3 +69,53 @@ async def test_replayed_signature_is_refused() -> None:
     async with _client(_worker_app()) as c:
         assert (await c.post("/", content=body, headers=headers)).status_code == 200
         assert (await c.post("/", content=body, headers=headers)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "job",
+    [
+        {"kind": "discover", "job_id": "j1", "reply_to": "http://h/worker/results"},
+        {"kind": "comments", "job_id": "no spaces", "reply_to": "http://h/worker/results"},
+        {"kind": "comments", "job_id": "j1", "reply_to": "file:///etc/passwd"},
+    ],
+)
+async def test_bad_asynchronous_jobs_are_refused(job: dict[str, str]) -> None:
+    import json
+
+    body = json.dumps({**job, "video_id": "7300000000000000001"}).encode()
+    async with _client(_worker_app()) as c:
+        res = await c.post("/", content=body, headers={HEADER: sign(SECRET, body)})
+    assert res.status_code == 400
+
+
+async def test_an_asynchronous_job_is_accepted_then_answered_signed() -> None:
+    import asyncio
+    import json
+
+    from harvester.tiktok.webhook import WorkerResult, verify
+
+    got: list[httpx.Request] = []
+    answered = asyncio.Event()
+
+    def harvester(request: httpx.Request) -> httpx.Response:
+        got.append(request)
+        answered.set()
+        return httpx.Response(202)
+
+    sim = create_app(seed=1)
+    backing = ResearchApiSource(
+        "http://sim", "k", "s", http=httpx.AsyncClient(transport=httpx.ASGITransport(app=sim))
+    )
+    app = create_worker_app(
+        backing, SECRET, http=httpx.AsyncClient(transport=httpx.MockTransport(harvester))
+    )
+    src = WebhookWorkerSource(
+        "http://worker/", SECRET, http=_client(app), callback_url="http://h/worker/results"
+    )
+    await src.submit_comments("run.page-0-job-0", "7300000000000000001", max_count=4)
+    await asyncio.wait_for(answered.wait(), 10)
+    req = got[0]
+    assert verify(SECRET, req.content, req.headers[HEADER])
+    result = WorkerResult.model_validate(json.loads(req.content))
+    assert result.job_id == "run.page-0-job-0" and result.ok and result.page is not None
+    assert len(result.page.comments) == 4
