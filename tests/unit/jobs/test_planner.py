@@ -90,3 +90,19 @@ def test_an_operators_run_may_spend_all_that_is_left() -> None:
     work = [_new(f"v{i}", i) for i in range(100)]
     assert plan_cycle(work, 50, 86_400, spread=False).cost == 50
     assert plan_cycle(work, 50, 86_400).cost <= 2
+
+
+def test_linking_takes_whole_advertisers_up_to_its_share() -> None:
+    from harvester.jobs.discovery import _within
+
+    ads = [
+        {"ad_id": "1", "business_id": "a"},
+        {"ad_id": "2", "business_id": "a"},
+        {"ad_id": "3", "business_id": "b"},
+        {"ad_id": "4", "business_id": None},
+        {"ad_id": "5", "business_id": "c"},
+    ]
+    # One lookup per advertiser: two advertisers' worth keeps both of "a"'s ads.
+    assert [a["ad_id"] for a in _within(ads, 2)] == ["1", "2", "3"]
+    assert _within(ads, 0) == []
+    assert _within(ads, None) == ads  # a worker spends no TikTok quota: unbounded
