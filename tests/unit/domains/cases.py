@@ -66,6 +66,103 @@ POSITIVE: list[tuple[str, set[str]]] = [
     ("www.video.mov", {"video.mov"}),
 ]
 
+# Classes of misses measured on real comments (issue 19): one list per class, many each.
+DEFANGED: list[tuple[str, set[str]]] = [
+    ("example[.]co.uk/shop", {"example.co.uk"}),
+    ("example[.]co[.]uk", {"example.co.uk"}),
+    ("example(.)co.uk", {"example.co.uk"}),
+    ("example dot co dot uk", {"example.co.uk"}),
+    ("site{dot}io", {"site.io"}),
+    ("site(dot)io", {"site.io"}),
+    ("site[dot]io", {"site.io"}),
+    ("site [DOT] io", {"site.io"}),
+    ("site [ . ] io", {"site.io"}),
+    ("brand[.]beauty", {"brand.beauty"}),
+    ("brand(.)skin/sale", {"brand.skin"}),
+    ("hxxps://evil[.]shop/x", {"evil.shop"}),
+    ("get it at glow<dot>com", {"glow.com"}),
+    ("glow<.>com", {"glow.com"}),
+    ("glow【.】com", {"glow.com"}),
+    ("glow（.）com", {"glow.com"}),
+    ("glow「.」shop", {"glow.shop"}),
+    ("example 'dot' com", {"example.com"}),
+    ('example "dot" com', {"example.com"}),
+    ("example “dot” com", {"example.com"}),
+    ("example-dot-com", {"example.com"}),
+    ("example - dot - net", {"example.net"}),
+    ("example dot com.", {"example.com"}),
+    ("example dot com!!", {"example.com"}),
+    ("(example dot com)", {"example.com"}),
+    ("“example dot com”", {"example.com"}),
+    ("example dot com, trust me", {"example.com"}),
+    ("example dot com's sale", {"example.com"}),
+    ("example dot com/promo", {"example.com"}),
+    ("go:example dot com", {"example.com"}),
+    ("link->example dot shop<-", {"example.shop"}),
+    ("deals dot com.Then more", {"deals.com"}),
+    ("promo[.]store, promo2[.]store", {"promo.store", "promo2.store"}),
+    ("shop[.]example[.]de", {"example.de"}),
+]
+DIGIT_LABELS: list[tuple[str, set[str]]] = [
+    ("163.com", {"163.com"}),
+    ("360.cn", {"360.cn"}),
+    ("4399.com", {"4399.com"}),
+    ("9gag.com", {"9gag.com"}),
+    ("1688.com", {"1688.com"}),
+    ("go to 163.com now", {"163.com"}),
+    ("play at 4399.com!", {"4399.com"}),
+    ("mail.163.com", {"163.com"}),
+    ("https://163.com/x", {"163.com"}),
+    ("www.360.cn", {"360.cn"}),
+    ("123movies.net", {"123movies.net"}),
+    ("4chan.org", {"4chan.org"}),
+    ("7-eleven.com", {"7-eleven.com"}),
+    ("99designs.com rocks", {"99designs.com"}),
+    ("1password.com", {"1password.com"}),
+    ("163 dot com", {"163.com"}),
+    ("4399[.]com", {"4399.com"}),
+    ("见360.cn谢谢", {"360.cn"}),
+]
+HANDLE_NEGATIVES: list[str] = [
+    "@beauty.tips",
+    "follow @maison.paris on ig",
+    "@beauty_tips.co",
+    "tiktok @glow.studio",
+    "ig: @shop.brand.store",
+    "cc @nova.shop and @luxe.store",
+    "beauty_tips.co",
+    "my ig is glow_skin.shop",
+    "@brand dot com",
+    "@brand[.]com",
+    "(@maison.paris)",
+    "👉@maison.paris",
+    "@www.fake.com",
+]
+HANDLE_MIXED: list[tuple[str, set[str]]] = [
+    ("@maison.paris sells on maison-paris.fr", {"maison-paris.fr"}),
+    ("mail bob@gmail.com not @bob.gmail", {"gmail.com"}),
+    ("https://www.tiktok.com/@glow.studio then glow.shop", {"glow.shop"}),
+    ("instagram.com/@maison.paris", {"instagram.com"}),
+    ("DM @ shop.com", {"shop.com"}),
+]
+PHRASE_NEGATIVES: list[str] = [
+    "back in the dot com days",
+    "a dot net developer",
+    "the dot com bubble",
+    "my dot com startup",
+    "an old dot com company",
+    "the dot com boom and bust",
+    "a dot net framework job",
+    "any dot org will do",
+    "that dot com era",
+    "I'm an ASP.NET developer",
+    "VB.NET is old",
+    "ADO.NET rocks",
+    "it was the dot com crash",
+    "he is a dot com millionaire",
+    "every dot com died",
+]
+
 NEGATIVE: list[str] = [
     "",
     "just words here",
@@ -138,7 +235,7 @@ LANG_DOMAINS: list[tuple[str, str]] = [
 
 
 def all_cases() -> list[tuple[str, set[str]]]:
-    cases = list(POSITIVE)
-    cases += [(text, set()) for text in NEGATIVE]
+    cases = [*POSITIVE, *DEFANGED, *DIGIT_LABELS, *HANDLE_MIXED]
+    cases += [(text, set()) for text in (*NEGATIVE, *HANDLE_NEGATIVES, *PHRASE_NEGATIVES)]
     cases += [(t.format(d=d), {want}) for t in LANG_TEMPLATES for d, want in LANG_DOMAINS]
     return cases
