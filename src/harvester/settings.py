@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from harvester.domains.signals import Thresholds
+
 
 class SourceKind(enum.StrEnum):
     SIMULATOR = "simulator"
@@ -102,6 +104,47 @@ class Settings(BaseSettings):
     retention_runs_days: int = Field(14, gt=0)
     retention_alerts_days: int = Field(30, gt=0)
     cleanup_batch_size: int = Field(1000, gt=0)
+
+    # Domain intelligence: signals, resolution and enrichment (docs/domains.md).
+    domain_blocklist_file: Path | None = Field(
+        None, description="Known-bad domains, one per line: marked 'blocklisted'."
+    )
+    young_domain_days: int = Field(30, gt=0, description="Registered fewer days ago: young.")
+    pushed_advertisers: int = Field(3, gt=0, description="Distinct advertisers: 'pushed'.")
+    pushed_videos: int = Field(5, gt=0, description="Distinct videos: 'pushed'.")
+    spike_min_mentions: int = Field(5, gt=0, description="Fewest mentions today to spike.")
+    spike_factor: float = Field(3.0, gt=0, description="Today vs the trailing week's mean.")
+    resolve_max_hops: int = Field(5, ge=1, le=20, description="Redirects followed per link.")
+    lookup_timeout_seconds: float = Field(5.0, gt=0, le=60, description="Per fetch/lookup.")
+    lookup_per_host_per_minute: int = Field(
+        30, gt=0, description="Resolution/enrichment calls per target host per minute."
+    )
+    lookup_ttl_hours: float = Field(24.0, gt=0, description="Cache of resolutions/enrichments.")
+    allow_private_fetch: bool = Field(
+        False, description="Let lookups reach loopback/private addresses (simulator, tests)."
+    )
+    dns_server: str | None = Field(
+        None, description="host:port of the DNS server to ask; default: the system's."
+    )
+    rdap_base_url: str = Field("https://rdap.org", description="RDAP bootstrap/base URL.")
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """When a domain's numbers become signals."""
+        return Thresholds(
+            young_days=self.young_domain_days,
+            pushed_advertisers=self.pushed_advertisers,
+            pushed_videos=self.pushed_videos,
+            spike_min_mentions=self.spike_min_mentions,
+            spike_factor=self.spike_factor,
+        )
+
+    @field_validator("domain_blocklist_file")
+    @classmethod
+    def _check_blocklist(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"HARVESTER_DOMAIN_BLOCKLIST_FILE: no such file {v}; fix the path")
+        return v
 
     @field_validator("database_url")
     @classmethod

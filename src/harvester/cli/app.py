@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "harvester.cli.tiktok_cmd",
     "harvester.cli.pipeline_cmd",
     "harvester.cli.ops_cmd",
+    "harvester.cli.domains_cmd",
 )
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import inngest
 import pydantic
 
-from harvester.domains import extract
+from harvester.domains import extract, parse_blocklist
 from harvester.jobs.deps import JobDeps
+from harvester.jobs.domain_alerts import alert_young_spikes
 from harvester.jobs.events import EXTRACT_REQUESTED, ExtractRequested
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
 from harvester.jobs.steps import track, tracked_step
@@ -42,6 +43,12 @@ def mentions_of(comment_id: str, video_id: str, text: str) -> list[MentionRow]:
     ]
 
 
+def flagged_domains(deps: JobDeps) -> frozenset[str]:
+    """The configured blocklist of known-bad domains (empty when none is set)."""
+    path = deps.settings.domain_blocklist_file
+    return parse_blocklist(path.read_text("utf-8")) if path else frozenset()
+
+
 async def extract_comments(deps: JobDeps, comment_ids: list[str] | None) -> dict[str, Any]:
     """Extract every pending comment of ``comment_ids`` (all pending when None)."""
     with deps.db.session() as s:
@@ -49,8 +56,9 @@ async def extract_comments(deps: JobDeps, comment_ids: list[str] | None) -> dict
     rows = [r for cid, vid, text in pending for r in mentions_of(cid, vid, text)]
     now = deps.clock()
     with deps.db.session() as s:
-        new_domains = record_mentions(s, rows, now)
+        new_domains = record_mentions(s, rows, now, flagged=flagged_domains(deps))
         mark_extracted(s, [p[0] for p in pending], now)
+    await alert_young_spikes(deps, sorted({r.domain for r in rows}))
     DOMAINS_NEW.inc(len(new_domains))
     MENTIONS.inc(len(rows))
     return {
