@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
@@ -114,14 +115,27 @@ class Settings(BaseSettings):
     pushed_videos: int = Field(5, gt=0, description="Distinct videos: 'pushed'.")
     spike_min_mentions: int = Field(5, gt=0, description="Fewest mentions today to spike.")
     spike_factor: float = Field(3.0, gt=0, description="Today vs the trailing week's mean.")
+    domain_lookups: bool = Field(
+        False,
+        description="Resolve shortener links and enrich new domains (DNS, RDAP, HTTP): "
+        "outbound calls to the sites people push, so opt in.",
+    )
     resolve_max_hops: int = Field(5, ge=1, le=20, description="Redirects followed per link.")
     lookup_timeout_seconds: float = Field(5.0, gt=0, le=60, description="Per fetch/lookup.")
     lookup_per_host_per_minute: int = Field(
         30, gt=0, description="Resolution/enrichment calls per target host per minute."
     )
     lookup_ttl_hours: float = Field(24.0, gt=0, description="Cache of resolutions/enrichments.")
-    allow_private_fetch: bool = Field(
-        False, description="Let lookups reach loopback/private addresses (simulator, tests)."
+    lookup_allow_networks: str = Field(
+        "",
+        description="Comma-separated CIDRs lookups may reach although not public (the "
+        "simulator's loopback web: 127.0.0.0/8). Empty: public addresses only (SSRF guard).",
+    )
+    lookup_port_override: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Connect every lookup to this port over plain HTTP (the simulator's web).",
     )
     dns_server: str | None = Field(
         None, description="host:port of the DNS server to ask; default: the system's."
@@ -138,6 +152,24 @@ class Settings(BaseSettings):
             spike_min_mentions=self.spike_min_mentions,
             spike_factor=self.spike_factor,
         )
+
+    @field_validator("lookup_allow_networks")
+    @classmethod
+    def _check_networks(cls, v: str) -> str:
+        for item in filter(None, (p.strip() for p in v.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"HARVESTER_LOOKUP_ALLOW_NETWORKS: {item!r} is not a CIDR like 127.0.0.0/8"
+                ) from None
+        return v
+
+    @property
+    def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """Non-public networks lookups may reach (none by default)."""
+        parts = (p.strip() for p in self.lookup_allow_networks.split(","))
+        return [ipaddress.ip_network(p, strict=False) for p in parts if p]
 
     @field_validator("domain_blocklist_file")
     @classmethod

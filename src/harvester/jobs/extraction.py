@@ -13,6 +13,7 @@ from harvester.domains import extract, parse_blocklist
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.domain_alerts import alert_young_spikes
 from harvester.jobs.events import EXTRACT_REQUESTED, ExtractRequested
+from harvester.jobs.intel_events import enrich_events, resolve_events
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
 from harvester.jobs.steps import track, tracked_step
 from harvester.store.models import JobState
@@ -20,6 +21,7 @@ from harvester.store.writes import MentionRow, mark_extracted, pending_comments,
 
 FN_ID = "extract-domains"
 MAX_COMMENTS_PER_RUN = 50_000
+MAX_FOLLOW_UPS = 2_000  # intel events per run; the rest wait for a later mention
 
 
 def mentions_of(comment_id: str, video_id: str, text: str) -> list[MentionRow]:
@@ -61,12 +63,16 @@ async def extract_comments(deps: JobDeps, comment_ids: list[str] | None) -> dict
     await alert_young_spikes(deps, sorted({r.domain for r in rows}))
     DOMAINS_NEW.inc(len(new_domains))
     MENTIONS.inc(len(rows))
-    return {
+    out: dict[str, Any] = {
         "comments": len(pending),
         "mentions": len(rows),
         "new_domains": new_domains[:100],
         "new_domain_count": len(new_domains),
     }
+    if deps.settings.domain_lookups:
+        events = [*resolve_events((r.domain, r.url) for r in rows), *enrich_events(new_domains)]
+        out["follow_up"] = [{"name": e.name, "data": e.data} for e in events[:MAX_FOLLOW_UPS]]
+    return out
 
 
 def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
@@ -89,6 +95,11 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         out: dict[str, Any] = await tracked_step(
             deps, ctx, FN_ID, "extract", lambda: extract_comments(deps, sorted(set(ids)))
         )
+        follow_up = out.pop("follow_up", [])
+        if follow_up:  # links to resolve, new domains to enrich
+            await ctx.step.send_event(
+                "request-intel", [inngest.Event(name=e["name"], data=e["data"]) for e in follow_up]
+            )
         track(deps, ctx, FN_ID, "done", JobState.COMPLETED, out)
         RUNS.labels(FN_ID, "completed").inc()
         return out

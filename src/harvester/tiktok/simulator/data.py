@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from harvester.tiktok.simulator.web_world import planted_mention
+
 REGIONS = ("FR", "DE", "GB", "ES", "IT", "NL", "PL", "SE")
 N_ADS = 4000
 VIDEO_BASE = 7_300_000_000_000_000_000
@@ -122,7 +124,9 @@ def _mention(rng: random.Random) -> tuple[str, set[str]]:
         return idn, {idn}
     if kind < 0.94:
         return f"{rng.choice(('info', 'contact', 'sales'))}@{reg}", {reg}
-    return rng.choice(PLATFORM) + "/@someone", set()
+    if kind < 0.97:
+        return rng.choice(PLATFORM) + "/@someone", set()
+    return planted_mention(rng)  # the fake web's shorteners, link-in-bio pages, sites
 
 
 def comment(seed: int, video_idx: int, j: int) -> tuple[str, set[str]]:
