@@ -6,7 +6,8 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +18,9 @@ from harvester.cli.ops_cmd import FORMATS, _db, _fail, err, out
 from harvester.domains.hosts import DomainKind
 from harvester.settings import get_settings
 from harvester.store import domain_list
+from harvester.store.day_report import day_report, known_days
 from harvester.store.domain_list import DomainQuery, DomainSort
+from harvester.web.report import render_csv, render_html
 
 DOMAIN_COLUMNS = [
     "name",
@@ -142,6 +145,38 @@ def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
     out.print(table)
 
 
+def report(
+    day: Annotated[
+        str | None, typer.Option(help="The day, YYYY-MM-DD (default: today, UTC).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html or csv.")] = "html",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """The day's new and spiking domains with their evidence (comments, videos, advertisers)."""
+    if fmt not in ("html", "csv"):
+        raise _fail(f"--format must be html or csv (got {fmt!r})", 2)
+    the_day = _parse_day(day, "--day") or datetime.now(UTC).date()
+    db = _db()
+    try:
+        with db.session() as s:
+            data = day_report(s, the_day, get_settings().thresholds)
+            first, last = known_days(s)
+    finally:
+        db.dispose()
+    text = render_html(data) if fmt == "html" else render_csv(data)
+    if out_path is None:
+        sys.stdout.write(text)
+    else:
+        out_path.write_text(text, encoding="utf-8")
+        err.print(f"report for {the_day} written to {out_path}")
+    if not data["new"] and not data["spiking"]:
+        seen = f"domains were seen from {first} to {last}" if first else "no domain is stored yet"
+        err.print(f"[yellow]nothing new or spiking on {the_day}[/]: {seen}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``domains`` to the root app."""
+    """Add ``domains`` and ``report`` to the root app."""
     app.command("domains")(domains)
+    app.command("report")(report)

@@ -107,8 +107,11 @@ def _where(stmt: Any, query: DomainQuery, c: dict[str, Any]) -> Any:
     t, today = query.thresholds, _day(query)
     if query.q:
         stmt = stmt.where(Domain.name.contains(query.q.strip().lower(), autoescape=True))
-    if query.new_today:
-        stmt = stmt.where(Domain.first_seen_at >= _midnight(today))
+    if query.new_today:  # first seen on the query's day (today unless a report's)
+        stmt = stmt.where(
+            Domain.first_seen_at >= _midnight(today),
+            Domain.first_seen_at < _midnight(today + timedelta(1)),
+        )
     if query.kind is not None:
         stmt = stmt.where(Domain.kind == query.kind.value)
     if query.young:
