@@ -131,11 +131,13 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs lookups may reach although not public (the "
         "simulator's loopback web: 127.0.0.0/8). Empty: public addresses only (SSRF guard).",
     )
-    lookup_port_override: int | None = Field(
-        None,
-        ge=1,
-        le=65535,
-        description="Connect every lookup to this port over plain HTTP (the simulator's web).",
+    lookup_ports: str = Field(
+        "",
+        description="scheme=port pairs every lookup connects to whatever the URL says, "
+        "e.g. http=8081,https=8444 (the simulator's web). Empty: the URL's own port.",
+    )
+    lookup_ca_file: Path | None = Field(
+        None, description="CA bundle lookups verify TLS with (default: the system's)."
     )
     dns_server: str | None = Field(
         None, description="host:port of the DNS server to ask; default: the system's."
@@ -164,6 +166,23 @@ class Settings(BaseSettings):
                     f"HARVESTER_LOOKUP_ALLOW_NETWORKS: {item!r} is not a CIDR like 127.0.0.0/8"
                 ) from None
         return v
+
+    @field_validator("lookup_ports")
+    @classmethod
+    def _check_ports(cls, v: str) -> str:
+        for item in filter(None, (p.strip() for p in v.split(","))):
+            scheme, _, port = item.partition("=")
+            if scheme not in ("http", "https") or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(
+                    f"HARVESTER_LOOKUP_PORTS: {item!r} is not like http=8081 or https=8444"
+                )
+        return v
+
+    @property
+    def port_map(self) -> dict[str, int]:
+        """Ports lookups connect to per scheme (empty: the URL's own)."""
+        pairs = (p.strip().partition("=") for p in self.lookup_ports.split(","))
+        return {scheme: int(port) for scheme, _, port in pairs if scheme}
 
     @property
     def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -176,7 +177,35 @@ def report(
         err.print(f"[yellow]nothing new or spiking on {the_day}[/]: {seen}")
 
 
+def web_world(
+    seconds: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).")
+    ] = None,
+) -> None:
+    """Run the simulator's fake web on loopback and print the settings that point
+    lookups at it (export them, with HARVESTER_DOMAIN_LOOKUPS=true, before `up`)."""
+    from harvester.tiktok.simulator.web_world import WebWorld
+
+    try:
+        world = WebWorld().start()
+    except RuntimeError as exc:
+        raise _fail(f"[red]{exc}[/]") from exc
+    values = {**world.settings(), "domain_lookups": "true"}
+    for key, value in values.items():
+        sys.stdout.write(f"export HARVESTER_{key.upper()}={value}\n")
+    sys.stdout.flush()
+    try:
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        world.stop()
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``domains`` and ``report`` to the root app."""
+    """Add ``domains``, ``report`` and ``web-world`` to the root app."""
     app.command("domains")(domains)
     app.command("report")(report)
+    app.command("web-world")(web_world)

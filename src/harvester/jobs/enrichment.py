@@ -62,15 +62,18 @@ async def rdap_data(lookups: Lookups, name: str) -> dict[str, Any]:
 
 async def http_data(lookups: Lookups, name: str) -> dict[str, Any]:
     """What the site serves: status, final URL, title, TLS issuer, the redirect chain."""
+    tls_error = None
     try:
         got = await lookups.fetch(f"https://{name}/")
-    except httpx.ConnectError:
-        got = await lookups.fetch(f"http://{name}/")  # no TLS at all is a finding too
+    except httpx.ConnectError as exc:  # no TLS, or a certificate that fails: a finding too
+        tls_error = str(exc) or type(exc).__name__
+        got = await lookups.fetch(f"http://{name}/")
     return {
         "status": got.status,
         "final_url": got.final_url,
         "title": page_title(got.body),
         "tls_issuer": got.tls_issuer,
+        "tls_error": tls_error,
         "hops": got.hops,
     }
 

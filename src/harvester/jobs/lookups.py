@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +141,7 @@ class Lookups:
         target = self._target(url, ip)
         headers = {"Host": url.netloc.decode("ascii"), "User-Agent": USER_AGENT}
         ext = {"sni_hostname": url.host} if target.scheme == "https" else {}
-        client = self._http or httpx.AsyncClient(timeout=self.settings.lookup_timeout_seconds)
+        client = self._http or _client(self.settings)
         try:
             req = client.build_request("GET", target, headers=headers, extensions=ext)
             resp = await client.send(req, stream=True, follow_redirects=False)
@@ -155,11 +156,15 @@ class Lookups:
         return resp.status_code, resp.headers.get("location"), body, issuer
 
     def _target(self, url: httpx.URL, ip: str) -> httpx.URL:
-        host = f"[{ip}]" if ":" in ip else ip
-        override = self.settings.lookup_port_override
-        if override is not None:  # the simulator's web world: one plain-HTTP port
-            return url.copy_with(scheme="http", host=host.strip("[]"), port=override)
-        return url.copy_with(host=host.strip("[]"))
+        port = self.settings.port_map.get(url.scheme)  # the simulator's web world
+        return url.copy_with(host=ip, port=port if port is not None else url.port)
+
+
+def _client(settings: Settings) -> httpx.AsyncClient:
+    verify: Any = True
+    if settings.lookup_ca_file is not None:
+        verify = ssl.create_default_context(cafile=str(settings.lookup_ca_file))
+    return httpx.AsyncClient(timeout=settings.lookup_timeout_seconds, verify=verify)
 
 
 async def _bounded_text(resp: httpx.Response) -> str:

@@ -91,3 +91,13 @@ def test_report_of_an_empty_day_says_so(env: Path) -> None:
     assert "nothing new or spiking on 2020-01-01" in res.output
     assert runner.invoke(app, ["report", "--day", "01/12/2026"]).exit_code == 2
     assert runner.invoke(app, ["report", "--format", "pdf"]).exit_code == 2
+
+
+def test_web_world_prints_the_settings_that_point_lookups_at_it() -> None:
+    res = runner.invoke(app, ["web-world", "--seconds", "0.1"])
+    assert res.exit_code == 0, res.output
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in res.stdout.splitlines())
+    assert exports["HARVESTER_DOMAIN_LOOKUPS"] == "true"
+    assert exports["HARVESTER_LOOKUP_ALLOW_NETWORKS"] == "127.0.0.0/8"
+    assert exports["HARVESTER_DNS_SERVER"].startswith("127.0.0.1:")
+    assert exports["HARVESTER_LOOKUP_PORTS"].startswith("http=")

@@ -4,14 +4,18 @@ against the simulator's fake web on loopback (DNS server, HTTP site, RDAP stub).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from harvester.jobs.enrichment import http_data
 from harvester.jobs.events import EXTRACT_REQUESTED
 from harvester.jobs.intel_events import ENRICH_REQUESTED
+from harvester.jobs.lookups import LookupBlocked, Lookups
 from harvester.runtime import run_once
+from harvester.settings import Settings
 from harvester.store import domain_list, intel
 from harvester.store.domain_list import DomainQuery
 from harvester.store.models import (
@@ -38,8 +42,8 @@ COMMENTS = {
 
 
 @pytest.fixture
-def world() -> Iterator[WebWorld]:
-    with WebWorld() as w:
+def world(tmp_path: Path) -> Iterator[WebWorld]:
+    with WebWorld(tls_dir=tmp_path) as w:
         yield w
 
 
@@ -111,6 +115,8 @@ async def test_enrichment_tells_a_fresh_site_from_an_old_brand(
         assert ev["dns"]["data"]["A"] == ["127.0.0.1"] and ev["dns"]["data"]["NS"]
         assert ev["http"]["data"]["title"] == "GLOW DEAL -80% today only"
         assert ev["http"]["data"]["status"] == 200
+        assert ev["http"]["data"]["tls_issuer"] == "Web World Test CA"  # verified TLS
+        assert ev["http"]["data"]["final_url"] == "https://glowdeal-promo.shop/"
 
 
 async def test_lookups_are_cached_and_unknown_domains_fail_without_retries(
@@ -182,3 +188,13 @@ async def test_the_simulator_plants_a_resolvable_web(
         assert young and young <= planted_young
         for key in spikes:  # an alert only for a young domain
             assert key.split(":")[1] in planted_young
+
+
+async def test_an_untrusted_certificate_is_reported_not_believed(world: WebWorld) -> None:
+    untrusted = {**world.settings(), "lookup_ca_file": None}
+    data = await http_data(Lookups(Settings(**untrusted)), "glowdeal-promo.shop")
+    assert data["tls_issuer"] is None and "CERTIFICATE_VERIFY_FAILED" in (data["tls_error"] or "")
+    assert data["final_url"] == "http://glowdeal-promo.shop/" and data["status"] == 200
+    strict = Lookups(Settings(**{**world.settings(), "lookup_allow_networks": ""}))
+    with pytest.raises(LookupBlocked):
+        await strict.fetch("https://glowdeal-promo.shop/")  # loopback: refused by default

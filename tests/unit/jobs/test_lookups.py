@@ -74,3 +74,10 @@ def test_the_world_dns_answers_only_for_planted_names() -> None:
     assert dns_query(DNSRecord.question("google.com", "A")).header.rcode == 3  # NXDOMAIN
     meta = dns_query(DNSRecord.question("metadata-grab.shop", "A"))
     assert [str(r.rdata) for r in meta.rr] == [METADATA_IP]
+
+
+def test_port_map_and_its_validation() -> None:
+    assert Settings(lookup_ports="http=8081, https=8444").port_map == {"http": 8081, "https": 8444}
+    assert Settings().port_map == {}
+    with pytest.raises(ValueError, match="HARVESTER_LOOKUP_PORTS"):
+        Settings(lookup_ports="ftp=21")

@@ -14,10 +14,13 @@ import functools
 import html
 import json
 import random
+import ssl
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from dnslib import MX, NS, QTYPE, RR, A, DNSRecord
@@ -231,19 +234,53 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, page, "text/html; charset=utf-8", {})
 
 
-class WebWorld:
-    """The fake web, started on free loopback ports: ``with WebWorld() as w: w.http_port``."""
+CA_NAME = "Web World Test CA"
 
-    def __init__(self) -> None:
-        self._http = ThreadingHTTPServer((LOOPBACK, 0), _Handler)
-        self._http.daemon_threads = True
+
+def _https_server(ca_file: Path) -> ThreadingHTTPServer:
+    """The same site over TLS, its certificate issued by a throwaway CA (trustme: a dev
+    dependency, as the fake web serves tests and demos only)."""
+    try:
+        import trustme
+    except ModuleNotFoundError as exc:
+        raise RuntimeError(
+            "the fake web needs trustme for its HTTPS: install the dev dependencies "
+            "(uv sync) to run it"
+        ) from exc
+
+    ca = trustme.CA(organization_name=CA_NAME)
+    ca.cert_pem.write_to_path(str(ca_file))
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*sorted(HOSTS), *(f"www.{h}" for h in sorted(HOSTS))).configure_cert(ctx)
+    server = ThreadingHTTPServer((LOOPBACK, 0), _Handler)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    return server
+
+
+class WebWorld:
+    """The fake web, started on free loopback ports: ``with WebWorld() as w: w.http_port``.
+    It serves HTTP and HTTPS; the CA that signed its certificate is ``ca_file`` (in
+    ``tls_dir``, default a fresh temporary directory)."""
+
+    def __init__(self, tls_dir: Path | None = None) -> None:
+        self.ca_file = Path(tls_dir or tempfile.mkdtemp(prefix="web-world-")) / "ca.pem"
+        plain = ThreadingHTTPServer((LOOPBACK, 0), _Handler)
+        self._servers = [plain, _https_server(self.ca_file)]
+        for srv in self._servers:
+            srv.daemon_threads = True
         quiet = DNSLogger("-recv,-send,-request,-reply,-truncated,-data,-error", prefix=False)
         self._dns = DNSServer(_Resolver(), port=0, address=LOOPBACK, logger=quiet)
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._threads = [
+            threading.Thread(target=srv.serve_forever, daemon=True) for srv in self._servers
+        ]
 
     @property
     def http_port(self) -> int:
-        return int(self._http.server_address[1])
+        return int(self._servers[0].server_address[1])
+
+    @property
+    def https_port(self) -> int:
+        return int(self._servers[1].server_address[1])
 
     @property
     def dns_port(self) -> int:
@@ -258,18 +295,21 @@ class WebWorld:
         return {
             "dns_server": f"{LOOPBACK}:{self.dns_port}",
             "rdap_base_url": self.rdap_base_url,
-            "lookup_port_override": self.http_port,
+            "lookup_ports": f"http={self.http_port},https={self.https_port}",
             "lookup_allow_networks": "127.0.0.0/8",
+            "lookup_ca_file": self.ca_file,
         }
 
     def start(self) -> WebWorld:
         self._dns.start_thread()
-        self._thread.start()
+        for t in self._threads:
+            t.start()
         return self
 
     def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+        for srv in self._servers:
+            srv.shutdown()
+            srv.server_close()
         self._dns.stop()
 
     def __enter__(self) -> WebWorld:
