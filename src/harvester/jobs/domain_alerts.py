@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, time
 
 from harvester.jobs.deps import JobDeps
 from harvester.store import domain_list
 from harvester.store.domain_list import DomainQuery
 from harvester.store.models import Severity
+from harvester.store.writes import recent_alert
 
 ALERT_KEY = "domain.young_spike"
 
@@ -21,9 +23,14 @@ async def alert_young_spikes(deps: JobDeps, names: Sequence[str]) -> list[str]:
         young = domain_list.young_among(s, list(names), query)
         rows = [domain_list.one(s, n, query) for n in young]
     hits = [r for r in rows if r and {"young", "spiking"} <= set(r["signals"])]
+    midnight = datetime.combine(query.today or deps.clock().date(), time(), tzinfo=UTC)
     for r in hits:
+        key = f"{ALERT_KEY}:{r['name']}:{query.today}"
+        with deps.db.session() as s:
+            if recent_alert(s, key, midnight) is not None:
+                continue  # once per domain and day, however often it is mentioned
         await deps.alerts.raise_alert(
-            f"{ALERT_KEY}:{r['name']}:{query.today}",
+            key,
             Severity.WARNING,
             f"young domain {r['name']} spikes: {r['mentions_today']} mentions today, "
             f"registered {r['age_days']} days ago, {r['advertiser_count']} advertisers",

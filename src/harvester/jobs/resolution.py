@@ -16,6 +16,7 @@ import pydantic
 from harvester.domains import normalize_domain
 from harvester.domains.hosts import DomainKind, host_kind
 from harvester.domains.links import outbound_links
+from harvester.domains.normalize import parse_host
 from harvester.jobs.calls import Paused
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.intel_events import (
@@ -28,7 +29,7 @@ from harvester.jobs.lookups import LookupBlocked, LookupFailed, Lookups
 from harvester.jobs.metrics import RUNS
 from harvester.jobs.steps import tiktok_step, track
 from harvester.store import intel
-from harvester.store.models import DomainMention, JobState, LookupStatus
+from harvester.store.models import JobState, LookupStatus
 from harvester.store.writes import MentionRow, record_mentions
 
 FN_ID = "resolve-links"
@@ -82,22 +83,18 @@ def _reached(r: intel.Resolution) -> list[tuple[str, str]]:
 
 
 def _via_rows(deps: JobDeps, r: intel.Resolution) -> list[MentionRow]:
-    reached = _reached(r)
+    reached = [(parse_host(httpx.URL(url).host), url) for _name, url in _reached(r)]
     if not reached:
         return []
     with deps.db.session() as s:
-        carriers = (
-            s.execute(DomainMention.__table__.select().where(DomainMention.url == r.url))
-            .mappings()
-            .all()
-        )
+        carriers = intel.mentions_with_url(s, r.source_domain, r.url)
     return [
         MentionRow(
             comment_id=c["comment_id"],
             video_id=c["video_id"],
-            domain=name,
-            ascii_domain=name.encode("idna").decode("ascii") if not name.isascii() else name,
-            host=httpx.URL(url).host,
+            domain=host.domain,
+            ascii_domain=host.ascii_domain,
+            host=host.host,
             matched=c["matched"],
             url=url,
             span_start=c["span_start"],
@@ -108,7 +105,8 @@ def _via_rows(deps: JobDeps, r: intel.Resolution) -> list[MentionRow]:
             via_url=r.url,
         )
         for c in carriers
-        for name, url in reached
+        for host, url in reached
+        if host is not None
     ]
 
 

@@ -82,6 +82,17 @@ def shortener_mentions(
     return [(u, c, v) for u, c, v in session.execute(stmt) if u]
 
 
+def mentions_with_url(session: Session, domain: str, url: str) -> list[dict[str, Any]]:
+    """The mentions of ``domain`` that carried ``url`` (by the indexed domain id)."""
+    m = DomainMention
+    stmt = (
+        sa.select(m.comment_id, m.video_id, m.matched, m.span_start, m.span_end)
+        .join(Domain, Domain.id == m.domain_id)
+        .where(Domain.name == domain, m.url == url)
+    )
+    return [dict(row) for row in session.execute(stmt).mappings()]
+
+
 def due_enrichments(
     session: Session, names: Sequence[str], kind: EnrichmentKind, now: datetime
 ) -> list[tuple[int, str]]:

@@ -198,3 +198,22 @@ async def test_an_untrusted_certificate_is_reported_not_believed(world: WebWorld
     strict = Lookups(Settings(**{**world.settings(), "lookup_allow_networks": ""}))
     with pytest.raises(LookupBlocked):
         await strict.fetch("https://glowdeal-promo.shop/")  # loopback: refused by default
+
+
+async def test_a_young_domain_that_spikes_raises_one_alert_a_day(
+    pipeline: PipelineFactory, world: WebWorld
+) -> None:
+    async with pipeline(**_intel_settings(world)) as (runtime, _sim):
+        await _extract(runtime, {f"y{i}": f"buy now glowdeal-promo.shop #{i}" for i in range(6)})
+        await _extract(runtime, {f"z{i}": f"again glowdeal-promo.shop {i}" for i in range(3)})
+        with runtime.db.session() as s:
+            alerts = s.execute(
+                sa.select(Alert.key, Alert.message).where(Alert.key.like("domain.young_spike%"))
+            ).all()
+            row = domain_list.one(s, "glowdeal-promo.shop")
+        assert row is not None and {"young", "spiking"} <= set(row["signals"])
+        assert len(alerts) == 1, alerts
+        assert (
+            "glowdeal-promo.shop" in alerts[0].message
+            and "registered 6 days ago" in alerts[0].message
+        )
