@@ -6,7 +6,7 @@ An empty value means "no filter": the dashboard's form sends every field, filled
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import HTTPException, Query, Request
 
@@ -90,3 +90,8 @@ def domain_query(
         sort=_choice("sort", sort, DomainSort) or DomainSort.NEWEST,  # type: ignore[arg-type]
         thresholds=request.app.state.runtime.settings.thresholds,
     )
+
+
+def report_day(value: str | None) -> date:
+    """The day of a report: ``YYYY-MM-DD``, today (UTC) when empty; 422 otherwise."""
+    return _day("day", value) or datetime.now(UTC).date()

@@ -92,3 +92,22 @@ async def test_export_and_page_carry_the_signals(client: httpx.AsyncClient) -> N
     assert "/api/v1/domains?format=csv&sort=advertisers&amp;pushed=true" in page.text
     detail = await client.get("/domains/bit.ly")
     assert detail.status_code == 200 and "kind-shortener" in detail.text
+
+
+async def test_the_day_report_in_the_api_and_the_dashboard(client: httpx.AsyncClient) -> None:
+    day = utcnow().date().isoformat()
+    body = (await client.get("/api/v1/report", params={"day": day})).json()
+    assert body["day"] == day and {d["name"] for d in body["new"]} == {
+        "wide.shop",
+        "deep.com",
+        "bit.ly",
+    }
+    wide = next(d for d in body["new"] if d["name"] == "wide.shop")
+    assert wide["evidence"]["advertisers"] == ["A0", "A1", "A2", "A3"]
+    csv_res = await client.get("/api/v1/report", params={"day": day, "format": "csv"})
+    assert csv_res.headers["content-disposition"] == f"attachment; filename=report-{day}.csv"
+    assert csv_res.text.splitlines()[0].startswith("section,domain,")
+    page = await client.get("/report", params={"day": day})
+    assert page.status_code == 200 and "wide.shop" in page.text and "A3" in page.text
+    bad = await client.get("/report", params={"day": "yesterday"})
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text

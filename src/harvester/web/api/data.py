@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from harvester.store import domain_list, queries
+from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.web.api.schemas import (
     MAX_ID,
@@ -22,7 +23,8 @@ from harvester.web.api.schemas import (
     VideoDetail,
     VideoPage,
 )
-from harvester.web.domain_params import domain_query
+from harvester.web.domain_params import domain_query, report_day
+from harvester.web.report import render_csv
 
 router = APIRouter(tags=["data"])
 EXPORT_COLUMNS = (
@@ -133,6 +135,26 @@ def _json_array(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
         item = {c: row[c] for c in ("id", *EXPORT_COLUMNS)}
         yield ("," if i else "") + json.dumps(item, default=str, ensure_ascii=False)
     yield "]"
+
+
+@router.get("/report", responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+def report(
+    request: Request,
+    day: str | None = Query(None, max_length=10, description="YYYY-MM-DD (default today)."),
+    format: Literal["csv", "json"] = Query("json"),
+) -> Any:
+    """The day's new and spiking domains, each with its evidence (comments, videos,
+    advertisers); ``format=csv`` for a spreadsheet."""
+    the_day = report_day(day)
+    with _db(request).session() as s:
+        data = day_report(s, the_day, request.app.state.runtime.settings.thresholds)
+    if format == "json":
+        return data
+    return StreamingResponse(
+        iter([render_csv(data)]),
+        media_type="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=report-{the_day}.csv"},
+    )
 
 
 @router.get("/domains/{name}", response_model=DomainDetail)

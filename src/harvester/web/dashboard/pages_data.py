@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -10,11 +11,12 @@ from fastapi.responses import HTMLResponse
 from harvester.domains.hosts import DomainKind
 from harvester.engine import queries as runq
 from harvester.store import domain_list, queries
+from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
 from harvester.web.dashboard.render import page
-from harvester.web.domain_params import domain_query
+from harvester.web.domain_params import domain_query, report_day
 
 router = APIRouter()
 
@@ -73,6 +75,16 @@ def _query_string(request: Request) -> str:
     """The page's filters, without its position (for export and pager links)."""
     keep = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "offset")]
     return urlencode(keep)
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report(request: Request, day: str | None = Query(None, max_length=10)) -> HTMLResponse:
+    """The day's new and spiking domains with their evidence (CSV: the API)."""
+    the_day = report_day(day)
+    with runtime(request).db.session() as s:
+        data = day_report(s, the_day, runtime(request).settings.thresholds)
+    prev, nxt = the_day - timedelta(days=1), the_day + timedelta(days=1)
+    return page(request, "report.html", r=data, prev=prev.isoformat(), next=nxt.isoformat())
 
 
 @router.get("/domains/{name}", response_class=HTMLResponse)
