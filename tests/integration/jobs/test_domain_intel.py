@@ -3,6 +3,7 @@ against the simulator's fake web on loopback (DNS server, HTTP site, RDAP stub).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -217,3 +218,19 @@ async def test_a_young_domain_that_spikes_raises_one_alert_a_day(
             "glowdeal-promo.shop" in alerts[0].message
             and "registered 6 days ago" in alerts[0].message
         )
+
+
+async def test_a_lookup_that_keeps_failing_ends_in_the_dead_letters(
+    pipeline: PipelineFactory, world: WebWorld
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        silent = s.getsockname()[1]  # bound, never answers: every DNS query times out
+        broken = {**_intel_settings(world), "dns_server": f"127.0.0.1:{silent}"}
+        async with pipeline(**broken, lookup_timeout_seconds=0.2) as (runtime, _sim):
+            await _extract(runtime, {"k1": COMMENTS["k1"]})
+            with runtime.db.session() as db:
+                dead = set(db.scalars(sa.select(DeadLetter.fn_id)))
+                res = db.scalar(sa.select(sa.func.count()).select_from(LinkResolution))
+    assert {"resolve-links", "enrich-dns", "enrich-http"} <= dead
+    assert res == 0  # nothing half-stored: a replay resolves it from scratch
