@@ -21,7 +21,7 @@ import pydantic
 from harvester.domains.links import page_title
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.domain_alerts import alert_young_spikes
-from harvester.jobs.intel_events import ENRICH_REQUESTED, EnrichRequested
+from harvester.jobs.intel_events import ENRICH_REQUESTED, EnrichRequested, enrich_events
 from harvester.jobs.lookups import LookupBlocked, LookupFailed, Lookups, parse_rdap
 from harvester.jobs.metrics import RUNS
 from harvester.jobs.resolution import pause_if_killed
@@ -135,6 +135,43 @@ def _build_one(client: inngest.Inngest, deps: JobDeps, kind: EnrichmentKind) -> 
     return enrich_fn
 
 
+REFRESH_FN = "refresh-domain-intel"
+REFRESH_REQUESTED = "domain/intel.refresh.requested"
+MAX_REFRESH = 2_000
+
+
+async def refresh_due(deps: JobDeps) -> list[str]:
+    """Domains mentioned in the last day whose enrichment is missing or expired."""
+    now = deps.clock()
+    with deps.db.session() as s:
+        return intel.stale_active(s, now - timedelta(days=1), now, MAX_REFRESH)
+
+
+def _build_refresh(client: inngest.Inngest, deps: JobDeps) -> Any:
+    @client.create_function(
+        fn_id=REFRESH_FN,
+        name="Refresh expired domain enrichments",
+        retries=2,
+        concurrency=[inngest.Concurrency(limit=1)],
+        trigger=[
+            inngest.TriggerCron(cron="41 * * * *"),
+            inngest.TriggerEvent(event=REFRESH_REQUESTED),
+        ],
+    )
+    async def refresh(ctx: inngest.Context) -> dict[str, Any]:
+        if not deps.settings.domain_lookups:
+            return {"skipped": "HARVESTER_DOMAIN_LOOKUPS is off"}
+        names: list[str] = await ctx.step.run("find-due", functools.partial(refresh_due, deps))
+        if names:  # each enrichment skips what is still fresh: only the expired ones run
+            await ctx.step.send_event("request-enrichment", enrich_events(names))
+        return {"requested": len(names)}
+
+    return refresh
+
+
 def build(client: inngest.Inngest, deps: JobDeps) -> list[inngest.Function[Any]]:
-    """The three enrichment functions."""
-    return [_build_one(client, deps, kind) for kind in EnrichmentKind]
+    """The three enrichment functions and the hourly refresh of expired answers."""
+    return [
+        *(_build_one(client, deps, kind) for kind in EnrichmentKind),
+        _build_refresh(client, deps),
+    ]

@@ -24,6 +24,7 @@ ATTEMPTS = {
     "enrich-dns": 4,
     "enrich-rdap": 4,
     "enrich-http": 4,
+    "refresh-domain-intel": 3,
     "cleanup": 3,
     "health-check": 2,
 }

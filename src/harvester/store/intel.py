@@ -110,6 +110,23 @@ def due_enrichments(
     return [(i, n) for i, n in session.execute(stmt.order_by(Domain.id))]
 
 
+def stale_active(session: Session, since: datetime, now: datetime, limit: int) -> list[str]:
+    """Domains mentioned since ``since`` with an enrichment missing or past its TTL."""
+    fresh_kinds = (
+        sa.select(sa.func.count())
+        .select_from(DomainEnrichment)
+        .where(DomainEnrichment.domain_id == Domain.id, DomainEnrichment.expires_at > now)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(Domain.name)
+        .where(Domain.last_seen_at >= since, fresh_kinds < len(EnrichmentKind))
+        .order_by(Domain.last_seen_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 def save_enrichment(
     session: Session,
     domain_id: int,

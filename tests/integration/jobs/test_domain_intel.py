@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from harvester.jobs.enrichment import http_data
+from harvester.jobs.enrichment import REFRESH_REQUESTED, http_data
 from harvester.jobs.events import EXTRACT_REQUESTED
 from harvester.jobs.intel_events import ENRICH_REQUESTED
 from harvester.jobs.lookups import LookupBlocked, Lookups
@@ -234,3 +235,23 @@ async def test_a_lookup_that_keeps_failing_ends_in_the_dead_letters(
                 res = db.scalar(sa.select(sa.func.count()).select_from(LinkResolution))
     assert {"resolve-links", "enrich-dns", "enrich-http"} <= dead
     assert res == 0  # nothing half-stored: a replay resolves it from scratch
+
+
+async def test_the_refresh_looks_up_again_only_what_expired(
+    pipeline: PipelineFactory, world: WebWorld
+) -> None:
+    async with pipeline(**_intel_settings(world)) as (runtime, _sim):
+        await _extract(runtime, {"k6": COMMENTS["k6"]})
+        with runtime.db.session() as s:
+            s.execute(
+                sa.update(DomainEnrichment)
+                .where(DomainEnrichment.kind == "dns")
+                .values(expires_at=utcnow() - timedelta(minutes=1), data={"A": ["stale"]})
+            )
+            before = {e.kind: e.fetched_at for e in s.scalars(sa.select(DomainEnrichment))}
+        await runtime.send_events([{"name": REFRESH_REQUESTED, "data": {}}])
+        await runtime.engine.wait_for_idle(timeout=60)
+        with runtime.db.session() as s:
+            rows = {e.kind: e for e in s.scalars(sa.select(DomainEnrichment))}
+        assert rows["dns"].data["A"] == ["127.0.0.1"] and rows["dns"].fetched_at > before["dns"]
+        assert rows["rdap"].fetched_at == before["rdap"]  # still fresh: not asked again
