@@ -137,10 +137,11 @@ class Lookups:
     async def _one(self, url: httpx.URL) -> tuple[int, str | None, str, str | None]:
         if url.scheme not in ("http", "https") or not url.host:
             raise LookupFailed(f"{url}: only http(s) URLs are fetched")
-        ip = await self.address(url.host)
+        name = url.raw_host.decode("ascii")  # IDNA form: what DNS, SNI and Host carry
+        ip = await self.address(name)
         target = self._target(url, ip)
         headers = {"Host": url.netloc.decode("ascii"), "User-Agent": USER_AGENT}
-        ext = {"sni_hostname": url.host} if target.scheme == "https" else {}
+        ext = {"sni_hostname": name} if target.scheme == "https" else {}
         client = self._http or _client(self.settings)
         try:
             req = client.build_request("GET", target, headers=headers, extensions=ext)
