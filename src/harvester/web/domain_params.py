@@ -44,7 +44,7 @@ def _day(field: str, value: str | None) -> date | None:
 def _least(field: str, value: str | None) -> int:
     if not value:
         return 0
-    if not value.isdigit() or int(value) > MAX_MIN:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_MIN:
         raise _bad(field, f"{value!r} is not a whole number from 0 to {MAX_MIN}")
     return int(value)
 

@@ -111,3 +111,9 @@ async def test_the_day_report_in_the_api_and_the_dashboard(client: httpx.AsyncCl
     assert page.status_code == 200 and "wide.shop" in page.text and "A3" in page.text
     bad = await client.get("/report", params={"day": "yesterday"})
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
+
+
+@pytest.mark.parametrize("value", ["²", "-1", "1e3", "9" * 12, "x"])
+async def test_minimum_counts_must_be_plain_numbers(client: httpx.AsyncClient, value: str) -> None:
+    res = await client.get("/api/v1/domains", params={"min_videos": value})
+    assert res.status_code == 422 and "min_videos" in res.text
