@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     lookup_per_host_per_minute: int = Field(
         30, gt=0, description="Resolution/enrichment calls per target host per minute."
     )
+    dns_per_minute: int = Field(
+        300, gt=0, description="enrich-dns runs per minute (one resolver answers them all)."
+    )
     lookup_ttl_hours: float = Field(24.0, gt=0, description="Cache of resolutions/enrichments.")
     lookup_allow_networks: str = Field(
         "",

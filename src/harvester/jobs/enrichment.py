@@ -109,7 +109,8 @@ async def enrich(deps: JobDeps, kind: EnrichmentKind, domain: str) -> dict[str, 
 
 def _build_one(client: inngest.Inngest, deps: JobDeps, kind: EnrichmentKind) -> Any:
     fn_id = FN_IDS[kind]
-    per_min = deps.settings.lookup_per_host_per_minute
+    s = deps.settings
+    per_min = s.dns_per_minute if kind is EnrichmentKind.DNS else s.lookup_per_host_per_minute
     # DNS and RDAP ask one server each: throttle them as a whole. HTTP asks the domain.
     key = "event.data.domain" if kind is EnrichmentKind.HTTP else None
 
