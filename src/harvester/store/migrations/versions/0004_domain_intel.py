@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from harvester.domains.hosts import LINK_IN_BIO, SHORTENERS
+
 revision = "0004"
 down_revision = "0001"
 branch_labels = None
@@ -19,23 +21,19 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("domain", schema=None) as b:
-        b.add_column(sa.Column("kind", sa.String(16), nullable=False, server_default="site"))
-        b.add_column(sa.Column("video_count", sa.Integer(), nullable=False, server_default="0"))
-        b.add_column(
-            sa.Column("advertiser_count", sa.Integer(), nullable=False, server_default="0")
-        )
-        b.add_column(
-            sa.Column("blocklisted", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        b.add_column(sa.Column("registered_at", TS, nullable=True))
-        b.add_column(sa.Column("registrar", sa.String(255), nullable=True))
-        b.create_index(b.f("ix_domain_kind"), ["kind"], unique=False)
-        b.create_index(b.f("ix_domain_video_count"), ["video_count"], unique=False)
-        b.create_index(b.f("ix_domain_advertiser_count"), ["advertiser_count"], unique=False)
-        b.create_index(b.f("ix_domain_registered_at"), ["registered_at"], unique=False)
-    with op.batch_alter_table("domain_mention", schema=None) as b:
-        b.add_column(sa.Column("via_url", sa.Text(), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN, not batch mode: on SQLite a batch copies the table,
+    # and dropping the old `domain` would cascade-delete every mention.
+    op.add_column("domain", sa.Column("kind", sa.String(16), nullable=False, server_default="site"))
+    for col in ("video_count", "advertiser_count"):
+        op.add_column("domain", sa.Column(col, sa.Integer(), nullable=False, server_default="0"))
+    op.add_column(
+        "domain", sa.Column("blocklisted", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("domain", sa.Column("registered_at", TS, nullable=True))
+    op.add_column("domain", sa.Column("registrar", sa.String(255), nullable=True))
+    for col in ("kind", "video_count", "advertiser_count", "registered_at"):
+        op.create_index(f"ix_domain_{col}", "domain", [col], unique=False)
+    op.add_column("domain_mention", sa.Column("via_url", sa.Text(), nullable=True))
     op.create_table(
         "link_resolution",
         sa.Column("url", sa.String(2048), nullable=False),
@@ -69,17 +67,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("domain_enrichment", schema=None) as b:
         b.create_index(b.f("ix_domain_enrichment_expires_at"), ["expires_at"], unique=False)
+    _backfill()
+
+
+def _backfill() -> None:
+    """Rows stored before this revision: their kind and distinct counts."""
+    domain = sa.table("domain", sa.column("name"), sa.column("kind"))
+    for kind, names in (("shortener", SHORTENERS), ("link_in_bio", LINK_IN_BIO)):
+        op.execute(domain.update().where(domain.c.name.in_(sorted(names))).values(kind=kind))
+    op.execute(
+        "UPDATE domain SET "
+        "video_count = (SELECT count(DISTINCT m.video_id) FROM domain_mention m "
+        "WHERE m.domain_id = domain.id), "
+        "advertiser_count = (SELECT count(DISTINCT v.advertiser_name) FROM domain_mention m "
+        "JOIN video v ON v.video_id = m.video_id WHERE m.domain_id = domain.id)"
+    )
 
 
 def downgrade() -> None:
     op.drop_table("domain_enrichment")
     op.drop_table("link_resolution")
-    with op.batch_alter_table("domain_mention", schema=None) as b:
-        b.drop_column("via_url")
-    with op.batch_alter_table("domain", schema=None) as b:
-        for ix in ("registered_at", "advertiser_count", "video_count", "kind"):
-            b.drop_index(b.f(f"ix_domain_{ix}"))
-        for col in ("registrar", "registered_at", "blocklisted", "advertiser_count"):
-            b.drop_column(col)
-        b.drop_column("video_count")
-        b.drop_column("kind")
+    for col in ("kind", "video_count", "advertiser_count", "registered_at"):
+        op.drop_index(f"ix_domain_{col}", table_name="domain")
+    # SQLite (3.35+) drops a plain column in place; none of these is indexed any more.
+    op.drop_column("domain_mention", "via_url")
+    for col in ("registrar", "registered_at", "blocklisted", "advertiser_count", "video_count"):
+        op.drop_column("domain", col)
+    op.drop_column("domain", "kind")
