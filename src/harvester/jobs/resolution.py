@@ -19,6 +19,8 @@ from harvester.domains.links import outbound_links
 from harvester.domains.normalize import parse_host
 from harvester.jobs.calls import Paused
 from harvester.jobs.deps import JobDeps
+from harvester.jobs.domain_alerts import alert_young_spikes
+from harvester.jobs.extraction import flagged_domains
 from harvester.jobs.intel_events import (
     RESOLVE_REQUESTED,
     ResolveRequested,
@@ -121,7 +123,8 @@ async def resolve_one(deps: JobDeps, url: str, source_domain: str) -> dict[str, 
     rows = _via_rows(deps, r)
     with deps.db.session() as s:
         intel.save_resolution(s, r, now, timedelta(hours=deps.settings.lookup_ttl_hours))
-        new = record_mentions(s, rows, now)
+        new = record_mentions(s, rows, now, flagged=flagged_domains(deps))
+    await alert_young_spikes(deps, sorted({m.domain for m in rows}))
     events = [*resolve_events((m.domain, m.url) for m in rows), *enrich_events(new)]
     return {
         "url": url,

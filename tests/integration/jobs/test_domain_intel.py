@@ -255,3 +255,18 @@ async def test_the_refresh_looks_up_again_only_what_expired(
             rows = {e.kind: e for e in s.scalars(sa.select(DomainEnrichment))}
         assert rows["dns"].data["A"] == ["127.0.0.1"] and rows["dns"].fetched_at > before["dns"]
         assert rows["rdap"].fetched_at == before["rdap"]  # still fresh: not asked again
+
+
+async def test_a_blocklisted_site_behind_a_shortener_is_marked(
+    pipeline: PipelineFactory, world: WebWorld, tmp_path: Path
+) -> None:
+    blocklist = tmp_path / "bad.txt"
+    blocklist.write_text("# known scams\nglowdeal-promo.shop\n", encoding="utf-8")
+    settings = {**_intel_settings(world), "domain_blocklist_file": blocklist}
+    async with pipeline(**settings) as (runtime, _sim):
+        await _extract(runtime, {"k1": COMMENTS["k1"]})  # only bit.ly is in the text
+        with runtime.db.session() as s:
+            row = domain_list.one(s, "glowdeal-promo.shop")
+            bitly = domain_list.one(s, "bit.ly")
+    assert row is not None and "blocklisted" in row["signals"]
+    assert bitly is not None and "blocklisted" not in bitly["signals"]
