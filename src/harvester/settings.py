@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from harvester.domains.signals import Thresholds
 
 
 class SourceKind(enum.StrEnum):
@@ -123,6 +126,100 @@ class Settings(BaseSettings):
     retention_runs_days: int = Field(14, gt=0)
     retention_alerts_days: int = Field(30, gt=0)
     cleanup_batch_size: int = Field(1000, gt=0)
+
+    # Domain intelligence: signals, resolution and enrichment (docs/domains.md).
+    domain_blocklist_file: Path | None = Field(
+        None, description="Known-bad domains, one per line: marked 'blocklisted'."
+    )
+    young_domain_days: int = Field(30, gt=0, description="Registered fewer days ago: young.")
+    pushed_advertisers: int = Field(3, gt=0, description="Distinct advertisers: 'pushed'.")
+    pushed_videos: int = Field(5, gt=0, description="Distinct videos: 'pushed'.")
+    spike_min_mentions: int = Field(5, gt=0, description="Fewest mentions today to spike.")
+    spike_factor: float = Field(3.0, gt=0, description="Today vs the trailing week's mean.")
+    domain_lookups: bool = Field(
+        False,
+        description="Resolve shortener links and enrich new domains (DNS, RDAP, HTTP): "
+        "outbound calls to the sites people push, so opt in.",
+    )
+    resolve_max_hops: int = Field(5, ge=1, le=20, description="Redirects followed per link.")
+    lookup_timeout_seconds: float = Field(5.0, gt=0, le=60, description="Per fetch/lookup.")
+    lookup_per_host_per_minute: int = Field(
+        30, gt=0, description="Resolution/enrichment calls per target host per minute."
+    )
+    dns_per_minute: int = Field(
+        300, gt=0, description="enrich-dns runs per minute (one resolver answers them all)."
+    )
+    lookup_ttl_hours: float = Field(24.0, gt=0, description="Cache of resolutions/enrichments.")
+    lookup_allow_networks: str = Field(
+        "",
+        description="Comma-separated CIDRs lookups may reach although not public (the "
+        "simulator's loopback web: 127.0.0.0/8). Empty: public addresses only (SSRF guard).",
+    )
+    lookup_ports: str = Field(
+        "",
+        description="scheme=port pairs every lookup connects to whatever the URL says, "
+        "e.g. http=8081,https=8444 (the simulator's web). Empty: the URL's own port.",
+    )
+    lookup_ca_file: Path | None = Field(
+        None, description="CA bundle lookups verify TLS with (default: the system's)."
+    )
+    dns_server: str | None = Field(
+        None, description="host:port of the DNS server to ask; default: the system's."
+    )
+    rdap_base_url: str = Field("https://rdap.org", description="RDAP bootstrap/base URL.")
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """When a domain's numbers become signals."""
+        return Thresholds(
+            young_days=self.young_domain_days,
+            pushed_advertisers=self.pushed_advertisers,
+            pushed_videos=self.pushed_videos,
+            spike_min_mentions=self.spike_min_mentions,
+            spike_factor=self.spike_factor,
+        )
+
+    @field_validator("lookup_allow_networks")
+    @classmethod
+    def _check_networks(cls, v: str) -> str:
+        for item in filter(None, (p.strip() for p in v.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"HARVESTER_LOOKUP_ALLOW_NETWORKS: {item!r} is not a CIDR like 127.0.0.0/8"
+                ) from None
+        return v
+
+    @field_validator("lookup_ports")
+    @classmethod
+    def _check_ports(cls, v: str) -> str:
+        for item in filter(None, (p.strip() for p in v.split(","))):
+            scheme, _, port = item.partition("=")
+            if scheme not in ("http", "https") or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(
+                    f"HARVESTER_LOOKUP_PORTS: {item!r} is not like http=8081 or https=8444"
+                )
+        return v
+
+    @property
+    def port_map(self) -> dict[str, int]:
+        """Ports lookups connect to per scheme (empty: the URL's own)."""
+        pairs = (p.strip().partition("=") for p in self.lookup_ports.split(","))
+        return {scheme: int(port) for scheme, _, port in pairs if scheme}
+
+    @property
+    def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """Non-public networks lookups may reach (none by default)."""
+        parts = (p.strip() for p in self.lookup_allow_networks.split(","))
+        return [ipaddress.ip_network(p, strict=False) for p in parts if p]
+
+    @field_validator("domain_blocklist_file")
+    @classmethod
+    def _check_blocklist(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"HARVESTER_DOMAIN_BLOCKLIST_FILE: no such file {v}; fix the path")
+        return v
 
     @field_validator("database_url")
     @classmethod

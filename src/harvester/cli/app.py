@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "harvester.cli.pipeline_cmd",
     "harvester.cli.ops_cmd",
     "harvester.cli.import_cmd",
+    "harvester.cli.domains_cmd",
 )
 
 

@@ -48,24 +48,26 @@ def server_call(api: Api, method: str, path: str, body: Any = None, **params: An
 
 
 def server_domains(
-    api: Api, q: str | None, new_today: bool, limit: int | None
+    api: Api, params: dict[str, Any], limit: int | None
 ) -> tuple[int, Iterator[dict[str, Any]]]:
-    """How many domains match, and up to ``limit`` of them (all when None), newest first."""
-    flags = {"q": q, "new_today": str(new_today).lower()}
+    """How many domains match the API query ``params``, and up to ``limit`` of them
+    (all when None), in the query's order."""
+    flags = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in params.items()}
+    flags = {k: v for k, v in flags.items() if v not in (None, "", "false", 0)}
     total = int(server_call(api, "GET", "/api/v1/domains", limit=1, **flags)["total"])
     want = total if limit is None else min(limit, total)
 
     def rows() -> Iterator[dict[str, Any]]:
-        after, sent = None, 0
+        offset, sent = 0, 0
         while sent < want:
             size = min(SERVER_PAGE, want - sent)
-            page = server_call(api, "GET", "/api/v1/domains", limit=size, after=after, **flags)
+            page = server_call(api, "GET", "/api/v1/domains", limit=size, offset=offset, **flags)
             for row in page["data"][: want - sent]:
                 yield _with_datetimes(row)
                 sent += 1
-            after = page["next_after"]
-            if after is None:
+            if page["next_offset"] is None:
                 return
+            offset = page["next_offset"]
 
     return want, rows()
 

@@ -1,4 +1,4 @@
-"""Operator commands: ``run ID``, ``domains``, ``dlq [replay]``, ``kill-switch``.
+"""Operator commands: ``run ID``, ``dlq [replay]``, ``kill-switch``.
 
 They ask the running server when one answers on the configured host/port, else they
 read and write the database directly (events they send go into the engine's queue; a
@@ -9,29 +9,24 @@ database. Exit codes: 0 ok, 1 failure or not found, 2 usage.
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
-import sys
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from harvester.cli.data_reads import dead_letters, open_database, server_call, server_domains
+from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
 from harvester.cli.target import pick
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
-from harvester.store import Database, queries
+from harvester.store import Database
 
 err = Console(stderr=True)
 out = Console()
 dlq_app = typer.Typer(help="Dead letters: list them; `dlq replay ID|--all` re-sends them.")
 FORMATS = ("table", "json", "csv")
-DOMAIN_COLUMNS = ["name", "mention_count", "first_seen_at", "last_seen_at"]
 BAR_WIDTH = 40
 
 
@@ -99,82 +94,9 @@ def _result(step: dict[str, Any]) -> str:
     return json.dumps(step["output"], default=str, ensure_ascii=False)[:60]
 
 
-# -- domains ----------------------------------------------------------------------------------
-
-
-def domains(
-    new_today: Annotated[bool, typer.Option("--new-today", help="Only first seen today.")] = False,
-    q: Annotated[str | None, typer.Option("--q", "-q", help="Substring of the name.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
-    all_: Annotated[bool, typer.Option("--all", help="Every match (ignores --limit).")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
-) -> None:
-    """List harvested domains, newest first (json/csv stream; a progress bar on stderr)."""
-    if fmt not in FORMATS:
-        raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})", 2)
-    target = pick(get_settings())
-    if target.api is not None:
-        try:
-            want, rows = server_domains(target.api, q, new_today, None if all_ else limit)
-            _emit(_with_progress(rows, want), fmt)
-        finally:
-            target.close()
-        return
-    db = open_database(target)
-    try:
-        with db.session() as s:
-            total = queries.count_domains(s, q=q, new_today=new_today)
-            want = total if all_ else min(limit, total)
-            rows = queries.iter_domains(s, q=q, new_today=new_today, limit=want)
-            _emit(_with_progress(rows, want), fmt)
-    finally:
-        db.dispose()
-
-
-def _with_progress(rows: Iterator[dict[str, Any]], total: int) -> Iterator[dict[str, Any]]:
-    if total < 5000 or not err.is_terminal:
-        yield from rows
-        return
-    columns = (TextColumn("exporting domains"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("export", total=total)
-        for row in rows:
-            yield row
-            progress.advance(task)
-
-
-def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
-    if fmt == "json":
-        sys.stdout.write("[")
-        for i, r in enumerate(rows):
-            sys.stdout.write(("," if i else "") + json.dumps(r, default=_iso, ensure_ascii=False))
-        sys.stdout.write("]\n")
-    elif fmt == "csv":
-        w = csv.writer(sys.stdout)
-        w.writerow(DOMAIN_COLUMNS)
-        for r in rows:
-            w.writerow(
-                [r[c].isoformat() if hasattr(r[c], "isoformat") else r[c] for c in DOMAIN_COLUMNS]
-            )
-    else:
-        table = Table(*DOMAIN_COLUMNS)
-        for r in rows:
-            table.add_row(
-                r["name"],
-                str(r["mention_count"]),
-                _day(r["first_seen_at"]),
-                _day(r["last_seen_at"]),
-            )
-        out.print(table)
-
-
 def _iso(value: Any) -> str:
     """Dates in JSON as in CSV: ISO 8601."""
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _day(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
 # -- operations (work without the server) -------------------------------------------------------
@@ -328,8 +250,7 @@ def kill_switch(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``run``, ``domains``, ``dlq`` and ``kill-switch`` to the root app."""
+    """Add ``run``, ``dlq`` and ``kill-switch`` to the root app (``domains``: domains_cmd)."""
     app.command("run")(run)
-    app.command("domains")(domains)
     app.add_typer(dlq_app, name="dlq")
     app.command("kill-switch")(kill_switch)

@@ -67,6 +67,9 @@ COMMON_TLDS = frozenset(
     }
 )
 
+# Framework names written like hosts: bare, they name the software, not the site.
+BARE_NOT_DOMAINS = frozenset({"asp.net", "vb.net", "ado.net"})
+
 
 @dataclass(frozen=True)
 class DomainMatch:
@@ -127,8 +130,16 @@ def _plausible_bare(raw_host: str, host: Host) -> bool:
         return False
     if last_raw[:1].isupper() and last_raw[1:].islower() and len(last_raw) > 1:
         return False  # a sentence joined without a space: "end.Then"
+    if host.ascii_host in BARE_NOT_DOMAINS:
+        return False
     name = host.ascii_domain.split(".", 1)[0]
-    return not name.isdigit()
+    # All-digit names are real ("163.com", "4399.com") but so is "3.14"-like text: trust
+    # them only with a name of two digits or more under a common TLD.
+    return not name.isdigit() or (len(name) > 1 and _last_label(host) in COMMON_TLDS)
+
+
+def _last_label(host: Host) -> str:
+    return host.suffix.rsplit(".", 1)[-1]
 
 
 def _confidence(scheme: bool, www: bool, path: bool, host: Host) -> float:
@@ -204,6 +215,13 @@ def _email_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]
     return out
 
 
+def _mark_handles(text: str, taken: list[tuple[int, int]]) -> None:
+    """Handles are not domains: their spans are taken so no later scan reads one."""
+    for m in patterns.HANDLE.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken):
+            taken.append((m.start(), m.end()))
+
+
 def _obfuscated(host: Host, m: re.Match[str], confidence: float) -> DomainMatch:
     """A mention typed to dodge filters: no URL, flagged, with its own confidence."""
     return DomainMatch(
@@ -220,18 +238,37 @@ def _obfuscated(host: Host, m: re.Match[str], confidence: float) -> DomainMatch:
     )
 
 
+def _is_phrase(text: str, m: re.Match[str]) -> bool:
+    """ "back in the dot com days", "a dot net developer": words, not an address."""
+    labels = m.group("labels")
+    single = patterns.SEP_ONLY.search(labels) is None and "." not in labels
+    if single and labels.lower() in patterns.PHRASE_BEFORE:
+        return True
+    return patterns.PHRASE_AFTER.match(text, m.end()) is not None
+
+
+def _defanged(text: str, m: re.Match[str]) -> DomainMatch | None:
+    labels = patterns.SEP_ONLY.sub(".", m.group("labels"))
+    host = parse_host(f"{labels}.{m.group('tld')}")
+    if host is None or host.suffix in FILE_LIKE_SUFFIXES:
+        return None
+    if patterns.BRACKETED.search(m.group(0)):
+        return _obfuscated(host, m, 0.85)  # "[.]" is typed on purpose: any real suffix
+    if _last_label(host) not in COMMON_TLDS or _is_phrase(text, m):
+        return None
+    return _obfuscated(host, m, 0.8)
+
+
 def _obfuscated_matches(text: str, taken: list[tuple[int, int]]) -> list[DomainMatch]:
     out: list[DomainMatch] = []
     hinted = patterns.OBFUSCATION_HINT.search(text) is not None
     for m in patterns.OBFUSCATED.finditer(text) if hinted else ():
         if _overlaps(m.start(), m.end(), taken):
             continue
-        labels = patterns.SEP_ONLY.sub(".", m.group("labels"))
-        host = parse_host(f"{labels}.{m.group('tld')}")
-        if host is None or host.suffix in FILE_LIKE_SUFFIXES or host.suffix not in COMMON_TLDS:
-            continue
-        out.append(_obfuscated(host, m, 0.8))
-        taken.append((m.start(), m.end()))
+        found = _defanged(text, m)
+        if found is not None:
+            out.append(found)
+            taken.append((m.start(), m.end()))
     for m in patterns.COMMA.finditer(text) if "," in text else ():
         if _overlaps(m.start(), m.end(), taken):
             continue
@@ -256,6 +293,8 @@ def extract(
         return Extraction((), ())
     taken: list[tuple[int, int]] = []
     emails = _email_matches(text, taken)
+    if "@" in text:
+        _mark_handles(text, taken)
     found = sorted(
         [
             *(emails if include_emails else []),

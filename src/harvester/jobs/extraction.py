@@ -10,9 +10,11 @@ from typing import Any
 import inngest
 import pydantic
 
-from harvester.domains import extract
+from harvester.domains import extract, parse_blocklist
 from harvester.jobs.deps import JobDeps
+from harvester.jobs.domain_alerts import alert_young_spikes
 from harvester.jobs.events import EXTRACT_REQUESTED, ExtractRequested
+from harvester.jobs.intel_events import enrich_events, resolve_events
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
 from harvester.jobs.steps import track, tracked_step
 from harvester.store import Database
@@ -21,6 +23,7 @@ from harvester.store.writes import MentionRow, mark_extracted, pending_comments,
 
 FN_ID = "extract-domains"
 MAX_COMMENTS_PER_RUN = 50_000
+MAX_FOLLOW_UPS = 2_000  # intel events per run; the rest wait for a later mention
 
 
 def mentions_of(comment_id: str, video_id: str, text: str) -> list[MentionRow]:
@@ -44,30 +47,55 @@ def mentions_of(comment_id: str, video_id: str, text: str) -> list[MentionRow]:
     ]
 
 
+def flagged_domains(deps: JobDeps) -> frozenset[str]:
+    """The configured blocklist of known-bad domains (empty when none is set)."""
+    path = deps.settings.domain_blocklist_file
+    return parse_blocklist(path.read_text("utf-8")) if path else frozenset()
+
+
 async def extract_comments(deps: JobDeps, comment_ids: list[str] | None) -> dict[str, Any]:
-    """Extract every pending comment of ``comment_ids`` (all pending when None)."""
-    return extract_pending(deps.db, deps.clock, comment_ids)
+    """Extract every pending comment of ``comment_ids`` (all pending when None), then
+    alert on young spiking domains and ask for their lookups."""
+    out, rows, new_domains = _extract(deps.db, deps.clock, comment_ids, flagged_domains(deps))
+    await alert_young_spikes(deps, sorted({r.domain for r in rows}))
+    if deps.settings.domain_lookups:
+        events = [*resolve_events((r.domain, r.url) for r in rows), *enrich_events(new_domains)]
+        out["follow_up"] = [{"name": e.name, "data": e.data} for e in events[:MAX_FOLLOW_UPS]]
+    return out
 
 
 def extract_pending(
-    db: Database, clock: Callable[[], datetime], comment_ids: list[str] | None
+    db: Database,
+    clock: Callable[[], datetime],
+    comment_ids: list[str] | None,
+    flagged: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The extraction itself, for callers outside a function run (``harvester import``)."""
+    return _extract(db, clock, comment_ids, flagged)[0]
+
+
+def _extract(
+    db: Database,
+    clock: Callable[[], datetime],
+    comment_ids: list[str] | None,
+    flagged: frozenset[str],
+) -> tuple[dict[str, Any], list[MentionRow], list[str]]:
     with db.session() as s:
         pending = pending_comments(s, comment_ids, MAX_COMMENTS_PER_RUN)
     rows = [r for cid, vid, text in pending for r in mentions_of(cid, vid, text)]
     now = clock()
     with db.session() as s:
-        new_domains = record_mentions(s, rows, now)
+        new_domains = record_mentions(s, rows, now, flagged=flagged)
         mark_extracted(s, [p[0] for p in pending], now)
     DOMAINS_NEW.inc(len(new_domains))
     MENTIONS.inc(len(rows))
-    return {
+    out: dict[str, Any] = {
         "comments": len(pending),
         "mentions": len(rows),
         "new_domains": new_domains[:100],
         "new_domain_count": len(new_domains),
     }
+    return out, rows, new_domains
 
 
 def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
@@ -90,6 +118,11 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         out: dict[str, Any] = await tracked_step(
             deps, ctx, FN_ID, "extract", lambda: extract_comments(deps, sorted(set(ids)))
         )
+        follow_up = out.pop("follow_up", [])
+        if follow_up:  # links to resolve, new domains to enrich
+            await ctx.step.send_event(
+                "request-intel", [inngest.Event(name=e["name"], data=e["data"]) for e in follow_up]
+            )
         track(deps, ctx, FN_ID, "done", JobState.COMPLETED, out)
         RUNS.labels(FN_ID, "completed").inc()
         return out

@@ -6,7 +6,16 @@ from typing import Any
 
 import inngest
 
-from harvester.jobs import cleanup, discovery, extraction, harvest, health, system
+from harvester.jobs import (
+    cleanup,
+    discovery,
+    enrichment,
+    extraction,
+    harvest,
+    health,
+    resolution,
+    system,
+)
 from harvester.jobs.deps import JobDeps
 
 
@@ -16,6 +25,8 @@ def build_functions(client: inngest.Inngest, deps: JobDeps) -> list[inngest.Func
         discovery.build(client, deps),
         harvest.build(client, deps),
         extraction.build(client, deps),
+        resolution.build(client, deps),
+        *enrichment.build(client, deps),
         cleanup.build(client, deps),
         health.build(client, deps),
         *system.build(client, deps),

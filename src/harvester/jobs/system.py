@@ -20,6 +20,11 @@ ATTEMPTS = {
     "discover-videos": 4,
     "harvest-comments": 4,
     "extract-domains": 4,
+    "resolve-links": 4,
+    "enrich-dns": 4,
+    "enrich-rdap": 4,
+    "enrich-http": 4,
+    "refresh-domain-intel": 3,
     "cleanup": 3,
     "health-check": 2,
 }

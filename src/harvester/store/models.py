@@ -66,6 +66,18 @@ class Severity(enum.StrEnum):
     CRITICAL = "critical"
 
 
+class EnrichmentKind(enum.StrEnum):
+    DNS = "dns"
+    RDAP = "rdap"
+    HTTP = "http"
+
+
+class LookupStatus(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # the SSRF guard refused the address
+
+
 class Video(Base):
     __tablename__ = "video"
 
@@ -163,6 +175,13 @@ class Domain(Base):
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     last_seen_at: Mapped[datetime] = mapped_column(index=True)
     mention_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Domain intelligence (migration 0004): what an analyst judges a domain by.
+    kind: Mapped[str] = mapped_column(String(16), default="site", index=True)
+    video_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    advertiser_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    blocklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_at: Mapped[datetime | None] = mapped_column(index=True)
+    registrar: Mapped[str | None] = mapped_column(String(255))
 
 
 class DomainMention(Base):
@@ -184,6 +203,41 @@ class DomainMention(Base):
     email: Mapped[bool] = mapped_column(Boolean, default=False)
     confidence: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(index=True)
+    # Set when the mention was found by following a shortener or link-in-bio URL.
+    via_url: Mapped[str | None] = mapped_column(Text)
+
+
+class LinkResolution(Base):
+    """Where a shortener or link-in-bio URL leads: the redirect chain, the final
+    registrable domain, a link-in-bio page's outbound links; cached until expires_at."""
+
+    __tablename__ = "link_resolution"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    source_domain: Mapped[str] = mapped_column(String(255), index=True)
+    status: Mapped[LookupStatus] = mapped_column(String(16))
+    chain: Mapped[dict[str, Any]] = mapped_column(JSON)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    final_domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DomainEnrichment(Base):
+    """One enrichment (DNS, RDAP, HTTP) of a domain, cached until expires_at."""
+
+    __tablename__ = "domain_enrichment"
+    __table_args__ = (UniqueConstraint("domain_id", "kind", name="uq_domain_enrichment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id", ondelete="CASCADE"))
+    kind: Mapped[EnrichmentKind] = mapped_column(String(8))
+    status: Mapped[LookupStatus] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class DomainDay(Base):

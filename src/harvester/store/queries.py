@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from harvester.store import domain_list, intel
 from harvester.store.ads import ad_domains_of_video, links_of_video
 from harvester.store.models import (
     Alert,
@@ -136,7 +137,8 @@ def domain_detail(
         .order_by(DomainDay.day)
     ).all()
     return {
-        **domain_dict(d),
+        **(domain_list.one(session, d.name) or domain_dict(d)),
+        **intel.evidence(session, d.id, d.name),
         "mentions": mentions,
         "next_before": mentions[-1]["id"] if len(mentions) == limit else None,
         "videos": [{"video_id": v, "advertiser": a, "mentions": n} for v, a, n in vids],
@@ -170,6 +172,7 @@ def _mention_dict(m: DomainMention, text: str, advertiser: str | None) -> dict[s
         "email": m.email,
         "confidence": m.confidence,
         "created_at": as_utc(m.created_at),
+        "via_url": m.via_url,
     }
 
 

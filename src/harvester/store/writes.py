@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from harvester.domains.hosts import host_kind
 from harvester.store.models import (
     Alert,
     Comment,
@@ -115,18 +116,23 @@ class MentionRow:
     obfuscated: bool
     email: bool
     confidence: float
+    via_url: str | None = None
 
 
 def _ensure_domains(
-    session: Session, mentions: Sequence[MentionRow], now: datetime
+    session: Session, mentions: Sequence[MentionRow], now: datetime, flagged: frozenset[str]
 ) -> tuple[dict[str, int], set[str]]:
-    return ensure_domains(session, {m.domain: m.ascii_domain for m in mentions}, now)
+    return ensure_domains(session, {m.domain: m.ascii_domain for m in mentions}, now, flagged)
 
 
 def ensure_domains(
-    session: Session, names: dict[str, str], now: datetime
+    session: Session,
+    names: dict[str, str],
+    now: datetime,
+    flagged: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], set[str]]:
-    """Ids of the domains ``names`` (Unicode → ASCII), inserting the new ones."""
+    """Ids of the domains ``names`` (Unicode → ASCII), inserting the new ones (those
+    of ``flagged``, a configured blocklist, marked ``blocklisted``)."""
     existing = {
         n: i
         for n, i in session.execute(sa.select(Domain.name, Domain.id).where(Domain.name.in_(names)))
@@ -141,6 +147,8 @@ def ensure_domains(
                     "first_seen_at": now,
                     "last_seen_at": now,
                     "mention_count": 0,
+                    "kind": host_kind(n).value,
+                    "blocklisted": n in flagged or names[n] in flagged,
                 }
                 for n in new
             ]
@@ -155,14 +163,21 @@ def ensure_domains(
     return existing, set(new)
 
 
-def record_mentions(session: Session, mentions: Sequence[MentionRow], now: datetime) -> list[str]:
+def record_mentions(
+    session: Session,
+    mentions: Sequence[MentionRow],
+    now: datetime,
+    *,
+    flagged: frozenset[str] = frozenset(),
+) -> list[str]:
     """Store mentions once per (comment, domain); bump counts only for new mentions.
+    ``flagged``: domains of a configured blocklist, marked ``blocklisted`` when created.
 
     Returns the domain names first seen by this call.
     """
     if not mentions:
         return []
-    ids, new_domains = _ensure_domains(session, mentions, now)
+    ids, new_domains = _ensure_domains(session, mentions, now, flagged)
     comment_ids = {m.comment_id for m in mentions}
     already = set(
         session.execute(
@@ -198,6 +213,7 @@ def _insert_mentions(
             "email": m.email,
             "confidence": m.confidence,
             "created_at": now,
+            "via_url": m.via_url,
         }
         for (c, d), m in fresh.items()
     ]
@@ -214,6 +230,31 @@ def _insert_mentions(
             .values(mention_count=Domain.mention_count + n, last_seen_at=now)
         )
         _bump_day(session, domain_id, day, n)
+    refresh_distinct_counts(session, list(per_domain))
+
+
+def refresh_distinct_counts(session: Session, domain_ids: Sequence[int]) -> None:
+    """Recount the distinct videos and advertisers of ``domain_ids`` (sort keys)."""
+    if not domain_ids:
+        return
+    m = DomainMention
+    videos = (
+        sa.select(sa.func.count(sa.distinct(m.video_id)))
+        .where(m.domain_id == Domain.id)
+        .scalar_subquery()
+    )
+    advertisers = (
+        sa.select(sa.func.count(sa.distinct(Video.advertiser_name)))
+        .select_from(m)
+        .join(Video, Video.video_id == m.video_id)
+        .where(m.domain_id == Domain.id)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(Domain)
+        .where(Domain.id.in_(sorted(domain_ids)))
+        .values(video_count=videos, advertiser_count=advertisers)
+    )
 
 
 def _bump_day(session: Session, domain_id: int, day: date, n: int) -> None:

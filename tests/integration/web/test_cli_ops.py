@@ -66,7 +66,8 @@ def test_domains_formats(env: Path) -> None:
     rows = list(
         csv.reader(io.StringIO(runner.invoke(app, ["domains", "--format", "csv", "--all"]).stdout))
     )
-    assert rows[0] == ["name", "mention_count", "first_seen_at", "last_seen_at"]
+    assert rows[0][:4] == ["name", "mention_count", "first_seen_at", "last_seen_at"]
+    assert {"video_count", "advertiser_count", "signals"} <= set(rows[0])
     assert len(rows) == len(as_json) + 1
     new = json.loads(
         runner.invoke(app, ["domains", "--new-today", "--format", "json", "--all"]).stdout

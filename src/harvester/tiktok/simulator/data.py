@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 
 from harvester.domains.normalize import normalize_domain
+from harvester.tiktok.simulator.web_world import planted_mention
 from harvester.tiktok.simulator.world import (
     advertisers,
     n_comments,
@@ -75,7 +76,9 @@ def _mention(seed: int, rng: random.Random, site: str | None) -> tuple[str, set[
         return idn, {idn}
     if kind < 0.94:  # redacted by the Research API: no domain left to find
         return f"{rng.choice('aisc')}*******@****", set()
-    return rng.choice(PLATFORM) + "/@someone", set()
+    if kind < 0.97:
+        return rng.choice(PLATFORM) + "/@someone", set()
+    return planted_mention(rng)  # the fake web's shorteners, link-in-bio pages, sites
 
 
 def comment(seed: int, video_id: str, j: int) -> tuple[str, set[str]]:

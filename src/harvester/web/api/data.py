@@ -8,10 +8,12 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from harvester.store import queries
+from harvester.store import domain_list, queries
+from harvester.store.day_report import day_report
+from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import (
     MAX_ID,
@@ -22,9 +24,28 @@ from harvester.web.api.schemas import (
     VideoDetail,
     VideoPage,
 )
+from harvester.web.domain_params import domain_query, report_day
+from harvester.web.report import render_csv
 
 router = APIRouter(tags=["data"])
-EXPORT_COLUMNS = ("name", "ascii_name", "first_seen_at", "last_seen_at", "mention_count")
+EXPORT_COLUMNS = (
+    "name",
+    "ascii_name",
+    "first_seen_at",
+    "last_seen_at",
+    "mention_count",
+    "kind",
+    "video_count",
+    "advertiser_count",
+    "mentions_today",
+    "growth_day",
+    "growth_week",
+    "registered_at",
+    "age_days",
+    "registrar",
+    "blocklisted",
+    "signals",
+)
 MAX_EXPORT = 1_000_000
 
 
@@ -49,20 +70,21 @@ async def overview(request: Request, days: int = Query(14, ge=1, le=90)) -> dict
 )
 def domains(
     request: Request,
-    q: str | None = Query(None, max_length=200, description="Substring of the name."),
-    new_today: bool = Query(False, description="Only domains first seen today (UTC)."),
+    query: DomainQuery = Depends(domain_query),
     after: int | None = Query(
-        None, ge=0, le=MAX_ID, description="`next_after` of the previous page."
+        None, ge=0, le=MAX_ID, description="`next_after` of the previous page (sort=newest)."
     ),
+    offset: int = Query(0, ge=0, le=MAX_EXPORT, description="`next_offset` of the previous page."),
     limit: int = Query(50, ge=1, le=500),
     format: Literal["csv", "json"] | None = Query(
         None, description="Export every match as a CSV or JSON file instead of a page."
     ),
 ) -> Any:
-    """Domains, newest first, by keyset pages; ``format=csv|json`` exports all matches."""
+    """Domains with their numbers and signals, filtered and sorted (newest first by
+    default); ``format=csv|json`` exports all matches in the same order."""
     db = _db(request)
     if format is not None:
-        found = _export_rows(db, q, new_today)
+        found = _export_rows(db, query)
         body = _csv(found) if format == "csv" else _json_array(found)
         return StreamingResponse(
             body,
@@ -70,18 +92,20 @@ def domains(
             headers={"Content-Disposition": f"attachment; filename=domains.{format}"},
         )
     with db.session() as s:
-        rows = queries.domains(s, q=q, new_today=new_today, after=after, limit=limit)
-        total = queries.count_domains(s, q=q, new_today=new_today)
+        rows = domain_list.list_domains(s, query, after=after, offset=offset, limit=limit)
+        total = domain_list.count(s, query)
+    full = len(rows) == limit
     return {
         "data": rows,
         "total": total,
-        "next_after": rows[-1]["id"] if len(rows) == limit else None,
+        "next_after": rows[-1]["id"] if full and query.sort is DomainSort.NEWEST else None,
+        "next_offset": offset + limit if full else None,
     }
 
 
-def _export_rows(db: Any, q: str | None, new_today: bool) -> Iterator[dict[str, Any]]:
+def _export_rows(db: Any, query: DomainQuery) -> Iterator[dict[str, Any]]:
     with db.session() as s:
-        yield from queries.iter_domains(s, q=q, new_today=new_today, limit=MAX_EXPORT)
+        yield from domain_list.iter_all(s, query, limit=MAX_EXPORT)
 
 
 def _cell(value: Any) -> Any:
@@ -90,12 +114,16 @@ def _cell(value: Any) -> Any:
     return "'" + text if isinstance(text, str) and text[:1] in ("=", "+", "-", "@") else text
 
 
+def _flat(value: Any) -> Any:
+    return " ".join(value) if isinstance(value, list) else value
+
+
 def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)
     for i, row in enumerate(rows):
-        writer.writerow([_cell(row[c]) for c in EXPORT_COLUMNS])
+        writer.writerow([_cell(_flat(row[c])) for c in EXPORT_COLUMNS])
         if i % 500 == 499:
             yield buf.getvalue()
             buf.seek(0)
@@ -109,6 +137,26 @@ def _json_array(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
         item = {c: row[c] for c in ("id", *EXPORT_COLUMNS)}
         yield ("," if i else "") + json.dumps(item, default=str, ensure_ascii=False)
     yield "]"
+
+
+@router.get("/report", responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+def report(
+    request: Request,
+    day: str | None = Query(None, max_length=10, description="YYYY-MM-DD (default today)."),
+    format: Literal["csv", "json"] = Query("json"),
+) -> Any:
+    """The day's new and spiking domains, each with its evidence (comments, videos,
+    advertisers); ``format=csv`` for a spreadsheet."""
+    the_day = report_day(day)
+    with _db(request).session() as s:
+        data = day_report(s, the_day, request.app.state.runtime.settings.thresholds)
+    if format == "json":
+        return data
+    return StreamingResponse(
+        iter([render_csv(data)]),
+        media_type="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=report-{the_day}.csv"},
+    )
 
 
 @router.get("/domains/{name}", response_model=DomainDetail)

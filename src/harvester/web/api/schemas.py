@@ -17,12 +17,27 @@ class DomainOut(BaseModel):
     first_seen_at: datetime
     last_seen_at: datetime
     mention_count: int
+    kind: str = Field(description="site, shortener or link_in_bio.")
+    video_count: int = Field(description="Distinct videos whose comments mention it.")
+    advertiser_count: int = Field(description="Distinct advertisers of those videos.")
+    blocklisted: bool
+    registered_at: datetime | None = Field(description="Creation date from RDAP, if known.")
+    registrar: str | None
+    age_days: int | None = Field(description="Days since registration, if known.")
+    mentions_today: int
+    mentions_week: int = Field(description="Mentions over the last 7 days, today included.")
+    growth_day: int = Field(description="Mentions today minus yesterday.")
+    growth_week: int = Field(description="Mentions this week minus the week before.")
+    signals: list[str] = Field(
+        description="young, pushed, new_today, spiking, shortener, blocklisted."
+    )
 
 
 class DomainPage(BaseModel):
     data: list[DomainOut]
     total: int = Field(description="How many domains match the filters.")
-    next_after: int | None = Field(description="Pass as `after` for the next page.")
+    next_after: int | None = Field(description="Pass as `after` for the next page (sort=newest).")
+    next_offset: int | None = Field(None, description="Pass as `offset` for the next page.")
 
 
 class MentionOut(BaseModel):
@@ -40,6 +55,7 @@ class MentionOut(BaseModel):
     email: bool
     confidence: float
     created_at: datetime
+    via_url: str | None = Field(None, description="The shortener URL that led here, if any.")
 
 
 class DomainVideo(BaseModel):
@@ -54,6 +70,14 @@ class DomainDayOut(BaseModel):
 
 
 class DomainDetail(DomainOut):
+    enrichment: dict[str, Any] = Field(
+        default_factory=dict, description="dns, rdap, http: each {status, data, fetched_at}."
+    )
+    resolutions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Shortener/link-in-bio URLs of this domain and where they lead, "
+        "or (for a site) the ones that lead here.",
+    )
     mentions: list[MentionOut]
     next_before: int | None
     videos: list[DomainVideo]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
+from harvester.domains.hosts import DomainKind
 from harvester.engine import queries as runq
-from harvester.store import queries
+from harvester.store import domain_list, queries
+from harvester.store.day_report import day_report
+from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
 from harvester.web.dashboard.render import page
+from harvester.web.domain_params import domain_query, report_day
 
 router = APIRouter()
 
@@ -42,23 +49,44 @@ async def overview(request: Request) -> HTMLResponse:
 @router.get("/domains", response_class=HTMLResponse)
 def domains(
     request: Request,
-    q: str = Query("", max_length=200),
-    new_today: bool = False,
+    query: DomainQuery = Depends(domain_query),
     after: int | None = Query(None, ge=0, le=MAX_ID),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> HTMLResponse:
-    """Search domains; keyset pages; export links to the API."""
+    """Search, filter and rank domains (signals as columns); export links to the API."""
     with runtime(request).db.session() as s:
-        rows = queries.domains(s, q=q or None, new_today=new_today, after=after, limit=PAGE_SIZE)
-        total = queries.count_domains(s, q=q or None, new_today=new_today)
+        rows = domain_list.list_domains(s, query, after=after, offset=offset, limit=PAGE_SIZE)
+        total = domain_list.count(s, query)
+    full = len(rows) == PAGE_SIZE
+    newest = query.sort is DomainSort.NEWEST
     return page(
         request,
         "domains.html",
         domains=rows,
         total=total,
-        q=q,
-        new_today=new_today,
-        next_after=rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
+        f=query,
+        qs=_query_string(request),
+        sorts=[s.value for s in DomainSort],
+        kinds=[k.value for k in DomainKind],
+        next_after=rows[-1]["id"] if full and newest else None,
+        next_offset=offset + PAGE_SIZE if full and not newest else None,
     )
+
+
+def _query_string(request: Request) -> str:
+    """The page's filters, without its position (for export and pager links)."""
+    keep = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "offset")]
+    return urlencode(keep)
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report(request: Request, day: str | None = Query(None, max_length=10)) -> HTMLResponse:
+    """The day's new and spiking domains with their evidence (CSV: the API)."""
+    the_day = report_day(day)
+    with runtime(request).db.session() as s:
+        data = day_report(s, the_day, runtime(request).settings.thresholds)
+    prev, nxt = the_day - timedelta(days=1), the_day + timedelta(days=1)
+    return page(request, "report.html", r=data, prev=prev.isoformat(), next=nxt.isoformat())
 
 
 @router.get("/domains/{name}", response_class=HTMLResponse)

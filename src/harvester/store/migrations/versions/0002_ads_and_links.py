@@ -69,13 +69,13 @@ def upgrade() -> None:
     with op.batch_alter_table("ad_domain", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ad_domain_ad_id"), ["ad_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_ad_domain_domain_id"), ["domain_id"], unique=False)
-    with op.batch_alter_table("video", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("harvest_reason", sa.String(length=255), nullable=True))
+    # Plain ALTER TABLE, not batch mode: on SQLite a batch copies the table, and
+    # dropping the old `video` would cascade-delete its comments and their mentions.
+    op.add_column("video", sa.Column("harvest_reason", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("video", schema=None) as batch_op:
-        batch_op.drop_column("harvest_reason")
+    op.drop_column("video", "harvest_reason")  # SQLite 3.35+ drops a plain column in place
     op.drop_table("ad_domain")
     op.drop_table("ad_video_link")
     op.drop_table("ad")
