@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from harvester.web.app import create_app
 FAST_ENGINE = {"retry_base_delay": 0.05, "fire_crons": False}
 
 PipelineFactory = Callable[..., Any]
+# The simulated world changes with the time of day (campaigns start and stop, a few
+# new ads every 10 minutes): tests that count what a cycle finds see it at this moment.
+NOW = datetime(2026, 11, 30, 12, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -28,14 +32,20 @@ def pipeline(tmp_path: Path) -> PipelineFactory:
 
     @asynccontextmanager
     async def make(
-        faults: Faults | None = None, seed: int = 7, **overrides: Any
+        faults: Faults | None = None,
+        seed: int = 7,
+        at: datetime | None = None,
+        **overrides: Any,
     ) -> AsyncIterator[tuple[Runtime, Any]]:
         settings = Settings(
             data_dir=tmp_path, regions="FR", api_rate_per_minute=100_000, **overrides
         )
-        sim = create_sim_app(seed=seed, faults=faults)
+        sim = create_sim_app(seed=seed, faults=faults, clock=at.timestamp if at else None)
         runtime = build_runtime(
-            settings, engine_config=FAST_ENGINE, source_transport=httpx.ASGITransport(app=sim)
+            settings,
+            engine_config=FAST_ENGINE,
+            source_transport=httpx.ASGITransport(app=sim),
+            clock=(lambda: at) if at else None,
         )
         app = create_app(runtime)
         try:

@@ -31,7 +31,7 @@ from harvester.store.models import (
 from harvester.store.writes import upsert_comments, upsert_videos, utcnow
 from harvester.tiktok.simulator.web_world import SITES, WebWorld, planted_mentions
 
-from .conftest import PipelineFactory
+from .conftest import NOW, PipelineFactory
 
 COMMENTS = {
     "k1": "omg -80% at https://bit.ly/wwglow 🔥",
@@ -173,8 +173,10 @@ async def test_the_kill_switch_pauses_lookups(pipeline: PipelineFactory, world: 
 async def test_the_simulator_plants_a_resolvable_web(
     pipeline: PipelineFactory, world: WebWorld
 ) -> None:
-    async with pipeline(**_intel_settings(world)) as (runtime, _sim):
-        await run_once(runtime, {"regions": ["FR"], "limit": 4}, timeout=300)
+    # At one fixed moment of the simulated world: which posts (and so which planted
+    # links) a cycle meets changes with the time of day.
+    async with pipeline(at=NOW, **_intel_settings(world)) as (runtime, _sim):
+        await run_once(runtime, {"regions": ["FR"], "limit": 12}, timeout=300)
         res = _resolutions(runtime)
         finals = {p.text: p.final for p in planted_mentions() if p.final}
         seen = [u for u in res if u in finals]

@@ -16,7 +16,7 @@ from harvester.store.models import (
 )
 from harvester.tiktok.simulator import Faults, ground_truth
 
-from .conftest import PipelineFactory
+from .conftest import NOW, PipelineFactory
 
 DISCOVER = {"regions": ["FR"], "limit": 12}
 
@@ -40,7 +40,7 @@ async def test_cycle_finds_every_planted_domain_once(
 ) -> None:
     # On Postgres the app and the engine share one database, as at scale.
     extra = {} if database_url.startswith("sqlite") else {"database_url": database_url}
-    async with pipeline(**extra) as (runtime, _sim):
+    async with pipeline(at=NOW, **extra) as (runtime, _sim):
         summary = await run_once(runtime, DISCOVER, timeout=120)
         # 12 ads: several share their advertiser's campaign post.
         assert summary.videos >= 5 and summary.comments > 0 and summary.domains > 0
@@ -73,7 +73,7 @@ async def test_cycle_finds_every_planted_domain_once(
 
 async def test_transient_faults_are_retried_to_completion(pipeline: PipelineFactory) -> None:
     faults = Faults(error_5xx_ratio=0.2, rate_per_minute=None, seed=3)
-    async with pipeline(faults=faults) as (runtime, _sim):
+    async with pipeline(at=NOW, faults=faults) as (runtime, _sim):
         summary = await run_once(runtime, DISCOVER, timeout=180)
         assert summary.comments > 0
         assert summary.failures == 0, "20% of 5xx must be absorbed by 3 retries"
@@ -84,7 +84,7 @@ async def test_failures_land_in_dead_letters_and_replay_succeeds(
 ) -> None:
     from harvester.jobs.operations import replay_dead_letters
 
-    async with pipeline() as (runtime, sim):
+    async with pipeline(at=NOW) as (runtime, sim):
         warm = await run_once(runtime, {"regions": ["FR"], "limit": 3}, timeout=120)
         sim.state.faults.error_5xx_ratio = 1.0  # every TikTok call now fails
         summary = await run_once(runtime, {"regions": ["DE"], "limit": 3}, timeout=180)
@@ -119,7 +119,7 @@ async def test_health_check_records_a_row_and_exports_gauges(pipeline: PipelineF
 
     from harvester.jobs.health import check_and_record
 
-    async with pipeline() as (runtime, _sim):
+    async with pipeline(at=NOW) as (runtime, _sim):
         await run_once(runtime, {"regions": ["FR"], "limit": 2}, timeout=120)
         out = await check_and_record(runtime.deps)
     assert out["status"] == "info", out["problems"]
@@ -132,7 +132,7 @@ async def test_a_small_daily_quota_is_never_exceeded_and_new_videos_go_first(
 ) -> None:
     from harvester.store.models import Video
 
-    async with pipeline(quota_requests_per_day=7) as (runtime, sim):
+    async with pipeline(at=NOW, quota_requests_per_day=7) as (runtime, sim):
         summary = await run_once(runtime, DISCOVER, timeout=120)
         status = runtime.guard.quota.status("research")
         assert summary.failures == 0

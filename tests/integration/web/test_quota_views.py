@@ -18,7 +18,9 @@ from harvester.web.app import create_app
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    runtime = build_runtime(Settings(data_dir=tmp_path, quota_requests_per_day=40))
+    runtime = build_runtime(
+        Settings(data_dir=tmp_path, quota_requests_per_day=40, quota_records_per_day=100_000)
+    )
     a = create_app(runtime, start_engine=False)
     for _ in range(37):
         await runtime.guard.quota.spend_request("research")
