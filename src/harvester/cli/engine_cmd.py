@@ -12,12 +12,10 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from harvester.engine import EngineConfig
-from harvester.engine import queries as runq
-from harvester.engine.server import create_app
-from harvester.engine.store import Store
+from harvester.engine import Engine, EngineConfig, create_engine_app
 from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
+from harvester.web.api.runs import standalone_router
 
 console = Console(stderr=True)
 
@@ -41,7 +39,9 @@ def engine(
         event_key=key,
     )
     console.print(f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url}")
-    uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_config=None)
+    app = create_engine_app(cfg)
+    app.include_router(standalone_router())  # our run API beside the protocol routes
+    uvicorn.run(app, host=cfg.host, port=cfg.port, log_config=None)
 
 
 def send(
@@ -82,11 +82,11 @@ def runs(
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """List recent runs from the engine's database."""
-    store = Store(get_settings().effective_engine_database_url)
+    engine = Engine(EngineConfig(database_url=get_settings().effective_engine_database_url))
     try:
-        page = runq.list_runs(store, fn=fn, status=status, limit=limit)["data"]
+        page = [r.to_json() for r in engine.list_runs(fn=fn, status=status, limit=limit).data]
     finally:
-        store.dispose()
+        engine.close()
     if fmt == "json":
         typer.echo(json.dumps(page))
         return

@@ -20,8 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from harvester.engine import queries as runq
-from harvester.engine.store import Store
+from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
 from harvester.store import Database, queries, upgrade
@@ -62,13 +61,14 @@ def run(
     settings = get_settings()
     if not settings.embedded_engine:
         raise _fail("runs live in your Inngest server (INNGEST_BASE_URL): open its dashboard")
-    store = Store(settings.effective_engine_database_url)
+    engine = Engine(EngineConfig(database_url=settings.effective_engine_database_url))
     try:
-        d = runq.run_detail(store, run_id)
+        detail = engine.get_run(run_id)
     finally:
-        store.dispose()
-    if d is None:
+        engine.close()
+    if detail is None:
         raise _fail(f"[red]no run {run_id!r}[/]: list recent runs with `harvester runs`")
+    d = detail.to_json()
     if as_json:
         typer.echo(json.dumps(d, default=str, ensure_ascii=False))
         raise typer.Exit(1 if d["status"] == "FAILED" else 0)
@@ -190,16 +190,14 @@ class OfflineRuntime:
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
         """Into the embedded engine's queue, or to the configured Inngest server."""
         if self.settings.embedded_engine:
-            from harvester.engine import Engine, EngineConfig
-
             engine = Engine(EngineConfig(database_url=self.settings.effective_engine_database_url))
             try:
-                if not engine.functions:
+                if not engine.list_functions():
                     err.print("[yellow]no functions synced yet:[/] start `harvester up` once")
                 return list(await engine.send(events))
             finally:
                 await engine.stop()
-                engine.store.dispose()
+                engine.close()
         import inngest
 
         from harvester.jobs.client import make_client

@@ -1,5 +1,7 @@
-"""Flow control at run creation: concurrency slots, throttle (GCRA), batching,
-idempotency keys. Pure helpers over the function config; state lives in engine_flow."""
+"""Flow control at run creation: concurrency slots, throttle and rate limit (GCRA),
+batching, debounce, idempotency, priority, singleton. ``concurrency_slots``,
+``priority_shift`` and ``singleton_key`` are pure; the others read and write their
+state (table ``engine_flow``) in the caller's transaction; ``gcra`` is the maths."""
 
 from __future__ import annotations
 
@@ -8,10 +10,19 @@ from typing import Any
 from sqlalchemy import Connection
 
 from harvester.engine.durations import parse_duration
-from harvester.engine.store import Store
+from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import FunctionSpec, evaluate_value
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
+
+
+def gcra(tat: float, now: float, interval: float, burst: int) -> tuple[float, float]:
+    """Generic cell rate algorithm: for a request at ``now`` with the key's theoretical
+    arrival time ``tat``, returns (earliest start, the key's next ``tat``). ``burst``
+    requests may start at once; after that one per ``interval``."""
+    start = max(now, tat - (burst - 1) * interval)
+    # Rounded to the microsecond so float drift never fits an extra run in a period.
+    return start, round(max(tat, start) + interval, 6)
 
 
 def _key_value(expr: str | None, event: dict[str, Any]) -> str:
@@ -31,7 +42,7 @@ def concurrency_slots(fn: FunctionSpec, event: dict[str, Any]) -> list[list[Any]
 
 
 def throttle_start(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> float:
     """GCRA: when this run may start; delays, never drops (state per throttle key)."""
     th = fn.config.get("throttle")
@@ -40,41 +51,38 @@ def throttle_start(
     interval = parse_duration(th["period"]) / int(th["limit"])
     burst = int(th.get("burst") or 1)
     key = f"throttle:{fn.id}:{_key_value(th.get('key'), event)}"
-    tat = float(store.flow_get(conn, key, lock=True) or now)
-    start = max(now, tat - (burst - 1) * interval)
-    # Rounded to the microsecond so float drift never fits an extra run in a period.
-    nxt = round(max(tat, start) + interval, 6)
-    store.flow_put(conn, key, nxt, expires_at=nxt + 3600)
+    start, nxt = gcra(float(db.flow_get(conn, key, lock=True) or now), now, interval, burst)
+    db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return start
 
 
 def idempotency_seen(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> bool:
     """True when a run already started for this function's idempotency key (24 h)."""
     expr = fn.config.get("idempotency")
     if not expr:
         return False
     key = f"idem:{fn.id}:{_key_value(expr, event)}"
-    if store.flow_get(conn, key) is not None:
+    if db.flow_get(conn, key) is not None:
         return True
-    store.flow_put(conn, key, True, expires_at=now + IDEMPOTENCY_WINDOW_S)
+    db.flow_put(conn, key, True, expires_at=now + IDEMPOTENCY_WINDOW_S)
     return False
 
 
 def batch_add(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> tuple[str, list[dict[str, Any]] | None, float]:
     """Buffer an event; returns (batch key, events when the batch is full, flush time)."""
     cfg = fn.config["batchEvents"]
     key = f"batch:{fn.id}:{_key_value(cfg.get('key'), event)}"
-    buf = store.flow_get(conn, key, lock=True) or {"events": [], "opened": now}
+    buf = db.flow_get(conn, key, lock=True) or {"events": [], "opened": now}
     buf["events"].append(event)
     flush_at = buf["opened"] + parse_duration(cfg.get("timeout") or "1s")
     if len(buf["events"]) >= int(cfg["maxSize"]):
-        store.flow_delete(conn, key)
+        db.flow_delete(conn, key)
         return key, buf["events"], flush_at
-    store.flow_put(conn, key, buf)
+    db.flow_put(conn, key, buf)
     return key, None, flush_at
 
 
@@ -82,7 +90,7 @@ PRIORITY_LIMIT_S = 600.0
 
 
 def rate_limited(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> bool:
     """True when this run must be skipped: ``limit`` starts per ``period`` per key
     (GCRA with a burst of ``limit``: excess is dropped, not delayed)."""
@@ -92,11 +100,10 @@ def rate_limited(
     limit = int(rl["limit"])
     interval = parse_duration(rl["period"]) / limit
     key = f"ratelimit:{fn.id}:{_key_value(rl.get('key'), event)}"
-    tat = float(store.flow_get(conn, key, lock=True) or now)
-    if now < tat - (limit - 1) * interval - 1e-9:
+    start, nxt = gcra(float(db.flow_get(conn, key, lock=True) or now), now, interval, limit)
+    if start > now + 1e-9:
         return True
-    nxt = round(max(tat, now) + interval, 6)
-    store.flow_put(conn, key, nxt, expires_at=nxt + 3600)
+    db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return False
 
 
@@ -119,15 +126,15 @@ def singleton_key(fn: FunctionSpec, event: dict[str, Any]) -> str | None:
 
 
 def debounce_push(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> tuple[str, float]:
     """Keep the latest event for the key and push its firing time; returns (key, due)."""
     cfg = fn.config["debounce"]
     key = f"debounce:{fn.id}:{_key_value(cfg.get('key'), event)}"
-    prev = store.flow_get(conn, key, lock=True)
+    prev = db.flow_get(conn, key, lock=True)
     first = prev["first"] if prev else now
     due = now + parse_duration(cfg["period"])
     if cfg.get("timeout") is not None:
         due = min(due, first + parse_duration(cfg["timeout"]))
-    store.flow_put(conn, key, {"event": event, "first": first, "due": due})
+    db.flow_put(conn, key, {"event": event, "first": first, "due": due})
     return key, due

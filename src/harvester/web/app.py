@@ -79,6 +79,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
 
     app = FastAPI(title="TikTok Domain Harvester", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.engine = runtime.engine  # the run API (web.api.runs) reads it
     inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
     if runtime.engine is not None:
         app.include_router(runtime.engine.router)

@@ -1,13 +1,14 @@
-"""``/api/v1``: the harvester's data and operator actions, documented by OpenAPI.
-(The engine serves its run API beside it: ``/api/v1/runs``, ``/functions``, ``/events``.)"""
+"""``/api/v1``: the harvester's data, operator actions and the embedded engine's runs
+(``/runs``, ``/functions``, ``/events``), documented by OpenAPI."""
 
 from fastapi import APIRouter, Depends
 
-from harvester.web.api import data, ops
+from harvester.web.api import data, ops, runs
 from harvester.web.security import api_guard
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_guard)])
 router.include_router(data.router)
 router.include_router(ops.router)
+router.include_router(runs.router)
 
 __all__ = ["router"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from harvester.engine import queries as runq
 from harvester.store import queries
 from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
@@ -22,7 +21,7 @@ async def overview(request: Request) -> HTMLResponse:
         data = queries.overview(s)
         health = queries.latest_health(s)
     eng = rt.engine
-    stats = runq.queue_stats(eng.store, eng.cfg.clock()) if eng is not None else None
+    stats = eng.queue_stats() if eng is not None else None
     guard = await rt.guard.snapshot()
     bucket = guard["bucket"]
     used = 1 - bucket["tokens"] / bucket["capacity"] if bucket["capacity"] else 0.0

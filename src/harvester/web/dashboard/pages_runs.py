@@ -9,8 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from harvester.engine import queries as runq
-from harvester.engine.api import validate_events
+from harvester.engine import validate_events
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
 from harvester.web.dashboard.render import page
 
@@ -32,8 +31,7 @@ def runs(
     """Runs newest first, filtered by function, status and time window."""
     eng = engine(request)
     since = time.time() - WINDOWS[window] if window in WINDOWS else None
-    result = runq.list_runs(
-        eng.store,
+    result = eng.list_runs(
         fn=fn or None,
         status=status.upper() if status.upper() in STATUSES else None,
         since=since,
@@ -43,31 +41,31 @@ def runs(
     return page(
         request,
         "runs.html",
-        runs=result["data"],
-        next_cursor=result["next_cursor"],
+        runs=result.data,
+        next_cursor=result.next_cursor,
         fn=fn,
         status=status.upper(),
         window=window,
         windows=list(WINDOWS),
         statuses=STATUSES,
-        functions=sorted(eng.functions),
+        functions=sorted(f.id for f in eng.list_functions()),
     )
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run(request: Request, run_id: str) -> HTMLResponse:
     """One run: its event, the step waterfall, output or error, cancel and replay."""
-    detail = runq.run_detail(engine(request).store, run_id)
+    detail = engine(request).get_run(run_id)
     if detail is None:
         raise HTTPException(404, f"run {run_id!r} not found")
-    return page(request, "run.html", run=detail, live=detail["status"] not in TERMINAL)
+    return page(request, "run.html", run=detail.to_json(), live=detail.status not in TERMINAL)
 
 
 @router.post("/runs/{run_id}/cancel")
 def cancel(request: Request, run_id: str, csrf: str = Form("")) -> RedirectResponse:
     """Cancel an unfinished run."""
     admin_post(request, csrf)
-    if not engine(request).cancel_run(run_id, "cancelled from the dashboard"):
+    if not engine(request).cancel(run_id, "cancelled from the dashboard"):
         raise HTTPException(409, "run not found or already finished")
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
@@ -76,7 +74,7 @@ def cancel(request: Request, run_id: str, csrf: str = Form("")) -> RedirectRespo
 def replay(request: Request, run_id: str, csrf: str = Form("")) -> RedirectResponse:
     """Start a new run of the same function with the same event(s)."""
     admin_post(request, csrf)
-    new = engine(request).replay_run(run_id)
+    new = engine(request).replay(run_id)
     if new is None:
         raise HTTPException(404, "run or its function not found")
     return RedirectResponse(f"/runs/{new}", status_code=303)
@@ -86,8 +84,8 @@ def replay(request: Request, run_id: str, csrf: str = Form("")) -> RedirectRespo
 def functions(request: Request) -> HTMLResponse:
     """Every synced function with its triggers and run counts."""
     eng = engine(request)
-    stats = runq.function_stats(eng.store)
-    fns = sorted(eng.functions.values(), key=lambda f: f.id)
+    stats = eng.function_stats()
+    fns = sorted(eng.list_functions(), key=lambda f: f.id)
     return page(request, "functions.html", fns=fns, stats=stats, rate=_failure_rate)
 
 
@@ -100,11 +98,11 @@ def _failure_rate(stats: dict[str, int]) -> float | None:
 def function(request: Request, fn_id: str) -> HTMLResponse:
     """One function: configuration, failure rate, recent runs."""
     eng = engine(request)
-    fn = eng.functions.get(fn_id)
+    fn = eng.get_function(fn_id)
     if fn is None:
         raise HTTPException(404, f"function {fn_id!r} not found")
-    recent = runq.list_runs(eng.store, fn=fn_id, limit=25)["data"]
-    stats = runq.function_stats(eng.store).get(fn_id, {})
+    recent = eng.list_runs(fn=fn_id, limit=25).data
+    stats = fn.runs
     return page(
         request, "function.html", fn=fn, runs=recent, stats=stats, failure_rate=_failure_rate(stats)
     )
@@ -112,17 +110,15 @@ def function(request: Request, fn_id: str) -> HTMLResponse:
 
 def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> HTMLResponse:
     eng = engine(request)
-    rows = runq.list_events(eng.store, limit=PAGE_SIZE, cursor=cursor)
-    names = sorted(
-        {t["event"] for f in eng.functions.values() for t in f.triggers if t.get("event")}
-    )
+    rows = eng.list_events(limit=PAGE_SIZE, cursor=cursor)
+    names = sorted({t["event"] for f in eng.list_functions() for t in f.triggers if t.get("event")})
     ctx.setdefault("status_code", 200)
     return page(
         request,
         "events.html",
         events=rows,
         known_events=[n for n in names if not n.startswith("inngest/")],
-        next_cursor=rows[-1]["received_at"] if len(rows) == PAGE_SIZE else None,
+        next_cursor=rows[-1].received_at if len(rows) == PAGE_SIZE else None,
         **ctx,
     )
 
@@ -173,12 +169,12 @@ async def replay_event(
 ) -> RedirectResponse:
     """Send a stored event again (a fresh id, so it is not deduplicated)."""
     admin_post(request, csrf)
-    store = engine(request).store
+    eng = engine(request)
     original = None
-    for r in runq.event_runs(store, internal_id):
-        detail = runq.run_detail(store, r["run_id"])
-        if detail and detail["event"]:
-            original = detail["event"]
+    for r in eng.event_runs(internal_id):
+        detail = eng.get_run(r.run_id)
+        if detail and detail.event:
+            original = detail.event
             break
     if original is None:
         raise HTTPException(404, "event not found or it started no run; send it from the form")

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from harvester.engine.config import EngineConfig, RunStatus
 from harvester.engine.durations import parse_duration
 from harvester.engine.executor import CallOutcome
+from harvester.engine.records import QueueKind
 from harvester.engine.runs import INVOKED_EVENT, RunBook, backoff
-from harvester.engine.store import new_id
+from harvester.engine.sysdb import new_id
 from harvester.engine.triggers import FunctionSpec
+from harvester.engine.work import UnitOfWork
 
 
 def _iso(ts: str) -> float:
@@ -21,13 +21,15 @@ def _iso(ts: str) -> float:
 
 
 class OutcomeHandler:
+    """Applies one SDK call's outcome to its run, in the caller's unit of work."""
+
     def __init__(self, book: RunBook, cfg: EngineConfig) -> None:
         self.book = book
         self.cfg = cfg
 
     def apply(
         self,
-        conn: Connection,
+        uow: UnitOfWork,
         run: dict[str, Any],
         fn: FunctionSpec,
         out: CallOutcome,
@@ -35,27 +37,27 @@ class OutcomeHandler:
         now: float,
     ) -> None:
         if run["status"] == RunStatus.QUEUED:
-            self.book.store.update_run(
-                conn, run["run_id"], status=RunStatus.RUNNING, started_at=started
+            self.book.db.update_run(
+                uow.conn, run["run_id"], status=RunStatus.RUNNING, started_at=started
             )
         if out.status == 206:
-            self._ops(conn, run, out.ops, started, now)
+            self._ops(uow, run, out.ops, started, now)
         elif out.status == 200:
-            self.book.finish(conn, run, now, output=out.output)
+            self.book.finish(uow, run, now, output=out.output)
         else:
-            self._error(conn, run, fn, out, now)
+            self._error(uow, run, fn, out, now)
 
     def _step_row(
         self,
-        conn: Connection,
+        uow: UnitOfWork,
         run: dict[str, Any],
         op: dict[str, Any],
         started: float,
         now: float,
         **extra: Any,
     ) -> None:
-        self.book.store.add_step(
-            conn,
+        self.book.db.add_step(
+            uow.conn,
             run_id=run["run_id"],
             step_id=op.get("id", ""),
             name=str(op.get("displayName") or op.get("name") or op.get("id")),
@@ -68,7 +70,7 @@ class OutcomeHandler:
 
     def _ops(
         self,
-        conn: Connection,
+        uow: UnitOfWork,
         run: dict[str, Any],
         ops: list[dict[str, Any]],
         started: float,
@@ -76,7 +78,7 @@ class OutcomeHandler:
     ) -> None:
         steps, stack, pending = dict(run["steps"]), list(run["stack"]), list(run["pending"])
         attempt, parallel, advance = run["attempt"], run["parallel"], False
-        store = self.book.store
+        db = self.book.db
         for op in ops:
             kind, sid = op.get("op"), op.get("id", "")
             if kind in ("StepRun", "StepFailed"):
@@ -85,10 +87,10 @@ class OutcomeHandler:
                 stack.append(sid)
                 pending = [p for p in pending if p != sid]
                 self._step_row(
-                    conn, run, op, started, now, output=op.get("data"), error=op.get("error")
+                    uow, run, op, started, now, output=op.get("data"), error=op.get("error")
                 )
             elif kind == "StepError":
-                self._step_row(conn, run, op, started, now, error=op.get("error"))
+                self._step_row(uow, run, op, started, now, error=op.get("error"))
                 attempt += 1
                 fn = self.book.functions.get(run["fn_id"])
                 if fn is not None and attempt >= fn.max_attempts:  # SDK should send StepFailed
@@ -100,37 +102,41 @@ class OutcomeHandler:
                         attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay
                     )
                     self.book.enqueue_call(
-                        conn, run, now + delay, sid if sid in run["pending"] else None
+                        uow, run, now + delay, sid if sid in run["pending"] else None
                     )
             elif kind == "StepPlanned":
                 parallel = True
                 if sid not in steps and sid not in pending:
                     pending.append(sid)
-                    self.book.enqueue_call(conn, run, now, sid)
+                    self.book.enqueue_call(uow, run, now, sid)
             elif kind == "Sleep":
-                self._step_row(conn, run, op, started, now)
-                store.enqueue(conn, run["run_id"], run["fn_id"], "wake", _iso(op["name"]), sid)
+                self._step_row(uow, run, op, started, now)
+                db.enqueue(
+                    uow.conn, run["run_id"], run["fn_id"], QueueKind.WAKE, _iso(op["name"]), sid
+                )
             elif kind == "WaitForEvent":
                 opts = op.get("opts") or {}
                 expires = now + parse_duration(opts.get("timeout") or "1h")
-                store.add_wait(
-                    conn,
+                db.add_wait(
+                    uow.conn,
                     run_id=run["run_id"],
                     step_id=sid,
                     event_name=op["name"],
                     expression=opts.get("if"),
                     expires_at=expires,
                 )
-                store.enqueue(conn, run["run_id"], run["fn_id"], "wait_timeout", expires, sid)
-                self._step_row(conn, run, op, started, now)
+                db.enqueue(
+                    uow.conn, run["run_id"], run["fn_id"], QueueKind.WAIT_TIMEOUT, expires, sid
+                )
+                self._step_row(uow, run, op, started, now)
             elif kind == "InvokeFunction":
-                failed = self._invoke(conn, run, op, now)
+                failed = self._invoke(uow, run, op, now)
                 if failed is not None:  # memoized now, like a failed step: the run goes on
                     steps[sid], attempt, advance = failed, 0, True
                     stack.append(sid)
-                    self._step_row(conn, run, op, started, now, error=failed["error"])
-        store.update_run(
-            conn,
+                    self._step_row(uow, run, op, started, now, error=failed["error"])
+        db.update_run(
+            uow.conn,
             run["run_id"],
             steps=steps,
             stack=stack,
@@ -148,10 +154,10 @@ class OutcomeHandler:
                 "attempt": attempt,
                 "parallel": parallel,
             }
-            self.book.enqueue_call(conn, nxt, now, may_carry=True)
+            self.book.enqueue_call(uow, nxt, now, may_carry=True)
 
     def _invoke(
-        self, conn: Connection, run: dict[str, Any], op: dict[str, Any], now: float
+        self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float
     ) -> dict[str, Any] | None:
         """Start the invoked run; returns the step's error memo when there is none."""
         opts = op.get("opts") or {}
@@ -172,26 +178,26 @@ class OutcomeHandler:
             "ts": int(now * 1000),
         }
         self.book.start_run(
-            conn, target, [event], now, None, parent={"run_id": run["run_id"], "step_id": sid}
+            uow, target, [event], now, None, parent={"run_id": run["run_id"], "step_id": sid}
         )
         if opts.get("timeout"):
-            self.book.store.enqueue(
-                conn,
+            self.book.db.enqueue(
+                uow.conn,
                 run["run_id"],
                 run["fn_id"],
-                "invoke_timeout",
+                QueueKind.INVOKE_TIMEOUT,
                 now + parse_duration(opts["timeout"]),
                 sid,
             )
         return None
 
     def _error(
-        self, conn: Connection, run: dict[str, Any], fn: FunctionSpec, out: CallOutcome, now: float
+        self, uow: UnitOfWork, run: dict[str, Any], fn: FunctionSpec, out: CallOutcome, now: float
     ) -> None:
         attempt = run["attempt"] + 1
         error = out.error or {"name": "Error", "message": f"HTTP {out.status}"}
-        self.book.store.add_step(
-            conn,
+        self.book.db.add_step(
+            uow.conn,
             run_id=run["run_id"],
             step_id="",
             name="function",
@@ -202,12 +208,12 @@ class OutcomeHandler:
             error=error,
         )
         if out.no_retry or attempt >= fn.max_attempts:
-            self.book.finish(conn, run, now, error=error)
+            self.book.finish(uow, run, now, error=error)
             return
         due = (
             out.retry_at
             if out.retry_at
             else now + backoff(attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
         )
-        self.book.store.update_run(conn, run["run_id"], attempt=attempt)
-        self.book.enqueue_call(conn, run, due)
+        self.book.db.update_run(uow.conn, run["run_id"], attempt=attempt)
+        self.book.enqueue_call(uow, run, due)
