@@ -9,13 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from harvester.engine import validate_events
+from harvester.engine import TERMINAL, RunStatus, validate_events
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
 from harvester.web.dashboard.render import page
 
 router = APIRouter()
-STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
-TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+STATUSES = tuple(RunStatus)
 WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
 MAX_EVENT_BYTES = 512 * 1024
 
