@@ -1,12 +1,10 @@
-"""The one FastAPI app: the SDK serve endpoint, the embedded engine's API, the JSON API,
+"""The one FastAPI app: the SDK serve endpoint, the embedded engine's protocol routes, the JSON API,
 the dashboard, /metrics and /health."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
 from harvester.runtime import Runtime
+from harvester.web import api, dashboard
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -37,20 +36,6 @@ def route_sdk_in_process(runtime: Runtime, app: FastAPI) -> None:
         transport=httpx.ASGITransport(app=app), timeout=30.0
     ).initialize()
     runtime.client._http_client._http_client = http
-
-
-def _include_optional(app: FastAPI, module: str) -> None:
-    """Mount the API/dashboard routers when those packages are present."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return
-    app.include_router(mod.router)
-    static = getattr(mod, "STATIC_DIR", None)
-    if static is not None and Path(static).is_dir():
-        app.mount("/static", StaticFiles(directory=static), name="static")
 
 
 def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
@@ -103,6 +88,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         """Liveness: the process serves; details are in /api/v1/health."""
         return {"ok": True, "version": __version__, "engine": runtime.engine is not None}
 
-    _include_optional(app, "harvester.web.api")
-    _include_optional(app, "harvester.web.dashboard")
+    app.include_router(api.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
     return app
