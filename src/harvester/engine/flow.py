@@ -14,15 +14,22 @@ from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import FunctionSpec, evaluate_value
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
+US = 1_000_000  # GCRA counts in whole microseconds
 
 
-def gcra(tat: float, now: float, interval: float, burst: int) -> tuple[float, float]:
-    """Generic cell rate algorithm: for a request at ``now`` with the key's theoretical
-    arrival time ``tat``, returns (earliest start, the key's next ``tat``). ``burst``
-    requests may start at once; after that one per ``interval``."""
-    start = max(now, tat - (burst - 1) * interval)
-    # Rounded to the microsecond so float drift never fits an extra run in a period.
-    return start, round(max(tat, start) + interval, 6)
+def gcra(tat: float, now: float, period: float, limit: int, burst: int) -> tuple[float, float]:
+    """Generic cell rate algorithm: ``limit`` requests per ``period``, ``burst`` of them
+    at once. For a request at ``now`` with the key's theoretical arrival time ``tat``,
+    returns (earliest start, the key's next ``tat``); the start is ``now`` when it may
+    start at once.
+
+    In whole microseconds, with the spacing rounded up: float sums of period/limit
+    drift, and drifting down would fit an extra request into a period."""
+    step = -(-round(period * US) // limit)
+    now_us, tat_us = round(now * US), round(tat * US)
+    start_us = max(now_us, tat_us - (burst - 1) * step)
+    next_us = max(tat_us, start_us) + step
+    return (now if start_us <= now_us else start_us / US), next_us / US
 
 
 def _key_value(expr: str | None, event: dict[str, Any]) -> str:
@@ -48,10 +55,11 @@ def throttle_start(
     th = fn.config.get("throttle")
     if not th:
         return now
-    interval = parse_duration(th["period"]) / int(th["limit"])
+    period, limit = parse_duration(th["period"]), int(th["limit"])
     burst = int(th.get("burst") or 1)
     key = f"throttle:{fn.id}:{_key_value(th.get('key'), event)}"
-    start, nxt = gcra(float(db.flow_get(conn, key, lock=True) or now), now, interval, burst)
+    tat = float(db.flow_get(conn, key, lock=True) or now)
+    start, nxt = gcra(tat, now, period, limit, burst)
     db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return start
 
@@ -98,10 +106,10 @@ def rate_limited(
     if not rl:
         return False
     limit = int(rl["limit"])
-    interval = parse_duration(rl["period"]) / limit
     key = f"ratelimit:{fn.id}:{_key_value(rl.get('key'), event)}"
-    start, nxt = gcra(float(db.flow_get(conn, key, lock=True) or now), now, interval, limit)
-    if start > now + 1e-9:
+    tat = float(db.flow_get(conn, key, lock=True) or now)
+    start, nxt = gcra(tat, now, parse_duration(rl["period"]), limit, burst=limit)
+    if start > now:
         return True
     db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return False

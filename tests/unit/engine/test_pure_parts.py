@@ -1,5 +1,5 @@
-"""The engine's pure parts, without a database: function config validation, and how
-an SDK reply maps to a call outcome."""
+"""The engine's pure parts, without a database: GCRA maths, function config
+validation, and how an SDK reply maps to a call outcome."""
 
 from __future__ import annotations
 
@@ -8,11 +8,69 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harvester.engine import QueueKind
 from harvester.engine.executor import Reply, outcome
+from harvester.engine.flow import gcra
 from harvester.engine.signing import sign
 from harvester.engine.triggers import ConfigError, validate
+
+# -- GCRA ----------------------------------------------------------------------------------
+NOW = 1_800_000_000.0  # an epoch time of today's magnitude: floats are coarse up here
+
+
+def _starts(n: int, period: float, limit: int, burst: int = 1, at: float = NOW) -> list[float]:
+    """Offsets (in seconds, to the microsecond) from ``at`` of the starts of ``n``
+    requests that all arrive at ``at``."""
+    return [us / 1e6 for us in _starts_us(n, period, limit, burst, at)]
+
+
+def _starts_us(n: int, period: float, limit: int, burst: int = 1, at: float = NOW) -> list[int]:
+    tat, out = at, []
+    for _ in range(n):
+        start, tat = gcra(tat, at, period, limit, burst)
+        out.append(round((start - at) * 1e6))
+    return out
+
+
+def test_gcra_spaces_requests_one_interval_apart() -> None:
+    assert _starts(4, period=2.0, limit=4) == [0.0, 0.5, 1.0, 1.5]
+
+
+def test_gcra_lets_a_burst_through_at_once_then_spaces_the_rest() -> None:
+    assert _starts(5, period=3.0, limit=3, burst=3) == [0.0, 0.0, 0.0, 1.0, 2.0]
+
+
+def test_gcra_forgets_a_quiet_spell_but_never_banks_more_than_the_burst() -> None:
+    start, tat = gcra(NOW, NOW, 2.0, 2, 2)
+    assert start == NOW and tat == NOW + 1
+    later = NOW + 100
+    start, tat = gcra(tat, later, 2.0, 2, 2)  # long after: free again, counted from now
+    assert start == later and tat == later + 1
+    assert gcra(tat, later, 2.0, 2, 2)[0] == later  # the second of the burst
+    assert gcra(later + 2, later, 2.0, 2, 2)[0] == later + 1  # the third waits
+
+
+def test_gcra_fits_no_extra_start_into_a_period_that_does_not_divide_evenly() -> None:
+    """Three per second used to start a fourth at 0.999999 s: rounding to the nearest
+    microsecond had drifted down."""
+    assert _starts(4, period=1.0, limit=3) == [0.0, 0.333334, 0.666668, 1.000002]
+
+
+@given(
+    limit=st.integers(min_value=1, max_value=200),
+    period=st.sampled_from([1.0, 7.0, 60.0, 3600.0]),
+    n=st.integers(min_value=1, max_value=400),
+)
+def test_gcra_never_fits_more_than_limit_starts_in_any_period(
+    limit: int, period: float, n: int
+) -> None:
+    starts, window = _starts_us(n, period, limit), round(period * 1e6)
+    assert starts == sorted(starts)
+    for i, s in enumerate(starts):
+        assert sum(1 for t in starts[i:] if t < s + window) <= limit
 
 
 # -- function config validation ------------------------------------------------------------
