@@ -78,10 +78,10 @@ class Dispatcher:
         ids: list[str] = []
         now = self.cfg.clock()
         queue = list(events)
-        uow: UnitOfWork | None = None
+        taken: list[Taken] = []
         try:
             with self.db.tx() as conn:
-                uow = UnitOfWork(conn, claim=self._reserve if self._can_claim() else None)
+                uow = UnitOfWork(conn)
                 while queue:
                     ev = queue.pop(0)
                     internal, fresh = self.db.insert_event(conn, ev, now)
@@ -90,16 +90,27 @@ class Dispatcher:
                         event = {k: ev[k] for k in ("name", "data", "id", "ts")}
                         self.book.dispatch(uow, event, internal, now)
                     queue.extend(normalize_event(e, now) for e in uow.take_emitted())
+                if self._can_claim():
+                    taken = self._claim_new(conn, uow.started, now)
         except BaseException:
-            for item, _ in (uow.claimed + uow.unclaimed) if uow else []:  # rolled back
+            for item, _ in taken:  # rolled back: give the workers back
                 self._unreserve(item["concurrency"])
             raise
-        for item, _ in uow.unclaimed:  # cancelled before it started: give the worker back
-            self._unreserve(item["concurrency"])
-        for item, run in uow.claimed:
+        for item, run in taken:
             self._launch(item, item["concurrency"], run)
         self._wake.set()
         return ids[: len(events)]
+
+    def _claim_new(self, conn: Any, started: list[Taken], now: float) -> list[Taken]:
+        """Lease, in the transaction that queued them, the new runs' first calls that
+        are due now and fit a free worker and their concurrency slots."""
+        taken: list[Taken] = []
+        for item, run in started:
+            if item["due_at"] > now or (lease := self._reserve(item["concurrency"])) is None:
+                continue
+            taken.append(({**item, "lease_until": lease[1]}, run))
+            self.db.claim_item(conn, item["id"], *lease)
+        return taken
 
     def _can_claim(self) -> bool:
         if self._loop_task is None or self._stopping:

@@ -67,13 +67,9 @@ class RunBook:
         due = flow.throttle_start(self.db, uow.conn, fn, events[0], now)
         due -= flow.priority_shift(fn, events[0])
         slots = flow.concurrency_slots(fn, events[0])
-        lease = uow.claim(slots) if uow.claim is not None and due <= now else None
-        item_id = self.db.enqueue(
-            uow.conn, run_id, fn.id, QueueKind.CALL, due, concurrency=slots, lease=lease
-        )
-        if lease is not None:
-            item = {"id": item_id, "run_id": run_id, "fn_id": fn.id, "kind": QueueKind.CALL}
-            uow.claimed.append(({**item, "step_id": None, "concurrency": slots}, run))
+        item_id = self.db.enqueue(uow.conn, run_id, fn.id, QueueKind.CALL, due, concurrency=slots)
+        item = {"id": item_id, "run_id": run_id, "fn_id": fn.id, "kind": QueueKind.CALL}
+        uow.started.append(({**item, "step_id": None, "concurrency": slots, "due_at": due}, run))
         timeouts = fn.config.get("timeouts") or {}
         if timeouts.get("finish"):
             self.db.enqueue(
@@ -227,9 +223,7 @@ class RunBook:
         run = self.db.get_run(uow.conn, run_id, lock=True)
         if run is None or run["status"] in TERMINAL:
             return False
-        if any(r["run_id"] == run_id for _, r in uow.claimed):  # never start it
-            uow.unclaimed += [c for c in uow.claimed if c[1]["run_id"] == run_id]
-            uow.claimed = [c for c in uow.claimed if c[1]["run_id"] != run_id]
+        uow.started = [c for c in uow.started if c[1]["run_id"] != run_id]  # never start it
         self.db.update_run(
             uow.conn,
             run_id,

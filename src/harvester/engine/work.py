@@ -3,16 +3,12 @@ outcome handler and handed back with what they collected (no state on the side).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
-# Takes a worker and the run's concurrency slots now if both are free; returns the
-# lease (owner, until) to write on the new call item, or None.
-Claim = Callable[[list[list[Any]]], tuple[str, float] | None]
-Taken = tuple[dict[str, Any], dict[str, Any]]  # (leased call item, its run)
+Taken = tuple[dict[str, Any], dict[str, Any]]  # (a call's queue item, its run)
 
 
 @dataclass
@@ -36,13 +32,11 @@ class UnitOfWork:
     """What one transaction needs and what it collects for after the commit."""
 
     conn: Connection
-    claim: Claim | None = None  # may a new run's first call start at once?
     carry: Carry | None = None  # the leased item an outcome or timer may keep
     emitted: list[dict[str, Any]] = field(default_factory=list)  # events to ingest next
-    # New runs' first calls taken by ``claim``, to start once the transaction commits;
-    # a run cancelled in that same transaction moves to ``unclaimed``.
-    claimed: list[Taken] = field(default_factory=list)
-    unclaimed: list[Taken] = field(default_factory=list)
+    # First calls of the runs started here (a run cancelled in this same transaction
+    # leaves the list): the dispatcher may lease those due now before the commit.
+    started: list[Taken] = field(default_factory=list)
 
     def take_emitted(self) -> list[dict[str, Any]]:
         out, self.emitted = self.emitted, []
