@@ -18,7 +18,7 @@ from harvester.engine.records import QueueKind
 from harvester.engine.registry import Registry
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase, new_id
-from harvester.engine.work import Taken, UnitOfWork
+from harvester.engine.work import Capacity, Slots, Taken, UnitOfWork
 from harvester.engine.worker import Handled, Worker
 
 log = structlog.get_logger("harvester.engine")
@@ -28,7 +28,6 @@ IDLE_HORIZON_S = 2.0
 PRUNE_EVERY_S = 60.0
 CRON_RECHECK_S = 1.0
 CHAIN_MAX = 32  # calls one worker makes in a row for one run before it requeues it
-Slots = list[list[Any]]
 
 
 def normalize_event(ev: dict[str, Any], now: float) -> dict[str, Any]:
@@ -78,39 +77,33 @@ class Dispatcher:
         ids: list[str] = []
         now = self.cfg.clock()
         queue = list(events)
-        taken: list[Taken] = []
-        try:
-            with self.db.tx() as conn:
-                uow = UnitOfWork(conn)
-                while queue:
-                    ev = queue.pop(0)
-                    internal, fresh = self.db.insert_event(conn, ev, now)
-                    ids.append(internal)
-                    if fresh:
-                        event = {k: ev[k] for k in ("name", "data", "id", "ts")}
-                        self.book.dispatch(uow, event, internal, now)
-                    queue.extend(normalize_event(e, now) for e in uow.take_emitted())
-                if self._can_claim():
-                    taken = self._claim_new(conn, uow.started, now)
-        except BaseException:
-            for item, _ in taken:  # rolled back: give the workers back
-                self._unreserve(item["concurrency"])
-            raise
-        for item, run in taken:
+        with self.db.tx() as conn:
+            uow = UnitOfWork(conn, capacity=self._capacity())
+            while queue:
+                ev = queue.pop(0)
+                internal, fresh = self.db.insert_event(conn, ev, now)
+                ids.append(internal)
+                if fresh:
+                    event = {k: ev[k] for k in ("name", "data", "id", "ts")}
+                    self.book.dispatch(uow, event, internal, now)
+                queue.extend(normalize_event(e, now) for e in uow.take_emitted())
+        for item, run in uow.claimed:  # committed: take the workers, then start
+            self._reserve(item["concurrency"])
             self._launch(item, item["concurrency"], run)
         self._wake.set()
         return ids[: len(events)]
 
-    def _claim_new(self, conn: Any, started: list[Taken], now: float) -> list[Taken]:
-        """Lease, in the transaction that queued them, the new runs' first calls that
-        are due now and fit a free worker and their concurrency slots."""
-        taken: list[Taken] = []
-        for item, run in started:
-            if item["due_at"] > now or (lease := self._reserve(item["concurrency"])) is None:
-                continue
-            taken.append(({**item, "lease_until": lease[1]}, run))
-            self.db.claim_item(conn, item["id"], *lease)
-        return taken
+    def _capacity(self) -> Capacity | None:
+        """What new runs may take at once: only on the engine's loop, where nothing else
+        runs between this transaction and the reservations after its commit."""
+        if not self._can_claim():
+            return None
+        return Capacity(
+            owner=self.owner,
+            lease_until=self.cfg.clock() + self.cfg.lease_seconds,
+            workers=self.cfg.workers - self._running,
+            inflight=dict(self._inflight),
+        )
 
     def _can_claim(self) -> bool:
         if self._loop_task is None or self._stopping:
@@ -124,14 +117,11 @@ class Dispatcher:
     def _fits(self, slots: Slots) -> bool:
         return all(self._inflight.get(k, 0) < limit for k, limit in slots)
 
-    def _reserve(self, slots: Slots) -> tuple[str, float] | None:
-        """Take a worker (and the run's concurrency slots) if both are free now."""
-        if self._running >= self.cfg.workers or not self._fits(slots):
-            return None
+    def _reserve(self, slots: Slots) -> None:
+        """Take a worker and the run's concurrency slots (the caller checked they fit)."""
         for k, _ in slots:
             self._inflight[k] = self._inflight.get(k, 0) + 1
         self._running += 1
-        return self.owner, self.cfg.clock() + self.cfg.lease_seconds
 
     def _unreserve(self, slots: Slots) -> None:
         for k, _ in slots:

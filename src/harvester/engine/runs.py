@@ -67,9 +67,14 @@ class RunBook:
         due = flow.throttle_start(self.db, uow.conn, fn, events[0], now)
         due -= flow.priority_shift(fn, events[0])
         slots = flow.concurrency_slots(fn, events[0])
-        item_id = self.db.enqueue(uow.conn, run_id, fn.id, QueueKind.CALL, due, concurrency=slots)
-        item = {"id": item_id, "run_id": run_id, "fn_id": fn.id, "kind": QueueKind.CALL}
-        uow.started.append(({**item, "step_id": None, "concurrency": slots, "due_at": due}, run))
+        lease = uow.capacity.take(slots) if uow.capacity is not None and due <= now else None
+        item_id = self.db.enqueue(
+            uow.conn, run_id, fn.id, QueueKind.CALL, due, concurrency=slots, lease=lease
+        )
+        if lease is not None:
+            item = {"id": item_id, "run_id": run_id, "fn_id": fn.id, "kind": QueueKind.CALL}
+            item |= {"step_id": None, "concurrency": slots, "due_at": due, "lease_until": lease[1]}
+            uow.claimed.append((item, run))
         timeouts = fn.config.get("timeouts") or {}
         if timeouts.get("finish"):
             self.db.enqueue(
@@ -223,7 +228,10 @@ class RunBook:
         run = self.db.get_run(uow.conn, run_id, lock=True)
         if run is None or run["status"] in TERMINAL:
             return False
-        uow.started = [c for c in uow.started if c[1]["run_id"] != run_id]  # never start it
+        for item, run in [c for c in uow.claimed if c[1]["run_id"] == run_id]:
+            uow.claimed.remove((item, run))  # never start it
+            assert uow.capacity is not None
+            uow.capacity.give_back(item["concurrency"])
         self.db.update_run(
             uow.conn,
             run_id,

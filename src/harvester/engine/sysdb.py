@@ -100,11 +100,6 @@ class SystemDatabase(HistoryReads):
             .where(q.c.id == b("b_id"), free)
             .values(lease_owner=b("b_owner"), lease_until=b("b_until"))
         )
-        self._claim_item = (
-            sa.update(q)
-            .where(q.c.id == b("b_id"))
-            .values(lease_owner=b("b_owner"), lease_until=b("b_until"))
-        )
         self._lock_item = (
             sa.select(q.c.id).where(q.c.id == b("b_id")).with_for_update(skip_locked=True)
         )
@@ -202,8 +197,10 @@ class SystemDatabase(HistoryReads):
         due_at: float,
         step_id: str | None = None,
         concurrency: list[Any] | None = None,
+        lease: tuple[str, float] | None = None,
     ) -> int:
-        """Queue an item; its id."""
+        """Queue an item (already leased to ``lease = (owner, until)`` if given)."""
+        owner, until = lease or (None, None)
         res = conn.execute(
             self._insert_item,
             {
@@ -213,8 +210,8 @@ class SystemDatabase(HistoryReads):
                 "step_id": step_id,
                 "due_at": due_at,
                 "concurrency": concurrency or [],
-                "lease_owner": None,
-                "lease_until": None,
+                "lease_owner": owner,
+                "lease_until": until,
             },
         )
         key = res.inserted_primary_key
@@ -264,10 +261,6 @@ class SystemDatabase(HistoryReads):
             if res.rowcount != 1:
                 return False, None
             return True, self.get_run(conn, run_id)
-
-    def claim_item(self, conn: Connection, item_id: int, owner: str, until: float) -> None:
-        """Lease an item queued in this same transaction (nobody else can see it)."""
-        conn.execute(self._claim_item, {"b_id": item_id, "b_owner": owner, "b_until": until})
 
     def release_leases(self, owner: str) -> None:
         self._release(schema.queue.c.lease_owner == owner)

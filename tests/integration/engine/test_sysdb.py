@@ -86,8 +86,7 @@ def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase
 
 def test_a_held_item_is_retargeted_and_items_are_deleted_by_kind(db: SystemDatabase) -> None:
     with db.tx() as conn:
-        item = db.enqueue(conn, "r1", "f", QueueKind.WAKE, 10.0, "nap")
-        db.claim_item(conn, item, "a", 60.0)
+        item = db.enqueue(conn, "r1", "f", QueueKind.WAKE, 10.0, "nap", lease=("a", 60.0))
         db.enqueue(conn, "r1", "f", QueueKind.FINISH_TIMEOUT, 99.0)
         db.retarget_item(conn, item, "next", 10.0, 70.0, [["f:0:", 1]])
     first = db.list_queue()[0]
