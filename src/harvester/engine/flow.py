@@ -5,10 +5,12 @@ state (table ``engine_flow``) in the caller's transaction; ``gcra`` is the maths
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
+from harvester.engine.config import TERMINAL
 from harvester.engine.durations import parse_duration
 from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import FunctionSpec, evaluate_value
@@ -113,6 +115,42 @@ def rate_limited(
         return True
     db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return False
+
+
+@dataclass
+class Admission:
+    """What flow control says of a new run: start nothing (a ``duplicate``), record it
+    as skipped (``skip`` says why), or queue its first call at ``due`` holding
+    ``slots``; a singleton's newcomer ``replaces`` the active run (cancel it first)
+    and points the key ``singleton`` at itself."""
+
+    duplicate: bool = False
+    skip: str | None = None
+    replaces: str | None = None
+    singleton: str | None = None
+    due: float = 0.0
+    slots: list[list[Any]] = field(default_factory=list)
+
+
+def admit(
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+) -> Admission:
+    """Every start-time flow control of ``fn`` for ``event``, in Inngest's order:
+    idempotency, rate limit, singleton, throttle, priority, concurrency."""
+    if idempotency_seen(db, conn, fn, event, now):
+        return Admission(duplicate=True)
+    if rate_limited(db, conn, fn, event, now):
+        return Admission(skip="rate limit reached: event skipped")
+    key, replaces = singleton_key(fn, event), None
+    active = db.flow_get(conn, key, lock=True) if key else None
+    if active:
+        run = db.get_run(conn, active, lock=True)
+        if run is not None and run["status"] not in TERMINAL:
+            if fn.config["singleton"]["mode"] == "skip":
+                return Admission(skip=f"singleton: run {active} is still active")
+            replaces = active
+    due = throttle_start(db, conn, fn, event, now) - priority_shift(fn, event)
+    return Admission(replaces=replaces, singleton=key, due=due, slots=concurrency_slots(fn, event))
 
 
 def priority_shift(fn: FunctionSpec, event: dict[str, Any]) -> float:

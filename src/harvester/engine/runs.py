@@ -34,9 +34,11 @@ class RunBook:
         event_id: str | None,
         parent: dict[str, Any] | None = None,
     ) -> str | None:
-        if flow.idempotency_seen(self.db, uow.conn, fn, events[0], now):
+        admit = flow.admit(self.db, uow.conn, fn, events[0], now)
+        if admit.duplicate:
             return None
-        skipped = self._skip_reason(uow, fn, events[0], now)
+        if admit.replaces:
+            self.cancel(uow, admit.replaces, now, "replaced by a newer singleton run")
         run_id = new_id()
         run = {
             "run_id": run_id,
@@ -53,20 +55,18 @@ class RunBook:
             "created_at": now,
         }
         self.db.insert_run(uow.conn, run)
-        if skipped:
+        if admit.skip:
             self.db.update_run(
                 uow.conn,
                 run_id,
                 status=RunStatus.SKIPPED,
                 ended_at=now,
-                error={"name": "Skipped", "message": skipped},
+                error={"name": "Skipped", "message": admit.skip},
             )
             return None
-        if key := flow.singleton_key(fn, events[0]):
-            self.db.flow_put(uow.conn, key, run_id)
-        due = flow.throttle_start(self.db, uow.conn, fn, events[0], now)
-        due -= flow.priority_shift(fn, events[0])
-        slots = flow.concurrency_slots(fn, events[0])
+        if admit.singleton:
+            self.db.flow_put(uow.conn, admit.singleton, run_id)
+        due, slots = admit.due, admit.slots
         lease = uow.capacity.take(slots) if uow.capacity is not None and due <= now else None
         item_id = self.db.enqueue(
             uow.conn, run_id, fn.id, QueueKind.CALL, due, concurrency=slots, lease=lease
@@ -93,22 +93,6 @@ class RunBook:
                 now + parse_duration(timeouts["start"]),
             )
         return run_id
-
-    def _skip_reason(
-        self, uow: UnitOfWork, fn: FunctionSpec, event: dict[str, Any], now: float
-    ) -> str | None:
-        """Why a new run must not run (rate limit, singleton skip), or None."""
-        if flow.rate_limited(self.db, uow.conn, fn, event, now):
-            return "rate limit reached: event skipped"
-        key = flow.singleton_key(fn, event)
-        active = self.db.flow_get(uow.conn, key, lock=True) if key else None
-        if active:
-            run = self.db.get_run(uow.conn, active, lock=True)
-            if run is not None and run["status"] not in TERMINAL:
-                if fn.config["singleton"]["mode"] == "skip":
-                    return f"singleton: run {active} is still active"
-                self.cancel(uow, active, now, "replaced by a newer singleton run")
-        return None
 
     def enqueue_call(
         self,
