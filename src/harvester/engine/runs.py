@@ -66,33 +66,34 @@ class RunBook:
             return None
         if admit.singleton:
             self.db.flow_put(uow.conn, admit.singleton, run_id)
-        due, slots = admit.due, admit.slots
+        self._queue_first_call(uow, run, admit.due, admit.slots, now)
+        for kind, timeout in (
+            (QueueKind.FINISH_TIMEOUT, "finish"),
+            (QueueKind.START_TIMEOUT, "start"),
+        ):
+            if after := (fn.config.get("timeouts") or {}).get(timeout):
+                self.db.enqueue(uow.conn, run_id, fn.id, kind, now + parse_duration(after))
+        return run_id
+
+    def _queue_first_call(
+        self, uow: UnitOfWork, run: dict[str, Any], due: float, slots: list[Any], now: float
+    ) -> None:
+        """Queue a new run's first call, already leased when due now and the unit of
+        work's capacity has a worker and the slots for it."""
         lease = uow.capacity.take(slots) if uow.capacity is not None and due <= now else None
         item_id = self.db.enqueue(
-            uow.conn, run_id, fn.id, QueueKind.CALL, due, concurrency=slots, lease=lease
+            uow.conn,
+            run["run_id"],
+            run["fn_id"],
+            QueueKind.CALL,
+            due,
+            concurrency=slots,
+            lease=lease,
         )
         if lease is not None:
-            item = {"id": item_id, "run_id": run_id, "fn_id": fn.id, "kind": QueueKind.CALL}
-            item |= {"step_id": None, "concurrency": slots, "due_at": due, "lease_until": lease[1]}
-            uow.claimed.append((item, run))
-        timeouts = fn.config.get("timeouts") or {}
-        if timeouts.get("finish"):
-            self.db.enqueue(
-                uow.conn,
-                run_id,
-                fn.id,
-                QueueKind.FINISH_TIMEOUT,
-                now + parse_duration(timeouts["finish"]),
-            )
-        if timeouts.get("start"):
-            self.db.enqueue(
-                uow.conn,
-                run_id,
-                fn.id,
-                QueueKind.START_TIMEOUT,
-                now + parse_duration(timeouts["start"]),
-            )
-        return run_id
+            item = {"id": item_id, "run_id": run["run_id"], "fn_id": run["fn_id"]}
+            item |= {"kind": QueueKind.CALL, "step_id": None, "concurrency": slots}
+            uow.claimed.append(({**item, "due_at": due, "lease_until": lease[1]}, run))
 
     def enqueue_call(
         self,
