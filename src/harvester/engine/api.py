@@ -76,7 +76,8 @@ def validate_events(body: Any) -> list[dict[str, Any]]:
 
 
 def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
-    """The Inngest protocol routes over ``engine`` and its system database."""
+    """The Inngest protocol routes over ``engine`` and its system database: sync and
+    events here, then the SDK's call-backs and the inspection API."""
     router = APIRouter()
     cfg = engine.cfg
 
@@ -113,6 +114,14 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
         ids = await engine.send(events)
         return JSONResponse({"ids": ids, "status": 200})
 
+    _sdk_callbacks(router, cfg, db)
+    _inspection(router, db)
+    return router
+
+
+def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> None:
+    """What the SDK asks back (``use_api``) and the dev server's GraphQL subset."""
+
     @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
     def batch(run_id: str) -> Any:
         run = db.load_run(run_id)
@@ -132,6 +141,10 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
         body = await read_json_body(request, cfg.max_body_bytes)
         return answer_gql(db, body if isinstance(body, dict) else {})
 
+
+def _inspection(router: APIRouter, db: SystemDatabase) -> None:
+    """The dev server's REST inspection API."""
+
     @router.get("/v1/events", tags=["inngest"])
     def v1_events(name: str | None = None, limit: int = Query(50, ge=1, le=500)) -> Any:
         rows = db.list_events(name=name, limit=limit)
@@ -147,5 +160,3 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
         if run is None:
             raise HTTPException(404, "run not found")
         return {"data": run.to_json()}
-
-    return router
