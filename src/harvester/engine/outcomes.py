@@ -3,6 +3,7 @@ sleeps, waits and invokes, retry or fail."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,23 @@ from harvester.engine.work import UnitOfWork
 
 def _iso(ts: str) -> float:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class _Progress:
+    """A run's memo as one call's ops advance it."""
+
+    steps: dict[str, Any]
+    stack: list[str]
+    pending: list[str]
+    attempt: int
+    parallel: bool = False
+    advance: bool = False  # a step got its result: call the run again
+
+    def memoize(self, sid: str, memo: dict[str, Any]) -> None:
+        self.steps[sid] = memo
+        self.stack.append(sid)
+        self.attempt, self.advance = 0, True
 
 
 class OutcomeHandler:
@@ -76,85 +94,76 @@ class OutcomeHandler:
         started: float,
         now: float,
     ) -> None:
-        steps, stack, pending = dict(run["steps"]), list(run["stack"]), list(run["pending"])
-        attempt, parallel, advance = run["attempt"], run["parallel"], False
-        db = self.book.db
+        p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
+        p.parallel = run["parallel"]
         for op in ops:
-            kind, sid = op.get("op"), op.get("id", "")
-            if kind in ("StepRun", "StepFailed"):
-                memo = {"data": op.get("data")} if kind == "StepRun" else {"error": op.get("error")}
-                steps[sid], attempt, advance = memo, 0, True
-                stack.append(sid)
-                pending = [p for p in pending if p != sid]
-                self._step_row(
-                    uow, run, op, started, now, output=op.get("data"), error=op.get("error")
-                )
-            elif kind == "StepError":
-                self._step_row(uow, run, op, started, now, error=op.get("error"))
-                attempt += 1
-                fn = self.book.functions.get(run["fn_id"])
-                if fn is not None and attempt >= fn.max_attempts:  # SDK should send StepFailed
-                    steps[sid] = {"error": op.get("error")}
-                    stack.append(sid)
-                    attempt, advance = 0, True
-                else:
-                    delay = backoff(
-                        attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay
-                    )
-                    self.book.enqueue_call(
-                        uow, run, now + delay, sid if sid in run["pending"] else None
-                    )
-            elif kind == "StepPlanned":
-                parallel = True
-                if sid not in steps and sid not in pending:
-                    pending.append(sid)
-                    self.book.enqueue_call(uow, run, now, sid)
-            elif kind == "Sleep":
-                self._step_row(uow, run, op, started, now)
-                db.enqueue(
-                    uow.conn, run["run_id"], run["fn_id"], QueueKind.WAKE, _iso(op["name"]), sid
-                )
-            elif kind == "WaitForEvent":
-                opts = op.get("opts") or {}
-                expires = now + parse_duration(opts.get("timeout") or "1h")
-                db.add_wait(
-                    uow.conn,
-                    run_id=run["run_id"],
-                    step_id=sid,
-                    event_name=op["name"],
-                    expression=opts.get("if"),
-                    expires_at=expires,
-                )
-                db.enqueue(
-                    uow.conn, run["run_id"], run["fn_id"], QueueKind.WAIT_TIMEOUT, expires, sid
-                )
-                self._step_row(uow, run, op, started, now)
-            elif kind == "InvokeFunction":
-                failed = self._invoke(uow, run, op, now)
-                if failed is not None:  # memoized now, like a failed step: the run goes on
-                    steps[sid], attempt, advance = failed, 0, True
-                    stack.append(sid)
-                    self._step_row(uow, run, op, started, now, error=failed["error"])
-        db.update_run(
-            uow.conn,
-            run["run_id"],
-            steps=steps,
-            stack=stack,
-            pending=pending,
-            attempt=attempt,
-            parallel=parallel,
-        )
-        if advance and not pending:
-            nxt = {
-                **run,
-                "status": RunStatus.RUNNING,
-                "steps": steps,
-                "stack": stack,
-                "pending": pending,
-                "attempt": attempt,
-                "parallel": parallel,
-            }
+            self._op(uow, run, op, p, started, now)
+        fields: dict[str, Any] = {"steps": p.steps, "stack": p.stack, "pending": p.pending}
+        fields |= {"attempt": p.attempt, "parallel": p.parallel}
+        self.book.db.update_run(uow.conn, run["run_id"], **fields)
+        if p.advance and not p.pending:
+            nxt = {**run, "status": RunStatus.RUNNING, **fields}
             self.book.enqueue_call(uow, nxt, now, may_carry=True)
+
+    def _op(
+        self,
+        uow: UnitOfWork,
+        run: dict[str, Any],
+        op: dict[str, Any],
+        p: _Progress,
+        started: float,
+        now: float,
+    ) -> None:
+        """Apply one op of a 206 reply to the run's progress ``p``."""
+        kind, sid = op.get("op"), op.get("id", "")
+        if kind in ("StepRun", "StepFailed"):
+            p.memoize(
+                sid, {"data": op.get("data")} if kind == "StepRun" else {"error": op.get("error")}
+            )
+            p.pending = [x for x in p.pending if x != sid]
+            self._step_row(uow, run, op, started, now, output=op.get("data"), error=op.get("error"))
+        elif kind == "StepError":
+            self._step_row(uow, run, op, started, now, error=op.get("error"))
+            p.attempt += 1
+            fn = self.book.functions.get(run["fn_id"])
+            if fn is not None and p.attempt >= fn.max_attempts:  # SDK should send StepFailed
+                p.memoize(sid, {"error": op.get("error")})
+            else:
+                delay = backoff(p.attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
+                self.book.enqueue_call(
+                    uow, run, now + delay, sid if sid in run["pending"] else None
+                )
+        elif kind == "StepPlanned":
+            p.parallel = True
+            if sid not in p.steps and sid not in p.pending:
+                p.pending.append(sid)
+                self.book.enqueue_call(uow, run, now, sid)
+        elif kind in ("Sleep", "WaitForEvent"):
+            self._step_row(uow, run, op, started, now)
+            self._timer(uow, run, op, now)
+        elif kind == "InvokeFunction":
+            failed = self._invoke(uow, run, op, now)
+            if failed is not None:  # memoized now, like a failed step: the run goes on
+                p.memoize(sid, failed)
+                self._step_row(uow, run, op, started, now, error=failed["error"])
+
+    def _timer(self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float) -> None:
+        """Queue a sleep's wake-up, or a wait for an event with its timeout."""
+        db, sid, run_id, fn_id = self.book.db, op.get("id", ""), run["run_id"], run["fn_id"]
+        if op.get("op") == "Sleep":
+            db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAKE, _iso(op["name"]), sid)
+            return
+        opts = op.get("opts") or {}
+        expires = now + parse_duration(opts.get("timeout") or "1h")
+        db.add_wait(
+            uow.conn,
+            run_id=run_id,
+            step_id=sid,
+            event_name=op["name"],
+            expression=opts.get("if"),
+            expires_at=expires,
+        )
+        db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAIT_TIMEOUT, expires, sid)
 
     def _invoke(
         self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float
