@@ -166,12 +166,10 @@ async def sleepers(tmp: Path, n: int) -> dict[str, float]:
     for i in range(0, n, 1000):
         await engine.send([{"name": "b/zz", "data": {}} for _ in range(min(1000, n - i))])
     await engine.wait_for_idle(600)
-    from harvester.engine.queries import queue_stats
-
-    stats = queue_stats(engine.store, time.time() + 7200)
+    stats = engine.queue_stats(time.time() + 7200)
     after = rss_mb()
     await engine.stop()
-    return {"sleeping": stats["queued"], "rss_mb": after, "rss_growth_mb": after - before}
+    return {"sleeping": stats.queued, "rss_mb": after, "rss_growth_mb": after - before}
 
 
 async def sleepers_accuracy(tmp: Path, n: int, delay: float) -> dict[str, float]:
@@ -193,7 +191,7 @@ async def sleepers_accuracy(tmp: Path, n: int, delay: float) -> dict[str, float]
     for i in range(0, n, 500):
         batch = [{"name": "b/nap", "data": {"until": deadline}} for _ in range(min(500, n - i))]
         await engine.send(batch)
-    while engine.store.busy_count(time.time()) and time.time() < deadline - 1:
+    while engine.queue_stats(time.time()).due and time.time() < deadline - 1:
         await asyncio.sleep(0.05)  # every run has reached its sleep
     rss = rss_mb()
     while len(woke) < n and time.time() < deadline + 120:

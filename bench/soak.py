@@ -17,8 +17,6 @@ from typing import Any
 import inngest
 from bench_engine import rss_mb, start  # type: ignore[import-not-found]
 
-from harvester.engine import queries
-
 
 def fns(client: inngest.Inngest) -> list[Any]:
     @client.create_function(
@@ -62,16 +60,16 @@ async def main() -> None:
             sent += int(args.rate)
             await asyncio.sleep(1.0)
             if sent % (int(args.rate) * 30) == 0:
-                q = queries.queue_stats(engine.store, time.time())
-                samples.append((rss_mb(), q["queued"], os.path.getsize(db) / 2**20))
+                q = engine.queue_stats(time.time())
+                samples.append((rss_mb(), q.queued, os.path.getsize(db) / 2**20))
                 print(
                     f"  soak {sent:,} events: RSS {samples[-1][0]:.0f} MB, queue "
-                    f"{q['queued']}, db {samples[-1][2]:.1f} MB",
+                    f"{q.queued}, db {samples[-1][2]:.1f} MB",
                     flush=True,
                 )
         await engine.wait_for_idle(600)
-        failed = queries.list_runs(engine.store, status="FAILED", limit=1)["data"]
-        stats = queries.function_stats(engine.store)
+        failed = engine.list_runs(status="FAILED", limit=1).data
+        stats = engine.function_stats()
         await engine.stop()
         rss = [s[0] for s in samples] or [rss_mb()]
         print(

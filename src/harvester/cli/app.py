@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
 
 from harvester import __version__
+from harvester.cli import (
+    db_cmd,
+    doctor_cmd,
+    domains_cmd,
+    engine_cmd,
+    extract_cmd,
+    import_cmd,
+    ops_cmd,
+    pipeline_cmd,
+    tiktok_cmd,
+)
 
 app = typer.Typer(
     name="harvester",
@@ -16,17 +26,17 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-# Modules that add commands with ``register(app)``; optional ones may not exist yet.
+# Modules that add their commands with ``register(app)``, in help order.
 _COMMAND_MODULES = (
-    "harvester.cli.db_cmd",
-    "harvester.cli.doctor_cmd",
-    "harvester.cli.extract_cmd",
-    "harvester.cli.engine_cmd",
-    "harvester.cli.tiktok_cmd",
-    "harvester.cli.pipeline_cmd",
-    "harvester.cli.ops_cmd",
-    "harvester.cli.import_cmd",
-    "harvester.cli.domains_cmd",
+    db_cmd,
+    doctor_cmd,
+    extract_cmd,
+    engine_cmd,
+    tiktok_cmd,
+    pipeline_cmd,
+    ops_cmd,
+    import_cmd,
+    domains_cmd,
 )
 
 
@@ -45,13 +55,7 @@ def _root(
     """TikTok Domain Harvester."""
 
 
-for _name in _COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != _name:
-            raise
-        continue
+for _module in _COMMAND_MODULES:
     _module.register(app)
 
 

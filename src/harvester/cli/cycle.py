@@ -1,6 +1,6 @@
 """A discovery cycle as a person watches it: how far it is (videos harvested n / N,
-comments, domains, ETA) and what failed in it. Reads the engine's run table as it is
-today (runs created since the cycle began), to move behind the engine's facade."""
+comments, domains, ETA) and what failed in it, from the engine's runs created since the
+cycle began."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
-from harvester.engine import schema
-from harvester.engine.config import TERMINAL, RunStatus
-from harvester.engine.store import Store
+from harvester.engine import TERMINAL, Engine, RunStatus
 from harvester.runtime import Summary
 
 HARVEST_FN = "harvest-comments"
@@ -63,24 +59,19 @@ def _tail(fn_id: str) -> str:
     return fn_id
 
 
-def read_cycle(store: Store, since: float, base: Summary, now: Summary) -> CycleState:
+def read_cycle(engine: Engine, since: float, base: Summary, now: Summary) -> CycleState:
     """The cycle begun at ``since``: its runs, and the rows stored since ``base``."""
-    runs = schema.runs
-    counts = sa.select(runs.c.fn_id, runs.c.status, sa.func.count()).where(
-        runs.c.created_at >= since
-    )
-    failed = (
-        sa.select(runs.c.run_id, runs.c.fn_id, runs.c.error)
-        .where(runs.c.created_at >= since, runs.c.status == RunStatus.FAILED)
-        .order_by(runs.c.created_at)
-        .limit(MAX_FAILURES_SHOWN + 1)
-    )
     by_fn: dict[str, dict[str, int]] = {}
-    with store.engine.connect() as conn:
-        for fn_id, status, n in conn.execute(counts.group_by(runs.c.fn_id, runs.c.status)):
-            tail = by_fn.setdefault(_tail(fn_id), {})
+    for fn_id, by_status in engine.run_counts(since).items():
+        tail = by_fn.setdefault(_tail(fn_id), {})
+        for status, n in by_status.items():
             tail[status] = tail.get(status, 0) + n
-        failures = [dict(r._mapping) for r in conn.execute(failed)]
+    failed = engine.list_runs(status=RunStatus.FAILED, since=since, limit=MAX_FAILURES_SHOWN + 1)
+    failures = []
+    for summary in reversed(failed.data):  # oldest first
+        run = engine.get_run(summary.run_id)
+        error = run.error if run is not None else None
+        failures.append({"run_id": summary.run_id, "fn_id": summary.fn_id, "error": error})
     return CycleState(
         started=since,
         runs=by_fn,
@@ -132,15 +123,9 @@ def failure_lines(state: CycleState) -> list[str]:
     return lines
 
 
-def discovery_started(store: Store, since: float) -> tuple[str, float] | None:
+def discovery_started(engine: Engine, since: float) -> tuple[str, float] | None:
     """The first discovery run created at or after ``since``: (run id, created at)."""
-    runs = schema.runs
-    query = (
-        sa.select(runs.c.run_id, runs.c.created_at)
-        .where(runs.c.created_at >= since, runs.c.fn_id.endswith(DISCOVERY_FN))
-        .order_by(runs.c.created_at)
-        .limit(1)
-    )
-    with store.engine.connect() as conn:
-        row = conn.execute(query).first()
-    return (str(row.run_id), float(row.created_at)) if row else None
+    ids = [f.id for f in engine.list_functions() if f.id.endswith(DISCOVERY_FN)]
+    runs = [r for fn in ids for r in engine.list_runs(fn=fn, since=since, limit=100).data]
+    first = min(runs, key=lambda r: r.created_at, default=None)
+    return (first.run_id, first.created_at) if first else None

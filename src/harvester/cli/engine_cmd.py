@@ -15,10 +15,10 @@ from rich.table import Table
 
 from harvester.cli.run_reads import STATUSES, check_status, list_runs
 from harvester.cli.target import fail, pick, server_url
-from harvester.engine import EngineConfig
-from harvester.engine.server import create_app
+from harvester.engine import EngineConfig, create_engine_app
 from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
+from harvester.web.api.runs import standalone_router
 from harvester.web.event_schemas import data_problem, listeners
 
 console = Console(stderr=True)
@@ -43,7 +43,9 @@ def engine(
         event_key=key,
     )
     console.print(f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url}")
-    uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_config=None)
+    app = create_engine_app(cfg)
+    app.include_router(standalone_router())  # our run API beside the protocol routes
+    uvicorn.run(app, host=cfg.host, port=cfg.port, log_config=None)
 
 
 def send(

@@ -19,6 +19,7 @@ from rich.table import Table
 from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
 from harvester.cli.target import pick
+from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
 from harvester.store import Database
@@ -117,16 +118,14 @@ class OfflineRuntime:
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
         """Into the embedded engine's queue, or to the configured Inngest server."""
         if self.settings.embedded_engine:
-            from harvester.engine import Engine, EngineConfig
-
             engine = Engine(EngineConfig(database_url=self.settings.effective_engine_database_url))
             try:
-                if not engine.functions:
+                if not engine.list_functions():
                     err.print("[yellow]no functions synced yet:[/] start `harvester up` once")
                 return list(await engine.send(events))
             finally:
                 await engine.stop()
-                engine.store.dispose()
+                engine.close()
         import inngest
 
         from harvester.jobs.client import make_client

@@ -71,7 +71,7 @@ async def _announce_cycles(runtime: Runtime) -> None:
     checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
     while True:
         await asyncio.sleep(CYCLE_TICK_S)
-        found = await asyncio.to_thread(discovery_started, engine.store, checked)
+        found = await asyncio.to_thread(discovery_started, engine, checked)
         if found is None:
             checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
             continue
@@ -94,7 +94,7 @@ async def _watch(runtime: Runtime, since: float, base: Summary, view: CycleProgr
     assert engine is not None
     try:
         while True:
-            state = read_cycle(engine.store, since, base, summarize(runtime.db))
+            state = read_cycle(engine, since, base, summarize(runtime.db))
             view.update(state)
             if not state.busy and engine.is_idle():
                 return state
@@ -206,7 +206,7 @@ async def _once(
             except TimeoutError:
                 timed_out = True
             end = summarize(runtime.db)
-            state = read_cycle(runtime.engine.store, since, base, end)
+            state = read_cycle(runtime.engine, since, base, end)
     finally:
         await runtime.aclose()
     return state, end, time.time() - since, timed_out

@@ -1,6 +1,5 @@
 """Runs as ``harvester runs`` and ``harvester run`` read them: from the running server,
-else from the engine's database (which a read never creates). Reads over what the engine
-offers today (its queries and tables), to move behind its facade."""
+else from the engine's database (which a read never creates), through its facade."""
 
 from __future__ import annotations
 
@@ -8,19 +7,18 @@ from typing import Any
 from urllib.parse import quote
 
 from harvester.cli.target import ApiError, Target, fail, require_database
-from harvester.engine import queries as runq
-from harvester.engine.config import RunStatus
-from harvester.engine.store import Store
-from harvester.web.api.run_ids import run_ids_with_prefix, valid_prefix
+from harvester.engine import Engine, EngineConfig, RunStatus
+from harvester.web.api.run_ids import valid_prefix
 
 STATUSES = tuple(s.value for s in RunStatus)
 
 
-def open_engine_store(target: Target) -> Store:
-    """The engine's database, after checking it exists (a read never creates one)."""
+def open_engine(target: Target) -> Engine:
+    """The engine on its database, after checking it exists (a read never creates one);
+    it is not started: only its reads are used."""
     url = target.settings.effective_engine_database_url
     require_database(url, "engine", target.settings)
-    return Store(url)
+    return Engine(EngineConfig(database_url=url))
 
 
 def check_status(status: str | None) -> str | None:
@@ -54,13 +52,14 @@ def list_runs(
         fn = check_function(fn, known)
         page = target.api.get("/api/v1/runs", fn=fn, status=status, limit=limit)["data"]
         return list(page), known
-    store = open_engine_store(target)
+    engine = open_engine(target)
     try:
-        known = [f["id"] for f in store.load_functions()]
+        known = [f.id for f in engine.list_functions()]
         fn = check_function(fn, known)
-        return list(runq.list_runs(store, fn=fn, status=status, limit=limit)["data"]), known
+        page = engine.list_runs(fn=fn, status=status, limit=limit)
+        return [r.to_json() for r in page.data], known
     finally:
-        store.dispose()
+        engine.close()
 
 
 def get_run(target: Target, run_id: str) -> dict[str, Any]:
@@ -68,18 +67,17 @@ def get_run(target: Target, run_id: str) -> dict[str, Any]:
     run_id = run_id.strip().rstrip("…")  # as copied from a shortened id on a page
     if target.api is not None:
         return _get_run_from_server(target, run_id)
-    store = open_engine_store(target)
+    engine = open_engine(target)
     try:
-        detail = runq.run_detail(store, run_id)
-        if detail is not None:
-            return detail
-        ids, more = run_ids_with_prefix(store, run_id) if valid_prefix(run_id) else ([], False)
-        detail = runq.run_detail(store, _unique(run_id, ids, more))
+        detail = engine.get_run(run_id)
+        if detail is None:
+            ids, more = engine.run_ids_with_prefix(run_id) if valid_prefix(run_id) else ([], False)
+            detail = engine.get_run(_unique(run_id, ids, more))
     finally:
-        store.dispose()
+        engine.close()
     if detail is None:  # deleted between the two reads
         raise _not_found(run_id)
-    return detail
+    return detail.to_json()
 
 
 def _get_run_from_server(target: Target, run_id: str) -> dict[str, Any]:

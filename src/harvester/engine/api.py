@@ -1,29 +1,31 @@
-"""HTTP surface: the Inngest server API (sync, events, SDK call-backs), the dev
-server's inspection API (/v0/gql, /v1/...), and the JSON run API under /api/v1."""
+"""The engine's HTTP surface, the Inngest protocol only: the server API (sync, events,
+SDK call-backs) and the dev server's inspection API (/v0/gql, /v1/...)."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
-from harvester.engine import queries, signing
+from harvester.engine import signing
+from harvester.engine.config import EngineConfig
 from harvester.engine.gql import answer_gql
+from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import ConfigError
-
-if TYPE_CHECKING:
-    from harvester.engine.core import Engine
 
 MAX_DEPTH = 32
 
 
-class BulkCancel(BaseModel):
-    fn: str = Field(..., min_length=1)
-    since: float
-    until: float
+class EngineProtocol(Protocol):
+    """What the protocol routes need of the engine (kept apart from ``core``)."""
+
+    cfg: EngineConfig
+
+    def register(self, url: str, app_id: str, configs: list[dict[str, Any]]) -> int: ...
+
+    async def send(self, events: list[dict[str, Any]]) -> list[str]: ...
 
 
 def _depth(v: Any, d: int = 0) -> int:
@@ -36,7 +38,8 @@ def _depth(v: Any, d: int = 0) -> int:
     return d
 
 
-async def _json_body(request: Request, limit: int) -> Any:
+async def read_json_body(request: Request, limit: int) -> Any:
+    """The request's JSON body; 413 over ``limit`` bytes, 400 if not JSON or too deep."""
     raw = await request.body()
     if len(raw) > limit:
         raise HTTPException(413, f"request body over {limit} bytes")
@@ -72,7 +75,9 @@ def validate_events(body: Any) -> list[dict[str, Any]]:
     return events
 
 
-def build_router(engine: Engine) -> APIRouter:
+def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
+    """The Inngest protocol routes over ``engine`` and its system database: sync and
+    events here, then the SDK's call-backs and the inspection API."""
     router = APIRouter()
     cfg = engine.cfg
 
@@ -82,7 +87,7 @@ def build_router(engine: Engine) -> APIRouter:
             want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
             if request.headers.get("authorization") != want:
                 raise HTTPException(401, "bad signing key")
-        body = await _json_body(request, 4 * cfg.max_body_bytes)
+        body = await read_json_body(request, 4 * cfg.max_body_bytes)
         if not isinstance(body, dict) or not isinstance(body.get("functions"), list):
             raise HTTPException(400, "body must be an object with a functions list")
         try:
@@ -100,7 +105,7 @@ def build_router(engine: Engine) -> APIRouter:
                 {"ids": [], "status": 401, "error": "event key not found"}, status_code=401
             )
         try:
-            events = validate_events(await _json_body(request, cfg.max_body_bytes))
+            events = validate_events(await read_json_body(request, cfg.max_body_bytes))
         except HTTPException as exc:
             return JSONResponse(
                 {"ids": [], "status": exc.status_code, "error": exc.detail},
@@ -109,108 +114,49 @@ def build_router(engine: Engine) -> APIRouter:
         ids = await engine.send(events)
         return JSONResponse({"ids": ids, "status": 200})
 
+    _sdk_callbacks(router, cfg, db)
+    _inspection(router, db)
+    return router
+
+
+def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> None:
+    """What the SDK asks back (``use_api``) and the dev server's GraphQL subset."""
+
     @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
     def batch(run_id: str) -> Any:
-        run = engine.get_run(run_id)
+        run = db.load_run(run_id)
         if run is None:
             raise HTTPException(404, "run not found")
         return run["events"]
 
     @router.get("/v0/runs/{run_id}/actions", tags=["inngest"])
     def actions(run_id: str) -> Any:
-        run = engine.get_run(run_id)
+        run = db.load_run(run_id)
         if run is None:
             raise HTTPException(404, "run not found")
         return run["steps"]
 
     @router.post("/v0/gql", tags=["inngest"])
     async def gql(request: Request) -> Any:
-        body = await _json_body(request, cfg.max_body_bytes)
-        return answer_gql(engine.store, body if isinstance(body, dict) else {})
+        body = await read_json_body(request, cfg.max_body_bytes)
+        return answer_gql(db, body if isinstance(body, dict) else {})
+
+
+def _inspection(router: APIRouter, db: SystemDatabase) -> None:
+    """The dev server's REST inspection API."""
 
     @router.get("/v1/events", tags=["inngest"])
     def v1_events(name: str | None = None, limit: int = Query(50, ge=1, le=500)) -> Any:
-        rows = queries.list_events(engine.store, name=name, limit=limit)
-        return {"data": [{k: v for k, v in r.items() if k != "runs"} for r in rows]}
+        rows = db.list_events(name=name, limit=limit)
+        return {"data": [{k: v for k, v in r.to_json().items() if k != "runs"} for r in rows]}
 
     @router.get("/v1/events/{internal_id}/runs", tags=["inngest"])
     def v1_event_runs(internal_id: str) -> Any:
-        return {"data": queries.event_runs(engine.store, internal_id)}
+        return {"data": [r.to_json() for r in db.event_runs(internal_id)]}
 
     @router.get("/v1/runs/{run_id}", tags=["inngest"])
     def v1_run(run_id: str) -> Any:
-        run = queries.run_detail(engine.store, run_id)
+        run = db.run_detail(run_id)
         if run is None:
             raise HTTPException(404, "run not found")
-        return {"data": run}
-
-    _run_api(router, engine)
-    return router
-
-
-def _run_api(router: APIRouter, engine: Engine) -> None:
-    @router.get("/api/v1/runs", tags=["runs"])
-    def runs(
-        fn: str | None = None,
-        status: str | None = None,
-        since: float | None = None,
-        until: float | None = None,
-        cursor: str | None = None,
-        limit: int = Query(50, ge=1, le=500),
-    ) -> Any:
-        """Runs, newest first, filtered; pass ``next_cursor`` back for the next page."""
-        return queries.list_runs(
-            engine.store, fn=fn, status=status, since=since, until=until, cursor=cursor, limit=limit
-        )
-
-    @router.get("/api/v1/runs/{run_id}", tags=["runs"])
-    def run(run_id: str) -> Any:
-        """One run: its event, step timeline, output or error."""
-        detail = queries.run_detail(engine.store, run_id)
-        if detail is None:
-            raise HTTPException(404, "run not found")
-        return detail
-
-    @router.post("/api/v1/runs/{run_id}/cancel", tags=["runs"])
-    def cancel(run_id: str) -> Any:
-        if not engine.cancel_run(run_id):
-            raise HTTPException(409, "run not found or already finished")
-        return {"cancelled": run_id}
-
-    @router.post("/api/v1/runs/{run_id}/replay", tags=["runs"])
-    def replay(run_id: str) -> Any:
-        new = engine.replay_run(run_id)
-        if new is None:
-            raise HTTPException(404, "run or its function not found")
-        return {"run_id": new}
-
-    @router.post("/api/v1/runs/cancel", tags=["runs"])
-    def bulk_cancel(body: BulkCancel) -> Any:
-        """Cancel every unfinished run of a function created in [since, until)."""
-        page = queries.list_runs(
-            engine.store, fn=body.fn, since=body.since, until=body.until, limit=10_000
-        )
-        done = [r["run_id"] for r in page["data"] if engine.cancel_run(r["run_id"])]
-        return {"cancelled": len(done)}
-
-    @router.get("/api/v1/functions", tags=["runs"])
-    def functions() -> Any:
-        """Synced functions with their config and run counts by status."""
-        stats = queries.function_stats(engine.store)
-        return {
-            "data": [
-                {"id": f.id, "name": f.name, "config": f.config, "runs": stats.get(f.id, {})}
-                for f in engine.functions.values()
-            ]
-        }
-
-    @router.get("/api/v1/events", tags=["runs"])
-    def events(name: str | None = None, limit: int = Query(50, ge=1, le=500)) -> Any:
-        """Recent events with the runs they started."""
-        return {"data": queries.list_events(engine.store, name=name, limit=limit)}
-
-    @router.post("/api/v1/events", tags=["runs"])
-    async def post_events(request: Request) -> Any:
-        """Send one event or a list (same validation as the event API)."""
-        events = validate_events(await _json_body(request, engine.cfg.max_body_bytes))
-        return {"ids": await engine.send(events)}
+        return {"data": run.to_json()}

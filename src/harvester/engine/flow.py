@@ -1,17 +1,37 @@
-"""Flow control at run creation: concurrency slots, throttle (GCRA), batching,
-idempotency keys. Pure helpers over the function config; state lives in engine_flow."""
+"""Flow control at run creation: concurrency slots, throttle and rate limit (GCRA),
+batching, debounce, idempotency, priority, singleton. ``concurrency_slots``,
+``priority_shift`` and ``singleton_key`` are pure; the others read and write their
+state (table ``engine_flow``) in the caller's transaction; ``gcra`` is the maths."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
+from harvester.engine.config import TERMINAL
 from harvester.engine.durations import parse_duration
-from harvester.engine.store import Store
+from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import FunctionSpec, evaluate_value
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
+US = 1_000_000  # GCRA counts in whole microseconds
+
+
+def gcra(tat: float, now: float, period: float, limit: int, burst: int) -> tuple[float, float]:
+    """Generic cell rate algorithm: ``limit`` requests per ``period``, ``burst`` of them
+    at once. For a request at ``now`` with the key's theoretical arrival time ``tat``,
+    returns (earliest start, the key's next ``tat``); the start is ``now`` when it may
+    start at once.
+
+    In whole microseconds, with the spacing rounded up: float sums of period/limit
+    drift, and drifting down would fit an extra request into a period."""
+    step = -(-round(period * US) // limit)
+    now_us, tat_us = round(now * US), round(tat * US)
+    start_us = max(now_us, tat_us - (burst - 1) * step)
+    next_us = max(tat_us, start_us) + step
+    return (now if start_us <= now_us else start_us / US), next_us / US
 
 
 def _key_value(expr: str | None, event: dict[str, Any]) -> str:
@@ -31,50 +51,48 @@ def concurrency_slots(fn: FunctionSpec, event: dict[str, Any]) -> list[list[Any]
 
 
 def throttle_start(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> float:
     """GCRA: when this run may start; delays, never drops (state per throttle key)."""
     th = fn.config.get("throttle")
     if not th:
         return now
-    interval = parse_duration(th["period"]) / int(th["limit"])
+    period, limit = parse_duration(th["period"]), int(th["limit"])
     burst = int(th.get("burst") or 1)
     key = f"throttle:{fn.id}:{_key_value(th.get('key'), event)}"
-    tat = float(store.flow_get(conn, key, lock=True) or now)
-    start = max(now, tat - (burst - 1) * interval)
-    # Rounded to the microsecond so float drift never fits an extra run in a period.
-    nxt = round(max(tat, start) + interval, 6)
-    store.flow_put(conn, key, nxt, expires_at=nxt + 3600)
+    tat = float(db.flow_get(conn, key, lock=True) or now)
+    start, nxt = gcra(tat, now, period, limit, burst)
+    db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return start
 
 
 def idempotency_seen(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> bool:
     """True when a run already started for this function's idempotency key (24 h)."""
     expr = fn.config.get("idempotency")
     if not expr:
         return False
     key = f"idem:{fn.id}:{_key_value(expr, event)}"
-    if store.flow_get(conn, key) is not None:
+    if db.flow_get(conn, key) is not None:
         return True
-    store.flow_put(conn, key, True, expires_at=now + IDEMPOTENCY_WINDOW_S)
+    db.flow_put(conn, key, True, expires_at=now + IDEMPOTENCY_WINDOW_S)
     return False
 
 
 def batch_add(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> tuple[str, list[dict[str, Any]] | None, float]:
     """Buffer an event; returns (batch key, events when the batch is full, flush time)."""
     cfg = fn.config["batchEvents"]
     key = f"batch:{fn.id}:{_key_value(cfg.get('key'), event)}"
-    buf = store.flow_get(conn, key, lock=True) or {"events": [], "opened": now}
+    buf = db.flow_get(conn, key, lock=True) or {"events": [], "opened": now}
     buf["events"].append(event)
     flush_at = buf["opened"] + parse_duration(cfg.get("timeout") or "1s")
     if len(buf["events"]) >= int(cfg["maxSize"]):
-        store.flow_delete(conn, key)
+        db.flow_delete(conn, key)
         return key, buf["events"], flush_at
-    store.flow_put(conn, key, buf)
+    db.flow_put(conn, key, buf)
     return key, None, flush_at
 
 
@@ -82,7 +100,7 @@ PRIORITY_LIMIT_S = 600.0
 
 
 def rate_limited(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> bool:
     """True when this run must be skipped: ``limit`` starts per ``period`` per key
     (GCRA with a burst of ``limit``: excess is dropped, not delayed)."""
@@ -90,14 +108,49 @@ def rate_limited(
     if not rl:
         return False
     limit = int(rl["limit"])
-    interval = parse_duration(rl["period"]) / limit
     key = f"ratelimit:{fn.id}:{_key_value(rl.get('key'), event)}"
-    tat = float(store.flow_get(conn, key, lock=True) or now)
-    if now < tat - (limit - 1) * interval - 1e-9:
+    tat = float(db.flow_get(conn, key, lock=True) or now)
+    start, nxt = gcra(tat, now, parse_duration(rl["period"]), limit, burst=limit)
+    if start > now:
         return True
-    nxt = round(max(tat, now) + interval, 6)
-    store.flow_put(conn, key, nxt, expires_at=nxt + 3600)
+    db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
     return False
+
+
+@dataclass
+class Admission:
+    """What flow control says of a new run: start nothing (a ``duplicate``), record it
+    as skipped (``skip`` says why), or queue its first call at ``due`` holding
+    ``slots``; a singleton's newcomer ``replaces`` the active run (cancel it first)
+    and points the key ``singleton`` at itself."""
+
+    duplicate: bool = False
+    skip: str | None = None
+    replaces: str | None = None
+    singleton: str | None = None
+    due: float = 0.0
+    slots: list[list[Any]] = field(default_factory=list)
+
+
+def admit(
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+) -> Admission:
+    """Every start-time flow control of ``fn`` for ``event``, in Inngest's order:
+    idempotency, rate limit, singleton, throttle, priority, concurrency."""
+    if idempotency_seen(db, conn, fn, event, now):
+        return Admission(duplicate=True)
+    if rate_limited(db, conn, fn, event, now):
+        return Admission(skip="rate limit reached: event skipped")
+    key, replaces = singleton_key(fn, event), None
+    active = db.flow_get(conn, key, lock=True) if key else None
+    if active:
+        run = db.get_run(conn, active, lock=True)
+        if run is not None and run["status"] not in TERMINAL:
+            if fn.config["singleton"]["mode"] == "skip":
+                return Admission(skip=f"singleton: run {active} is still active")
+            replaces = active
+    due = throttle_start(db, conn, fn, event, now) - priority_shift(fn, event)
+    return Admission(replaces=replaces, singleton=key, due=due, slots=concurrency_slots(fn, event))
 
 
 def priority_shift(fn: FunctionSpec, event: dict[str, Any]) -> float:
@@ -119,15 +172,15 @@ def singleton_key(fn: FunctionSpec, event: dict[str, Any]) -> str | None:
 
 
 def debounce_push(
-    store: Store, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
+    db: SystemDatabase, conn: Connection, fn: FunctionSpec, event: dict[str, Any], now: float
 ) -> tuple[str, float]:
     """Keep the latest event for the key and push its firing time; returns (key, due)."""
     cfg = fn.config["debounce"]
     key = f"debounce:{fn.id}:{_key_value(cfg.get('key'), event)}"
-    prev = store.flow_get(conn, key, lock=True)
+    prev = db.flow_get(conn, key, lock=True)
     first = prev["first"] if prev else now
     due = now + parse_duration(cfg["period"])
     if cfg.get("timeout") is not None:
         due = min(due, first + parse_duration(cfg["timeout"]))
-    store.flow_put(conn, key, {"event": event, "first": first, "due": due})
+    db.flow_put(conn, key, {"event": event, "first": first, "due": due})
     return key, due

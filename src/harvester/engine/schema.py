@@ -1,8 +1,9 @@
 """The engine's own tables (prefix ``engine_``), created on start with create_all.
 
 The engine keeps its schema apart from the application's migrations so it can run
-alone (``harvester engine``) on any database; new columns arrive as new tables or
-with an explicit upgrade step in ``store.ensure_schema``.
+alone (``harvester engine``) on any database. ``create_all`` adds missing tables, never
+columns: a new column needs a new table or an upgrade step written for it.
+Only ``sysdb`` (and its read side, ``history``) touches these tables.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ queue = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", String(40), nullable=False, index=True),
     Column("fn_id", String(300), nullable=False),
-    Column("kind", String(24), nullable=False),  # call | wake | wait_timeout | finish_timeout
+    Column("kind", String(24), nullable=False),  # a records.QueueKind (8 kinds)
     Column("step_id", String(64), nullable=True),
     Column("concurrency", JSON, nullable=False),  # ["fn:<id>", "key:<id>:<value>", ...]
     Column("due_at", Float, nullable=False),

@@ -12,9 +12,6 @@ import cel
 from harvester.engine.config import DEFAULT_RETRIES
 from harvester.engine.durations import parse_cron, parse_duration
 
-# Options the embedded engine does not honour yet: refused at sync, never ignored.
-UNSUPPORTED: tuple[str, ...] = ()
-
 
 class ConfigError(ValueError):
     """A function config the engine cannot honour; the message names fn and field."""
@@ -105,13 +102,6 @@ def validate(cfg: dict[str, Any]) -> FunctionSpec:
         url = cfg["steps"]["step"]["runtime"]["url"]
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"function {fn_id!r}: steps.step.runtime.url: missing") from exc
-    for opt in UNSUPPORTED:
-        _check(
-            fn_id,
-            opt,
-            opt not in cfg,
-            "not supported by the embedded engine yet; remove it or use Inngest Cloud",
-        )
     triggers = cfg.get("triggers") or []
     _check(fn_id, "triggers", bool(triggers), "at least one event or cron trigger")
     for i, t in enumerate(triggers):

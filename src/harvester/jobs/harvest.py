@@ -49,21 +49,21 @@ async def _fetch_and_store(deps: JobDeps, video_id: str, cursor: int) -> dict[st
 
     page = await call_tiktok("comment/list", page_or_reason)
     if isinstance(page, str):
-        # Deleted, or comments not disclosable: mark the video; a retry cannot help.
-        with deps.db.session() as s:
-            mark_video_unavailable(s, video_id, page, deps.clock())
-        return {
-            "unavailable": page,
-            "new_ids": [],
-            "pending_ids": [],
-            "has_more": False,
-            "cursor": 0,
-        }
+        return _mark_unavailable(deps, video_id, page)
     return _store_page(deps, video_id, page)
+
+
+def _mark_unavailable(deps: JobDeps, video_id: str, reason: str) -> dict[str, Any]:
+    """Deleted, or comments not disclosable: mark the video; a retry cannot help."""
+    with deps.db.session() as s:
+        mark_video_unavailable(s, video_id, reason, deps.clock())
+    return {"unavailable": reason, "new_ids": [], "pending_ids": [], "has_more": False, "cursor": 0}
 
 
 async def _store_worker_page(deps: JobDeps, video_id: str, page: dict[str, Any]) -> dict[str, Any]:
     """A page an asynchronous worker posted (validated when it arrived)."""
+    if "unavailable" in page:
+        return _mark_unavailable(deps, video_id, str(page["unavailable"]))
     return _store_page(deps, video_id, CommentPage.model_validate(page))
 
 

@@ -44,13 +44,16 @@ async def _collect(deps: JobDeps, job_id: str) -> dict[str, Any] | None:
     if found is None:
         return None
     ok, payload = found
+    if ok and payload.get("unavailable"):
+        return {"unavailable": payload["unavailable"]}
     return {"page": payload["page"]} if ok else {"error": payload.get("error") or "?"}
 
 
 async def worker_comment_page(
     deps: JobDeps, ctx: inngest.Context, fn: str, video_id: str, cursor: int, page_no: int
 ) -> dict[str, Any]:
-    """One comment page from the worker, as the JSON of a ``CommentPage``."""
+    """One comment page from the worker, as the JSON of a ``CommentPage``, or
+    ``{"unavailable": reason}`` when the video is gone or its comments may not be shown."""
     source: Any = deps.source
     error = "no answer"
     for n in range(JOBS_PER_PAGE):
@@ -80,6 +83,8 @@ async def worker_comment_page(
                 continue
             if "page" in out:
                 return dict(out["page"])
+            if "unavailable" in out:
+                return {"unavailable": out["unavailable"]}
             error = out["error"]
             break  # the worker failed this job: send a new one
     raise inngest.NonRetriableError(

@@ -28,7 +28,12 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from harvester.tiktok.errors import RateLimited, SourceResponseError, SourceUnavailable
+from harvester.tiktok.errors import (
+    RateLimited,
+    SourceResponseError,
+    SourceUnavailable,
+    VideoUnavailable,
+)
 from harvester.tiktok.models import AdDetail, AdPage, CommentPage, VideoPage, parse
 
 HEADER = "X-Harvester-Signature"
@@ -66,14 +71,26 @@ class WorkerResult(BaseModel):
     ok: bool
     page: CommentPage | None = None
     error: str | None = Field(None, max_length=2000)
+    # The video is gone or its comments may not be disclosed: an answer, not a failure
+    # (the harvest marks the video with the reason and asks no more).
+    unavailable: str | None = Field(None, max_length=500)
 
     @model_validator(mode="after")
     def _one_of(self) -> WorkerResult:
-        if self.ok and self.page is None:
-            raise ValueError("ok results carry a page")
+        if self.ok and (self.page is None) == (self.unavailable is None):
+            raise ValueError("ok results carry a page or, for a video that is gone, unavailable")
         if not self.ok and not self.error:
             raise ValueError("failed results carry an error")
         return self
+
+
+def _detail(res: httpx.Response) -> str:
+    """The reason of an error answer: FastAPI's ``{"detail": ...}``, else the text."""
+    try:
+        body = res.json()
+    except ValueError:
+        return res.text
+    return str(body.get("detail", "")) if isinstance(body, dict) else res.text
 
 
 class WebhookWorkerSource:
@@ -125,6 +142,9 @@ class WebhookWorkerSource:
             raise RateLimited("worker rate limited", float(res.headers.get("retry-after", 60)))
         if res.status_code >= 500:
             raise SourceUnavailable(f"worker HTTP {res.status_code}")
+        if res.status_code == 410:  # the video is gone or its comments may not be shown
+            reason = _detail(res)[:500] or "unavailable"
+            raise VideoUnavailable(f"worker: {reason}", reason)
         if res.status_code >= 400:
             raise SourceResponseError(f"worker refused the job: HTTP {res.status_code} {res.text}")
         try:

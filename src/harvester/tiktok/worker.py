@@ -17,7 +17,7 @@ import structlog
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from harvester.tiktok.errors import RateLimited, SourceError
+from harvester.tiktok.errors import RateLimited, SourceError, VideoUnavailable
 from harvester.tiktok.models import CommentPage, Source
 from harvester.tiktok.webhook import HEADER, JOB_ID_PATTERN, TOLERANCE_S, sign, verify
 
@@ -42,6 +42,8 @@ class ResultPoster:
         result: dict[str, Any] = {"job_id": job["job_id"]}
         try:
             result |= {"ok": True, "page": await _run(self._source, job)}
+        except VideoUnavailable as exc:  # an answer: the harvest marks the video
+            result |= {"ok": True, "unavailable": exc.reason}
         except Exception as exc:  # every failure goes back to the harvester, said plainly
             log.warning("worker job failed", job_id=job["job_id"], error=str(exc))
             result |= {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
@@ -115,6 +117,8 @@ def create_worker_app(
             raise HTTPException(
                 429, str(exc), headers={"Retry-After": str(int(exc.retry_after))}
             ) from exc
+        except VideoUnavailable as exc:  # an answer, not a failure: see docs/worker-webhook.md
+            raise HTTPException(410, exc.reason) from exc
         except SourceError as exc:
             raise HTTPException(502, str(exc)) from exc
         except (KeyError, ValueError, TypeError) as exc:

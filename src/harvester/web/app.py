@@ -1,12 +1,10 @@
-"""The one FastAPI app: the SDK serve endpoint, the embedded engine's API, the JSON API,
+"""The one FastAPI app: the SDK serve endpoint, the embedded engine's protocol routes, the JSON API,
 the dashboard, /metrics and /health."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from harvester import __version__
 from harvester.jobs.metrics import export_quota
 from harvester.runtime import Runtime
-from harvester.web import api_docs, worker_results
+from harvester.web import api, api_docs, dashboard, worker_results
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -39,20 +37,6 @@ def route_sdk_in_process(runtime: Runtime, app: FastAPI) -> None:
         transport=httpx.ASGITransport(app=app), timeout=30.0
     ).initialize()
     runtime.client._http_client._http_client = http
-
-
-def _include_optional(app: FastAPI, module: str) -> None:
-    """Mount the API/dashboard routers when those packages are present."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return
-    app.include_router(mod.router)
-    static = getattr(mod, "STATIC_DIR", None)
-    if static is not None and Path(static).is_dir():
-        app.mount("/static", StaticFiles(directory=static), name="static")
 
 
 def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
@@ -89,6 +73,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.worker_signatures = {}  # signatures of worker results seen (replays: 401)
+    app.state.engine = runtime.engine  # the run API (web.api.runs) reads it
     inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
     for route in app.routes:  # the SDK protocol endpoint is not part of our API's docs
         if getattr(route, "path", None) == SERVE_PATH and hasattr(route, "include_in_schema"):
@@ -121,6 +106,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
 
     app.include_router(api_docs.router)
     app.include_router(worker_results.router)
-    _include_optional(app, "harvester.web.api")
-    _include_optional(app, "harvester.web.dashboard")
+    app.include_router(api.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
     return app

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from harvester.engine.triggers import event_matches
+from harvester.engine import event_matches
 from harvester.jobs.events import (
     DISCOVERY_REQUESTED,
     EXTRACT_REQUESTED,

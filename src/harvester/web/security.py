@@ -137,13 +137,13 @@ def safe_url(value: Any) -> str | None:
     return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-# Paths other routers (the engine's run API) serve that the token must guard too.
+# Paths the token guards, whichever router serves them (the engine's inspection API too).
 GUARDED_PREFIXES = ("/api/v1/", "/v1/", "/v0/")
 
 
 class AdminGateMiddleware:
-    """ASGI middleware for the whole app: off loopback, the engine's run API
-    (``/api/v1/runs``...) needs the admin token like ours; cross-site writes are refused.
+    """ASGI middleware for the whole app: off loopback, the engine's inspection API
+    (``/v1/``, ``/v0/gql``) needs the admin token like ours; cross-site writes are refused.
 
     The SDK protocol paths (``/e/``, ``/fn/register``, ``/api/inngest``) keep their own
     keys and signatures and are not touched.

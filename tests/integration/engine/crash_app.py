@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from inngest._internal import net
 
 from harvester.engine import Engine, EngineConfig
+from harvester.web.api.runs import standalone_router
 
 DB_URL, EFFECTS, PORT = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 WORKERS = int(sys.argv[4]) if len(sys.argv) > 4 else 8
@@ -70,6 +71,8 @@ async def steps(ctx: inngest.Context) -> int:
 engine = Engine(EngineConfig(database_url=DB_URL, port=PORT, poll_interval=0.05, workers=WORKERS))
 app = FastAPI()
 app.include_router(engine.router)
+app.include_router(standalone_router())  # the run API the test polls
+app.state.engine = engine
 inngest.fast_api.serve(app, client, [steps])
 client._http_client._http_client = net.ThreadAwareAsyncHTTPClient(
     transport=httpx.ASGITransport(app=app)

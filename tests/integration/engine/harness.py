@@ -13,8 +13,19 @@ from fastapi import FastAPI
 from inngest._internal import net
 
 from harvester.engine import Engine, EngineConfig
+from harvester.web.api.runs import standalone_router
 
 APP_URL = "http://testapp:8288/api/inngest"
+
+
+def engine_app(engine: Engine) -> FastAPI:
+    """An app serving the engine's protocol routes and our run API (``/api/v1``), as
+    ``harvester engine`` does."""
+    app = FastAPI()
+    app.include_router(engine.router)
+    app.include_router(standalone_router())
+    app.state.engine = engine
+    return app
 
 
 def dev_client(app_id: str) -> inngest.Inngest:
@@ -49,8 +60,7 @@ async def running(
     engine = Engine(
         EngineConfig(database_url=db_url, retry_base_delay=0.01, poll_interval=0.02, **cfg)
     )
-    app = FastAPI()
-    app.include_router(engine.router)
+    app = engine_app(engine)
     inngest.fast_api.serve(app, client, fns)
     route_sdk_in_process(client, app)
     await engine.start()
@@ -59,4 +69,4 @@ async def running(
         yield engine
     finally:
         await engine.stop()
-        engine.store.dispose()
+        engine.close()

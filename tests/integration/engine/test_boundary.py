@@ -8,11 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
 
 from harvester.engine import Engine, EngineConfig
-from harvester.engine.schema import events as events_table
 
 
 @pytest.fixture
@@ -22,12 +20,11 @@ async def http(sqlite_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Engine
     app.include_router(engine.router)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as c:
         yield c, engine
-    engine.store.dispose()
+    engine.close()
 
 
 def _stored(engine: Engine) -> int:
-    with engine.store.engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(events_table)).scalar() or 0)
+    return len(engine.list_events(limit=500))
 
 
 @pytest.mark.parametrize(
@@ -104,7 +101,7 @@ async def test_bad_function_config_is_refused_at_sync_naming_the_field(
     )
     assert res.status_code == 400
     assert "app-f" in res.json()["error"] and field in res.json()["error"]
-    assert engine.functions == {}  # nothing partial: the good function was not synced
+    assert engine.list_functions() == []  # nothing partial: the good function was not synced
 
 
 async def test_event_key_is_checked_outside_dev_mode(sqlite_url: str) -> None:
@@ -120,4 +117,4 @@ async def test_event_key_is_checked_outside_dev_mode(sqlite_url: str) -> None:
         assert (await c.post("/e/right", json={"name": "a"})).status_code == 200
         unsigned = await c.post("/fn/register", json={"url": "u", "functions": []})
         assert unsigned.status_code == 401
-    engine.store.dispose()
+    engine.close()

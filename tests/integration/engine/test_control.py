@@ -9,12 +9,10 @@ from typing import Any
 
 import httpx
 import inngest
-from fastapi import FastAPI
 
 from harvester.engine import RunStatus
-from harvester.engine import queries as runq
 
-from .harness import running
+from .harness import engine_app, running
 from .test_steps import _run_of
 
 
@@ -36,9 +34,9 @@ async def test_cancel_on_event_with_if_expression(sqlite_url: str) -> None:
         await engine.wait_for_idle(10)
         await engine.send([{"name": "t/stop", "data": {"k": 1}}])
         run_a = await _run_of(engine, a)
-        run_b = runq.event_runs(engine.store, b)[0]
-    assert run_a["status"] == RunStatus.CANCELLED
-    assert run_b["status"] in (RunStatus.RUNNING, RunStatus.QUEUED)
+        run_b = engine.event_runs(b)[0]
+    assert run_a.status == RunStatus.CANCELLED
+    assert run_b.status in (RunStatus.RUNNING, RunStatus.QUEUED)
 
 
 async def test_a_run_cancelled_by_the_same_batch_never_runs_a_step(sqlite_url: str) -> None:
@@ -63,10 +61,10 @@ async def test_a_run_cancelled_by_the_same_batch_never_runs_a_step(sqlite_url: s
         )
         (b,) = await engine.send([{"name": "t/job", "data": {"k": 2}}])
         await engine.wait_for_idle(10)
-        run_a = runq.event_runs(engine.store, a)[0]
+        run_a = engine.event_runs(a)[0]
         run_b = await _run_of(engine, b)
-    assert run_a["status"] == RunStatus.CANCELLED
-    assert run_b["status"] == RunStatus.COMPLETED
+    assert run_a.status == RunStatus.CANCELLED
+    assert run_b.status == RunStatus.COMPLETED
     assert effects == [2]  # the cancelled run's step never ran; the worker was given back
 
 
@@ -85,8 +83,8 @@ async def test_finish_timeout_cancels_the_run(sqlite_url: str) -> None:
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/slow", "data": {}}])
         run = await _run_of(engine, eid)
-    assert run["status"] == RunStatus.CANCELLED
-    assert "finish timeout" in run["error"]["message"]
+    assert run.status == RunStatus.CANCELLED
+    assert "finish timeout" in run.error["message"]
 
 
 async def test_retry_after_error_is_honoured(sqlite_url: str) -> None:
@@ -107,7 +105,7 @@ async def test_retry_after_error_is_honoured(sqlite_url: str) -> None:
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/later", "data": {}}])
         run = await _run_of(engine, eid)
-    assert run["status"] == RunStatus.COMPLETED
+    assert run.status == RunStatus.COMPLETED
     assert attempts[1] - attempts[0] >= 1.0  # not the 10 ms test backoff
 
 
@@ -150,8 +148,7 @@ async def test_bulk_cancel_and_sdk_callbacks(sqlite_url: str) -> None:
     async with running(fns, sqlite_url) as engine:
         await engine.send([{"name": "t/nap", "data": {"i": i}} for i in range(4)])
         await engine.wait_for_idle(10)
-        app = FastAPI()
-        app.include_router(engine.router)
+        app = engine_app(engine)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://e"
         ) as c:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from harvester.engine import Engine, EngineConfig
+
 APP = Path(__file__).with_name("crash_app.py")
 RUNS, STEPS = 3, 6
 
@@ -93,8 +95,6 @@ def test_kill_9_mid_run_loses_nothing_and_repeats_no_completed_step(tmp_path: Pa
 
 
 def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path: Path) -> None:
-    import sqlalchemy as sa
-
     db, effects, port = f"sqlite:///{tmp_path / 'engine.db'}", tmp_path / "effects.txt", _port()
     proc = _start(db, effects, port)
     httpx.post(f"http://127.0.0.1:{port}/e/key", json=[{"name": "t/crash"}] * RUNS)
@@ -105,14 +105,11 @@ def test_sigterm_finishes_in_flight_work_and_releases_leases(tmp_path: Path) -> 
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=20)
     assert time.monotonic() - t0 < 15  # within the stop timeout
-    engine = sa.create_engine(db)
-    with engine.connect() as conn:
-        leased = conn.execute(
-            sa.text("select count(*) from engine_queue where lease_owner is not null")
-        ).scalar()
-        left = conn.execute(sa.text("select count(*) from engine_queue")).scalar()
-    engine.dispose()
-    assert leased == 0 and left > 0  # work remains, and nobody holds it
+    engine = Engine(EngineConfig(database_url=db))
+    queued = engine.list_queue()
+    engine.close()
+    leased = sum(1 for item in queued if item.leased)
+    assert leased == 0 and queued  # work remains, and nobody holds it
     proc = _start(db, effects, port)  # a new process picks it up at once
     try:
         statuses = _wait_for_completion(port, tries=150)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import inngest
-import sqlalchemy as sa
 
-from harvester.engine import Engine, EngineConfig, RunStatus
-from harvester.engine import queries as runq
-from harvester.engine.schema import queue, runs
+from harvester.engine import Engine, EngineConfig, QueueKind, RunStatus
 
-from .harness import running
+from .harness import engine_app, running
 
 
 class Clock:
@@ -39,10 +36,7 @@ def _fn(fid: str, **extra: Any) -> dict[str, Any]:
 
 
 def _call_due_times(engine: Engine) -> list[float]:
-    with engine.store.engine.connect() as conn:
-        return sorted(
-            conn.execute(sa.select(queue.c.due_at).where(queue.c.kind == "call")).scalars()
-        )
+    return sorted(item.due_at for item in engine.list_queue(QueueKind.CALL))
 
 
 def test_throttle_starts_exactly_limit_runs_per_period(sqlite_url: str) -> None:
@@ -54,7 +48,7 @@ def test_throttle_starts_exactly_limit_runs_per_period(sqlite_url: str) -> None:
     assert len(due) == 1000  # delayed, never dropped
     per_minute = [sum(1 for d in due if m * 60 <= d - clock.t < (m + 1) * 60) for m in range(10)]
     assert per_minute == [100] * 10
-    engine.store.dispose()
+    engine.close()
 
 
 def test_throttle_key_keeps_hot_keys_from_starving_others(sqlite_url: str) -> None:
@@ -69,13 +63,15 @@ def test_throttle_key_keeps_hot_keys_from_starving_others(sqlite_url: str) -> No
         [{"name": "x/y", "data": {"k": "hot"}, "id": f"h{i}", "ts": 0} for i in range(100)]
         + [{"name": "x/y", "data": {"k": "cold"}, "id": "c1", "ts": 0}]
     )
-    with engine.store.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(runs.c.events, queue.c.due_at).join(queue, queue.c.run_id == runs.c.run_id)
-        ).all()
-    cold = [due for events, due in rows if events[0]["data"]["k"] == "cold"]
+
+    def key_of(item: Any) -> str:
+        run = engine.get_run(item.run_id)
+        assert run is not None and run.event is not None
+        return str(run.event["data"]["k"])
+
+    cold = [item.due_at for item in engine.list_queue(QueueKind.CALL) if key_of(item) == "cold"]
     assert cold == [clock.t]  # the cold key starts at once despite 100 hot events
-    engine.store.dispose()
+    engine.close()
 
 
 def test_cron_fires_once_after_downtime_without_backfill(sqlite_url: str) -> None:
@@ -83,14 +79,14 @@ def test_cron_fires_once_after_downtime_without_backfill(sqlite_url: str) -> Non
     engine = Engine(EngineConfig(database_url=sqlite_url, clock=clock))
     engine.register("http://a/api", "a", [_fn("cr", triggers=[{"cron": "* * * * *"}])])
     clock.t += 600  # ten ticks missed while "down"
-    engine._fire_crons(clock.t)
-    engine._fire_crons(clock.t)
-    page = runq.list_runs(engine.store, fn="cr")["data"]
-    assert len(page) == 1 and page[0]["event_name"] == "inngest/scheduled.timer"
+    engine._dispatcher._fire_crons(clock.t)
+    engine._dispatcher._fire_crons(clock.t)
+    page = engine.list_runs(fn="cr").data
+    assert len(page) == 1 and page[0].event_name == "inngest/scheduled.timer"
     clock.t += 60
-    engine._fire_crons(clock.t)
-    assert len(runq.list_runs(engine.store, fn="cr")["data"]) == 2
-    engine.store.dispose()
+    engine._dispatcher._fire_crons(clock.t)
+    assert len(engine.list_runs(fn="cr").data) == 2
+    engine.close()
 
 
 def test_cron_with_time_zone_is_accepted(sqlite_url: str) -> None:
@@ -98,8 +94,8 @@ def test_cron_with_time_zone_is_accepted(sqlite_url: str) -> None:
     engine.register(
         "http://a/api", "a", [_fn("tz", triggers=[{"cron": "TZ=Europe/Paris 0 9 * * *"}])]
     )
-    assert "tz" in engine.functions
-    engine.store.dispose()
+    assert [f.id for f in engine.list_functions()] == ["tz"]
+    engine.close()
 
 
 async def test_batches_collect_events_up_to_max_size_or_timeout(sqlite_url: str) -> None:
@@ -120,17 +116,16 @@ async def test_batches_collect_events_up_to_max_size_or_timeout(sqlite_url: str)
     async with running(fns, sqlite_url) as engine:
         ids = await engine.send([{"name": "t/b", "data": {"i": i}} for i in range(7)])
         await engine.wait_for_idle(timeout=20)
-        runs_of = [runq.event_runs(engine.store, i) for i in ids]
+        runs_of = [engine.event_runs(i) for i in ids]
     assert sorted(sizes) == [1, 3, 3]
     # Every event leads to the one run that took it (the dashboard's event page).
     assert [len(r) for r in runs_of] == [1] * 7
-    assert len({r[0]["run_id"] for r in runs_of}) == 3
-    assert runs_of[0][0]["run_id"] == runs_of[2][0]["run_id"] != runs_of[3][0]["run_id"]
+    assert len({r[0].run_id for r in runs_of}) == 3
+    assert runs_of[0][0].run_id == runs_of[2][0].run_id != runs_of[3][0].run_id
 
 
 async def test_gql_and_run_api_answer_like_the_dev_server(sqlite_url: str) -> None:
     import httpx
-    from fastapi import FastAPI
 
     def fns(client: inngest.Inngest) -> list[Any]:
         @client.create_function(fn_id="g", trigger=inngest.TriggerEvent(event="t/g"))
@@ -143,8 +138,7 @@ async def test_gql_and_run_api_answer_like_the_dev_server(sqlite_url: str) -> No
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/g", "data": {"q": 1}}])
         await engine.wait_for_idle(timeout=10)
-        app = FastAPI()
-        app.include_router(engine.router)
+        app = engine_app(engine)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://e"
         ) as c:
@@ -168,7 +162,7 @@ async def test_gql_and_run_api_answer_like_the_dev_server(sqlite_url: str) -> No
             detail = (await c.get(f"/api/v1/runs/{run_id}")).json()
             assert [s["op"] for s in detail["steps"]] == ["StepRun"]
             replay = (await c.post(f"/api/v1/runs/{run_id}/replay")).json()["run_id"]
-            assert (await engine.wait_for_run(replay, 10))["status"] == RunStatus.COMPLETED
+            assert (await engine.wait_for_run(replay, 10)).status == RunStatus.COMPLETED
 
 
 async def test_run_list_pages_with_a_cursor(sqlite_url: str) -> None:
@@ -177,18 +171,18 @@ async def test_run_list_pages_with_a_cursor(sqlite_url: str) -> None:
     engine.ingest([{"name": "x/y", "data": {}, "id": f"p{i}", "ts": 0} for i in range(25)])
     seen, cursor = [], None
     while True:
-        page = runq.list_runs(engine.store, fn="p", limit=10, cursor=cursor)
-        seen += [r["run_id"] for r in page["data"]]
-        cursor = page["next_cursor"]
+        page = engine.list_runs(fn="p", limit=10, cursor=cursor)
+        seen += [r.run_id for r in page.data]
+        cursor = page.next_cursor
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 25
-    assert engine.cancel_run(seen[0]) and not engine.cancel_run(seen[0])
-    engine.store.dispose()
+    assert engine.cancel(seen[0]) and not engine.cancel(seen[0])
+    engine.close()
 
 
 def _statuses(engine: Engine, fn: str) -> list[str]:
-    return sorted(r["status"] for r in runq.list_runs(engine.store, fn=fn, limit=500)["data"])
+    return sorted(r.status for r in engine.list_runs(fn=fn, limit=500).data)
 
 
 def test_rate_limit_skips_excess_and_records_it(sqlite_url: str) -> None:
@@ -207,7 +201,7 @@ def test_rate_limit_skips_excess_and_records_it(sqlite_url: str) -> None:
     clock.t += 60
     engine.ingest([{"name": "x/y", "data": {"k": "a"}, "id": "a-later", "ts": 0}])
     assert _statuses(engine, "rl").count("QUEUED") == 4
-    engine.store.dispose()
+    engine.close()
 
 
 def test_singleton_skip_and_cancel(sqlite_url: str) -> None:
@@ -224,7 +218,7 @@ def test_singleton_skip_and_cancel(sqlite_url: str) -> None:
     assert _statuses(engine, "sk") == ["QUEUED", "SKIPPED", "SKIPPED"]
     engine.ingest([{"name": "x/z", "data": {}, "id": f"c{i}", "ts": 0} for i in range(3)])
     assert _statuses(engine, "sc") == ["CANCELLED", "CANCELLED", "QUEUED"]
-    engine.store.dispose()
+    engine.close()
 
 
 def test_priority_moves_a_run_ahead_in_the_queue(sqlite_url: str) -> None:
@@ -237,11 +231,11 @@ def test_priority_moves_a_run_ahead_in_the_queue(sqlite_url: str) -> None:
             {"name": "x/y", "data": {"p": 9999}, "id": "high", "ts": 0},
         ]
     )
-    first = engine.store.candidates(clock.t, limit=1)[0]
-    run = engine.get_run(first["run_id"])
-    assert run is not None and run["events"][0]["id"] == "high"
-    assert first["due_at"] == clock.t - 600  # clamped to the documented ±600 s
-    engine.store.dispose()
+    first = engine.list_queue(QueueKind.CALL)[0]
+    run = engine.get_run(first.run_id)
+    assert run is not None and run.events[0]["id"] == "high"
+    assert first.due_at == clock.t - 600  # clamped to the documented ±600 s
+    engine.close()
 
 
 async def test_debounce_runs_once_with_the_last_event(sqlite_url: str) -> None:
@@ -267,13 +261,11 @@ async def test_debounce_runs_once_with_the_last_event(sqlite_url: str) -> None:
 
 
 def test_history_is_pruned_in_batches(sqlite_url: str) -> None:
-    import sqlalchemy as sa
-
-    engine = Engine(EngineConfig(database_url=sqlite_url))
+    clock = Clock(1.0)
+    engine = Engine(EngineConfig(database_url=sqlite_url, clock=clock))
     engine.register("http://a/api", "a", [_fn("old")])
     engine.ingest([{"name": "x/y", "data": {}, "id": f"o{i}", "ts": 0} for i in range(30)])
-    with engine.store.tx() as conn:
-        conn.execute(sa.update(runs).values(status="COMPLETED", ended_at=1.0))
-    assert engine.store.prune(before=2.0, batch=7) == 30
-    assert runq.list_runs(engine.store, fn="old")["data"] == []
-    engine.store.dispose()
+    assert all(engine.cancel(r.run_id) for r in engine.list_runs(fn="old", limit=100).data)
+    assert engine.prune_history(before=2.0, batch=7) == 30  # ended at 1.0
+    assert engine.list_runs(fn="old").data == []
+    engine.close()

@@ -13,11 +13,10 @@ from typing import Any
 import httpx
 import inngest
 import inngest.fast_api
-import sqlalchemy as sa
 from fastapi import FastAPI
 
-from harvester.engine import Engine, EngineConfig, schema
-from harvester.engine.core import CHAIN_MAX
+from harvester.engine import Engine, EngineConfig
+from harvester.engine.dispatcher import CHAIN_MAX
 
 from .harness import APP_URL, dev_client, route_sdk_in_process, running
 
@@ -66,20 +65,21 @@ async def test_a_stopped_engine_hands_the_next_step_to_the_next_engine(
             break
         await asyncio.sleep(0.02)
     await asyncio.wait_for(stopping[0], 15)
-    with first.store.tx() as conn:
-        (run,) = first.store.active_runs(conn, "handoff-steps")
-    assert run["stack"], "the first engine stopped before the first step was saved"
-    first.store.dispose()
+    (summary,) = first.list_runs(fn="handoff-steps").data
+    run = first.get_run(summary.run_id)
+    assert run is not None and not run.finished
+    assert run.steps, "the first engine stopped before the first step was saved"
+    first.close()
 
     second = engine()
     await second.start()
     await second.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
     try:
-        done = await second.wait_for_run(run["run_id"], timeout=10)
+        done = await second.wait_for_run(run.run_id, timeout=10)
     finally:
         await second.stop()
-        second.store.dispose()
-    assert done["status"] == "COMPLETED" and done["output"] == "done"
+        second.close()
+    assert done.status == "COMPLETED" and done.output == "done"
     assert effects == Counter({f"s{i}": 1 for i in range(STEPS)})  # nothing ran twice
     assert event_id
 
@@ -102,11 +102,10 @@ async def test_a_run_longer_than_one_worker_turn_goes_back_to_the_queue(sqlite_u
     async with running(fns, sqlite_url, lease_seconds=600) as engine:
         await engine.send([{"name": "t/long", "data": {}}])
         await engine.wait_for_idle(timeout=20)
-        with engine.store.tx() as conn:
-            (run_id,) = conn.execute(sa.select(schema.runs.c.run_id)).scalars()
-        run = engine.get_run(run_id)
-    assert run is not None and run["status"] == "COMPLETED"
-    assert run["output"] == sum(range(n))
+        (summary,) = engine.list_runs().data
+        run = engine.get_run(summary.run_id)
+    assert run is not None and run.status == "COMPLETED"
+    assert run.output == sum(range(n))
 
 
 async def test_a_higher_priority_run_gets_the_worker_between_two_steps(
@@ -203,7 +202,7 @@ async def test_a_failing_queue_read_does_not_strand_the_calls_a_worker_holds(
         return [turns]
 
     async with running(fns, sqlite_url, workers=1, lease_seconds=600) as engine:
-        real = engine.store.candidates
+        real = engine._db.candidates  # a fault injected into the system database
         calls = 0
 
         def flaky(now: float, limit: int = 64) -> list[dict[str, Any]]:
@@ -213,9 +212,8 @@ async def test_a_failing_queue_read_does_not_strand_the_calls_a_worker_holds(
                 raise RuntimeError("simulated database hiccup")
             return real(now, limit)
 
-        engine.store.candidates = flaky  # type: ignore[method-assign]
+        engine._db.candidates = flaky  # type: ignore[method-assign]
         await engine.send([{"name": "t/turns", "data": {}} for _ in range(n_runs)])
         await engine.wait_for_idle(timeout=20)
-        with engine.store.tx() as conn:
-            statuses = list(conn.execute(sa.select(schema.runs.c.status)).scalars())
+        statuses = [r.status for r in engine.list_runs().data]
     assert statuses == ["COMPLETED"] * n_runs

@@ -42,13 +42,13 @@ async def test_two_engines_share_work_without_double_execution(postgres_url: str
     inngest.fast_api.serve(app, client, [work])
     route_sdk_in_process(client, app)
     for n, engine in enumerate(engines):
-        original = engine._call
+        original = engine._worker.call
 
         async def counted(item: Any, run: Any, n: int = n, original: Any = original) -> Any:
             calls[n] += 1
             return await original(item, run)
 
-        engine._call = counted  # type: ignore[method-assign]
+        engine._worker.call = counted  # type: ignore[method-assign]
         await engine.start()
         await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
     try:
@@ -58,7 +58,7 @@ async def test_two_engines_share_work_without_double_execution(postgres_url: str
     finally:
         for engine in engines:
             await engine.stop()
-            engine.store.dispose()
+            engine.close()
     assert len(effects) == RUNS * STEPS
     assert set(effects.values()) == {1}
     assert calls[0] > 0 and calls[1] > 0, calls  # both took a share
@@ -88,13 +88,13 @@ async def test_each_engine_calls_its_own_copy_of_the_app(sqlite_url: str) -> Non
         engines.append(engine)
     try:
         for engine in engines:
-            engine._refresh_functions(max_age=0)  # both now see the second URL
-            assert {f.url.split("?")[0] for f in engine.functions.values()} == {urls[1]}
+            # Both see the second URL as synced ...
+            assert {f.url.split("?")[0] for f in engine.list_functions()} == {urls[1]}
         for engine in engines:
             await engine.send([{"name": "t/copies", "data": {}} for _ in range(3)])
             await engine.wait_for_idle(timeout=30)
     finally:
         for engine in engines:
             await engine.stop()
-            engine.store.dispose()
+            engine.close()
     assert served == {urls[0]: 3, urls[1]: 3}, served

@@ -119,3 +119,52 @@ async def test_an_asynchronous_job_is_accepted_then_answered_signed() -> None:
     result = WorkerResult.model_validate(json.loads(req.content))
     assert result.job_id == "run.page-0-job-0" and result.ok and result.page is not None
     assert len(result.page.comments) == 4
+
+
+def _video_in_state(seed: int, state: str) -> str:
+    from harvester.tiktok.simulator.world import VIDEO_BASE, post_state
+
+    return next(
+        vid for n in range(10_000) if post_state(seed, vid := str(VIDEO_BASE + n * 2)) == state
+    )
+
+
+@pytest.mark.parametrize("state", ["deleted", "undisclosed"])
+async def test_a_video_gone_is_an_answer_both_ways(state: str) -> None:
+    """A deleted video, or one whose comments may not be disclosed, is no worker failure:
+    synchronously the worker answers 410 and the source raises VideoUnavailable (the
+    harvest marks the video, no retry); asynchronously it posts ``unavailable``."""
+    import asyncio
+    import json
+
+    from harvester.tiktok import VideoUnavailable
+    from harvester.tiktok.webhook import WorkerResult
+
+    vid = _video_in_state(1, state)
+    src = WebhookWorkerSource("http://worker/", SECRET, http=_client(_worker_app()))
+    with pytest.raises(VideoUnavailable) as gone:
+        await src.comment_page(vid, max_count=5)
+    assert gone.value.reason
+
+    got: list[bytes] = []
+    answered = asyncio.Event()
+
+    def harvester(request: httpx.Request) -> httpx.Response:
+        got.append(request.content)
+        answered.set()
+        return httpx.Response(202)
+
+    sim = create_app(seed=1)
+    backing = ResearchApiSource(
+        "http://sim", "k", "s", http=httpx.AsyncClient(transport=httpx.ASGITransport(app=sim))
+    )
+    app = create_worker_app(
+        backing, SECRET, http=httpx.AsyncClient(transport=httpx.MockTransport(harvester))
+    )
+    async_src = WebhookWorkerSource(
+        "http://worker/", SECRET, http=_client(app), callback_url="http://h/worker/results"
+    )
+    await async_src.submit_comments("run.page-0-job-0", vid, max_count=4)
+    await asyncio.wait_for(answered.wait(), 10)
+    result = WorkerResult.model_validate(json.loads(got[0]))
+    assert result.ok and result.page is None and result.unavailable == gone.value.reason

@@ -103,7 +103,7 @@ async def test_openapi_documents_the_harvester_and_run_apis(client: httpx.AsyncC
         "/api/v1/dead-letters/{dl_id}/replay",
         "/api/v1/kill-switch",
         "/api/v1/health",
-        "/api/v1/runs",  # the engine's, beside ours
+        "/api/v1/runs",  # the engine's runs, through its face
     ):
         assert p in paths, p
     assert not any(p in paths for p in ("/", "/runs", "/admin"))  # pages stay out
@@ -190,7 +190,7 @@ def test_schemathesis_finds_no_server_errors(tmp_path: Path) -> None:
     for result in schema.get_all_operations():
         op = result.ok()
         if not op.path.startswith("/api/v1/") or op.path.startswith(("/api/v1/runs", "/api/v1/f")):
-            continue  # the engine's run API is fuzzed by its own tests
+            continue  # the run API over the engine is tested with the engine
 
         @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
         @given(case=op.as_strategy())

@@ -87,10 +87,12 @@ async def test_the_gate_middleware_guards_other_routers_too(tmp_path: Path) -> N
     app: FastAPI = create_app(runtime, start_engine=False)
     app.add_middleware(AdminGateMiddleware)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
-        assert (await c.get("/api/v1/runs")).status_code == 401  # the engine's run API
+        assert (await c.get("/v1/events")).status_code == 401  # the engine's own router
+        assert (await c.get("/api/v1/runs")).status_code == 401  # runs, through the face
         assert (await c.get("/health")).status_code == 200
         auth = {"Authorization": f"Bearer {TOKEN}"}
         assert (await c.get("/api/v1/runs", headers=auth)).status_code == 200
+        assert (await c.get("/v1/events", headers=auth)).status_code == 200
         evil = {**auth, "Origin": "http://evil.example"}
         assert (await c.post("/api/v1/runs/x/cancel", headers=evil)).status_code == 403
     await runtime.aclose()

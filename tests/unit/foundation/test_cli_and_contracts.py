@@ -52,20 +52,31 @@ def test_settings_default_database_is_sqlite_under_data_dir(tmp_path: Path) -> N
     )
 
 
-def test_architecture_contract_fails_when_engine_imports_the_app(tmp_path: Path) -> None:
-    """Copy the package, make the engine import the store, and lint-imports must fail."""
+def _lint_with_leak(tmp_path: Path, module: str, code: str) -> str:
+    """Copy the package, add ``module`` (a path under harvester/) holding ``code``, and
+    run lint-imports on the copy; its report."""
     tree = tmp_path / "src"
     shutil.copytree(ROOT / "src" / "harvester", tree / "harvester")
-    engine = tree / "harvester" / "engine"
-    engine.mkdir(exist_ok=True)
-    (engine / "leak.py").write_text("import harvester.store\n")
-    (engine / "__init__.py").touch()
+    (tree / "harvester" / module).write_text(code)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     lint = Path(sys.executable).parent / "lint-imports"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     res = subprocess.run(
         [str(lint), "--no-cache"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
-    assert res.returncode != 0
-    assert "engine imports nothing from the rest of harvester" in res.stdout
-    assert "BROKEN" in res.stdout
+    assert res.returncode != 0, res.stdout
+    return res.stdout
+
+
+def test_architecture_contract_fails_when_engine_imports_the_app(tmp_path: Path) -> None:
+    """Make the engine import the store, and lint-imports must fail."""
+    report = _lint_with_leak(tmp_path, "engine/leak.py", "import harvester.store\n")
+    assert "engine imports nothing from the rest of harvester BROKEN" in report
+
+
+def test_contract_fails_when_the_web_reaches_past_the_engines_face(tmp_path: Path) -> None:
+    """The web may import harvester.engine, never one of its parts."""
+    report = _lint_with_leak(
+        tmp_path, "web/leak.py", "from harvester.engine.sysdb import SystemDatabase\n"
+    )
+    assert "only its face (harvester.engine) is imported BROKEN" in report

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from harvester.domains.hosts import DomainKind
-from harvester.engine import queries as runq
 from harvester.store import domain_list, queries
 from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
@@ -31,7 +30,7 @@ async def overview(request: Request) -> HTMLResponse:
         health = queries.latest_health(s)
     eng = rt.engine
     with_engine_run_counts(data, eng)
-    stats = runq.queue_stats(eng.store, eng.cfg.clock()) if eng is not None else None
+    stats = eng.queue_stats() if eng is not None else None
     guard = await rt.guard.snapshot()
     bucket = guard["bucket"]
     used = 1 - bucket["tokens"] / bucket["capacity"] if bucket["capacity"] else 0.0

@@ -9,17 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from harvester.engine import queries as runq
-from harvester.engine.api import validate_events
-from harvester.web.api.run_ids import run_ids_with_prefix, valid_prefix
+from harvester.engine import TERMINAL, RunStatus, validate_events
+from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
-from harvester.web.dashboard.events_view import with_batched_runs
 from harvester.web.dashboard.render import page
 from harvester.web.event_schemas import data_problem, listeners
 
 router = APIRouter()
-STATUSES = ("QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
-TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+STATUSES = tuple(RunStatus)
 WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
 MAX_EVENT_BYTES = 512 * 1024
 
@@ -35,8 +32,7 @@ def runs(
     """Runs newest first, filtered by function, status and time window."""
     eng = engine(request)
     since = time.time() - WINDOWS[window] if window in WINDOWS else None
-    result = runq.list_runs(
-        eng.store,
+    result = eng.list_runs(
         fn=fn or None,
         status=status.upper() if status.upper() in STATUSES else None,
         since=since,
@@ -46,14 +42,14 @@ def runs(
     return page(
         request,
         "runs.html",
-        runs=result["data"],
-        next_cursor=result["next_cursor"],
+        runs=result.data,
+        next_cursor=result.next_cursor,
         fn=fn,
         status=status.upper(),
         window=window,
         windows=list(WINDOWS),
         statuses=STATUSES,
-        functions=sorted(eng.functions),
+        functions=sorted(f.id for f in eng.list_functions()),
     )
 
 
@@ -61,22 +57,24 @@ def runs(
 def run(request: Request, run_id: str) -> HTMLResponse | RedirectResponse:
     """One run: its event, the step waterfall, output or error, cancel and replay.
     A unique start of a run id (as pasted from elsewhere) redirects to the run."""
-    store = engine(request).store
-    detail = runq.run_detail(store, run_id)
+    eng = engine(request)
+    detail = eng.get_run(run_id)
     if detail is None:
-        ids, more = run_ids_with_prefix(store, run_id) if valid_prefix(run_id) else ([], False)
+        ids, more = (
+            eng.run_ids_with_prefix(run_id, MAX_MATCHES) if valid_prefix(run_id) else ([], False)
+        )
         if len(ids) == 1:
             return RedirectResponse(f"/runs/{ids[0]}", status_code=307)
         found = f"; runs starting with it: {', '.join(ids)}{' …' if more else ''}" if ids else ""
         raise HTTPException(404, f"run {run_id!r} not found{found}")
-    return page(request, "run.html", run=detail, live=detail["status"] not in TERMINAL)
+    return page(request, "run.html", run=detail.to_json(), live=detail.status not in TERMINAL)
 
 
 @router.post("/runs/{run_id}/cancel")
 def cancel(request: Request, run_id: str, csrf: str = Form("")) -> RedirectResponse:
     """Cancel an unfinished run."""
     admin_post(request, csrf)
-    if not engine(request).cancel_run(run_id, "cancelled from the dashboard"):
+    if not engine(request).cancel(run_id, "cancelled from the dashboard"):
         raise HTTPException(409, "run not found or already finished")
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
@@ -85,7 +83,7 @@ def cancel(request: Request, run_id: str, csrf: str = Form("")) -> RedirectRespo
 def replay(request: Request, run_id: str, csrf: str = Form("")) -> RedirectResponse:
     """Start a new run of the same function with the same event(s)."""
     admin_post(request, csrf)
-    new = engine(request).replay_run(run_id)
+    new = engine(request).replay(run_id)
     if new is None:
         raise HTTPException(404, "run or its function not found")
     return RedirectResponse(f"/runs/{new}", status_code=303)
@@ -95,8 +93,8 @@ def replay(request: Request, run_id: str, csrf: str = Form("")) -> RedirectRespo
 def functions(request: Request) -> HTMLResponse:
     """Every synced function with its triggers and run counts."""
     eng = engine(request)
-    stats = runq.function_stats(eng.store)
-    fns = sorted(eng.functions.values(), key=lambda f: f.id)
+    stats = eng.function_stats()
+    fns = sorted(eng.list_functions(), key=lambda f: f.id)
     return page(request, "functions.html", fns=fns, stats=stats, rate=_failure_rate)
 
 
@@ -109,11 +107,11 @@ def _failure_rate(stats: dict[str, int]) -> float | None:
 def function(request: Request, fn_id: str) -> HTMLResponse:
     """One function: configuration, failure rate, recent runs."""
     eng = engine(request)
-    fn = eng.functions.get(fn_id)
+    fn = eng.get_function(fn_id)
     if fn is None:
         raise HTTPException(404, f"function {fn_id!r} not found")
-    recent = runq.list_runs(eng.store, fn=fn_id, limit=25)["data"]
-    stats = runq.function_stats(eng.store).get(fn_id, {})
+    recent = eng.list_runs(fn=fn_id, limit=25).data
+    stats = fn.runs
     return page(
         request, "function.html", fn=fn, runs=recent, stats=stats, failure_rate=_failure_rate(stats)
     )
@@ -121,21 +119,20 @@ def function(request: Request, fn_id: str) -> HTMLResponse:
 
 def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> HTMLResponse:
     eng = engine(request)
-    rows = with_batched_runs(eng.store, runq.list_events(eng.store, limit=PAGE_SIZE, cursor=cursor))
-    names = sorted(
-        {t["event"] for f in eng.functions.values() for t in f.triggers if t.get("event")}
-    )
-    sent = next((r for r in rows if r["internal_id"] == ctx.get("sent")), None)
-    configs = [{"id": f.id, "config": f.config} for f in eng.functions.values()]
+    rows = eng.list_events(limit=PAGE_SIZE, cursor=cursor)
+    functions = eng.list_functions()
+    names = sorted({t["event"] for f in functions for t in f.triggers if t.get("event")})
+    sent = next((r for r in rows if r.internal_id == ctx.get("sent")), None)
+    configs = [{"id": f.id, "config": f.config} for f in functions]
     ctx.setdefault("status_code", 200)
     return page(
         request,
         "events.html",
         events=rows,
         known_events=[n for n in names if not n.startswith("inngest/")],
-        next_cursor=rows[-1]["received_at"] if len(rows) == PAGE_SIZE else None,
-        sent_name=sent["name"] if sent else None,
-        sent_listened=bool(sent is None or listeners(sent["name"], configs)),
+        next_cursor=rows[-1].received_at if len(rows) == PAGE_SIZE else None,
+        sent_name=sent.name if sent else None,
+        sent_listened=bool(sent is None or listeners(sent.name, configs)),
         **ctx,
     )
 
@@ -190,12 +187,12 @@ async def replay_event(
 ) -> RedirectResponse:
     """Send a stored event again (a fresh id, so it is not deduplicated)."""
     admin_post(request, csrf)
-    store = engine(request).store
+    eng = engine(request)
     original = None
-    for r in runq.event_runs(store, internal_id):
-        detail = runq.run_detail(store, r["run_id"])
-        if detail and detail["event"]:
-            original = detail["event"]
+    for r in eng.event_runs(internal_id):
+        detail = eng.get_run(r.run_id)
+        if detail and detail.event:
+            original = detail.event
             break
     if original is None:
         raise HTTPException(404, "event not found or it started no run; send it from the form")

@@ -1,5 +1,6 @@
-"""All of the engine's SQL, in one place (SQLAlchemy Core, sync: SQLite writes are
-microseconds and serialised anyway; Postgres takes row locks with SKIP LOCKED)."""
+"""The system database: every table the engine keeps and every query on them (the
+reads are in ``history``). SQLAlchemy Core, sync: SQLite writes are microseconds and
+serialised anyway; Postgres takes row locks with SKIP LOCKED."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
 
 from harvester.engine import schema
-from harvester.engine.config import TERMINAL, RunStatus
+from harvester.engine.config import TERMINAL
+from harvester.engine.history import HistoryReads
+from harvester.engine.records import QueueKind
 
 
 def new_id() -> str:
@@ -51,11 +54,13 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-class Store:
+class SystemDatabase(HistoryReads):
+    """The engine's tables; write-path methods take the caller's transaction."""
+
     def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        self.postgres = self.engine.dialect.name == "postgresql"
-        schema.metadata.create_all(self.engine)
+        self.sql = make_engine(url)
+        self.postgres = self.sql.dialect.name == "postgresql"
+        schema.metadata.create_all(self.sql)
         self._prepare()
 
     def _prepare(self) -> None:
@@ -76,7 +81,7 @@ class Store:
             sa.update(q)
             .where(q.c.id == b("b_id"))
             .values(
-                kind="call",
+                kind=QueueKind.CALL.value,
                 step_id=b("b_step_id"),
                 due_at=b("b_due"),
                 lease_until=b("b_until"),
@@ -107,11 +112,11 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self.sql.begin() as conn:
             yield conn
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        self.sql.dispose()
 
     # -- functions -------------------------------------------------------------------
     def replace_app(
@@ -133,7 +138,7 @@ class Store:
             )
 
     def load_functions(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.sql.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(schema.functions))]
 
     # -- events ----------------------------------------------------------------------
@@ -165,6 +170,11 @@ class Store:
         row = conn.execute(q, {"b_run_id": run_id}).first()
         return dict(row._mapping) if row else None
 
+    def load_run(self, run_id: str) -> dict[str, Any] | None:
+        """A run's whole state (memo, stack, events) outside any transaction."""
+        with self.sql.connect() as conn:
+            return self.get_run(conn, run_id)
+
     def update_run(self, conn: Connection, run_id: str, **values: Any) -> None:
         conn.execute(self._update_run, {"b_run_id": run_id, **values})
 
@@ -183,7 +193,7 @@ class Store:
         conn: Connection,
         run_id: str,
         fn_id: str,
-        kind: str,
+        kind: QueueKind,
         due_at: float,
         step_id: str | None = None,
         concurrency: list[Any] | None = None,
@@ -196,7 +206,7 @@ class Store:
             {
                 "run_id": run_id,
                 "fn_id": fn_id,
-                "kind": kind,
+                "kind": kind.value,
                 "step_id": step_id,
                 "due_at": due_at,
                 "concurrency": concurrency or [],
@@ -231,7 +241,7 @@ class Store:
         )
 
     def candidates(self, now: float, limit: int = 64) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.sql.connect() as conn:
             rows = conn.execute(self._candidates, {"b_now": now, "b_limit": limit})
             return [dict(r._mapping) for r in rows]
 
@@ -271,30 +281,15 @@ class Store:
         self,
         conn: Connection,
         run_id: str,
-        kinds: list[str] | None = None,
+        kinds: list[QueueKind] | None = None,
         step_id: str | None = None,
     ) -> None:
         q = sa.delete(schema.queue).where(schema.queue.c.run_id == run_id)
         if kinds:
-            q = q.where(schema.queue.c.kind.in_(kinds))
+            q = q.where(schema.queue.c.kind.in_([k.value for k in kinds]))
         if step_id:
             q = q.where(schema.queue.c.step_id == step_id)
         conn.execute(q)
-
-    def next_due(self) -> float | None:
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.min(schema.queue.c.due_at))).scalar()
-
-    def busy_count(self, horizon: float) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count())
-                    .select_from(schema.queue)
-                    .where(schema.queue.c.due_at <= horizon)
-                ).scalar()
-                or 0
-            )
 
     # -- waits -----------------------------------------------------------------------
     def add_wait(self, conn: Connection, **values: Any) -> None:
@@ -376,4 +371,4 @@ class Store:
         return total
 
 
-__all__ = ["RunStatus", "Store", "new_id"]
+__all__ = ["SystemDatabase", "new_id"]

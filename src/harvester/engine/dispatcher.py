@@ -1,0 +1,312 @@
+"""The dispatcher: worker slots, the loop that leases due queue items (and our own held
+next calls) in due order, cron ticks, and ingest, which may start a new run's first
+call at once when a worker is free."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+from typing import Any
+
+import structlog
+from prometheus_client import Counter, Gauge
+
+from harvester.engine.config import EngineConfig
+from harvester.engine.durations import next_tick
+from harvester.engine.records import QueueKind
+from harvester.engine.registry import Registry
+from harvester.engine.runs import RunBook
+from harvester.engine.sysdb import SystemDatabase, new_id
+from harvester.engine.work import Capacity, Slots, Taken, UnitOfWork
+from harvester.engine.worker import Handled, Worker
+
+log = structlog.get_logger("harvester.engine")
+RUNS = Counter("engine_runs_finished_total", "Runs finished", ["fn", "status"])
+QUEUE_DEPTH = Gauge("engine_queue_due", "Queue items due now")
+IDLE_HORIZON_S = 2.0
+PRUNE_EVERY_S = 60.0
+CRON_RECHECK_S = 1.0
+CHAIN_MAX = 32  # calls one worker makes in a row for one run before it requeues it
+
+
+def normalize_event(ev: dict[str, Any], now: float) -> dict[str, Any]:
+    """Fill id and ts the way Inngest does (id doubles as the idempotency key)."""
+    return {
+        "name": ev["name"],
+        "data": ev.get("data") or {},
+        "id": str(ev.get("id") or new_id()),
+        "ts": int(ev.get("ts") or now * 1000),
+    }
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: SystemDatabase,
+        registry: Registry,
+        book: RunBook,
+        worker: Worker,
+        cfg: EngineConfig,
+    ) -> None:
+        self.db, self.registry, self.book, self.worker, self.cfg = db, registry, book, worker, cfg
+        self.owner = new_id()
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop_task: asyncio.Task[Any] | None = None
+        self._inflight: dict[str, int] = {}
+        self._running = 0
+        self._stopping = False
+        # Next calls this process holds (leased) until a worker is free, in due order.
+        self._ready: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # (item, run)
+        self._backlog = False  # did the dispatcher leave due work for lack of workers?
+        self._cron_check_at = 0.0
+
+    def wake(self, crons: bool = False) -> None:
+        """Look for due work now (and at the cron schedules, after a sync)."""
+        if crons:
+            self._cron_check_at = 0.0
+        self._wake.set()
+
+    # -- ingest ------------------------------------------------------------------------
+    def ingest(self, events: list[dict[str, Any]]) -> list[str]:
+        """Store events and start what they trigger. A new run's first call that is due
+        now and fits a free worker is leased in the same transaction and started at
+        once, without waiting for the loop to find it."""
+        self.registry.refresh()
+        ids: list[str] = []
+        now = self.cfg.clock()
+        queue = list(events)
+        with self.db.tx() as conn:
+            uow = UnitOfWork(conn, capacity=self._capacity())
+            while queue:
+                ev = queue.pop(0)
+                internal, fresh = self.db.insert_event(conn, ev, now)
+                ids.append(internal)
+                if fresh:
+                    event = {k: ev[k] for k in ("name", "data", "id", "ts")}
+                    self.book.dispatch(uow, event, internal, now)
+                queue.extend(normalize_event(e, now) for e in uow.take_emitted())
+        for item, run in uow.claimed:  # committed: take the workers, then start
+            self._reserve(item["concurrency"])
+            self._launch(item, item["concurrency"], run)
+        self._wake.set()
+        return ids[: len(events)]
+
+    def _capacity(self) -> Capacity | None:
+        """What new runs may take at once: only on the engine's loop, where nothing else
+        runs between this transaction and the reservations after its commit."""
+        if not self._can_claim():
+            return None
+        return Capacity(
+            owner=self.owner,
+            lease_until=self.cfg.clock() + self.cfg.lease_seconds,
+            workers=self.cfg.workers - self._running,
+            inflight=dict(self._inflight),
+        )
+
+    def _can_claim(self) -> bool:
+        if self._loop_task is None or self._stopping:
+            return False
+        try:
+            return asyncio.get_running_loop() is self._loop_task.get_loop()
+        except RuntimeError:  # called from a thread without the engine's loop
+            return False
+
+    # -- workers -------------------------------------------------------------------------
+    def _fits(self, slots: Slots) -> bool:
+        return all(self._inflight.get(k, 0) < limit for k, limit in slots)
+
+    def _reserve(self, slots: Slots) -> None:
+        """Take a worker and the run's concurrency slots (the caller checked they fit)."""
+        for k, _ in slots:
+            self._inflight[k] = self._inflight.get(k, 0) + 1
+        self._running += 1
+
+    def _unreserve(self, slots: Slots) -> None:
+        for k, _ in slots:
+            self._inflight[k] -= 1
+        self._running -= 1
+
+    def _launch(self, item: dict[str, Any], slots: Slots, run: dict[str, Any] | None) -> None:
+        # A fresh context: ingest may run inside an SDK call (step.send_event served
+        # in-process), whose context variables (the SDK's step context, the log's
+        # run_id) must not leak into another run's call.
+        task = asyncio.create_task(self._process(item, slots, run), context=contextvars.Context())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _hold(self, item: dict[str, Any], run: dict[str, Any] | None) -> None:
+        self._ready.append((item, run))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._loop_task is None:
+            self._stopping = False
+            self._loop_task = asyncio.create_task(self._loop(), name="engine-dispatch")
+
+    async def stop(self, timeout: float) -> None:
+        """Stop taking work; let in-flight calls finish, then release what is left."""
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
+        for t in self._tasks:
+            t.cancel()
+        self._ready.clear()
+        self.db.release_leases(self.owner)
+
+    @property
+    def running(self) -> int:
+        """Queue items this process is working on now."""
+        return self._running
+
+    async def _loop(self) -> None:
+        last_prune = 0.0
+        while not self._stopping:
+            now = self.cfg.clock()
+            try:
+                self.registry.refresh()
+                if self.cfg.fire_crons and now >= self._cron_check_at:
+                    self._fire_crons(now)
+                started = self._claim_and_start(now)
+                if now - last_prune > PRUNE_EVERY_S:
+                    self.db.prune(now - self.cfg.history_days * 86400)
+                    last_prune = now
+            except Exception:
+                with contextlib.suppress(Exception):  # a broken log must not stop dispatch
+                    log.exception("dispatcher error; retrying")
+                started = 0
+            if started:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.cfg.poll_interval)
+
+    def _claim_and_start(self, now: float) -> int:
+        """Start due work in due order: queue items other processes could take too, and
+        our own held next calls (``_ready``), merged, while workers are free."""
+        if self._running >= self.cfg.workers:
+            self._backlog = True
+            return 0
+        shared = self.db.candidates(now)  # may fail: nothing is taken out before it
+        ready, self._ready = self._ready, []
+        work = [(it, None, False) for it in shared] + [(it, run, True) for it, run in ready]
+        work.sort(key=lambda w: (w[0]["due_at"], w[2]))  # due order; shared first on a tie
+        started, waiting = 0, False
+        for n, (item, run, held) in enumerate(work):
+            try:
+                slots = item["concurrency"] or []
+                full = self._running >= self.cfg.workers
+                if full or (item["kind"] == QueueKind.CALL and not self._fits(slots)):
+                    waiting = waiting or full
+                    if held:
+                        self._hold(item, run)
+                    continue
+                if held and now > item["lease_until"] - self.cfg.lease_seconds / 2:
+                    self.db.release_item(item["id"])  # too old: back to the shared queue
+                    continue
+                if not held:
+                    got, run = self.db.lease(
+                        item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
+                    )
+                    if not got:
+                        continue
+                self._reserve(slots)
+                self._launch(item, slots, run)
+                started += 1
+            except BaseException:
+                for it, r, h in work[n:]:  # keep what we hold; the dispatcher retries
+                    if h:
+                        self._hold(it, r)
+                raise
+        self._backlog = waiting
+        QUEUE_DEPTH.set(started)
+        return started
+
+    async def _process(
+        self, item: dict[str, Any], slots: Slots, run: dict[str, Any] | None
+    ) -> None:
+        chain: Taken | None = None
+        try:
+            chain = self._after(item, await self.worker.handle(item, run))
+            hops = 0
+            # Go straight on with the run's next call (its item stays leased to us, its
+            # concurrency slots stay taken) while nothing else waits for a worker, and
+            # at most CHAIN_MAX times; else it waits its turn in due order (_ready).
+            while chain is not None and not self._stopping:
+                if hops >= CHAIN_MAX or self._backlog or self._ready:
+                    self._hold(*chain)
+                    chain = None
+                    break
+                hops += 1
+                (item, nxt), chain = chain, None  # a failing call keeps its lease until expiry
+                chain = self._after(item, await self.worker.call(item, nxt))
+        except Exception:
+            with contextlib.suppress(Exception):
+                log.exception(
+                    "queue item failed; it will be retried after its lease",
+                    run_id=item["run_id"],
+                    kind=item["kind"],
+                )
+        finally:
+            if chain is not None:  # hand the next call back to the queue
+                try:
+                    self.db.release_item(chain[0]["id"])
+                except Exception:
+                    log.exception("could not release a queue item; its lease will expire")
+            self._unreserve(slots)
+            self._wake.set()
+
+    def _after(self, item: dict[str, Any], done: Handled) -> Taken | None:
+        """Act on an item's committed transaction; returns the call to go on with."""
+        if done.finished:
+            RUNS.labels(item["fn_id"], done.finished).inc()
+        if done.hold is not None:
+            self._hold(*done.hold)
+        if done.emitted:
+            now = self.cfg.clock()
+            try:
+                self.ingest([normalize_event(e, now) for e in done.emitted])
+            except Exception:
+                # The outcome is committed: its next call, leased to us, must not wait
+                # for the lease to expire because what came after failed.
+                if done.chain is not None:
+                    self._hold(*done.chain)
+                raise
+        return done.chain
+
+    def _fire_crons(self, now: float) -> None:
+        """Start the runs of due cron ticks; then sleep until the next tick (at most
+        CRON_RECHECK_S, since another process may sync new schedules)."""
+        upcoming = now + CRON_RECHECK_S
+        functions = self.registry.functions
+        with self.db.tx() as conn:
+            uow = UnitOfWork(conn)
+            for key, value in self.db.flow_prefix(conn, "cron:"):
+                if value["next"] > now or value["fn"] not in functions:
+                    upcoming = min(upcoming, max(value["next"], now))
+                    continue
+                # Missed ticks are not back-filled: one run, then the next future tick.
+                self.db.flow_put(conn, key, {**value, "next": next_tick(value["expr"], now)})
+                ev = normalize_event(
+                    {"name": "inngest/scheduled.timer", "data": {"cron": value["expr"]}}, now
+                )
+                internal, _ = self.db.insert_event(conn, ev, now)
+                self.book.start_run(uow, functions[value["fn"]], [ev], now, internal)
+        self._cron_check_at = upcoming
+
+    def is_idle(self) -> bool:
+        """Nothing running here, nothing queued near, no batch or debounce open."""
+        now = self.cfg.clock()
+        if self._running or self.db.busy_count(now + IDLE_HORIZON_S):
+            return False
+        with self.db.tx() as conn:
+            return not (
+                self.db.flow_prefix(conn, "batch:") or self.db.flow_prefix(conn, "debounce:")
+            )

@@ -1,0 +1,263 @@
+"""The system database's read side: run lists with keyset pagination, one run with
+its timeline, events with their runs, function and queue figures, as typed records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from harvester.engine import schema
+from harvester.engine.config import RunStatus
+from harvester.engine.records import (
+    EventRecord,
+    EventRun,
+    QueueItem,
+    QueueKind,
+    QueueStats,
+    RunPage,
+    RunRecord,
+    RunSummary,
+    StepRecord,
+)
+
+R, S, E, Q = schema.runs, schema.steps, schema.events, schema.queue
+SHARED_RUNS_SCAN = 2000  # runs started after an event that may hold it with others
+
+
+def _summary_fields(d: Any) -> dict[str, Any]:
+    ended, started = d.get("ended_at"), d.get("started_at") or d.get("created_at")
+    return {
+        "run_id": d["run_id"],
+        "fn_id": d["fn_id"],
+        "status": RunStatus(d["status"]),
+        "event_name": (d["events"] or [{}])[0].get("name"),
+        "created_at": d["created_at"],
+        "started_at": d.get("started_at"),
+        "ended_at": ended,
+        "duration": (ended - started) if ended and started else None,
+        "attempt": d["attempt"],
+    }
+
+
+def _summary(row: Any) -> RunSummary:
+    return RunSummary(**_summary_fields(row._mapping))
+
+
+class HistoryReads:
+    """Reads over the run history; ``sql`` is the SQLAlchemy engine they run on."""
+
+    sql: sa.Engine
+
+    def list_runs(
+        self,
+        *,
+        fn: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> RunPage:
+        """Newest first; ``cursor`` is the last run id of the previous page."""
+        q = sa.select(R)
+        if fn:
+            q = q.where(R.c.fn_id == fn)
+        if status:
+            q = q.where(R.c.status == status.upper())
+        if since is not None:
+            q = q.where(R.c.created_at >= since)
+        if until is not None:
+            q = q.where(R.c.created_at < until)
+        with self.sql.connect() as conn:
+            if cursor:
+                anchor = conn.execute(
+                    sa.select(R.c.created_at).where(R.c.run_id == cursor)
+                ).scalar()
+                if anchor is not None:
+                    q = q.where(
+                        sa.or_(
+                            R.c.created_at < anchor,
+                            sa.and_(R.c.created_at == anchor, R.c.run_id < cursor),
+                        )
+                    )
+            rows = conn.execute(
+                q.order_by(R.c.created_at.desc(), R.c.run_id.desc()).limit(limit + 1)
+            ).all()
+        items = [_summary(r) for r in rows[:limit]]
+        return RunPage(data=items, next_cursor=items[-1].run_id if len(rows) > limit else None)
+
+    def run_detail(self, run_id: str) -> RunRecord | None:
+        """One run with its event(s) and step timeline, or None."""
+        with self.sql.connect() as conn:
+            row = conn.execute(sa.select(R).where(R.c.run_id == run_id)).first()
+            if row is None:
+                return None
+            steps = conn.execute(sa.select(S).where(S.c.run_id == run_id).order_by(S.c.id)).all()
+        d = row._mapping
+        return RunRecord(
+            **_summary_fields(d),
+            event=(d["events"] or [None])[0],
+            events=d["events"],
+            output=d["output"],
+            error=d["error"],
+            parent=d["parent"],
+            steps=[
+                StepRecord(**dict(s._mapping), duration=s.ended_at - s.started_at) for s in steps
+            ],
+        )
+
+    def function_stats(self) -> dict[str, dict[str, int]]:
+        """Run counts by function, then by status."""
+        with self.sql.connect() as conn:
+            rows = conn.execute(
+                sa.select(R.c.fn_id, R.c.status, sa.func.count()).group_by(R.c.fn_id, R.c.status)
+            ).all()
+        out: dict[str, dict[str, int]] = {}
+        for fn_id, status, n in rows:
+            out.setdefault(fn_id, {})[status] = n
+        return out
+
+    def list_events(
+        self, *, name: str | None = None, limit: int = 50, cursor: float | None = None
+    ) -> list[EventRecord]:
+        """Newest first; ``cursor`` is the ``received_at`` of the previous page's last."""
+        q = sa.select(E)
+        if name:
+            q = q.where(E.c.name == name)
+        if cursor is not None:
+            q = q.where(E.c.received_at < cursor)
+        with self.sql.connect() as conn:
+            rows = conn.execute(q.order_by(E.c.received_at.desc()).limit(limit)).all()
+            ids = [r.internal_id for r in rows]
+            runs = (
+                conn.execute(
+                    sa.select(R.c.event_id, R.c.run_id, R.c.fn_id, R.c.status).where(
+                        R.c.event_id.in_(ids)
+                    )
+                ).all()
+                if ids
+                else []
+            )
+        by_event: dict[str, list[EventRun]] = {}
+        for ev_id, run_id, fn_id, status in runs:
+            by_event.setdefault(ev_id, []).append(EventRun(run_id, fn_id, RunStatus(status)))
+        lonely = {r.id: r.internal_id for r in rows if r.internal_id not in by_event}
+        if lonely:
+            self._batched_runs(min(r.received_at for r in rows), lonely, by_event)
+        return [EventRecord(**dict(r._mapping), runs=by_event.get(r.internal_id, [])) for r in rows]
+
+    def _batched_runs(
+        self, since: float, lonely: dict[str, str], by_event: dict[str, list[EventRun]]
+    ) -> None:
+        """Runs that took events of ``lonely`` (event id → internal id) in a batch or a
+        debounce: they record no single trigger, so they are found by the events they hold."""
+        q = (
+            sa.select(R.c.run_id, R.c.fn_id, R.c.status, R.c.events)
+            .where(R.c.event_id.is_(None), R.c.created_at >= since)
+            .order_by(R.c.created_at)
+            .limit(SHARED_RUNS_SCAN)
+        )
+        with self.sql.connect() as conn:
+            for run_id, fn_id, status, taken in conn.execute(q):
+                for ev in taken or []:
+                    internal = lonely.get(ev.get("id"))
+                    if internal is not None:
+                        run = EventRun(run_id, fn_id, RunStatus(status))
+                        by_event.setdefault(internal, []).append(run)
+
+    def run_ids_with_prefix(self, prefix: str, limit: int) -> tuple[list[str], bool]:
+        """Up to ``limit`` run ids starting with ``prefix`` (newest first), and whether
+        more do: short ids resolve like git's."""
+        q = (
+            sa.select(R.c.run_id)
+            .where(R.c.run_id.startswith(prefix, autoescape=True))
+            .order_by(R.c.run_id.desc())
+            .limit(limit + 1)
+        )
+        with self.sql.connect() as conn:
+            ids = [str(r[0]) for r in conn.execute(q)]
+        return ids[:limit], len(ids) > limit
+
+    def run_counts(self, since: float) -> dict[str, dict[str, int]]:
+        """Runs created at or after ``since``, counted by function, then status."""
+        q = (
+            sa.select(R.c.fn_id, R.c.status, sa.func.count())
+            .where(R.c.created_at >= since)
+            .group_by(R.c.fn_id, R.c.status)
+        )
+        out: dict[str, dict[str, int]] = {}
+        with self.sql.connect() as conn:
+            for fn_id, status, n in conn.execute(q):
+                out.setdefault(fn_id, {})[status] = int(n)
+        return out
+
+    def get_event(self, internal_id: str) -> EventRecord | None:
+        """One stored event (by the id ``send`` returned), without its runs."""
+        with self.sql.connect() as conn:
+            row = conn.execute(sa.select(E).where(E.c.internal_id == internal_id)).first()
+        return EventRecord(**dict(row._mapping)) if row else None
+
+    def event_runs(self, internal_id: str) -> list[RunSummary]:
+        """The runs an event started: its own runs, and the runs that took it together
+        with other events (a batch, a debounce), which record no single trigger."""
+        with self.sql.connect() as conn:
+            rows = list(conn.execute(sa.select(R).where(R.c.event_id == internal_id)))
+            ev = conn.execute(
+                sa.select(E.c.id, E.c.received_at).where(E.c.internal_id == internal_id)
+            ).first()
+            if ev is not None:
+                later = conn.execute(
+                    sa.select(R)
+                    .where(R.c.event_id.is_(None), R.c.created_at >= ev.received_at)
+                    .order_by(R.c.created_at)
+                    .limit(SHARED_RUNS_SCAN)
+                )
+                rows += [r for r in later if any(e.get("id") == ev.id for e in r.events or [])]
+        return [_summary(r) for r in rows]
+
+    def queue_stats(self, now: float) -> QueueStats:
+        """Items due now, all items, and how late the oldest call is."""
+        with self.sql.connect() as conn:
+            due = conn.execute(
+                sa.select(sa.func.count()).select_from(Q).where(Q.c.due_at <= now)
+            ).scalar()
+            total = conn.execute(sa.select(sa.func.count()).select_from(Q)).scalar()
+            oldest = conn.execute(
+                sa.select(sa.func.min(Q.c.due_at)).where(Q.c.kind == QueueKind.CALL.value)
+            ).scalar()
+        return QueueStats(
+            due=int(due or 0),
+            queued=int(total or 0),
+            lag_seconds=max(0.0, now - oldest) if oldest else 0.0,
+        )
+
+    def list_queue(self, kind: QueueKind | None = None, limit: int = 10_000) -> list[QueueItem]:
+        """Queued items in due order (the order the dispatcher takes them)."""
+        q = sa.select(Q).order_by(Q.c.due_at, Q.c.id).limit(limit)
+        if kind is not None:
+            q = q.where(Q.c.kind == kind.value)
+        with self.sql.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            QueueItem(
+                id=r.id,
+                run_id=r.run_id,
+                fn_id=r.fn_id,
+                kind=QueueKind(r.kind),
+                step_id=r.step_id,
+                due_at=r.due_at,
+                leased=r.lease_owner is not None,
+            )
+            for r in rows
+        ]
+
+    def busy_count(self, horizon: float) -> int:
+        """Queue items due before ``horizon``."""
+        with self.sql.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(Q).where(Q.c.due_at <= horizon)
+                ).scalar()
+                or 0
+            )

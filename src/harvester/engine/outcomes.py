@@ -1,0 +1,228 @@
+"""Acting on what an SDK call returned: memoize steps, plan parallel ones, schedule
+sleeps, waits and invokes, retry or fail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from harvester.engine.config import EngineConfig, RunStatus
+from harvester.engine.durations import parse_duration
+from harvester.engine.executor import CallOutcome
+from harvester.engine.records import QueueKind
+from harvester.engine.runs import INVOKED_EVENT, RunBook, backoff
+from harvester.engine.sysdb import new_id
+from harvester.engine.triggers import FunctionSpec
+from harvester.engine.work import UnitOfWork
+
+
+def _iso(ts: str) -> float:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class _Progress:
+    """A run's memo as one call's ops advance it."""
+
+    steps: dict[str, Any]
+    stack: list[str]
+    pending: list[str]
+    attempt: int
+    parallel: bool = False
+    advance: bool = False  # a step got its result: call the run again
+
+    def memoize(self, sid: str, memo: dict[str, Any]) -> None:
+        self.steps[sid] = memo
+        self.stack.append(sid)
+        self.attempt, self.advance = 0, True
+
+
+class OutcomeHandler:
+    """Applies one SDK call's outcome to its run, in the caller's unit of work."""
+
+    def __init__(self, book: RunBook, cfg: EngineConfig) -> None:
+        self.book = book
+        self.cfg = cfg
+
+    def apply(
+        self,
+        uow: UnitOfWork,
+        run: dict[str, Any],
+        fn: FunctionSpec,
+        out: CallOutcome,
+        started: float,
+        now: float,
+    ) -> None:
+        if run["status"] == RunStatus.QUEUED:
+            self.book.db.update_run(
+                uow.conn, run["run_id"], status=RunStatus.RUNNING, started_at=started
+            )
+        if out.status == 206:
+            self._ops(uow, run, out.ops, started, now)
+        elif out.status == 200:
+            self.book.finish(uow, run, now, output=out.output)
+        else:
+            self._error(uow, run, fn, out, now)
+
+    def _step_row(
+        self,
+        uow: UnitOfWork,
+        run: dict[str, Any],
+        op: dict[str, Any],
+        started: float,
+        now: float,
+        **extra: Any,
+    ) -> None:
+        self.book.db.add_step(
+            uow.conn,
+            run_id=run["run_id"],
+            step_id=op.get("id", ""),
+            name=str(op.get("displayName") or op.get("name") or op.get("id")),
+            op=str(op.get("op")),
+            attempt=run["attempt"],
+            started_at=started,
+            ended_at=now,
+            **extra,
+        )
+
+    def _ops(
+        self,
+        uow: UnitOfWork,
+        run: dict[str, Any],
+        ops: list[dict[str, Any]],
+        started: float,
+        now: float,
+    ) -> None:
+        p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
+        p.parallel = run["parallel"]
+        for op in ops:
+            self._op(uow, run, op, p, started, now)
+        fields: dict[str, Any] = {"steps": p.steps, "stack": p.stack, "pending": p.pending}
+        fields |= {"attempt": p.attempt, "parallel": p.parallel}
+        self.book.db.update_run(uow.conn, run["run_id"], **fields)
+        if p.advance and not p.pending:
+            nxt = {**run, "status": RunStatus.RUNNING, **fields}
+            self.book.enqueue_call(uow, nxt, now, may_carry=True)
+
+    def _op(
+        self,
+        uow: UnitOfWork,
+        run: dict[str, Any],
+        op: dict[str, Any],
+        p: _Progress,
+        started: float,
+        now: float,
+    ) -> None:
+        """Apply one op of a 206 reply to the run's progress ``p``."""
+        kind, sid = op.get("op"), op.get("id", "")
+        if kind in ("StepRun", "StepFailed"):
+            p.memoize(
+                sid, {"data": op.get("data")} if kind == "StepRun" else {"error": op.get("error")}
+            )
+            p.pending = [x for x in p.pending if x != sid]
+            self._step_row(uow, run, op, started, now, output=op.get("data"), error=op.get("error"))
+        elif kind == "StepError":
+            self._step_row(uow, run, op, started, now, error=op.get("error"))
+            p.attempt += 1
+            fn = self.book.functions.get(run["fn_id"])
+            if fn is not None and p.attempt >= fn.max_attempts:  # SDK should send StepFailed
+                p.memoize(sid, {"error": op.get("error")})
+            else:
+                delay = backoff(p.attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
+                self.book.enqueue_call(
+                    uow, run, now + delay, sid if sid in run["pending"] else None
+                )
+        elif kind == "StepPlanned":
+            p.parallel = True
+            if sid not in p.steps and sid not in p.pending:
+                p.pending.append(sid)
+                self.book.enqueue_call(uow, run, now, sid)
+        elif kind in ("Sleep", "WaitForEvent"):
+            self._step_row(uow, run, op, started, now)
+            self._timer(uow, run, op, now)
+        elif kind == "InvokeFunction":
+            failed = self._invoke(uow, run, op, now)
+            if failed is not None:  # memoized now, like a failed step: the run goes on
+                p.memoize(sid, failed)
+                self._step_row(uow, run, op, started, now, error=failed["error"])
+
+    def _timer(self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float) -> None:
+        """Queue a sleep's wake-up, or a wait for an event with its timeout."""
+        db, sid, run_id, fn_id = self.book.db, op.get("id", ""), run["run_id"], run["fn_id"]
+        if op.get("op") == "Sleep":
+            db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAKE, _iso(op["name"]), sid)
+            return
+        opts = op.get("opts") or {}
+        expires = now + parse_duration(opts.get("timeout") or "1h")
+        db.add_wait(
+            uow.conn,
+            run_id=run_id,
+            step_id=sid,
+            event_name=op["name"],
+            expression=opts.get("if"),
+            expires_at=expires,
+        )
+        db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAIT_TIMEOUT, expires, sid)
+
+    def _invoke(
+        self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float
+    ) -> dict[str, Any] | None:
+        """Start the invoked run; returns the step's error memo when there is none."""
+        opts = op.get("opts") or {}
+        target = self.book.functions.get(str(opts.get("function_id")))
+        sid = op.get("id", "")
+        if target is None:
+            return {
+                "error": {
+                    "name": "Error",
+                    "message": f"function {opts.get('function_id')!r} not found",
+                }
+            }
+        payload = opts.get("payload") or {}
+        event = {
+            "name": INVOKED_EVENT,
+            "data": payload.get("data") or {},
+            "id": new_id(),
+            "ts": int(now * 1000),
+        }
+        self.book.start_run(
+            uow, target, [event], now, None, parent={"run_id": run["run_id"], "step_id": sid}
+        )
+        if opts.get("timeout"):
+            self.book.db.enqueue(
+                uow.conn,
+                run["run_id"],
+                run["fn_id"],
+                QueueKind.INVOKE_TIMEOUT,
+                now + parse_duration(opts["timeout"]),
+                sid,
+            )
+        return None
+
+    def _error(
+        self, uow: UnitOfWork, run: dict[str, Any], fn: FunctionSpec, out: CallOutcome, now: float
+    ) -> None:
+        attempt = run["attempt"] + 1
+        error = out.error or {"name": "Error", "message": f"HTTP {out.status}"}
+        self.book.db.add_step(
+            uow.conn,
+            run_id=run["run_id"],
+            step_id="",
+            name="function",
+            op="Error",
+            attempt=run["attempt"],
+            started_at=now,
+            ended_at=now,
+            error=error,
+        )
+        if out.no_retry or attempt >= fn.max_attempts:
+            self.book.finish(uow, run, now, error=error)
+            return
+        due = (
+            out.retry_at
+            if out.retry_at
+            else now + backoff(attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
+        )
+        self.book.db.update_run(uow.conn, run["run_id"], attempt=attempt)
+        self.book.enqueue_call(uow, run, due)

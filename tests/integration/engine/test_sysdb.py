@@ -1,0 +1,163 @@
+"""The system database's contract, run on SQLite and on Postgres: what the engine
+writes in a transaction is what it reads back, leases are exclusive, reads are typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from harvester.engine import QueueKind, RunStatus
+from harvester.engine.sysdb import SystemDatabase
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[SystemDatabase]:
+    sysdb = SystemDatabase(database_url)
+    yield sysdb
+    sysdb.dispose()
+
+
+def _run(run_id: str, created: float, fn: str = "f", **extra: Any) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "fn_id": fn,
+        "event_id": extra.pop("event_id", None),
+        "events": [{"name": "a/b", "data": {"n": 1}, "id": f"ev-{run_id}", "ts": 0}],
+        "status": RunStatus.QUEUED,
+        "attempt": 0,
+        "steps": {},
+        "stack": [],
+        "pending": [],
+        "parallel": False,
+        "parent": None,
+        "created_at": created,
+        **extra,
+    }
+
+
+def _event(eid: str) -> dict[str, Any]:
+    return {"name": "a/b", "data": {"q": "'; drop table x; --"}, "id": eid, "ts": 1}
+
+
+def test_an_event_id_is_stored_once(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        first, fresh = db.insert_event(conn, _event("e1"), 10.0)
+        again, fresh_again = db.insert_event(conn, _event("e1"), 11.0)
+    assert fresh and not fresh_again and again == first
+    stored = db.get_event(first)
+    assert stored is not None and stored.data == {"q": "'; drop table x; --"}
+
+
+def test_a_run_reads_back_as_written_with_its_steps(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        db.insert_run(conn, _run("r1", 5.0))
+        db.update_run(conn, "r1", status=RunStatus.RUNNING, started_at=6.0, steps={"s": 1})
+        db.add_step(
+            conn, run_id="r1", step_id="s", name="one", op="StepRun", attempt=0,
+            started_at=6.0, ended_at=6.5, output={"x": [1, 2]}, error=None,
+        )  # fmt: skip
+        locked = db.get_run(conn, "r1", lock=True)
+    assert locked is not None and locked["steps"] == {"s": 1}
+    detail = db.run_detail("r1")
+    assert detail is not None and detail.status is RunStatus.RUNNING
+    assert detail.event_name == "a/b" and detail.events[0]["data"] == {"n": 1}
+    assert [(s.name, s.output, s.duration) for s in detail.steps] == [("one", {"x": [1, 2]}, 0.5)]
+    assert db.run_detail("nope") is None
+
+
+def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        db.insert_run(conn, _run("r1", 1.0))
+        late = db.enqueue(conn, "r1", "f", QueueKind.WAKE, 20.0, "s")
+        early = db.enqueue(conn, "r1", "f", QueueKind.CALL, 10.0, concurrency=[["f:0:", 2]])
+    assert [c["id"] for c in db.candidates(now=30.0)] == [early, late]  # due order
+    got, run = db.lease(early, "r1", "a", now=30.0, until=90.0)
+    assert got and run is not None and run["run_id"] == "r1"
+    assert db.lease(early, "r1", "b", now=31.0, until=91.0) == (False, None)
+    assert [c["id"] for c in db.candidates(now=31.0)] == [late]
+    assert db.lease(early, "r1", "b", now=95.0, until=150.0)[0]  # a's lease expired
+    db.release_item(early)
+    assert db.lease(early, "r1", "c", now=96.0, until=150.0)[0]
+    db.release_leases("c")
+    assert [i.leased for i in db.list_queue()] == [False, False]
+
+
+def test_a_held_item_is_retargeted_and_items_are_deleted_by_kind(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        item = db.enqueue(conn, "r1", "f", QueueKind.WAKE, 10.0, "nap", lease=("a", 60.0))
+        db.enqueue(conn, "r1", "f", QueueKind.FINISH_TIMEOUT, 99.0)
+        db.retarget_item(conn, item, "next", 10.0, 70.0, [["f:0:", 1]])
+    first = db.list_queue()[0]
+    assert (first.kind, first.step_id, first.leased) == (QueueKind.CALL, "next", True)
+    with db.tx() as conn:
+        db.delete_run_items(conn, "r1", [QueueKind.FINISH_TIMEOUT])
+    assert [i.kind for i in db.list_queue()] == [QueueKind.CALL]
+
+
+def test_a_wait_is_taken_once(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        db.add_wait(
+            conn, run_id="r1", step_id="w", event_name="x/y", expression=None, expires_at=9.0
+        )
+        assert [w["step_id"] for w in db.waits_for(conn, "x/y")] == ["w"]
+        assert db.take_wait(conn, "r1", "w") and not db.take_wait(conn, "r1", "w")
+
+
+def test_flow_state_upserts_and_lists_by_prefix(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        db.flow_put(conn, "batch:f:", {"events": [1]})
+        db.flow_put(conn, "batch:f:", {"events": [1, 2]})
+        db.flow_put(conn, "cron:f:* * * * *", {"next": 60.0})
+        assert db.flow_get(conn, "batch:f:", lock=True) == {"events": [1, 2]}
+        assert db.flow_prefix(conn, "batch:") == [("batch:f:", {"events": [1, 2]})]
+        db.flow_delete(conn, "batch:f:")
+        assert db.flow_get(conn, "batch:f:") is None
+
+
+def test_runs_list_newest_first_by_keyset_and_filter(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        for i in range(7):
+            db.insert_run(conn, _run(f"r{i}", float(i % 3), fn="f" if i % 2 else "g"))
+    seen, cursor = [], None
+    while True:
+        page = db.list_runs(limit=3, cursor=cursor)
+        seen += [r.run_id for r in page.data]
+        if not (cursor := page.next_cursor):
+            break
+    assert len(seen) == len(set(seen)) == 7
+    assert [r.created_at for r in db.list_runs().data] == sorted(
+        (float(i % 3) for i in range(7)), reverse=True
+    )
+    assert {r.fn_id for r in db.list_runs(fn="f").data} == {"f"}
+    assert db.list_runs(status="queued", since=1.0, until=2.0).data[0].created_at == 1.0
+    assert db.function_stats() == {"f": {"QUEUED": 3}, "g": {"QUEUED": 4}}
+
+
+def test_events_list_with_the_runs_they_started(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        internal, _ = db.insert_event(conn, _event("e1"), 10.0)
+        db.insert_run(conn, _run("r1", 10.0, event_id=internal))
+    (listed,) = db.list_events(name="a/b")
+    assert listed.internal_id == internal and [r.run_id for r in listed.runs] == ["r1"]
+    assert [r.run_id for r in db.event_runs(internal)] == ["r1"]
+    assert db.list_events(cursor=10.0) == []
+
+
+def test_queue_stats_and_pruning(db: SystemDatabase) -> None:
+    with db.tx() as conn:
+        old, _ = db.insert_event(conn, _event("old"), 1.0)
+        db.insert_run(conn, _run("done", 1.0, event_id=old, status="COMPLETED", ended_at=1.5))
+        db.insert_run(conn, _run("live", 2.0))
+        db.enqueue(conn, "live", "f", QueueKind.CALL, 5.0)
+        db.enqueue(conn, "live", "f", QueueKind.WAKE, 50.0)
+        db.flow_put(conn, "idem:f:x", True, expires_at=1.0)
+    stats = db.queue_stats(now=8.0)
+    assert (stats.due, stats.queued, stats.lag_seconds) == (1, 2, 3.0)
+    assert db.busy_count(horizon=100.0) == 2
+    assert db.prune(before=2.0) == 1
+    assert [r.run_id for r in db.list_runs().data] == ["live"]
+    assert db.get_event(old) is None  # no run points at it any more
+    with db.tx() as conn:
+        assert db.flow_get(conn, "idem:f:x") is None
