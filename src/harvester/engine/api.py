@@ -3,21 +3,18 @@ server's inspection API (/v0/gql, /v1/...), and the JSON run API under /api/v1."
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from harvester.engine import queries, signing
+from harvester.engine import queries, safejson, signing
 from harvester.engine.gql import answer_gql
 from harvester.engine.triggers import ConfigError
 
 if TYPE_CHECKING:
     from harvester.engine.core import Engine
-
-MAX_DEPTH = 32
 
 
 class BulkCancel(BaseModel):
@@ -26,27 +23,13 @@ class BulkCancel(BaseModel):
     until: float
 
 
-def _depth(v: Any, d: int = 0) -> int:
-    if d > MAX_DEPTH:
-        return d
-    if isinstance(v, dict):
-        return max([_depth(x, d + 1) for x in v.values()] or [d])
-    if isinstance(v, list):
-        return max([_depth(x, d + 1) for x in v] or [d])
-    return d
-
-
-async def _json_body(request: Request, limit: int) -> Any:
-    raw = await request.body()
-    if len(raw) > limit:
-        raise HTTPException(413, f"request body over {limit} bytes")
+async def _json_body(request: Request, limit: int, timeout: float) -> Any:
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, f"body is not valid JSON: {exc}") from exc
-    if _depth(body) > MAX_DEPTH:
-        raise HTTPException(400, f"JSON nested deeper than {MAX_DEPTH} levels")
-    return body
+        safejson.check_content_type(request.headers.get("content-type"))
+        raw = await safejson.read_limited(request.stream(), limit, timeout)
+        return safejson.loads(raw)
+    except safejson.JSONRejected as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
 
 
 def validate_events(body: Any) -> list[dict[str, Any]]:
@@ -82,7 +65,7 @@ def build_router(engine: Engine) -> APIRouter:
             want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
             if request.headers.get("authorization") != want:
                 raise HTTPException(401, "bad signing key")
-        body = await _json_body(request, 4 * cfg.max_body_bytes)
+        body = await _json_body(request, 4 * cfg.max_body_bytes, cfg.body_timeout)
         if not isinstance(body, dict) or not isinstance(body.get("functions"), list):
             raise HTTPException(400, "body must be an object with a functions list")
         try:
@@ -100,7 +83,9 @@ def build_router(engine: Engine) -> APIRouter:
                 {"ids": [], "status": 401, "error": "event key not found"}, status_code=401
             )
         try:
-            events = validate_events(await _json_body(request, cfg.max_body_bytes))
+            events = validate_events(
+                await _json_body(request, cfg.max_body_bytes, cfg.body_timeout)
+            )
         except HTTPException as exc:
             return JSONResponse(
                 {"ids": [], "status": exc.status_code, "error": exc.detail},
@@ -125,7 +110,7 @@ def build_router(engine: Engine) -> APIRouter:
 
     @router.post("/v0/gql", tags=["inngest"])
     async def gql(request: Request) -> Any:
-        body = await _json_body(request, cfg.max_body_bytes)
+        body = await _json_body(request, cfg.max_body_bytes, cfg.body_timeout)
         return answer_gql(engine.store, body if isinstance(body, dict) else {})
 
     @router.get("/v1/events", tags=["inngest"])
@@ -212,5 +197,7 @@ def _run_api(router: APIRouter, engine: Engine) -> None:
     @router.post("/api/v1/events", tags=["runs"])
     async def post_events(request: Request) -> Any:
         """Send one event or a list (same validation as the event API)."""
-        events = validate_events(await _json_body(request, engine.cfg.max_body_bytes))
+        events = validate_events(
+            await _json_body(request, engine.cfg.max_body_bytes, engine.cfg.body_timeout)
+        )
         return {"ids": await engine.send(events)}

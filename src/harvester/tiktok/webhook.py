@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from harvester.engine import safejson
 from harvester.tiktok.errors import RateLimited, SourceResponseError, SourceUnavailable
 from harvester.tiktok.models import AdDetail, AdPage, CommentPage, VideoPage, parse
 
@@ -75,9 +76,12 @@ class WebhookWorkerSource:
         if res.status_code >= 400:
             raise SourceResponseError(f"worker refused the job: HTTP {res.status_code} {res.text}")
         try:
-            return dict(res.json())
-        except ValueError as exc:
-            raise SourceResponseError("worker answered with something that is not JSON") from exc
+            answer = safejson.loads(res.content)
+        except safejson.JSONRejected as exc:
+            raise SourceResponseError(f"worker answer is not JSON: {exc}") from exc
+        if not isinstance(answer, dict):
+            raise SourceResponseError("worker answer is not a JSON object")
+        return answer
 
     async def _guarded_job(self, endpoint: str, job: dict[str, Any]) -> dict[str, Any]:
         if self._guard is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 
+from harvester.engine import safejson
 from harvester.tiktok.errors import RateLimited, SourceError
 from harvester.tiktok.models import Source
 from harvester.tiktok.webhook import HEADER, TOLERANCE_S, verify
@@ -39,7 +40,7 @@ def create_worker_app(
             raise HTTPException(401, "replayed signature")
         seen[sig] = now
         try:
-            payload = await request.json()
+            payload = safejson.loads(body)
             return await _run(source, payload)
         except RateLimited as exc:
             raise HTTPException(

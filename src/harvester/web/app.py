@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from harvester import __version__
 from harvester.runtime import Runtime
 from harvester.web import api_docs
+from harvester.web.body_guard import JSONBodyGuardMiddleware
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -94,6 +95,8 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     if runtime.engine is not None:
         app.include_router(runtime.engine.router)
 
+    # Bodies are checked inside the gate, so an unauthenticated client is refused first.
+    app.add_middleware(JSONBodyGuardMiddleware)
     # Off loopback the engine's run API needs the admin token like ours (see security.py).
     app.add_middleware(AdminGateMiddleware)
 

@@ -1,0 +1,95 @@
+"""One check in front of every JSON route of the app (our /api/v1, the engine's routes,
+the SDK's serve endpoint): a body is read with a size and time bound and must be strict
+JSON (``harvester.engine.safejson``) before any route parses it. FastAPI's own parser
+recurses, so without this a deeply nested body is a 500, not a 400."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from harvester.engine import safejson
+from harvester.engine.config import MAX_BODY_BYTES
+
+JSON_PREFIXES = ("/api/", "/e/", "/fn/", "/v0/", "/v1/")
+BODY_LIMIT = MAX_BODY_BYTES  # Inngest's documented event request limit
+# App sync lists every function; the engine's calls to the SDK carry every memoized
+# step of a run: those may be larger.
+LARGER_LIMITS = {"/fn/register": 4 * MAX_BODY_BYTES, "/api/inngest": 64 * 1024 * 1024}
+BODY_TIMEOUT_S = 10.0
+
+
+class JSONBodyGuardMiddleware:
+    """Refuse (4xx, JSON ``{"detail", "error"}``) a body on a JSON route that is too big,
+    too slow, of a non-JSON type, or not strict JSON; pass everything else through."""
+
+    def __init__(
+        self, app: ASGIApp, limit: int = BODY_LIMIT, timeout: float = BODY_TIMEOUT_S
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if not str(scope["path"]).startswith(JSON_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        ctype = headers.get(b"content-type", b"").decode("latin-1")
+        try:
+            limit = LARGER_LIMITS.get(str(scope["path"]), self.limit)
+            body = await safejson.read_limited(_chunks(receive), limit, self.timeout)
+            if body:
+                safejson.check_content_type(ctype)
+                safejson.loads(body)
+        except safejson.JSONRejected as exc:
+            await _refuse(send, exc.status, str(exc), events=str(scope["path"]).startswith("/e/"))
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise safejson.JSONRejected("client went away before the body ended", status=400)
+        yield bytes(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: wait for the disconnect, as Starlette does
+
+    return replay
+
+
+async def _refuse(send: Send, status: int, message: str, *, events: bool) -> None:
+    # "error" is the engine's event-API shape, "detail" FastAPI's: clients read either.
+    answer: dict[str, object] = {"detail": message, "error": message, "status": status}
+    if events:
+        answer["ids"] = []
+    payload = json.dumps(answer).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

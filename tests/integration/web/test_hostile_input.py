@@ -1,0 +1,141 @@
+"""The hostile-input matrix at the app's JSON boundaries: one row per attack, each
+answered with a clear 4xx, nothing stored, and the process still serving."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from harvester.engine.schema import events as events_table
+from harvester.runtime import Runtime, build_runtime
+from harvester.settings import Settings
+from harvester.web.app import create_app
+from harvester.web.body_guard import JSONBodyGuardMiddleware
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+BIG = 3 * 1024 * 1024  # over every route's limit (events 512 KiB, app sync 2 MiB)
+J = "application/json"
+
+# (row, body, content type, status, words in the message)
+ROWS: list[tuple[str, bytes, str, int, str]] = [
+    ("malformed", b"{not json", J, 400, "not valid JSON"),
+    ("truncated", b'{"name": "a/b", "data": {"x": ', J, 400, "not valid JSON"),
+    ("deeply nested", DEEP, J, 400, "nested deeper than 32"),
+    ("deep object", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, J, 400, "nested"),
+    ("huge string", b'{"name": "a/b", "on": "' + b"x" * BIG + b'"}', J, 413, "over"),
+    ("huge array", b"[" + b"1," * (BIG // 2) + b"1]", J, 413, "over"),
+    ("NaN", b'{"name": "a/b", "on": NaN}', J, 400, "NaN"),
+    ("Infinity", b'{"name": "a/b", "on": -Infinity}', J, 400, "Infinity"),
+    ("duplicate keys", b'{"name": "a/b", "on": true, "on": false}', J, 400, "duplicate key"),
+    ("invalid UTF-8", b'{"name": "a/\xff\xfe"}', J, 400, "not UTF-8"),
+    ("lone surrogate", b'{"name": "a/\\ud800", "on": true}', J, 400, "surrogate"),
+    ("form upload", b'{"name": "a/b", "on": true}', "multipart/form-data; boundary=x", 415, J),
+    ("xml", b"<on>true</on>", "application/xml", 415, "not JSON"),
+]  # fmt: skip
+
+# Every JSON route that stores something: our API, the engine's event API and sync.
+ROUTES = ["/e/any-key", "/api/v1/events", "/api/v1/kill-switch", "/fn/register"]
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+    runtime = build_runtime(Settings(data_dir=tmp_path))
+    app = create_app(runtime, start_engine=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8288") as c:
+        yield c, runtime
+    await runtime.aclose()
+
+
+def _stored_events(runtime: Runtime) -> int:
+    assert runtime.engine is not None
+    with runtime.engine.store.engine.connect() as conn:
+        query = sa.select(sa.func.count()).select_from(events_table)
+        return int(conn.execute(query).scalar() or 0)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize(
+    ("row", "body", "ctype", "status", "words"), ROWS, ids=[r[0] for r in ROWS]
+)
+async def test_hostile_body_is_refused_nothing_is_stored_and_the_app_serves_on(
+    served: tuple[httpx.AsyncClient, Runtime],
+    route: str,
+    row: str,
+    body: bytes,
+    ctype: str,
+    status: int,
+    words: str,
+) -> None:
+    client, runtime = served
+    res = await client.post(route, content=body, headers={"content-type": ctype})
+    assert res.status_code == status, (row, res.text[:300])
+    answer = res.json()
+    assert words in (answer.get("detail") or answer.get("error")), answer
+    if route.startswith("/e/"):
+        assert answer["ids"] == []  # the event API's own shape, for the SDK
+    assert _stored_events(runtime) == 0
+    assert (await client.get("/api/v1/kill-switch")).json()["on"] is False
+    assert runtime.engine is not None and runtime.engine.functions == {}
+    # ...and it keeps serving: a good event right after is taken.
+    good = await client.post("/e/any-key", json={"name": "test/ok", "data": {}})
+    assert good.status_code == 200 and len(good.json()["ids"]) == 1
+
+
+async def test_the_sdk_endpoint_refuses_deep_nesting_before_the_sdk_parses_it(
+    served: tuple[httpx.AsyncClient, Runtime],
+) -> None:
+    client, _ = served
+    res = await client.post("/api/inngest?fnId=x&stepId=step", content=DEEP)
+    assert res.status_code == 400 and "nested" in res.json()["detail"]
+
+
+async def test_a_body_that_never_finishes_is_refused_with_408() -> None:
+    async def echo(request: Request) -> JSONResponse:
+        return JSONResponse(await request.json())
+
+    app = JSONBodyGuardMiddleware(
+        Starlette(routes=[Route("/api/x", echo, methods=["POST"])]), timeout=0.2
+    )
+    gate = asyncio.Event()
+
+    async def slowloris() -> AsyncIterator[bytes]:
+        yield b'{"name": '
+        await gate.wait()  # never set: the rest of the body never comes
+        yield b'"a"}'
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        res = await c.post("/api/x", content=slowloris())
+        assert res.status_code == 408 and "not received within" in res.json()["detail"]
+        ok = await c.post("/api/x", json={"name": "a"})  # the next client is served
+        assert ok.json() == {"name": "a"}
+
+
+def _events_for(body: Any) -> bytes:
+    return json.dumps(body).encode()
+
+
+async def test_a_strict_json_body_passes_the_guard_unchanged(
+    served: tuple[httpx.AsyncClient, Runtime],
+) -> None:
+    client, runtime = served
+    text = 'emoji \\ud83d\\ude00, \\"quotes\\" and [brackets] {inside} strings'
+    raw = b'{"name": "test/ok", "data": {"t": "' + text.encode() + b'"}}'
+    res = await client.post("/e/k", content=raw, headers={"content-type": "application/json"})
+    assert res.status_code == 200
+    listed = (await client.get("/v1/events", params={"name": "test/ok"})).json()["data"]
+    assert listed[0]["data"]["t"] == json.loads(b'"' + text.encode() + b'"')
+    no_type = await client.post("/e/k", content=_events_for({"name": "test/curl"}))
+    assert no_type.status_code == 200  # like curl -d: no JSON content type, still JSON
+    assert _stored_events(runtime) == 2
