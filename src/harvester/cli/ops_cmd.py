@@ -26,6 +26,7 @@ from harvester.cli.target import pick
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
 from harvester.store import Database, queries
+from harvester.web.csv_cells import cell
 
 err = Console(stderr=True)
 out = Console()
@@ -153,9 +154,7 @@ def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
         w = csv.writer(sys.stdout)
         w.writerow(DOMAIN_COLUMNS)
         for r in rows:
-            w.writerow(
-                [r[c].isoformat() if hasattr(r[c], "isoformat") else r[c] for c in DOMAIN_COLUMNS]
-            )
+            w.writerow([cell(r[c]) for c in DOMAIN_COLUMNS])
     else:
         table = Table(*DOMAIN_COLUMNS)
         for r in rows:

@@ -22,6 +22,7 @@ from harvester.web.api.schemas import (
     VideoDetail,
     VideoPage,
 )
+from harvester.web.csv_cells import cell
 
 router = APIRouter(tags=["data"])
 EXPORT_COLUMNS = ("name", "ascii_name", "first_seen_at", "last_seen_at", "mention_count")
@@ -84,18 +85,12 @@ def _export_rows(db: Any, q: str | None, new_today: bool) -> Iterator[dict[str, 
         yield from queries.iter_domains(s, q=q, new_today=new_today, limit=MAX_EXPORT)
 
 
-def _cell(value: Any) -> Any:
-    # Spreadsheet formula injection: a cell starting with = + - @ is data, not a formula.
-    text = value.isoformat() if hasattr(value, "isoformat") else value
-    return "'" + text if isinstance(text, str) and text[:1] in ("=", "+", "-", "@") else text
-
-
 def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)
     for i, row in enumerate(rows):
-        writer.writerow([_cell(row[c]) for c in EXPORT_COLUMNS])
+        writer.writerow([cell(row[c]) for c in EXPORT_COLUMNS])
         if i % 500 == 499:
             yield buf.getvalue()
             buf.seek(0)
