@@ -3,6 +3,7 @@ server's inspection API (/v0/gql, /v1/...), and the JSON run API under /api/v1."
 
 from __future__ import annotations
 
+import hmac
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -30,6 +31,12 @@ async def _json_body(request: Request, limit: int, timeout: float) -> Any:
         return safejson.loads(raw)
     except safejson.JSONRejected as exc:
         raise HTTPException(exc.status, str(exc)) from exc
+
+
+def _same(given: str, secret: str) -> bool:
+    """Compare a secret in constant time: timing must not reveal a matching prefix."""
+    raw = given.encode("utf-8", "surrogatepass")
+    return bool(secret) and hmac.compare_digest(raw, secret.encode())
 
 
 def validate_events(body: Any) -> list[dict[str, Any]]:
@@ -63,7 +70,7 @@ def build_router(engine: Engine) -> APIRouter:
     async def register(request: Request) -> JSONResponse:
         if not cfg.dev and cfg.signing_key:
             want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
-            if request.headers.get("authorization") != want:
+            if not _same(request.headers.get("authorization", ""), want):
                 raise HTTPException(401, "bad signing key")
         body = await _json_body(request, 4 * cfg.max_body_bytes, cfg.body_timeout)
         if not isinstance(body, dict) or not isinstance(body.get("functions"), list):
@@ -78,7 +85,7 @@ def build_router(engine: Engine) -> APIRouter:
 
     @router.post("/e/{event_key}", tags=["inngest"])
     async def send_events(event_key: str, request: Request) -> JSONResponse:
-        if not cfg.dev and event_key != cfg.event_key:
+        if not cfg.dev and not _same(event_key, cfg.event_key or ""):
             return JSONResponse(
                 {"ids": [], "status": 401, "error": "event key not found"}, status_code=401
             )

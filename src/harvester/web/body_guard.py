@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+import pydantic
+from inngest._internal.server_lib.execution_request import ServerRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harvester.engine import safejson
@@ -17,7 +19,8 @@ JSON_PREFIXES = ("/api/", "/e/", "/fn/", "/v0/", "/v1/")
 BODY_LIMIT = MAX_BODY_BYTES  # Inngest's documented event request limit
 # App sync lists every function; the engine's calls to the SDK carry every memoized
 # step of a run: those may be larger.
-LARGER_LIMITS = {"/fn/register": 4 * MAX_BODY_BYTES, "/api/inngest": 64 * 1024 * 1024}
+SDK_PATH = "/api/inngest"
+LARGER_LIMITS = {"/fn/register": 4 * MAX_BODY_BYTES, SDK_PATH: 64 * 1024 * 1024}
 BODY_TIMEOUT_S = 10.0
 
 
@@ -44,13 +47,26 @@ class JSONBodyGuardMiddleware:
         try:
             limit = LARGER_LIMITS.get(str(scope["path"]), self.limit)
             body = await safejson.read_limited(_chunks(receive), limit, self.timeout)
-            if body:
+            sdk_call = scope["path"] == SDK_PATH and scope["method"] == "POST"
+            if body or sdk_call:
                 safejson.check_content_type(ctype)
-                safejson.loads(body)
+                value = safejson.loads(body)
+                if sdk_call:
+                    _check_sdk_call(value)
         except safejson.JSONRejected as exc:
             await _refuse(send, exc.status, str(exc), events=str(scope["path"]).startswith("/e/"))
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+def _check_sdk_call(value: object) -> None:
+    # The SDK validates a call before its signature and answers 500 to a bad one, which
+    # an executor reads as "retry": a body that is no call at all is a 400 here.
+    try:
+        ServerRequest.model_validate(value)
+    except pydantic.ValidationError as exc:
+        fields = ", ".join(".".join(map(str, e["loc"])) or "body" for e in exc.errors()[:5])
+        raise safejson.JSONRejected(f"not an Inngest call request (check: {fields})") from exc
 
 
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
