@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from harvester.cli.data_reads import dead_letters, open_database, server_call, server_domains
 from harvester.cli.run_reads import get_run
@@ -26,6 +27,7 @@ from harvester.cli.target import pick
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
 from harvester.store import Database, queries
+from harvester.store.db import storage_problem
 from harvester.web.csv_cells import cell
 
 err = Console(stderr=True)
@@ -284,7 +286,8 @@ def dlq_replay(
                 )
             )
     except Exception as exc:
-        raise _fail(f"[red]replay failed:[/] {exc}. Check `harvester doctor`.") from exc
+        cause = storage_problem(exc) or str(exc)
+        raise _fail(f"[red]replay failed:[/] {cause}. Check `harvester doctor`.") from exc
     finally:
         db.dispose()
     if n == 0:
@@ -319,6 +322,9 @@ def kill_switch(
             if action != "status":
                 asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
             state = asyncio.run(runtime.guard.kill_switch.state())
+        except SQLAlchemyError as exc:
+            cause = storage_problem(exc) or f"{exc.__class__.__name__}: {exc}"
+            raise _fail(f"[red]the kill switch was not changed:[/] {cause}") from exc
         finally:
             db.dispose()
     label = "[red]ON[/]" if state["on"] else "[green]off[/]"
