@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore
-from harvester.guard.bucket import RedisBucket, SqlBucket, TokenBucket
+from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore, StateStore
+from harvester.guard.bucket import BucketBackend, RedisBucket, SqlBucket, TokenBucket
 from harvester.guard.errors import KillSwitchOn
+from harvester.guard.failover import FailoverBucket, FailoverStore, RedisOutage
 from harvester.guard.killswitch import KillSwitch
 from harvester.store import Database
 
@@ -27,8 +28,13 @@ class Guard:
         clock: Callable[[], float] = time.time,
         **bucket_kwargs: Any,
     ) -> None:
-        backend = RedisBucket(redis_url) if redis_url else SqlBucket(db)
-        store = RedisStateStore(redis_url) if redis_url else SqlStateStore(db)
+        self.outage: RedisOutage | None = None
+        backend: BucketBackend = SqlBucket(db)
+        store: StateStore = SqlStateStore(db)
+        if redis_url:  # with the database as the fallback while Redis is down (failover.py)
+            self.outage = RedisOutage(clock)
+            backend = FailoverBucket(RedisBucket(redis_url), backend, self.outage)
+            store = FailoverStore(RedisStateStore(redis_url), store, self.outage)
         self.bucket = TokenBucket(backend, rate_per_minute, burst, clock=clock, **bucket_kwargs)
         self.breaker = CircuitBreaker(store, clock=clock)
         self.kill_switch = KillSwitch(db)
@@ -63,4 +69,5 @@ class Guard:
             },
             "breakers": self.breaker.states(),
             "kill_switch": await self.kill_switch.state(),
+            "degraded": self.outage.state() if self.outage else None,
         }

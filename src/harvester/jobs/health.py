@@ -73,6 +73,9 @@ def classify(detail: dict[str, Any]) -> tuple[Severity, list[str]]:
         if not detail.get(name, {}).get("ok"):
             problems.append(f"{name} check failed: {detail.get(name, {}).get('error', '?')}")
             critical = critical or name == "database"
+    degraded = detail.get("guard", {}).get("degraded")
+    if degraded:
+        problems.append(f"guard degraded: {degraded['reason']}; {degraded['fallback']}")
     db = detail.get("database", {})
     if db.get("failure_rate", 0) >= FAILURE_RATE_CRITICAL:
         problems.append(f"failure rate {db['failure_rate']:.0%} in the last hour")
@@ -101,6 +104,10 @@ async def check_and_record(deps: JobDeps) -> dict[str, Any]:
         add_health_check(s, severity, {**detail, "problems": problems})
     if severity is Severity.CRITICAL:
         await deps.alerts.raise_alert("health:critical", severity, "; ".join(problems), detail)
+    degraded = detail.get("guard", {}).get("degraded")
+    if degraded:  # the budget holds, but shared limits are now the database's: say so
+        why = f"{degraded['reason']} since {degraded['since']}: {degraded['fallback']}"
+        await deps.alerts.raise_alert("guard:redis-down", Severity.WARNING, why, degraded)
     return {"status": str(severity), "problems": problems}
 
 
