@@ -1,7 +1,8 @@
-"""One check in front of every JSON route of the app (our /api/v1, the engine's routes,
-the SDK's serve endpoint): a body is read with a size and time bound and must be strict
-JSON (``harvester.engine.safejson``) before any route parses it. FastAPI's own parser
-recurses, so without this a deeply nested body is a 500, not a 400."""
+"""Bounds on what a client sends: headers at most 32 KiB on every request (431), and on
+every JSON route (our /api/v1, the engine's routes, the SDK's serve endpoint) a body
+read with a size and time bound that must be strict JSON (``harvester.engine.safejson``)
+before any route parses it. FastAPI's own parser recurses, so without this a deeply
+nested body is a 500, not a 400."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ BODY_LIMIT = MAX_BODY_BYTES  # Inngest's documented event request limit
 SDK_PATH = "/api/inngest"
 LARGER_LIMITS = {"/fn/register": 4 * MAX_BODY_BYTES, SDK_PATH: 64 * 1024 * 1024}
 BODY_TIMEOUT_S = 10.0
+MAX_HEADER_BYTES = 32 * 1024
 
 
 class JSONBodyGuardMiddleware:
@@ -36,7 +38,15 @@ class JSONBodyGuardMiddleware:
         self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        size = sum(len(k) + len(v) for k, v in scope.get("headers") or [])
+        if size > MAX_HEADER_BYTES:  # uvicorn's parser allows far more (about 1 MB)
+            message = f"request headers over {MAX_HEADER_BYTES // 1024} KiB"
+            await _refuse(send, 431, message, events=False)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         if not str(scope["path"]).startswith(JSON_PREFIXES):

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -22,6 +26,7 @@ from harvester.runtime import Runtime, build_runtime
 from harvester.settings import Settings
 from harvester.web.app import create_app
 from harvester.web.body_guard import JSONBodyGuardMiddleware
+from tests.free_port import free_port
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 BIG = 3 * 1024 * 1024  # over every route's limit (events 512 KiB, app sync 2 MiB)
@@ -139,3 +144,35 @@ async def test_a_strict_json_body_passes_the_guard_unchanged(
     no_type = await client.post("/e/k", content=_events_for({"name": "test/curl"}))
     assert no_type.status_code == 200  # like curl -d: no JSON content type, still JSON
     assert _stored_events(runtime) == 2
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[int]:
+    """The app behind a real uvicorn on a loopback port (header parsing is uvicorn's)."""
+    port = free_port()
+    runtime = build_runtime(Settings(data_dir=tmp_path, port=port))
+    cfg = uvicorn.Config(create_app(runtime, start_engine=False), host="127.0.0.1", port=port,
+                         log_config=None)  # fmt: skip
+    server = uvicorn.Server(cfg)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    yield port
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.mark.parametrize(
+    ("size", "status"), [(40_000, b"431"), (80_000, b"431"), (2_000_000, b"400")]
+)
+def test_oversized_headers_are_refused_and_the_server_serves_on(
+    live_server: int, size: int, status: bytes
+) -> None:
+    with socket.create_connection(("127.0.0.1", live_server), timeout=10) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * size + b"\r\n\r\n")
+        line = s.recv(200).split(b"\r\n")[0]
+    assert line.split(b" ")[1] == status, line  # ours 431; uvicorn's own 400 above ~1 MB
+    assert httpx.get(f"http://127.0.0.1:{live_server}/health", timeout=5).status_code == 200
