@@ -1,5 +1,5 @@
-"""Strict JSON for every boundary: bounded depth checked *before* parsing (Python's
-parser recurses, so ``[`` x 100,000 would raise RecursionError, a 500), strict UTF-8,
+"""Strict JSON for every boundary: bounded depth (Python's parser recurses, so
+``[`` x 100,000 raised RecursionError, a 500: it is now a 400), strict UTF-8,
 no NaN/Infinity, no duplicate keys, no lone surrogates. Stdlib only, so the engine and
 the rest of the harvester share one implementation."""
 
@@ -12,9 +12,7 @@ from collections.abc import AsyncIterable
 from typing import Any
 
 MAX_DEPTH = 32
-# A JSON string (escapes included), an opening/closing bracket, or an unterminated string.
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"', re.DOTALL)
-_OPEN = frozenset(b"[{")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 # No header (``curl -d`` sends a form type by default) and plain text are read as JSON
@@ -60,50 +58,44 @@ def check_content_type(header: str | None) -> None:
     )
 
 
-def check_depth(raw: bytes, max_depth: int = MAX_DEPTH) -> None:
-    """Raise JSONRejected when brackets (outside strings) nest deeper than max_depth."""
-    depth = 0
-    for m in _TOKENS.finditer(raw):
-        tok = m.group()
-        if tok == b'"':  # an unterminated string: the parser will say so
-            return
-        if len(tok) > 1:  # a complete string: brackets inside it do not count
-            continue
-        if tok[0] in _OPEN:
-            depth += 1
-            if depth > max_depth:
-                raise JSONRejected(f"JSON nested deeper than {max_depth} levels")
-        else:
-            depth -= 1
-
-
 def _no_constants(name: str) -> Any:
     raise JSONRejected(f"{name} is not a JSON number: send a finite number or null")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise JSONRejected(f"duplicate key {k[:80]!r} in a JSON object")
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):  # rare: find which key, for the message
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JSONRejected(f"duplicate key {key[:80]!r} in a JSON object")
+            seen.add(key)
     return out
 
 
-def _check_strings(value: Any) -> None:
-    # Depth is already bounded, so this recursion is too.
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise JSONRejected("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff)") from exc
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _check_strings(k)
-            _check_strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            _check_strings(v)
+def _check_str(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise JSONRejected("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff)") from exc
+
+
+def _walk(value: Any, max_depth: int, strings: bool) -> None:
+    # Iterative: the parser already refused what would recurse too deep, and this
+    # enforces the real limit (nesting levels of arrays and objects).
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise JSONRejected(f"JSON nested deeper than {max_depth} levels")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in items:
+            if strings and isinstance(key, str):
+                _check_str(key)
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif strings and isinstance(child, str):
+                _check_str(child)
 
 
 def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -113,12 +105,19 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise JSONRejected(f"body is not valid JSON: not UTF-8 ({exc.reason})") from exc
-    check_depth(data, max_depth)
     try:
         value = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
     except JSONRejected:
         raise
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:  # the C parser checks its depth: [ x 100,000 ends here
+        raise JSONRejected(f"JSON nested deeper than {max_depth} levels") from exc
+    except ValueError as exc:
         raise JSONRejected(f"body is not valid JSON: {exc}") from exc
-    _check_strings(value)
+    # Valid UTF-8 holds no surrogate: only a \uD800-style escape can make one.
+    strings = _SURROGATE_ESCAPE.search(data) is not None
+    if strings or data.count(b"[") + data.count(b"{") > max_depth:
+        if isinstance(value, dict | list):
+            _walk(value, max_depth, strings)
+        elif strings and isinstance(value, str):
+            _check_str(value)
     return value
