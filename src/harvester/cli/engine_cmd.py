@@ -20,6 +20,7 @@ from harvester.engine.server import create_app
 from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
 from harvester.web.event_schemas import data_problem, listeners
+from harvester.web.http_protocol import HeaderDeadlineProtocol
 
 console = Console(stderr=True)
 
@@ -43,7 +44,13 @@ def engine(
         event_key=key,
     )
     console.print(f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url}")
-    uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_config=None)
+    uvicorn.run(
+        create_app(cfg),
+        host=cfg.host,
+        port=cfg.port,
+        log_config=None,
+        http=HeaderDeadlineProtocol,  # slowloris: a deadline for request headers
+    )
 
 
 def send(

@@ -26,6 +26,7 @@ from harvester.runtime import Runtime, build_runtime
 from harvester.settings import Settings
 from harvester.web.app import create_app
 from harvester.web.body_guard import JSONBodyGuardMiddleware
+from harvester.web.http_protocol import HeaderDeadlineProtocol
 from tests.free_port import free_port
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -146,13 +147,17 @@ async def test_a_strict_json_body_passes_the_guard_unchanged(
     assert _stored_events(runtime) == 2
 
 
+class QuickDeadline(HeaderDeadlineProtocol):
+    header_timeout = 0.3
+
+
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[int]:
     """The app behind a real uvicorn on a loopback port (header parsing is uvicorn's)."""
     port = free_port()
     runtime = build_runtime(Settings(data_dir=tmp_path, port=port))
     cfg = uvicorn.Config(create_app(runtime, start_engine=False), host="127.0.0.1", port=port,
-                         log_config=None)  # fmt: skip
+                         log_config=None, http=QuickDeadline)  # fmt: skip
     server = uvicorn.Server(cfg)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
@@ -176,3 +181,22 @@ def test_oversized_headers_are_refused_and_the_server_serves_on(
         line = s.recv(200).split(b"\r\n")[0]
     assert line.split(b" ")[1] == status, line  # ours 431; uvicorn's own 400 above ~1 MB
     assert httpx.get(f"http://127.0.0.1:{live_server}/health", timeout=5).status_code == 200
+
+
+def test_a_request_whose_headers_never_end_is_closed(live_server: int) -> None:
+    with socket.create_connection(("127.0.0.1", live_server), timeout=10) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        assert s.recv(100) == b""  # the server closed it (slowloris)
+    assert httpx.get(f"http://127.0.0.1:{live_server}/health", timeout=5).status_code == 200
+
+
+def test_the_header_deadline_spares_keep_alive_and_slow_bodies(live_server: int) -> None:
+    with httpx.Client(base_url=f"http://127.0.0.1:{live_server}") as c:
+        assert [c.get("/health").status_code for _ in range(3)] == [200, 200, 200]
+    with socket.create_connection(("127.0.0.1", live_server), timeout=10) as s:
+        body = b'{"name": "test/slow"}'
+        s.sendall(b"POST /e/k HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")  # fmt: skip
+        time.sleep(3 * QuickDeadline.header_timeout)  # past the header deadline, in the body
+        s.sendall(body)
+        assert s.recv(200).split(b"\r\n")[0] == b"HTTP/1.1 200 OK"
