@@ -166,3 +166,32 @@ async def test_no_secret_in_a_log_line_a_response_or_an_error_page(
     captured = "\n".join([*seen, caplog.text, out.out, out.err])
     for secret in SECRETS:
         assert secret not in captured, f"a secret ({secret[:6]}…) leaked"
+
+
+def test_doctor_shows_no_secret(
+    env_secrets: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from harvester.cli import app
+
+    monkeypatch.setenv("HARVESTER_ADMIN_TOKEN", TOKEN)
+    monkeypatch.setenv("HARVESTER_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    res = CliRunner().invoke(app, ["doctor"])
+    assert "harvester doctor" in res.output and "database" in res.output  # it ran
+    for secret in SECRETS:
+        assert secret not in res.output
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/../../../../etc/passwd", "/static/..%2f..%2f..%2fetc%2fpasswd",
+     "/static/%2e%2e/%2e%2e/pyproject.toml", "/static//etc/passwd"],
+)  # fmt: skip
+async def test_static_files_do_not_traverse(exposed: tuple[FastAPI, Runtime], path: str) -> None:
+    app, _ = exposed
+    async with _client(app, ("127.0.0.1", 5000)) as c:
+        res = await c.get(path)
+    assert res.status_code in (400, 404), (path, res.status_code)
+    assert "root:" not in res.text and "[project]" not in res.text
