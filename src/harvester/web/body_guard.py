@@ -22,6 +22,9 @@ BODY_LIMIT = MAX_BODY_BYTES  # Inngest's documented event request limit
 # step of a run: those may be larger.
 SDK_PATH = "/api/inngest"
 LARGER_LIMITS = {"/fn/register": 4 * MAX_BODY_BYTES, SDK_PATH: 64 * 1024 * 1024}
+# Routes under the JSON prefixes that take another format (an upload, say): they get
+# the size and time bounds only. A route that takes a larger body belongs above.
+NOT_JSON: frozenset[str] = frozenset()
 BODY_TIMEOUT_S = 10.0
 MAX_HEADER_BYTES = 32 * 1024
 
@@ -58,7 +61,7 @@ class JSONBodyGuardMiddleware:
             limit = LARGER_LIMITS.get(str(scope["path"]), self.limit)
             body = await safejson.read_limited(_chunks(receive), limit, self.timeout)
             sdk_call = scope["path"] == SDK_PATH and scope["method"] == "POST"
-            if body or sdk_call:
+            if (body or sdk_call) and scope["path"] not in NOT_JSON:
                 safejson.check_content_type(ctype)
                 value = safejson.loads(body)
                 if sdk_call:
