@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from harvester.cli.target import Api, ApiError, Target, describe, fail, reading, require_database
 from harvester.store import Database, queries, upgrade
+from harvester.store.db import storage_problem
 
 SERVER_PAGE = 500  # the API's largest page
 
@@ -28,8 +29,9 @@ def open_database(target: Target, *, create: bool = False) -> Database:
         db = Database(url)
         upgrade(db)
     except SQLAlchemyError as exc:
+        cause = storage_problem(exc) or f"{exc.__class__.__name__}: {exc}"
         raise fail(
-            f"[red]cannot open the database:[/] {exc.__class__.__name__}: {exc}. "
+            f"[red]cannot open the database:[/] {cause}. "
             "Check DATABASE_URL (`harvester doctor` shows what is configured)."
         ) from exc
     return db

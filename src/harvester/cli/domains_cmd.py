@@ -23,6 +23,7 @@ from harvester.settings import get_settings
 from harvester.store import domain_list
 from harvester.store.day_report import day_report, known_days
 from harvester.store.domain_list import DomainQuery, DomainSort
+from harvester.web.csv_cells import cell
 from harvester.web.report import render_csv, render_html
 
 DOMAIN_COLUMNS = [
@@ -136,9 +137,8 @@ def _with_progress(rows: Iterator[dict[str, Any]], total: int) -> Iterator[dict[
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return " ".join(value)
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    """A CSV cell: lists as words, dates as ISO text, formula-like text kept as text."""
+    return cell(" ".join(value) if isinstance(value, list) else value)
 
 
 def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:

@@ -20,6 +20,7 @@ from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
 from harvester.web.api.runs import standalone_router
 from harvester.web.event_schemas import data_problem, listeners
+from harvester.web.http_protocol import HeaderDeadlineProtocol
 
 console = Console(stderr=True)
 
@@ -45,7 +46,13 @@ def engine(
     console.print(f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url}")
     app = create_engine_app(cfg)
     app.include_router(standalone_router())  # our run API beside the protocol routes
-    uvicorn.run(app, host=cfg.host, port=cfg.port, log_config=None)
+    uvicorn.run(
+        app,
+        host=cfg.host,
+        port=cfg.port,
+        log_config=None,
+        http=HeaderDeadlineProtocol,  # slowloris: a deadline for request headers
+    )
 
 
 def send(

@@ -12,6 +12,7 @@ from typing import Annotated, TextIO
 import typer
 
 from harvester.domains import DEFAULT_BLOCKLIST, extract, parse_blocklist
+from harvester.web.csv_cells import cell
 
 
 def _lines(files: list[Path]) -> Iterator[str]:
@@ -28,7 +29,8 @@ def _write_csv(out: TextIO, lines: Iterator[str], kwargs: dict[str, object]) -> 
     writer.writerow(["line_no", "text", "domain", "host", "obfuscated", "email", "confidence"])
     for n, text in enumerate(lines, 1):
         for d in extract(text, **kwargs).domains:  # type: ignore[arg-type]
-            writer.writerow([n, text, d.domain, d.host, d.obfuscated, d.email, d.confidence])
+            row = [n, text, d.domain, d.host, d.obfuscated, d.email, d.confidence]
+            writer.writerow([cell(v) for v in row])
 
 
 def extract_cmd(

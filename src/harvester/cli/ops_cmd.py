@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
@@ -23,6 +24,7 @@ from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
 from harvester.store import Database
+from harvester.store.db import storage_problem
 
 err = Console(stderr=True)
 out = Console()
@@ -206,7 +208,8 @@ def dlq_replay(
                 )
             )
     except Exception as exc:
-        raise _fail(f"[red]replay failed:[/] {exc}. Check `harvester doctor`.") from exc
+        cause = storage_problem(exc) or str(exc)
+        raise _fail(f"[red]replay failed:[/] {cause}. Check `harvester doctor`.") from exc
     finally:
         db.dispose()
     if n == 0:
@@ -241,6 +244,9 @@ def kill_switch(
             if action != "status":
                 asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
             state = asyncio.run(runtime.guard.kill_switch.state())
+        except SQLAlchemyError as exc:
+            cause = storage_problem(exc) or f"{exc.__class__.__name__}: {exc}"
+            raise _fail(f"[red]the kill switch was not changed:[/] {cause}") from exc
         finally:
             db.dispose()
     label = "[red]ON[/]" if state["on"] else "[green]off[/]"

@@ -31,6 +31,7 @@ from harvester.runtime import Runtime, Summary, build_runtime, summarize
 from harvester.settings import Settings, SourceKind, get_settings
 from harvester.web.app import create_app
 from harvester.web.event_schemas import data_problem
+from harvester.web.http_protocol import HeaderDeadlineProtocol
 
 console = Console(stderr=True)  # progress and problems
 out = Console()  # what the command reports: apart from the log on stderr
@@ -56,7 +57,13 @@ def _require_port(host: str, port: int, what: str, env: str) -> None:
 
 def _server(app: Any, host: str, port: int) -> uvicorn.Server:
     cfg = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        http=HeaderDeadlineProtocol,  # slowloris: a deadline for request headers
     )
     return uvicorn.Server(cfg)
 
@@ -292,7 +299,13 @@ def serve() -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     runtime = build_runtime(settings)
-    uvicorn.run(create_app(runtime), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        http=HeaderDeadlineProtocol,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ the harvester: it runs any app written with the official SDK.
 This module is its public face; the rest of the harvester imports only from here."""
 
 from harvester.engine.api import read_json_body, validate_events
-from harvester.engine.config import TERMINAL, EngineConfig, RunStatus
+from harvester.engine.config import MAX_BODY_BYTES, TERMINAL, EngineConfig, RunStatus
 from harvester.engine.core import Engine
 from harvester.engine.records import (
     EventRecord,
@@ -18,16 +18,20 @@ from harvester.engine.records import (
     RunSummary,
     StepRecord,
 )
+from harvester.engine.safejson import JSONRejected, check_content_type, read_limited
+from harvester.engine.safejson import loads as strict_json_loads
 from harvester.engine.server import create_app as create_engine_app
 from harvester.engine.triggers import event_matches
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "TERMINAL",
     "Engine",
     "EngineConfig",
     "EventRecord",
     "EventRun",
     "FunctionRecord",
+    "JSONRejected",
     "QueueItem",
     "QueueKind",
     "QueueStats",
@@ -36,8 +40,11 @@ __all__ = [
     "RunStatus",
     "RunSummary",
     "StepRecord",
+    "check_content_type",
     "create_engine_app",
     "event_matches",
     "read_json_body",
+    "read_limited",
+    "strict_json_loads",
     "validate_events",
 ]

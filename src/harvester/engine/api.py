@@ -3,19 +3,19 @@ SDK call-backs) and the dev server's inspection API (/v0/gql, /v1/...)."""
 
 from __future__ import annotations
 
-import json
+import hmac
 from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from harvester.engine import signing
+from harvester.engine import safejson, signing
 from harvester.engine.config import EngineConfig
 from harvester.engine.gql import answer_gql
 from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import ConfigError
 
-MAX_DEPTH = 32
+BODY_TIMEOUT_S = 10.0  # EngineConfig.body_timeout's default
 
 
 class EngineProtocol(Protocol):
@@ -28,28 +28,21 @@ class EngineProtocol(Protocol):
     async def send(self, events: list[dict[str, Any]]) -> list[str]: ...
 
 
-def _depth(v: Any, d: int = 0) -> int:
-    if d > MAX_DEPTH:
-        return d
-    if isinstance(v, dict):
-        return max([_depth(x, d + 1) for x in v.values()] or [d])
-    if isinstance(v, list):
-        return max([_depth(x, d + 1) for x in v] or [d])
-    return d
-
-
-async def read_json_body(request: Request, limit: int) -> Any:
-    """The request's JSON body; 413 over ``limit`` bytes, 400 if not JSON or too deep."""
-    raw = await request.body()
-    if len(raw) > limit:
-        raise HTTPException(413, f"request body over {limit} bytes")
+async def read_json_body(request: Request, limit: int, timeout: float = BODY_TIMEOUT_S) -> Any:
+    """The request's JSON body, refused before or while it is parsed: 415 not JSON,
+    413 over ``limit`` bytes, 408 slower than ``timeout``, 400 malformed or too deep."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, f"body is not valid JSON: {exc}") from exc
-    if _depth(body) > MAX_DEPTH:
-        raise HTTPException(400, f"JSON nested deeper than {MAX_DEPTH} levels")
-    return body
+        safejson.check_content_type(request.headers.get("content-type"))
+        raw = await safejson.read_limited(request.stream(), limit, timeout)
+        return safejson.loads(raw)
+    except safejson.JSONRejected as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+
+
+def _same(given: str, secret: str) -> bool:
+    """Compare a secret in constant time: timing must not reveal a matching prefix."""
+    raw = given.encode("utf-8", "surrogatepass")
+    return bool(secret) and hmac.compare_digest(raw, secret.encode())
 
 
 def validate_events(body: Any) -> list[dict[str, Any]]:
@@ -85,9 +78,9 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
     async def register(request: Request) -> JSONResponse:
         if not cfg.dev and cfg.signing_key:
             want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
-            if request.headers.get("authorization") != want:
+            if not _same(request.headers.get("authorization", ""), want):
                 raise HTTPException(401, "bad signing key")
-        body = await read_json_body(request, 4 * cfg.max_body_bytes)
+        body = await read_json_body(request, 4 * cfg.max_body_bytes, cfg.body_timeout)
         if not isinstance(body, dict) or not isinstance(body.get("functions"), list):
             raise HTTPException(400, "body must be an object with a functions list")
         try:
@@ -100,12 +93,14 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
 
     @router.post("/e/{event_key}", tags=["inngest"])
     async def send_events(event_key: str, request: Request) -> JSONResponse:
-        if not cfg.dev and event_key != cfg.event_key:
+        if not cfg.dev and not _same(event_key, cfg.event_key or ""):
             return JSONResponse(
                 {"ids": [], "status": 401, "error": "event key not found"}, status_code=401
             )
         try:
-            events = validate_events(await read_json_body(request, cfg.max_body_bytes))
+            events = validate_events(
+                await read_json_body(request, cfg.max_body_bytes, cfg.body_timeout)
+            )
         except HTTPException as exc:
             return JSONResponse(
                 {"ids": [], "status": exc.status_code, "error": exc.detail},
@@ -138,7 +133,7 @@ def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> 
 
     @router.post("/v0/gql", tags=["inngest"])
     async def gql(request: Request) -> Any:
-        body = await read_json_body(request, cfg.max_body_bytes)
+        body = await read_json_body(request, cfg.max_body_bytes, cfg.body_timeout)
         return answer_gql(db, body if isinstance(body, dict) else {})
 
 

@@ -42,6 +42,7 @@ class EngineConfig:
     poll_interval: float = 0.25  # timers and other processes' work
     request_timeout: float = 300.0
     max_body_bytes: int = MAX_BODY_BYTES
+    body_timeout: float = 10.0  # a request body must arrive within this (slowloris: 408)
     history_days: float = 14.0
     # Start cron-triggered runs. Off where a run must not be joined by a scheduled one
     # (tests that wait for the engine to go idle across a */10 boundary).

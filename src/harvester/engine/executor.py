@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from harvester.engine import signing
+from harvester.engine import safejson, signing
 
 
 @dataclass
@@ -179,8 +179,12 @@ def outcome(reply: Reply, *, signing_key: str | None, dev: bool, now: float) -> 
                 error={"name": "SignatureError", "message": "app response is not signed"},
             )
     try:
-        parsed = json.loads(reply.content) if reply.content else None
-    except ValueError:
+        parsed = safejson.loads(reply.content) if reply.content else None
+    except safejson.JSONRejected as exc:
+        if reply.status in (200, 206):  # a garbled answer is a failed attempt, retried
+            return CallOutcome(
+                status=502, error={"name": "ResponseError", "message": f"app response: {exc}"}
+            )
         parsed = reply.content.decode(errors="replace")
     no_retry = reply.headers.get("x-inngest-no-retry") == "true"
     if reply.status == 206 and isinstance(parsed, list):

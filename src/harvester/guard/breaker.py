@@ -69,7 +69,11 @@ class RedisStateStore:
     def __init__(self, url: str, prefix: str = "harvester:breaker:") -> None:
         import redis
 
-        self._redis: Any = redis.Redis.from_url(url)
+        from harvester.guard.failover import REDIS_TIMEOUT_S
+
+        self._redis: Any = redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
+        )
         self._prefix = prefix
 
     def load(self, name: str) -> dict[str, Any]:

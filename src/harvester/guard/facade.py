@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore
-from harvester.guard.bucket import RedisBucket, SqlBucket, TokenBucket
+from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore, StateStore
+from harvester.guard.bucket import BucketBackend, RedisBucket, SqlBucket, TokenBucket
 from harvester.guard.errors import DailyQuotaSpent, KillSwitchOn
+from harvester.guard.failover import FailoverBucket, FailoverStore, RedisOutage
 from harvester.guard.killswitch import KillSwitch
 from harvester.guard.quota import APIS, QuotaLedger, make_ledger
 from harvester.store import Database
@@ -29,8 +30,13 @@ class Guard:
         quota: QuotaLedger | None = None,
         **bucket_kwargs: Any,
     ) -> None:
-        backend = RedisBucket(redis_url) if redis_url else SqlBucket(db)
-        store = RedisStateStore(redis_url) if redis_url else SqlStateStore(db)
+        self.outage: RedisOutage | None = None
+        backend: BucketBackend = SqlBucket(db)
+        store: StateStore = SqlStateStore(db)
+        if redis_url:  # with the database as the fallback while Redis is down (failover.py)
+            self.outage = RedisOutage(clock)
+            backend = FailoverBucket(RedisBucket(redis_url), backend, self.outage)
+            store = FailoverStore(RedisStateStore(redis_url), store, self.outage)
         self.bucket = TokenBucket(backend, rate_per_minute, burst, clock=clock, **bucket_kwargs)
         self.breaker = CircuitBreaker(store, clock=clock)
         self.kill_switch = KillSwitch(db)
@@ -69,5 +75,14 @@ class Guard:
             },
             "breakers": self.breaker.states(),
             "kill_switch": await self.kill_switch.state(),
-            "quota": {api: self.quota.status(api).as_dict() for api in APIS},
+            "quota": self._quota_snapshot(),
+            "degraded": self.outage.state() if self.outage else None,
         }
+
+    def _quota_snapshot(self) -> dict[str, Any]:
+        """Today's quota per API; while its store (Redis) is down, why it is unknown
+        (spending then fails and the step retries: the ledger never overspends)."""
+        try:
+            return {api: self.quota.status(api).as_dict() for api in APIS}
+        except Exception as exc:
+            return {"error": f"quota ledger unreadable: {type(exc).__name__}: {exc}"[:300]}

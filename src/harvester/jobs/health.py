@@ -112,6 +112,9 @@ def classify(detail: dict[str, Any]) -> tuple[Severity, list[str]]:
         if not detail.get(name, {}).get("ok"):
             problems.append(f"{name} check failed: {detail.get(name, {}).get('error', '?')}")
             critical = critical or name == "database"
+    degraded = detail.get("guard", {}).get("degraded")
+    if degraded:
+        problems.append(f"guard degraded: {degraded['reason']}; {degraded['fallback']}")
     db = detail.get("database", {})
     if db.get("failure_rate", 0) >= FAILURE_RATE_CRITICAL:
         problems.append(f"failure rate {db['failure_rate']:.0%} in the last hour")
@@ -143,6 +146,10 @@ async def check_and_record(deps: JobDeps) -> dict[str, Any]:
         await deps.alerts.raise_alert("health:critical", severity, "; ".join(problems), detail)
     for line in quota_problems(detail.get("quota", {})):
         await deps.alerts.raise_alert(f"quota:{line.split()[0]}", Severity.WARNING, line)
+    degraded = detail.get("guard", {}).get("degraded")
+    if degraded:  # the budget holds, but shared limits are now the database's: say so
+        why = f"{degraded['reason']} since {degraded['since']}: {degraded['fallback']}"
+        await deps.alerts.raise_alert("guard:redis-down", Severity.WARNING, why, degraded)
     return {"status": str(severity), "problems": problems}
 
 

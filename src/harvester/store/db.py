@@ -38,6 +38,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
 
 
+# What SQLite (and Postgres) say when the cause is outside the program, and what to do.
+_CAUSES = (
+    ("database is locked", "another process holds the database's write lock (is "
+     "`harvester up` running? then use its API: it is reached on --port) — retry"),
+    ("database or disk is full", "the disk is full: free space where the database lives"),
+    ("no space left", "the disk is full: free space where the database lives"),
+    ("readonly database", "the data directory is read-only: make it writable"),
+    ("read-only file system", "the data directory is read-only: make it writable"),
+    ("unable to open database file", "the database file cannot be opened: check the data "
+     "directory exists and is writable"),
+    ("disk i/o error", "the disk failed a read or write (is it full?): free space or "
+     "check the device"),
+)  # fmt: skip
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """A user-facing cause for a storage error outside the program (locked, disk full,
+    read-only), or None when the error is something else."""
+    text = str(exc).lower()
+    for needle, cause in _CAUSES:
+        if needle in text:
+            return f"{cause} ({needle})"
+    return None
+
+
 class Database:
     """Holds the engine and the session factory; the one way to reach the database."""
 

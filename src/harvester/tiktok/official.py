@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from harvester.engine import JSONRejected, strict_json_loads
 from harvester.tiktok.budget import COMMERCIAL, InMemoryBudget, RequestBudget, next_reset
 from harvester.tiktok.errors import (
     QuotaExhausted,
@@ -38,9 +39,9 @@ _DELETED = re.compile(r"(video|item).*(deleted|does not exist|not exist|removed)
 
 def _json(res: httpx.Response, what: str) -> dict[str, Any]:
     try:
-        body = res.json()
-    except ValueError as exc:
-        raise SourceResponseError(f"{what} is not JSON ({len(res.content)} bytes)") from exc
+        body = strict_json_loads(res.content)
+    except JSONRejected as exc:
+        raise SourceResponseError(f"{what} is not JSON ({len(res.content)} bytes): {exc}") from exc
     if not isinstance(body, dict):
         raise SourceResponseError(f"{what} is not a JSON object")
     return body

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harvester.engine import JSONRejected, strict_json_loads
 from harvester.tiktok.errors import (
     RateLimited,
     SourceResponseError,
@@ -148,9 +149,12 @@ class WebhookWorkerSource:
         if res.status_code >= 400:
             raise SourceResponseError(f"worker refused the job: HTTP {res.status_code} {res.text}")
         try:
-            return dict(res.json())
-        except ValueError as exc:
-            raise SourceResponseError("worker answered with something that is not JSON") from exc
+            answer = strict_json_loads(res.content)
+        except JSONRejected as exc:
+            raise SourceResponseError(f"worker answer is not JSON: {exc}") from exc
+        if not isinstance(answer, dict):
+            raise SourceResponseError("worker answer is not a JSON object")
+        return answer
 
     async def _guarded_job(self, endpoint: str, job: dict[str, Any]) -> dict[str, Any]:
         if self._guard is None:

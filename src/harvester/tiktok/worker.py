@@ -17,6 +17,7 @@ import structlog
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from harvester.engine import strict_json_loads
 from harvester.tiktok.errors import RateLimited, SourceError, VideoUnavailable
 from harvester.tiktok.models import CommentPage, Source
 from harvester.tiktok.webhook import HEADER, JOB_ID_PATTERN, TOLERANCE_S, sign, verify
@@ -108,7 +109,7 @@ def create_worker_app(
             raise HTTPException(401, "replayed signature")
         seen[sig] = now
         try:
-            payload = await request.json()
+            payload = strict_json_loads(body)
             if _async_job(payload):
                 poster.accept(payload)
                 return JSONResponse({"accepted": payload["job_id"]}, status_code=202)

@@ -11,14 +11,18 @@ import httpx
 import inngest.fast_api
 import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from inngest._internal import net
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import OperationalError
 
 from harvester import __version__
 from harvester.jobs.metrics import export_quota
 from harvester.runtime import Runtime
+from harvester.store.db import storage_problem
 from harvester.web import api, api_docs, dashboard, worker_results
+from harvester.web.body_guard import JSONBodyGuardMiddleware
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -81,6 +85,8 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     if runtime.engine is not None:
         app.include_router(runtime.engine.router)
 
+    # Bodies are checked inside the gate, so an unauthenticated client is refused first.
+    app.add_middleware(JSONBodyGuardMiddleware)
     # Off loopback the engine's run API needs the admin token like ours (see security.py).
     app.add_middleware(AdminGateMiddleware)
 
@@ -90,6 +96,16 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
+
+    @app.exception_handler(OperationalError)
+    async def storage_unavailable(request: Request, exc: OperationalError) -> Response:
+        """Disk full, read-only or locked: a clear 503 (retry), never a half-done write."""
+        cause = storage_problem(exc)
+        if cause is None:
+            raise exc
+        log.error("storage unavailable", path=request.url.path, cause=cause)
+        detail = f"storage unavailable, nothing was stored: {cause}; retry later"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

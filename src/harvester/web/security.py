@@ -137,6 +137,34 @@ def safe_url(value: Any) -> str | None:
     return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+# The Inngest protocol routes. The embedded engine runs in dev mode (no signatures), so
+# bound off loopback they would let anyone send events, sync functions at any URL or
+# call a function with forged steps: there they take loopback clients (the engine and
+# the SDK in this process), the admin token, or for events INNGEST_EVENT_KEY.
+PROTOCOL_PREFIXES = ("/e/", "/fn/", "/api/inngest", "/v0/runs/")
+PROTOCOL_HELP = (
+    "bound off loopback, the Inngest routes of the embedded engine take loopback clients, "
+    "'Authorization: Bearer <HARVESTER_ADMIN_TOKEN>', or (events) /e/<INNGEST_EVENT_KEY>"
+)
+
+
+def protocol_guard(request: Request) -> None:
+    """Refuse (401) a protocol call from off this machine that proves nothing."""
+    runtime = request.app.state.runtime
+    if not token_required(request) or runtime.engine is None or not runtime.engine.cfg.dev:
+        return  # on loopback, or a real Inngest server / signed mode checks its own keys
+    client = request.client.host if request.client else ""
+    if is_loopback(client) or is_admin(request):
+        return
+    key = _settings(request).inngest_event_key
+    path = request.url.path
+    if key and path.startswith("/e/"):
+        given = path[3:].encode("utf-8", "surrogatepass")
+        if hmac.compare_digest(given, key.get_secret_value().encode()):
+            return
+    raise HTTPException(401, PROTOCOL_HELP)
+
+
 # Paths the token guards, whichever router serves them (the engine's inspection API too).
 GUARDED_PREFIXES = ("/api/v1/", "/v1/", "/v0/")
 
@@ -157,12 +185,19 @@ class AdminGateMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.is_guarded(scope["path"]):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        guarded = self.is_guarded(scope["path"])
+        if not guarded and not str(scope["path"]).startswith(PROTOCOL_PREFIXES):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
         try:
-            api_guard(request)
+            if guarded:
+                api_guard(request)
+            else:
+                protocol_guard(request)
         except HTTPException as exc:
             res = JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
             await res(scope, receive, send)

@@ -40,6 +40,10 @@ def _stored(engine: Engine) -> int:
         (json.dumps([{"name": "ok"}, {"nope": 1}]).encode(), 400, "event[1].name"),
         (json.dumps({"name": "a", "data": {"x": "y" * 20_000}}).encode(), 413, "over"),
         (("[" * 100 + "]" * 100).encode(), 400, "nested"),
+        (b"[" * 4_000 + b"]" * 4_000, 400, "nested"),  # past the parser's recursion limit
+        (b'{"name": "a", "data": {"x": NaN}}', 400, "NaN"),
+        (b'{"name": "a", "name": "b"}', 400, "duplicate key"),
+        (b'{"name": "a\\udfff"}', 400, "surrogate"),
     ],
 )
 async def test_bad_events_are_refused_and_nothing_is_stored(

@@ -24,6 +24,7 @@ from harvester.web.api.schemas import (
     VideoDetail,
     VideoPage,
 )
+from harvester.web.csv_cells import cell
 from harvester.web.domain_params import domain_query, report_day
 from harvester.web.report import render_csv
 
@@ -108,12 +109,6 @@ def _export_rows(db: Any, query: DomainQuery) -> Iterator[dict[str, Any]]:
         yield from domain_list.iter_all(s, query, limit=MAX_EXPORT)
 
 
-def _cell(value: Any) -> Any:
-    # Spreadsheet formula injection: a cell starting with = + - @ is data, not a formula.
-    text = value.isoformat() if hasattr(value, "isoformat") else value
-    return "'" + text if isinstance(text, str) and text[:1] in ("=", "+", "-", "@") else text
-
-
 def _flat(value: Any) -> Any:
     return " ".join(value) if isinstance(value, list) else value
 
@@ -123,7 +118,7 @@ def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)
     for i, row in enumerate(rows):
-        writer.writerow([_cell(_flat(row[c])) for c in EXPORT_COLUMNS])
+        writer.writerow([cell(_flat(row[c])) for c in EXPORT_COLUMNS])
         if i % 500 == 499:
             yield buf.getvalue()
             buf.seek(0)

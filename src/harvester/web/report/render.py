@@ -10,6 +10,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from harvester.web.csv_cells import cell
+
 CSV_COLUMNS = (
     "section",
     "domain",
@@ -37,13 +39,6 @@ _env = Environment(
 def render_html(report: dict[str, Any]) -> str:
     """The report as one HTML document."""
     return _env.get_template("report.html").render(r=report)
-
-
-def _cell(value: Any) -> Any:
-    text = value.isoformat() if hasattr(value, "isoformat") else value
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@"):
-        return "'" + text  # spreadsheet formula injection: data, not a formula
-    return text
 
 
 def _row(section: str, d: dict[str, Any]) -> list[Any]:
@@ -74,5 +69,5 @@ def render_csv(report: dict[str, Any]) -> str:
     w.writerow(CSV_COLUMNS)
     for section in ("new", "spiking"):
         for d in report[section]:
-            w.writerow([_cell(v) for v in _row(section, d)])
+            w.writerow([cell(v) for v in _row(section, d)])
     return buf.getvalue()
