@@ -53,11 +53,14 @@ def request_body(run: dict[str, Any], attempt: int, max_attempts: int) -> dict[s
 
 def _error_of(body: Any, status: int) -> dict[str, Any]:
     if isinstance(body, dict) and ("message" in body or "name" in body):
-        return {
+        error = {
             "name": str(body.get("name", "Error")),
             "message": str(body.get("message", "")),
             "stack": body.get("stack"),
         }
+        if isinstance(body.get("code"), str):  # the SDK's own code, e.g. step_errored
+            error["code"] = body["code"]
+        return error
     return {"name": "Error", "message": f"HTTP {status}: {str(body)[:500]}"}
 
 

@@ -31,6 +31,8 @@ class _Progress:
     attempt: int
     parallel: bool = False
     advance: bool = False  # a step got its result: call the run again
+    no_retry: bool = False  # the reply said X-Inngest-No-Retry: true
+    retry_at: float | None = None  # the reply's Retry-After
 
     def memoize(self, sid: str, memo: dict[str, Any]) -> None:
         self.steps[sid] = memo
@@ -59,7 +61,7 @@ class OutcomeHandler:
                 uow.conn, run["run_id"], status=RunStatus.RUNNING, started_at=started
             )
         if out.status == 206:
-            self._ops(uow, run, out.ops, started, now)
+            self._ops(uow, run, out, started, now)
         elif out.status == 200:
             self.book.finish(uow, run, now, output=out.output)
         else:
@@ -90,13 +92,13 @@ class OutcomeHandler:
         self,
         uow: UnitOfWork,
         run: dict[str, Any],
-        ops: list[dict[str, Any]],
+        out: CallOutcome,
         started: float,
         now: float,
     ) -> None:
         p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
-        p.parallel = run["parallel"]
-        for op in ops:
+        p.parallel, p.no_retry, p.retry_at = run["parallel"], out.no_retry, out.retry_at
+        for op in out.ops:
             self._op(uow, run, op, p, started, now)
         fields: dict[str, Any] = {"steps": p.steps, "stack": p.stack, "pending": p.pending}
         fields |= {"attempt": p.attempt, "parallel": p.parallel}
@@ -123,16 +125,7 @@ class OutcomeHandler:
             p.pending = [x for x in p.pending if x != sid]
             self._step_row(uow, run, op, started, now, output=op.get("data"), error=op.get("error"))
         elif kind == "StepError":
-            self._step_row(uow, run, op, started, now, error=op.get("error"))
-            p.attempt += 1
-            fn = self.book.functions.get(run["fn_id"])
-            if fn is not None and p.attempt >= fn.max_attempts:  # SDK should send StepFailed
-                p.memoize(sid, {"error": op.get("error")})
-            else:
-                delay = backoff(p.attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
-                self.book.enqueue_call(
-                    uow, run, now + delay, sid if sid in run["pending"] else None
-                )
+            self._step_error(uow, run, op, p, started, now)
         elif kind == "StepPlanned":
             p.parallel = True
             if sid not in p.steps and sid not in p.pending:
@@ -146,6 +139,29 @@ class OutcomeHandler:
             if failed is not None:  # memoized now, like a failed step: the run goes on
                 p.memoize(sid, failed)
                 self._step_row(uow, run, op, started, now, error=failed["error"])
+
+    def _step_error(
+        self,
+        uow: UnitOfWork,
+        run: dict[str, Any],
+        op: dict[str, Any],
+        p: _Progress,
+        started: float,
+        now: float,
+    ) -> None:
+        """A step raised: memoize the error when no retry is left or allowed (the
+        SDK's no-retry header), else retry the step at its Retry-After or backoff."""
+        sid = op.get("id", "")
+        self._step_row(uow, run, op, started, now, error=op.get("error"))
+        p.attempt += 1
+        fn = self.book.functions.get(run["fn_id"])
+        if p.no_retry or (fn is not None and p.attempt >= fn.max_attempts):
+            p.memoize(sid, {"error": op.get("error")})
+            p.pending = [x for x in p.pending if x != sid]
+            return
+        delay = backoff(p.attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
+        due = p.retry_at if p.retry_at is not None else now + delay
+        self.book.enqueue_call(uow, run, due, sid if sid in run["pending"] else None)
 
     def _timer(self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float) -> None:
         """Queue a sleep's wake-up, or a wait for an event with its timeout."""

@@ -258,7 +258,7 @@ class RunBook:
                         "function_id": run["fn_id"],
                         "run_id": run["run_id"],
                         "event": run["events"][0],
-                        "error": {**error, "error": error.get("message")},
+                        "error": error,  # the final error as the SDK sent it
                     },
                 }
             )
