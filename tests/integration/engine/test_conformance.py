@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import inngest
+from inngest._internal import net
 
 from harvester.engine import Engine, RunRecord, RunStatus
 
@@ -90,3 +91,48 @@ async def test_a_step_error_marked_no_retry_is_memoised_at_once(sqlite_url: str)
     assert run.status == RunStatus.FAILED
     assert outer_calls == [1]
     assert run.error is not None and run.error.get("code") == "step_errored"
+
+
+class _LosesFirstEventReply(httpx.AsyncBaseTransport):
+    """Delivers every request, but the first event send's reply is lost (a 502 from a
+    proxy, say): the SDK sends the same request again, with the same id seed."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.lost = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        res = await self.inner.handle_async_request(request)
+        if request.url.path.startswith("/e/") and not self.lost:
+            self.lost += 1
+            await res.aread()
+            return httpx.Response(502, json={"error": "bad gateway"})
+        return res
+
+
+async def test_a_resent_batch_gets_the_same_ids_from_its_seed(sqlite_url: str) -> None:
+    seen: list[str] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="seeded", trigger=inngest.TriggerEvent(event="c/seeded"))
+        async def seeded(ctx: inngest.Context) -> None:
+            seen.append(str(ctx.event.data["n"]))
+
+        fns.client = client  # type: ignore[attr-defined]
+        return [seeded]
+
+    async with running(fns, sqlite_url) as engine:
+        client: inngest.Inngest = fns.client  # type: ignore[attr-defined]
+        lossy = _LosesFirstEventReply(httpx.ASGITransport(app=engine_app(engine)))
+        route = net.ThreadAwareAsyncHTTPClient(transport=lossy).initialize()
+        client._http_client._http_client = route
+        events = [inngest.Event(name="c/seeded", data={"n": n}) for n in (1, 2)]
+        ids = await client.send(events)
+        assert lossy.lost == 1  # the first reply was lost and the SDK sent again
+        for event_id in ids:
+            await _run_of(engine, event_id)
+        await engine.wait_for_idle(timeout=10)
+        stored = engine.list_events(name="c/seeded", limit=10)
+    assert len(ids) == 2 and len(stored) == 2  # stored once, not twice
+    assert sorted(seen) == ["1", "2"]
+    assert all(len(e.id) == 26 for e in stored)  # ULIDs, as the server derives them
