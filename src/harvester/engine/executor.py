@@ -173,7 +173,28 @@ async def call(
     return outcome(reply, signing_key=signing_key, dev=dev, now=now)
 
 
+def unstream(reply: Reply) -> Reply:
+    """The SDK's streaming reply (201, keep-alive spaces, then ``{"status", "headers",
+    "body"}``) as the reply it wraps; any other reply as it is."""
+    if reply.status != 201:
+        return reply
+    try:
+        wrapped = safejson.loads(reply.content.lstrip())
+    except safejson.JSONRejected:
+        wrapped = None
+    if not (
+        isinstance(wrapped, dict)
+        and isinstance(wrapped.get("status"), int)
+        and isinstance(wrapped.get("body"), str)
+    ):
+        return Reply(502, {}, b"streamed reply without a final {status, headers, body}")
+    headers = wrapped.get("headers") if isinstance(wrapped.get("headers"), dict) else {}
+    inner = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    return Reply(wrapped["status"], {**reply.headers, **inner}, wrapped["body"].encode())
+
+
 def outcome(reply: Reply, *, signing_key: str | None, dev: bool, now: float) -> CallOutcome:
+    reply = unstream(reply)
     if signing_key and not dev:
         sig = reply.headers.get("x-inngest-signature", "")
         if not signing.verify(reply.content, sig, signing_key, now):

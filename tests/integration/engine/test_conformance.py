@@ -136,3 +136,25 @@ async def test_a_resent_batch_gets_the_same_ids_from_its_seed(sqlite_url: str) -
     assert len(ids) == 2 and len(stored) == 2  # stored once, not twice
     assert sorted(seen) == ["1", "2"]
     assert all(len(e.id) == 26 for e in stored)  # ULIDs, as the server derives them
+
+
+async def test_a_streamed_reply_is_the_result_it_wraps(sqlite_url: str) -> None:
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="streamed", trigger=inngest.TriggerEvent(event="c/stream"))
+        async def streamed(ctx: inngest.Context) -> str:
+            first = await ctx.step.run("first", lambda: "a")
+            if ctx.event.data.get("fail"):
+                raise inngest.NonRetriableError("streamed failure")
+            return f"{first}b"
+
+        return [streamed]
+
+    force = {"streaming": inngest.Streaming.FORCE}  # 201, keep-alive bytes, then the result
+    async with running(fns, sqlite_url, serve=force) as engine:
+        ok, bad = await engine.send(
+            [{"name": "c/stream", "data": {}}, {"name": "c/stream", "data": {"fail": True}}]
+        )
+        done, failed = await _run_of(engine, ok), await _run_of(engine, bad)
+    assert done.status == RunStatus.COMPLETED and done.output == "ab"
+    assert failed.status == RunStatus.FAILED and failed.attempt == 0  # no-retry kept
+    assert failed.error is not None and failed.error["code"] == "non_retriable_error"
