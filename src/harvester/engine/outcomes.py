@@ -16,6 +16,10 @@ from harvester.engine.sysdb import new_id
 from harvester.engine.triggers import FunctionSpec
 from harvester.engine.work import UnitOfWork
 
+KNOWN_OPS = frozenset(
+    {"StepRun", "StepFailed", "StepError", "StepPlanned", "Sleep", "WaitForEvent", "InvokeFunction"}
+)
+
 
 def _iso(ts: str) -> float:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
@@ -96,6 +100,11 @@ class OutcomeHandler:
         started: float,
         now: float,
     ) -> None:
+        unknown = sorted({str(op.get("op")) for op in out.ops} - KNOWN_OPS)
+        if unknown:  # never leave the run RUNNING with nothing queued
+            message = f"the engine does not support the op(s) {', '.join(unknown)} this SDK sent"
+            self.book.finish(uow, run, now, error={"name": "UnsupportedOpcode", "message": message})
+            return
         p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
         p.parallel, p.no_retry, p.retry_at = run["parallel"], out.no_retry, out.retry_at
         for op in out.ops:

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from prometheus_client import Histogram
 
-from harvester.engine import executor
+from harvester.engine import aigateway, executor
 from harvester.engine.config import TERMINAL, EngineConfig, RunStatus
 from harvester.engine.outcomes import OutcomeHandler
 from harvester.engine.records import QueueKind
@@ -143,6 +143,7 @@ class Worker:
             now=t0,
         )
         CALLS.labels(fn.id).observe(time.perf_counter() - started)
+        out = await aigateway.perform(out, self.cfg.request_timeout)  # step.ai.infer
         now = self.cfg.clock()
         with self.db.tx() as conn:
             fresh = self.db.get_run(conn, run["run_id"], lock=True)

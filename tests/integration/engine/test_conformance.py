@@ -4,12 +4,17 @@ must not (issue 20): failed outputs, no-retry step errors, event ids, big payloa
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
-from typing import Any
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import httpx
 import inngest
+import pytest
 from inngest._internal import net
+from inngest.experimental import ai
 
 from harvester.engine import Engine, RunRecord, RunStatus
 
@@ -158,3 +163,77 @@ async def test_a_streamed_reply_is_the_result_it_wraps(sqlite_url: str) -> None:
     assert done.status == RunStatus.COMPLETED and done.output == "ab"
     assert failed.status == RunStatus.FAILED and failed.attempt == 0  # no-retry kept
     assert failed.error is not None and failed.error["code"] == "non_retriable_error"
+
+
+class _Model(http.server.BaseHTTPRequestHandler):
+    """A loopback stand-in for an OpenAI-compatible model: echoes what it was sent."""
+
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        self.seen.append({"path": self.path, "auth": self.headers["authorization"], **body})
+        reply = json.dumps({"choices": [{"message": {"content": f"echo {body['model']}"}}]})
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply.encode())
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def model_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Model)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Model.seen.clear()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    thread.join()
+
+
+async def test_step_ai_infer_makes_the_request_and_memoises_the_answer(
+    sqlite_url: str, model_url: str
+) -> None:
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="infer", trigger=inngest.TriggerEvent(event="c/infer"))
+        async def infer(ctx: inngest.Context) -> Any:
+            adapter = ai.openai.Adapter(auth_key="k-test", base_url=model_url, model="m1")
+            body = {"messages": [{"role": "user", "content": "hi"}]}
+            answer = await ctx.step.ai.infer("ask", adapter=adapter, body=body)
+            await ctx.step.run("after", lambda: None)  # the answer is memoised, not re-asked
+            return answer["choices"][0]["message"]["content"]
+
+        return [infer]
+
+    async with running(fns, sqlite_url) as engine:
+        (eid,) = await engine.send([{"name": "c/infer", "data": {}}])
+        run = await _run_of(engine, eid)
+    assert run.status == RunStatus.COMPLETED and run.output == "echo m1"
+    assert len(_Model.seen) == 1
+    assert _Model.seen[0]["path"] == "/v1/chat/completions"
+    assert _Model.seen[0]["auth"] == "Bearer k-test"
+
+
+async def test_an_op_the_engine_does_not_know_fails_the_run_clearly(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inngest._internal import server_lib
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="odd", trigger=inngest.TriggerEvent(event="c/odd"))
+        async def odd(ctx: inngest.Context) -> None:
+            await ctx.step.sleep("nap", 1)
+
+        return [odd]
+
+    # An SDK newer than the engine: its sleep goes out under an op name we do not know.
+    monkeypatch.setattr(server_lib.Opcode.SLEEP, "_value_", "SleepTogether")
+    async with running(fns, sqlite_url) as engine:
+        (eid,) = await engine.send([{"name": "c/odd", "data": {}}])
+        run = await _run_of(engine, eid)
+    assert run.status == RunStatus.FAILED
+    assert run.error is not None and "SleepTogether" in run.error["message"]
