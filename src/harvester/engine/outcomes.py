@@ -106,13 +106,18 @@ class OutcomeHandler:
             self.book.finish(uow, run, now, error={"name": "UnsupportedOpcode", "message": message})
             return
         p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
-        p.parallel, p.no_retry, p.retry_at = run["parallel"], out.no_retry, out.retry_at
+        p.no_retry, p.retry_at = out.no_retry, out.retry_at
+        # As the dev server: once a reply holds more than one op (parallel steps), every
+        # later step is planned first (disable_immediate_execution), for the whole run.
+        p.parallel = run["parallel"] or len(out.ops) > 1
         for op in out.ops:
             self._op(uow, run, op, p, started, now)
+        race = any((op.get("opts") or {}).get("parallelMode") == "race" for op in out.ops)
         fields: dict[str, Any] = {"steps": p.steps, "stack": p.stack, "pending": p.pending}
         fields |= {"attempt": p.attempt, "parallel": p.parallel}
         self.book.db.update_run(uow.conn, run["run_id"], **fields)
-        if p.advance and not p.pending:
+        # Wait mode: discovery once the group's steps are all done; race: after each.
+        if p.advance and (race or not p.pending):
             nxt = {**run, "status": RunStatus.RUNNING, **fields}
             self.book.enqueue_call(uow, nxt, now, may_carry=True)
 
@@ -136,17 +141,21 @@ class OutcomeHandler:
         elif kind == "StepError":
             self._step_error(uow, run, op, p, started, now)
         elif kind == "StepPlanned":
-            p.parallel = True
             if sid not in p.steps and sid not in p.pending:
                 p.pending.append(sid)
                 self.book.enqueue_call(uow, run, now, sid)
+        elif sid in p.pending or sid in p.steps:
+            return  # a sleep, wait or invoke already started: a later round re-reports it
         elif kind in ("Sleep", "WaitForEvent"):
+            p.pending.append(sid)
             self._step_row(uow, run, op, started, now)
             self._timer(uow, run, op, now)
         elif kind == "InvokeFunction":
+            p.pending.append(sid)
             failed = self._invoke(uow, run, op, now)
             if failed is not None:  # memoized now, like a failed step: the run goes on
                 p.memoize(sid, failed)
+                p.pending.remove(sid)
                 self._step_row(uow, run, op, started, now, error=failed["error"])
 
     def _step_error(

@@ -78,12 +78,12 @@ class Worker:
                     self.book.flush_batch(uow, item["run_id"], item["fn_id"], now)
                 else:
                     self.book.fire_debounce(uow, item["run_id"], item["fn_id"], now)
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
         with self.db.tx() as conn:
             run = self.db.get_run(conn, item["run_id"], lock=True)
             if run is None or run["status"] in TERMINAL:
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
                 return Handled()
             if kind != QueueKind.CALL:
                 # A timer's item becomes the run's next call (see work.Carry); this
@@ -94,7 +94,7 @@ class Worker:
                 carry = uow.carry
                 assert carry is not None
                 if carry.next_run is None:
-                    self.db.delete_item(conn, item["id"])
+                    self.db.delete_item(conn, item)
                     return Handled(emitted=uow.emitted)
                 return Handled(hold=(carry.item, carry.next_run), emitted=uow.emitted)
         return await self.call(item, run)
@@ -129,7 +129,7 @@ class Worker:
                 uow = UnitOfWork(conn)
                 error = {"name": "FunctionNotFound", "message": f"{run['fn_id']} is not synced"}
                 self.book.finish(uow, run, self.cfg.clock(), error=error)
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
         started = time.perf_counter()
         t0 = self.cfg.clock()
@@ -148,14 +148,14 @@ class Worker:
         with self.db.tx() as conn:
             fresh = self.db.get_run(conn, run["run_id"], lock=True)
             if fresh is None or fresh["status"] in TERMINAL:
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
                 return Handled()  # cancelled while the call was in flight
             uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
             self.outcomes.apply(uow, fresh, fn, out, t0, now)
             carry = uow.carry
             assert carry is not None
             if carry.next_run is None:
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
         done = Handled(emitted=uow.emitted)
         if carry.next_run is not None:
             done.chain = (carry.item, carry.next_run)

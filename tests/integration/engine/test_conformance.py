@@ -237,3 +237,99 @@ async def test_an_op_the_engine_does_not_know_fails_the_run_clearly(
         run = await _run_of(engine, eid)
     assert run.status == RunStatus.FAILED
     assert run.error is not None and "SleepTogether" in run.error["message"]
+
+
+async def test_a_pending_invoke_in_a_parallel_group_starts_its_child_once(
+    sqlite_url: str,
+) -> None:
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="kid", trigger=inngest.TriggerEvent(event="c/kid"))
+        async def kid(ctx: inngest.Context) -> str:
+            await ctx.step.wait_for_event("release", event="c/release", timeout=3_600_000)
+            return "kid done"
+
+        @client.create_function(fn_id="mum", trigger=inngest.TriggerEvent(event="c/mum"))
+        async def mum(ctx: inngest.Context) -> Any:
+            both = await ctx.group.parallel(
+                (
+                    lambda: ctx.step.run("quick", lambda: "quick done"),
+                    lambda: ctx.step.invoke("call-kid", function=kid, data={}),
+                )
+            )
+            return list(both)
+
+        return [kid, mum]
+
+    async with running(fns, sqlite_url) as engine:
+        (eid,) = await engine.send([{"name": "c/mum", "data": {}}])
+        # The quick step ends while the child waits: every round after it has run.
+        await engine.wait_for_idle(timeout=20)
+        assert len(engine.list_runs(fn="test-kid").data) == 1
+        await engine.send([{"name": "c/release", "data": {}}])
+        run = await _run_of(engine, eid)
+        kids = engine.list_runs(fn="test-kid").data
+    assert run.status == RunStatus.COMPLETED and run.output == ["quick done", "kid done"]
+    assert len(kids) == 1
+
+
+async def test_race_mode_runs_discovery_after_each_parallel_step(sqlite_url: str) -> None:
+    """Branch one has two steps in a row; branch two's step only ends once the second
+    step of branch one has run, which it can only do when discovery follows each step."""
+    second_ran = asyncio.Event()
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="racer", trigger=inngest.TriggerEvent(event="c/race"))
+        async def racer(ctx: inngest.Context) -> Any:
+            async def branch_one() -> str:
+                first = await ctx.step.run("one-a", lambda: "a")
+                return str(first) + str(await ctx.step.run("one-b", _second))
+
+            async def _second() -> str:
+                second_ran.set()
+                return "b"
+
+            async def slow() -> str:
+                await asyncio.wait_for(second_ran.wait(), timeout=15)
+                return "slow"
+
+            return list(
+                await ctx.group.parallel(
+                    (branch_one, lambda: ctx.step.run("two", slow)),
+                    parallel_mode=inngest.ParallelMode.RACE,
+                )
+            )
+
+        return [racer]
+
+    async with running(fns, sqlite_url) as engine:
+        (eid,) = await engine.send([{"name": "c/race", "data": {}}])
+        run = await _run_of(engine, eid)
+    assert run.status == RunStatus.COMPLETED, run.error
+    assert run.output == ["ab", "slow"]
+
+
+async def test_after_a_parallel_group_later_steps_are_planned_first(sqlite_url: str) -> None:
+    """disable_immediate_execution, as the dev server sets it: once a reply held more
+    than one op, each later step is planned (one call) and then run (another)."""
+    calls: list[str] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="after", trigger=inngest.TriggerEvent(event="c/after"))
+        async def after(ctx: inngest.Context) -> str:
+            calls.append("call")
+            await ctx.group.parallel(
+                (lambda: ctx.step.run("p1", lambda: 1), lambda: ctx.step.run("p2", lambda: 2))
+            )
+            return str(await ctx.step.run("later", lambda: "x"))
+
+        return [after]
+
+    async with running(fns, sqlite_url) as engine:
+        (eid,) = await engine.send([{"name": "c/after", "data": {}}])
+        run = await _run_of(engine, eid)
+        detail = engine.get_run(run.run_id)
+    assert run.status == RunStatus.COMPLETED and run.output == "x"
+    # discovery, p1, p2, discovery (later planned), later, final call
+    assert len(calls) == 6
+    assert detail is not None
+    assert [s.name for s in detail.steps if s.op == "StepRun"][-1] == "later"
