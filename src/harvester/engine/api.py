@@ -158,15 +158,24 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
 def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> None:
     """What the SDK asks back (``use_api``) and the dev server's GraphQL subset."""
 
+    def authorized(request: Request) -> None:
+        """Outside dev mode the SDK's fetch carries the hashed signing key, as at sync."""
+        if not cfg.dev and cfg.signing_key:
+            want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
+            if not _same(request.headers.get("authorization", ""), want):
+                raise HTTPException(401, "bad signing key")
+
     @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
-    def batch(run_id: str) -> Any:
+    def batch(run_id: str, request: Request) -> Any:
+        authorized(request)
         run = db.load_run(run_id)
         if run is None:
             raise HTTPException(404, "run not found")
         return run["events"]
 
     @router.get("/v0/runs/{run_id}/actions", tags=["inngest"])
-    def actions(run_id: str) -> Any:
+    def actions(run_id: str, request: Request) -> Any:
+        authorized(request)
         run = db.load_run(run_id)
         if run is None:
             raise HTTPException(404, "run not found")

@@ -34,13 +34,24 @@ def call_url(fn_url: str, step_id: str | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def request_body(run: dict[str, Any], attempt: int, max_attempts: int) -> dict[str, Any]:
+def state_bytes(run: dict[str, Any]) -> int:
+    """How big a run's state is inline: its events and every memoized step."""
+    return len(json.dumps(run["events"])) + len(json.dumps(run["steps"]))
+
+
+def request_body(
+    run: dict[str, Any], attempt: int, max_attempts: int, inline_limit: int | None = None
+) -> dict[str, Any]:
+    """The body of a call. A state over ``inline_limit`` bytes is left out with
+    ``use_api: true``: the SDK then fetches the steps and the batch from the engine
+    (``GET /v0/runs/{id}/actions`` and ``/batch``), as it does from Inngest."""
     events = run["events"]
+    use_api = inline_limit is not None and state_bytes(run) > inline_limit
     return {
         "event": events[0],
-        "events": events,
-        "steps": run["steps"],
-        "use_api": False,
+        "events": None if use_api else events,
+        "steps": {} if use_api else run["steps"],
+        "use_api": use_api,
         "ctx": {
             "run_id": run["run_id"],
             "attempt": attempt,

@@ -137,7 +137,9 @@ class Worker:
         out = await executor.call(
             self.registry.target_for(fn),
             executor.call_url(fn.url, item["step_id"]),
-            executor.request_body(run, run["attempt"], fn.max_attempts),
+            executor.request_body(
+                run, run["attempt"], fn.max_attempts, self.cfg.inline_state_bytes
+            ),
             signing_key=self.cfg.signing_key,
             dev=self.cfg.dev,
             now=t0,

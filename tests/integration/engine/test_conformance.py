@@ -333,3 +333,42 @@ async def test_after_a_parallel_group_later_steps_are_planned_first(sqlite_url: 
     assert len(calls) == 6
     assert detail is not None
     assert [s.name for s in detail.steps if s.op == "StepRun"][-1] == "later"
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["dev", "signed"])
+async def test_a_large_state_is_left_out_and_the_sdk_fetches_it(
+    sqlite_url: str, signed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harvester.engine import executor
+
+    seen: list[bool] = []
+    real = executor.request_body
+
+    def spy(*args: Any) -> dict[str, Any]:  # what the engine sends each call
+        body = real(*args)
+        seen.append(body["use_api"])
+        return body
+
+    monkeypatch.setattr(executor, "request_body", spy)
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="big", trigger=inngest.TriggerEvent(event="c/big"))
+        async def big(ctx: inngest.Context) -> Any:
+            blob = await ctx.step.run("blob", lambda: "x" * 5_000)
+            tail = await ctx.step.run("tail", lambda: len(blob))
+            return {"tail": tail, "n": ctx.event.data["n"], "events": len(ctx.events)}
+
+        return [big]
+
+    key = "signkey-test-0123456789abcdef0123456789abcdef" if signed else None
+    extra: dict[str, Any] = {"dev": False, "signing_key": key, "event_key": "ek"} if signed else {}
+    async with running(
+        fns, sqlite_url, sdk_signing_key=key, inline_state_bytes=2_000, **extra
+    ) as engine:
+        (eid,) = await engine.send([{"name": "c/big", "data": {"n": 7}}])
+        run = await _run_of(engine, eid)
+        detail = engine.get_run(run.run_id)
+    assert run.status == RunStatus.COMPLETED, run.error
+    assert run.output == {"tail": 5_000, "n": 7, "events": 1}
+    assert seen[0] is False and seen[-1] is True  # inline while small, then fetched
+    assert detail is not None and [s.name for s in detail.steps] == ["blob", "tail"]  # once
