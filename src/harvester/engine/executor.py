@@ -7,6 +7,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -75,16 +76,26 @@ def _error_of(body: Any, status: int) -> dict[str, Any]:
     return {"name": "Error", "message": f"HTTP {status}: {str(body)[:500]}"}
 
 
-def _retry_at(value: str | None) -> float | None:
+def _retry_at(value: str | None, now: float) -> float | None:
+    """When Retry-After says to retry, read as the Inngest server reads it: up to seven
+    digits are seconds from now; else a time (the SDK's ISO form, a Unix time, or an
+    HTTP date)."""
     if not value:
         return None
+    if len(value) <= 7 and value.isdigit() and int(value) > 0:
+        return now + int(value)
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        try:
-            return float(value)
-        except ValueError:
-            return None
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 AsgiApp = Callable[[Any, Any, Any], Awaitable[None]]
@@ -222,13 +233,14 @@ def outcome(reply: Reply, *, signing_key: str | None, dev: bool, now: float) -> 
             )
         parsed = reply.content.decode(errors="replace")
     no_retry = reply.headers.get("x-inngest-no-retry") == "true"
-    if reply.status == 206 and isinstance(parsed, list):
-        return CallOutcome(status=206, ops=parsed, no_retry=no_retry)
+    retry_at = _retry_at(reply.headers.get("retry-after"), now)
+    if reply.status == 206 and isinstance(parsed, list):  # Retry-After: for a step error
+        return CallOutcome(status=206, ops=parsed, no_retry=no_retry, retry_at=retry_at)
     if reply.status == 200:
         return CallOutcome(status=200, output=parsed)
     return CallOutcome(
         status=reply.status,
         error=_error_of(parsed, reply.status),
         no_retry=no_retry,
-        retry_at=_retry_at(reply.headers.get("retry-after")),
+        retry_at=retry_at,
     )

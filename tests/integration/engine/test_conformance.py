@@ -16,7 +16,7 @@ import pytest
 from inngest._internal import net
 from inngest.experimental import ai
 
-from harvester.engine import Engine, RunRecord, RunStatus
+from harvester.engine import Engine, EngineConfig, RunRecord, RunStatus
 
 from .harness import engine_app, running
 
@@ -372,3 +372,51 @@ async def test_a_large_state_is_left_out_and_the_sdk_fetches_it(
     assert run.output == {"tail": 5_000, "n": 7, "events": 1}
     assert seen[0] is False and seen[-1] is True  # inline while small, then fetched
     assert detail is not None and [s.name for s in detail.steps] == ["blob", "tail"]  # once
+
+
+async def test_a_step_errors_retry_after_sets_when_it_is_retried(sqlite_url: str) -> None:
+    """The SDK of today sends Retry-After only at function level; a reply with it on a
+    step's error (another SDK, a proxy) is honoured too. A protocol-level app here."""
+    from datetime import UTC, datetime
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    calls: list[str | None] = []
+    step = {"id": "s", "name": "s", "displayName": "s"}
+
+    async def serve(request: Request) -> Response:
+        if request.method == "PUT":
+            return JSONResponse({})
+        calls.append(request.query_params.get("stepId"))
+        if len(calls) == 1:
+            soon = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            error = {"name": "Error", "message": "rate limited", "stack": None}
+            return JSONResponse(
+                [{**step, "op": "StepError", "error": error}],
+                status_code=206,
+                headers={"retry-after": soon},
+            )
+        if len(calls) == 2:
+            return JSONResponse([{**step, "op": "StepRun", "data": 1}], status_code=206)
+        return JSONResponse("done")
+
+    raw = Starlette(routes=[Route("/api", serve, methods=["PUT", "POST"])])
+    url = "http://raw:80/api"
+    cfg = EngineConfig(database_url=sqlite_url, retry_base_delay=600.0, poll_interval=0.02)
+    engine = Engine(cfg)
+    await engine.start()
+    try:
+        await engine.register_app(url, transport=httpx.ASGITransport(app=raw))
+        runtime = {"type": "http", "url": f"{url}?fnId=raw-f"}
+        fn = {"id": "raw-f", "name": "f", "triggers": [{"event": "r/x"}]}
+        engine.register(url, "raw", [{**fn, "steps": {"step": {"id": "step", "runtime": runtime}}}])
+        (eid,) = await engine.send([{"name": "r/x", "data": {}}])
+        run = await _run_of(engine, eid)
+    finally:
+        await engine.stop()
+        engine.close()
+    assert run.status == RunStatus.COMPLETED and run.output == "done"
+    assert len(calls) == 3  # the retry came at Retry-After, not after minutes of backoff
