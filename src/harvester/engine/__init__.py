@@ -4,7 +4,13 @@ the harvester: it runs any app written with the official SDK.
 This module is its public face; the rest of the harvester imports only from here."""
 
 from harvester.engine.api import read_json_body, validate_events
-from harvester.engine.config import MAX_BODY_BYTES, TERMINAL, EngineConfig, RunStatus
+from harvester.engine.config import (
+    MAX_BODY_BYTES,
+    MAX_EVENT_REQUEST_BYTES,
+    TERMINAL,
+    EngineConfig,
+    RunStatus,
+)
 from harvester.engine.core import Engine
 from harvester.engine.records import (
     EventRecord,
@@ -25,6 +31,7 @@ from harvester.engine.triggers import event_matches
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_EVENT_REQUEST_BYTES",
     "TERMINAL",
     "Engine",
     "EngineConfig",

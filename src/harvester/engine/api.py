@@ -4,12 +4,13 @@ SDK call-backs) and the dev server's inspection API (/v0/gql, /v1/...)."""
 from __future__ import annotations
 
 import hmac
+import json
 from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from harvester.engine import safejson, signing
+from harvester.engine import eventids, safejson, signing
 from harvester.engine.config import EngineConfig
 from harvester.engine.gql import answer_gql
 from harvester.engine.sysdb import SystemDatabase
@@ -45,27 +46,62 @@ def _same(given: str, secret: str) -> bool:
     return bool(secret) and hmac.compare_digest(raw, secret.encode())
 
 
+def _event_problem(ev: Any, where: str) -> str | None:
+    """What is wrong with one event, or None."""
+    if not isinstance(ev, dict):
+        return f"{where} must be an object"
+    name = ev.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return f"{where}.name is required (a non-empty string)"
+    if name.startswith("inngest/"):
+        return f"{where}.name: the inngest/ namespace is reserved"
+    if not isinstance(ev.get("data", {}) or {}, dict):
+        return f"{where}.data must be an object"
+    if "id" in ev and ev["id"] is not None and not isinstance(ev["id"], str):
+        return f"{where}.id must be a string"
+    if "ts" in ev and ev["ts"] is not None and not isinstance(ev["ts"], int):
+        return f"{where}.ts must be an integer (ms)"
+    return None
+
+
 def validate_events(body: Any) -> list[dict[str, Any]]:
     """Every event checked before any is stored: one bad event rejects the request."""
     events = body if isinstance(body, list) else [body]
     if not events:
         raise HTTPException(400, "no events")
     for i, ev in enumerate(events):
-        where = f"event[{i}]"
-        if not isinstance(ev, dict):
-            raise HTTPException(400, f"{where} must be an object")
-        name = ev.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise HTTPException(400, f"{where}.name is required (a non-empty string)")
-        if name.startswith("inngest/"):
-            raise HTTPException(400, f"{where}.name: the inngest/ namespace is reserved")
-        if not isinstance(ev.get("data", {}) or {}, dict):
-            raise HTTPException(400, f"{where}.data must be an object")
-        if "id" in ev and ev["id"] is not None and not isinstance(ev["id"], str):
-            raise HTTPException(400, f"{where}.id must be a string")
-        if "ts" in ev and ev["ts"] is not None and not isinstance(ev["ts"], int):
-            raise HTTPException(400, f"{where}.ts must be an integer (ms)")
+        if problem := _event_problem(ev, f"event[{i}]"):
+            raise HTTPException(400, problem)
     return events
+
+
+def valid_prefix(
+    body: Any, max_event_bytes: int
+) -> tuple[list[dict[str, Any]], HTTPException | None]:
+    """The events before the first bad one, and what is wrong with it: the event API
+    stores those and answers with their ids and the error, as the dev server does."""
+    events = body if isinstance(body, list) else [body]
+    if not events:
+        return [], HTTPException(400, "no events")
+    for i, ev in enumerate(events):
+        if problem := _event_problem(ev, f"event[{i}]"):
+            return events[:i], HTTPException(400, problem)
+        size = len(json.dumps(ev, separators=(",", ":")).encode())
+        if size > max_event_bytes:
+            message = (
+                f"event[{i}] is {size} bytes, over the {max_event_bytes} bytes one event may have"
+            )
+            return events[:i], HTTPException(413, message)
+    return events, None
+
+
+def seed_ids(events: list[dict[str, Any]], seed: str | None) -> list[dict[str, Any]]:
+    """Give each event without an id the one the seed header derives for it."""
+    out = []
+    for n, ev in enumerate(events, start=1):
+        derived = None if ev.get("id") else eventids.seeded_id(seed, n)
+        out.append({**ev, "id": derived} if derived else ev)
+    return out
 
 
 def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
@@ -98,15 +134,20 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
                 {"ids": [], "status": 401, "error": "event key not found"}, status_code=401
             )
         try:
-            events = validate_events(
-                await read_json_body(request, cfg.max_body_bytes, cfg.body_timeout)
-            )
+            body = await read_json_body(request, cfg.max_event_request_bytes, cfg.body_timeout)
         except HTTPException as exc:
             return JSONResponse(
                 {"ids": [], "status": exc.status_code, "error": exc.detail},
                 status_code=exc.status_code,
             )
-        ids = await engine.send(events)
+        events, bad = valid_prefix(body, cfg.max_event_bytes)
+        seed = request.headers.get("x-inngest-event-id-seed")
+        ids = await engine.send(seed_ids(events, seed)) if events else []
+        if bad is not None:
+            return JSONResponse(
+                {"ids": ids, "status": bad.status_code, "error": bad.detail},
+                status_code=bad.status_code,
+            )
         return JSONResponse({"ids": ids, "status": 200})
 
     _sdk_callbacks(router, cfg, db)
@@ -117,15 +158,24 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
 def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> None:
     """What the SDK asks back (``use_api``) and the dev server's GraphQL subset."""
 
+    def authorized(request: Request) -> None:
+        """Outside dev mode the SDK's fetch carries the hashed signing key, as at sync."""
+        if not cfg.dev and cfg.signing_key:
+            want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
+            if not _same(request.headers.get("authorization", ""), want):
+                raise HTTPException(401, "bad signing key")
+
     @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
-    def batch(run_id: str) -> Any:
+    def batch(run_id: str, request: Request) -> Any:
+        authorized(request)
         run = db.load_run(run_id)
         if run is None:
             raise HTTPException(404, "run not found")
         return run["events"]
 
     @router.get("/v0/runs/{run_id}/actions", tags=["inngest"])
-    def actions(run_id: str) -> Any:
+    def actions(run_id: str, request: Request) -> Any:
+        authorized(request)
         run = db.load_run(run_id)
         if run is None:
             raise HTTPException(404, "run not found")

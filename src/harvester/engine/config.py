@@ -8,7 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 DEFAULT_RETRIES = 4  # Inngest's default when a function sets none: 5 attempts.
-MAX_BODY_BYTES = 512 * 1024  # documented event request limit (413 above it)
+MAX_BODY_BYTES = 512 * 1024  # our own JSON API's request limit (413 above it)
+# The event API (POST /e/{key}) takes batches of several MiB, as the dev server does;
+# the SDK's own batching sends up to 8 MiB in one request. One event stays bounded.
+MAX_EVENT_REQUEST_BYTES = 16 * 1024 * 1024
+MAX_EVENT_BYTES = 3 * 1024 * 1024  # the dev server's absolute limit for one event
+INLINE_STATE_BYTES = 4 * 1024 * 1024
 
 
 class RunStatus(enum.StrEnum):
@@ -42,6 +47,11 @@ class EngineConfig:
     poll_interval: float = 0.25  # timers and other processes' work
     request_timeout: float = 300.0
     max_body_bytes: int = MAX_BODY_BYTES
+    max_event_request_bytes: int = MAX_EVENT_REQUEST_BYTES  # POST /e/: 413 above it
+    max_event_bytes: int = MAX_EVENT_BYTES  # one event in it: 413 above it
+    # A call whose state (events and memoized steps) is larger goes with use_api: true
+    # and without the state; the SDK fetches it from /v0/runs/{id}/actions and /batch.
+    inline_state_bytes: int = INLINE_STATE_BYTES
     body_timeout: float = 10.0  # a request body must arrive within this (slowloris: 408)
     history_days: float = 14.0
     # Start cron-triggered runs. Off where a run must not be joined by a scheduled one

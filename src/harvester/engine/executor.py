@@ -7,6 +7,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -34,13 +35,24 @@ def call_url(fn_url: str, step_id: str | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def request_body(run: dict[str, Any], attempt: int, max_attempts: int) -> dict[str, Any]:
+def state_bytes(run: dict[str, Any]) -> int:
+    """How big a run's state is inline: its events and every memoized step."""
+    return len(json.dumps(run["events"])) + len(json.dumps(run["steps"]))
+
+
+def request_body(
+    run: dict[str, Any], attempt: int, max_attempts: int, inline_limit: int | None = None
+) -> dict[str, Any]:
+    """The body of a call. A state over ``inline_limit`` bytes is left out with
+    ``use_api: true``: the SDK then fetches the steps and the batch from the engine
+    (``GET /v0/runs/{id}/actions`` and ``/batch``), as it does from Inngest."""
     events = run["events"]
+    use_api = inline_limit is not None and state_bytes(run) > inline_limit
     return {
         "event": events[0],
-        "events": events,
-        "steps": run["steps"],
-        "use_api": False,
+        "events": None if use_api else events,
+        "steps": {} if use_api else run["steps"],
+        "use_api": use_api,
         "ctx": {
             "run_id": run["run_id"],
             "attempt": attempt,
@@ -53,24 +65,37 @@ def request_body(run: dict[str, Any], attempt: int, max_attempts: int) -> dict[s
 
 def _error_of(body: Any, status: int) -> dict[str, Any]:
     if isinstance(body, dict) and ("message" in body or "name" in body):
-        return {
+        error = {
             "name": str(body.get("name", "Error")),
             "message": str(body.get("message", "")),
             "stack": body.get("stack"),
         }
+        if isinstance(body.get("code"), str):  # the SDK's own code, e.g. step_errored
+            error["code"] = body["code"]
+        return error
     return {"name": "Error", "message": f"HTTP {status}: {str(body)[:500]}"}
 
 
-def _retry_at(value: str | None) -> float | None:
+def _retry_at(value: str | None, now: float) -> float | None:
+    """When Retry-After says to retry, read as the Inngest server reads it: up to seven
+    digits are seconds from now; else a time (the SDK's ISO form, a Unix time, or an
+    HTTP date)."""
     if not value:
         return None
+    if len(value) <= 7 and value.isdigit() and int(value) > 0:
+        return now + int(value)
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        try:
-            return float(value)
-        except ValueError:
-            return None
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 AsgiApp = Callable[[Any, Any, Any], Awaitable[None]]
@@ -170,7 +195,28 @@ async def call(
     return outcome(reply, signing_key=signing_key, dev=dev, now=now)
 
 
+def unstream(reply: Reply) -> Reply:
+    """The SDK's streaming reply (201, keep-alive spaces, then ``{"status", "headers",
+    "body"}``) as the reply it wraps; any other reply as it is."""
+    if reply.status != 201:
+        return reply
+    try:
+        wrapped = safejson.loads(reply.content.lstrip())
+    except safejson.JSONRejected:
+        wrapped = None
+    if not (
+        isinstance(wrapped, dict)
+        and isinstance(wrapped.get("status"), int)
+        and isinstance(wrapped.get("body"), str)
+    ):
+        return Reply(502, {}, b"streamed reply without a final {status, headers, body}")
+    headers = wrapped.get("headers") if isinstance(wrapped.get("headers"), dict) else {}
+    inner = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    return Reply(wrapped["status"], {**reply.headers, **inner}, wrapped["body"].encode())
+
+
 def outcome(reply: Reply, *, signing_key: str | None, dev: bool, now: float) -> CallOutcome:
+    reply = unstream(reply)
     if signing_key and not dev:
         sig = reply.headers.get("x-inngest-signature", "")
         if not signing.verify(reply.content, sig, signing_key, now):
@@ -187,13 +233,14 @@ def outcome(reply: Reply, *, signing_key: str | None, dev: bool, now: float) -> 
             )
         parsed = reply.content.decode(errors="replace")
     no_retry = reply.headers.get("x-inngest-no-retry") == "true"
-    if reply.status == 206 and isinstance(parsed, list):
-        return CallOutcome(status=206, ops=parsed, no_retry=no_retry)
+    retry_at = _retry_at(reply.headers.get("retry-after"), now)
+    if reply.status == 206 and isinstance(parsed, list):  # Retry-After: for a step error
+        return CallOutcome(status=206, ops=parsed, no_retry=no_retry, retry_at=retry_at)
     if reply.status == 200:
         return CallOutcome(status=200, output=parsed)
     return CallOutcome(
         status=reply.status,
         error=_error_of(parsed, reply.status),
         no_retry=no_retry,
-        retry_at=_retry_at(reply.headers.get("retry-after")),
+        retry_at=retry_at,
     )

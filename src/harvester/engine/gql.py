@@ -34,6 +34,11 @@ def _trace(detail: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _output(detail: dict[str, Any]) -> Any:
+    """A run's output as the dev server shows it: a failed run's is its error body."""
+    return detail["error"] if detail["status"] == "FAILED" else detail["output"]
+
+
 def _detail(db: SystemDatabase, run_id: str) -> dict[str, Any] | None:
     detail = db.run_detail(run_id)
     return detail.to_json() if detail else None
@@ -66,7 +71,7 @@ def answer_gql(db: SystemDatabase, body: dict[str, Any]) -> dict[str, Any]:
             if detail is None
             else {
                 "status": detail["status"],
-                "output": json.dumps(detail["output"]),
+                "output": json.dumps(_output(detail)),
                 "trace": _trace(detail),
             }
         )

@@ -16,6 +16,10 @@ from harvester.engine.sysdb import new_id
 from harvester.engine.triggers import FunctionSpec
 from harvester.engine.work import UnitOfWork
 
+KNOWN_OPS = frozenset(
+    {"StepRun", "StepFailed", "StepError", "StepPlanned", "Sleep", "WaitForEvent", "InvokeFunction"}
+)
+
 
 def _iso(ts: str) -> float:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
@@ -31,6 +35,8 @@ class _Progress:
     attempt: int
     parallel: bool = False
     advance: bool = False  # a step got its result: call the run again
+    no_retry: bool = False  # the reply said X-Inngest-No-Retry: true
+    retry_at: float | None = None  # the reply's Retry-After
 
     def memoize(self, sid: str, memo: dict[str, Any]) -> None:
         self.steps[sid] = memo
@@ -59,7 +65,7 @@ class OutcomeHandler:
                 uow.conn, run["run_id"], status=RunStatus.RUNNING, started_at=started
             )
         if out.status == 206:
-            self._ops(uow, run, out.ops, started, now)
+            self._ops(uow, run, out, started, now)
         elif out.status == 200:
             self.book.finish(uow, run, now, output=out.output)
         else:
@@ -90,18 +96,28 @@ class OutcomeHandler:
         self,
         uow: UnitOfWork,
         run: dict[str, Any],
-        ops: list[dict[str, Any]],
+        out: CallOutcome,
         started: float,
         now: float,
     ) -> None:
+        unknown = sorted({str(op.get("op")) for op in out.ops} - KNOWN_OPS)
+        if unknown:  # never leave the run RUNNING with nothing queued
+            message = f"the engine does not support the op(s) {', '.join(unknown)} this SDK sent"
+            self.book.finish(uow, run, now, error={"name": "UnsupportedOpcode", "message": message})
+            return
         p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
-        p.parallel = run["parallel"]
-        for op in ops:
+        p.no_retry, p.retry_at = out.no_retry, out.retry_at
+        # As the dev server: once a reply holds more than one op (parallel steps), every
+        # later step is planned first (disable_immediate_execution), for the whole run.
+        p.parallel = run["parallel"] or len(out.ops) > 1
+        for op in out.ops:
             self._op(uow, run, op, p, started, now)
+        race = any((op.get("opts") or {}).get("parallelMode") == "race" for op in out.ops)
         fields: dict[str, Any] = {"steps": p.steps, "stack": p.stack, "pending": p.pending}
         fields |= {"attempt": p.attempt, "parallel": p.parallel}
         self.book.db.update_run(uow.conn, run["run_id"], **fields)
-        if p.advance and not p.pending:
+        # Wait mode: discovery once the group's steps are all done; race: after each.
+        if p.advance and (race or not p.pending):
             nxt = {**run, "status": RunStatus.RUNNING, **fields}
             self.book.enqueue_call(uow, nxt, now, may_carry=True)
 
@@ -123,29 +139,47 @@ class OutcomeHandler:
             p.pending = [x for x in p.pending if x != sid]
             self._step_row(uow, run, op, started, now, output=op.get("data"), error=op.get("error"))
         elif kind == "StepError":
-            self._step_row(uow, run, op, started, now, error=op.get("error"))
-            p.attempt += 1
-            fn = self.book.functions.get(run["fn_id"])
-            if fn is not None and p.attempt >= fn.max_attempts:  # SDK should send StepFailed
-                p.memoize(sid, {"error": op.get("error")})
-            else:
-                delay = backoff(p.attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
-                self.book.enqueue_call(
-                    uow, run, now + delay, sid if sid in run["pending"] else None
-                )
+            self._step_error(uow, run, op, p, started, now)
         elif kind == "StepPlanned":
-            p.parallel = True
             if sid not in p.steps and sid not in p.pending:
                 p.pending.append(sid)
                 self.book.enqueue_call(uow, run, now, sid)
+        elif sid in p.pending or sid in p.steps:
+            return  # a sleep, wait or invoke already started: a later round re-reports it
         elif kind in ("Sleep", "WaitForEvent"):
+            p.pending.append(sid)
             self._step_row(uow, run, op, started, now)
             self._timer(uow, run, op, now)
         elif kind == "InvokeFunction":
+            p.pending.append(sid)
             failed = self._invoke(uow, run, op, now)
             if failed is not None:  # memoized now, like a failed step: the run goes on
                 p.memoize(sid, failed)
+                p.pending.remove(sid)
                 self._step_row(uow, run, op, started, now, error=failed["error"])
+
+    def _step_error(
+        self,
+        uow: UnitOfWork,
+        run: dict[str, Any],
+        op: dict[str, Any],
+        p: _Progress,
+        started: float,
+        now: float,
+    ) -> None:
+        """A step raised: memoize the error when no retry is left or allowed (the
+        SDK's no-retry header), else retry the step at its Retry-After or backoff."""
+        sid = op.get("id", "")
+        self._step_row(uow, run, op, started, now, error=op.get("error"))
+        p.attempt += 1
+        fn = self.book.functions.get(run["fn_id"])
+        if p.no_retry or (fn is not None and p.attempt >= fn.max_attempts):
+            p.memoize(sid, {"error": op.get("error")})
+            p.pending = [x for x in p.pending if x != sid]
+            return
+        delay = backoff(p.attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
+        due = p.retry_at if p.retry_at is not None else now + delay
+        self.book.enqueue_call(uow, run, due, sid if sid in run["pending"] else None)
 
     def _timer(self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float) -> None:
         """Queue a sleep's wake-up, or a wait for an event with its timeout."""

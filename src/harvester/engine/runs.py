@@ -196,8 +196,11 @@ class RunBook:
     ) -> None:
         """Memoize a step's result from outside (timer, event, child run) and go on."""
         steps, stack = {**run["steps"], step_id: memo}, [*run["stack"], step_id]
-        self.db.update_run(uow.conn, run["run_id"], steps=steps, stack=stack, attempt=0)
-        nxt = {**run, "steps": steps, "stack": stack, "attempt": 0}
+        pending = [x for x in run["pending"] if x != step_id]  # its sleep, wait or invoke
+        self.db.update_run(
+            uow.conn, run["run_id"], steps=steps, stack=stack, pending=pending, attempt=0
+        )
+        nxt = {**run, "steps": steps, "stack": stack, "pending": pending, "attempt": 0}
         self.enqueue_call(uow, nxt, now, may_carry=True)
 
     def _cancel_matching(self, uow: UnitOfWork, event: dict[str, Any], now: float) -> None:
@@ -258,7 +261,7 @@ class RunBook:
                         "function_id": run["fn_id"],
                         "run_id": run["run_id"],
                         "event": run["events"][0],
-                        "error": {**error, "error": error.get("message")},
+                        "error": error,  # the final error as the SDK sent it
                     },
                 }
             )

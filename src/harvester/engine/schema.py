@@ -64,7 +64,7 @@ runs = Table(
     Column("attempt", Integer, nullable=False, default=0),
     Column("steps", JSON, nullable=False),  # memo: hashed step id -> value
     Column("stack", JSON, nullable=False),
-    Column("pending", JSON, nullable=False),  # planned parallel steps in flight
+    Column("pending", JSON, nullable=False),  # planned steps, sleeps, waits, invokes in flight
     Column("parallel", Boolean, nullable=False, default=False),
     Column("parent", JSON, nullable=True),  # {run_id, step_id} of an invoking run
     Column("output", JSON, nullable=True),
@@ -105,6 +105,7 @@ queue = Table(
     Column("lease_owner", String(40), nullable=True),
     Column("lease_until", Float, nullable=True),
     Index("ix_engine_queue_due", "due_at"),
+    sqlite_autoincrement=True,  # never hand a deleted item's id to a new one
 )
 
 waits = Table(

@@ -76,7 +76,7 @@ class SystemDatabase(HistoryReads):
         self._insert_run = sa.insert(r)
         self._insert_step = sa.insert(schema.steps)
         self._insert_item = sa.insert(q)
-        self._delete_item = sa.delete(q).where(q.c.id == b("b_id"))
+        self._delete_item = sa.delete(q).where(q.c.id == b("b_id"), q.c.run_id == b("b_run_id"))
         self._retarget_item = (
             sa.update(q)
             .where(q.c.id == b("b_id"))
@@ -274,8 +274,11 @@ class SystemDatabase(HistoryReads):
                 sa.update(schema.queue).where(which).values(lease_owner=None, lease_until=None)
             )
 
-    def delete_item(self, conn: Connection, item_id: int) -> None:
-        conn.execute(self._delete_item, {"b_id": item_id})
+    def delete_item(self, conn: Connection, item: dict[str, Any]) -> None:
+        """Delete a handled item. By id and run: on SQLite a row deleted in the same
+        transaction (a finished run's items) frees its id for the next insert, which
+        may be another run's new call (a parent's, when a child finishes)."""
+        conn.execute(self._delete_item, {"b_id": item["id"], "b_run_id": item["run_id"]})
 
     def delete_run_items(
         self,

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from prometheus_client import Histogram
 
-from harvester.engine import executor
+from harvester.engine import aigateway, executor
 from harvester.engine.config import TERMINAL, EngineConfig, RunStatus
 from harvester.engine.outcomes import OutcomeHandler
 from harvester.engine.records import QueueKind
@@ -78,12 +78,12 @@ class Worker:
                     self.book.flush_batch(uow, item["run_id"], item["fn_id"], now)
                 else:
                     self.book.fire_debounce(uow, item["run_id"], item["fn_id"], now)
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
         with self.db.tx() as conn:
             run = self.db.get_run(conn, item["run_id"], lock=True)
             if run is None or run["status"] in TERMINAL:
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
                 return Handled()
             if kind != QueueKind.CALL:
                 # A timer's item becomes the run's next call (see work.Carry); this
@@ -94,7 +94,7 @@ class Worker:
                 carry = uow.carry
                 assert carry is not None
                 if carry.next_run is None:
-                    self.db.delete_item(conn, item["id"])
+                    self.db.delete_item(conn, item)
                     return Handled(emitted=uow.emitted)
                 return Handled(hold=(carry.item, carry.next_run), emitted=uow.emitted)
         return await self.call(item, run)
@@ -129,7 +129,7 @@ class Worker:
                 uow = UnitOfWork(conn)
                 error = {"name": "FunctionNotFound", "message": f"{run['fn_id']} is not synced"}
                 self.book.finish(uow, run, self.cfg.clock(), error=error)
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
         started = time.perf_counter()
         t0 = self.cfg.clock()
@@ -137,24 +137,27 @@ class Worker:
         out = await executor.call(
             self.registry.target_for(fn),
             executor.call_url(fn.url, item["step_id"]),
-            executor.request_body(run, run["attempt"], fn.max_attempts),
+            executor.request_body(
+                run, run["attempt"], fn.max_attempts, self.cfg.inline_state_bytes
+            ),
             signing_key=self.cfg.signing_key,
             dev=self.cfg.dev,
             now=t0,
         )
         CALLS.labels(fn.id).observe(time.perf_counter() - started)
+        out = await aigateway.perform(out, self.cfg.request_timeout)  # step.ai.infer
         now = self.cfg.clock()
         with self.db.tx() as conn:
             fresh = self.db.get_run(conn, run["run_id"], lock=True)
             if fresh is None or fresh["status"] in TERMINAL:
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
                 return Handled()  # cancelled while the call was in flight
             uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
             self.outcomes.apply(uow, fresh, fn, out, t0, now)
             carry = uow.carry
             assert carry is not None
             if carry.next_run is None:
-                self.db.delete_item(conn, item["id"])
+                self.db.delete_item(conn, item)
         done = Handled(emitted=uow.emitted)
         if carry.next_run is not None:
             done.chain = (carry.item, carry.next_run)

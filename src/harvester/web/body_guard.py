@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harvester.engine import (
     MAX_BODY_BYTES,
+    MAX_EVENT_REQUEST_BYTES,
     JSONRejected,
     check_content_type,
     read_limited,
@@ -22,7 +23,8 @@ from harvester.engine import (
 )
 
 JSON_PREFIXES = ("/api/", "/e/", "/fn/", "/v0/", "/v1/")
-BODY_LIMIT = MAX_BODY_BYTES  # Inngest's documented event request limit
+BODY_LIMIT = MAX_BODY_BYTES  # our JSON API's request limit
+EVENT_API = "/e/"  # the event API takes batches of several MiB, as the dev server does
 # App sync lists every function; the engine's calls to the SDK carry every memoized
 # step of a run: those may be larger.
 SDK_PATH = "/api/inngest"
@@ -63,7 +65,7 @@ class JSONBodyGuardMiddleware:
         headers = dict(scope.get("headers") or [])
         ctype = headers.get(b"content-type", b"").decode("latin-1")
         try:
-            limit = LARGER_LIMITS.get(str(scope["path"]), self.limit)
+            limit = _limit(str(scope["path"]), self.limit)
             body = await read_limited(_chunks(receive), limit, self.timeout)
             sdk_call = scope["path"] == SDK_PATH and scope["method"] == "POST"
             if (body or sdk_call) and scope["path"] not in NOT_JSON:
@@ -75,6 +77,12 @@ class JSONBodyGuardMiddleware:
             await _refuse(send, exc.status, str(exc), events=str(scope["path"]).startswith("/e/"))
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+def _limit(path: str, default: int) -> int:
+    if path.startswith(EVENT_API):
+        return max(default, MAX_EVENT_REQUEST_BYTES)
+    return LARGER_LIMITS.get(path, default)
 
 
 def _check_sdk_call(value: object) -> None:

@@ -46,7 +46,11 @@ def route_sdk_in_process(client: inngest.Inngest, app: FastAPI) -> None:
 
 @asynccontextmanager
 async def running(
-    fns_factory: Any, db_url: str, sdk_signing_key: str | None = None, **cfg: Any
+    fns_factory: Any,
+    db_url: str,
+    sdk_signing_key: str | None = None,
+    serve: dict[str, Any] | None = None,
+    **cfg: Any,
 ) -> AsyncIterator[Engine]:
     client = inngest.Inngest(
         app_id="test",
@@ -61,7 +65,7 @@ async def running(
         EngineConfig(database_url=db_url, retry_base_delay=0.01, poll_interval=0.02, **cfg)
     )
     app = engine_app(engine)
-    inngest.fast_api.serve(app, client, fns)
+    inngest.fast_api.serve(app, client, fns, **(serve or {}))
     route_sdk_in_process(client, app)
     await engine.start()
     try:

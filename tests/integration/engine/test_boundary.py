@@ -15,7 +15,10 @@ from harvester.engine import Engine, EngineConfig
 
 @pytest.fixture
 async def http(sqlite_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Engine]]:
-    engine = Engine(EngineConfig(database_url=sqlite_url, max_body_bytes=10_000))
+    cfg = EngineConfig(
+        database_url=sqlite_url, max_event_request_bytes=50_000, max_event_bytes=10_000
+    )
+    engine = Engine(cfg)
     app = FastAPI()
     app.include_router(engine.router)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as c:
@@ -37,8 +40,9 @@ def _stored(engine: Engine) -> int:
         (json.dumps({"name": "inngest/function.failed"}).encode(), 400, "reserved"),
         (json.dumps({"name": "a", "data": [1]}).encode(), 400, "data must be an object"),
         (json.dumps({"name": "a", "ts": "x"}).encode(), 400, "ts must be an integer"),
-        (json.dumps([{"name": "ok"}, {"nope": 1}]).encode(), 400, "event[1].name"),
+        (json.dumps([{"nope": 1}, {"name": "ok"}]).encode(), 400, "event[0].name"),
         (json.dumps({"name": "a", "data": {"x": "y" * 20_000}}).encode(), 413, "over"),
+        (json.dumps([{"name": "a"}] * 5_000).encode(), 413, "over"),  # the request's limit
         (("[" * 100 + "]" * 100).encode(), 400, "nested"),
         (b"[" * 4_000 + b"]" * 4_000, 400, "nested"),  # past the parser's recursion limit
         (b'{"name": "a", "data": {"x": NaN}}', 400, "NaN"),
@@ -54,6 +58,28 @@ async def test_bad_events_are_refused_and_nothing_is_stored(
     assert res.status_code == status
     assert message in res.json()["error"]
     assert _stored(engine) == 0
+
+
+@pytest.mark.parametrize(
+    ("bad", "status", "message"),
+    [
+        ({"nope": 1}, 400, "event[2].name"),
+        ({"name": "a", "data": {"x": "y" * 20_000}}, 413, "over"),
+    ],
+)
+async def test_a_bad_event_in_a_batch_keeps_the_valid_ones_before_it(
+    http: tuple[httpx.AsyncClient, Engine], bad: dict[str, Any], status: int, message: str
+) -> None:
+    """As the dev server does: the events before the bad one are stored and their ids
+    come back with the error; the bad one and those after it are not stored."""
+    client, engine = http
+    batch = [{"name": "b/one"}, {"name": "b/two"}, bad, {"name": "b/after"}]
+    res = await client.post("/e/NO_EVENT_KEY_SET", json=batch)
+    assert res.status_code == status
+    answer = res.json()
+    assert message in answer["error"] and answer["status"] == status
+    assert len(answer["ids"]) == 2
+    assert sorted(e.name for e in engine.list_events(limit=10)) == ["b/one", "b/two"]
 
 
 async def test_good_events_get_ids_and_sql_ish_text_is_stored_verbatim(

@@ -1,0 +1,56 @@
+"""An unchanged SDK app in its own process, streaming its replies (201, keep-alive,
+then the result), for the over-HTTP conformance test.  usage: conformance_app.py PORT
+MODEL_URL (an OpenAI-compatible loopback stand-in for step.ai.infer)"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import inngest
+import inngest.fast_api
+import uvicorn
+from fastapi import FastAPI
+from inngest.experimental import ai
+
+client = inngest.Inngest(app_id="conf", is_production=False)
+MODEL_URL = sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:9/v1"
+
+
+@client.create_function(fn_id="fails", trigger=inngest.TriggerEvent(event="h/fails"))
+async def fails(ctx: inngest.Context) -> None:
+    raise inngest.NonRetriableError("over http")
+
+
+@client.create_function(fn_id="nested", retries=4, trigger=inngest.TriggerEvent(event="h/nested"))
+async def nested(ctx: inngest.Context) -> None:
+    async def outer() -> Any:
+        return await ctx.step.run("inner", lambda: 1)
+
+    await ctx.step.run("outer", outer)
+
+
+@client.create_function(fn_id="kid", trigger=inngest.TriggerEvent(event="h/kid"))
+async def kid(ctx: inngest.Context) -> str:
+    await ctx.step.wait_for_event("release", event="h/release", timeout=3_600_000)
+    return "kid"
+
+
+@client.create_function(fn_id="mum", trigger=inngest.TriggerEvent(event="h/mum"))
+async def mum(ctx: inngest.Context) -> Any:
+    adapter = ai.openai.Adapter(auth_key="k", base_url=MODEL_URL, model="m2")
+    answer = await ctx.step.ai.infer("ask", adapter=adapter, body={"messages": []})
+    both = await ctx.group.parallel(
+        (
+            lambda: ctx.step.run("big", lambda: "x" * 5_000),
+            lambda: ctx.step.invoke("call-kid", function=kid, data={}),
+        )
+    )
+    return {"answer": answer["choices"][0]["message"]["content"], "both": [len(both[0]), both[1]]}
+
+
+app = FastAPI()
+inngest.fast_api.serve(app, client, [fails, nested, kid, mum], streaming=inngest.Streaming.FORCE)
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

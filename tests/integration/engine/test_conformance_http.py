@@ -1,0 +1,115 @@
+"""Issue 20's behaviours over real loopback HTTP: the engine served by uvicorn, an
+unchanged SDK app in its own process replying in streaming mode, a model stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from harvester.engine import Engine, EngineConfig, RunStatus
+
+from .harness import engine_app
+from .test_conformance import _Model, _run_of, model_url  # noqa: F401 (a fixture)
+from .test_crash import _port
+
+APP = Path(__file__).with_name("conformance_app.py")
+
+
+async def _until_up(url: str) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(300):
+            try:
+                await http.get(url, timeout=1)
+                return
+            except httpx.HTTPError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} did not come up")
+
+
+@pytest.fixture
+async def served(sqlite_url: str, model_url: str) -> AsyncIterator[tuple[Engine, str]]:  # noqa: F811
+    eport, aport = _port(), _port()
+    # A retry would take ten minutes: any call retried by mistake fails the test.
+    cfg = EngineConfig(
+        database_url=sqlite_url,
+        poll_interval=0.02,
+        retry_base_delay=600.0,
+        inline_state_bytes=2_000,
+        fire_crons=False,
+    )
+    engine = Engine(cfg)
+    server = uvicorn.Server(
+        uvicorn.Config(engine_app(engine), host="127.0.0.1", port=eport, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    await engine.start()
+    env = {**os.environ, "INNGEST_DEV": "1", "INNGEST_BASE_URL": f"http://127.0.0.1:{eport}"}
+    app = subprocess.Popen(
+        [sys.executable, str(APP), str(aport), model_url],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await _until_up(f"http://127.0.0.1:{aport}/api/inngest")
+        async with httpx.AsyncClient() as http:  # what the dev server does on discovery
+            sync = await http.put(f"http://127.0.0.1:{aport}/api/inngest", timeout=10)
+        assert sync.status_code == 200, sync.text
+        yield engine, f"http://127.0.0.1:{eport}"
+    finally:
+        app.terminate()
+        app.wait(timeout=15)
+        await engine.stop()
+        server.should_exit = True
+        await serving
+        engine.close()
+
+
+async def test_an_sdk_app_over_http_sees_the_dev_servers_behaviour(
+    served: tuple[Engine, str],
+) -> None:
+    engine, base = served
+    seed = f"1764547200000,{base64.b64encode(bytes(range(10))).decode()}"
+    batch = [{"name": n, "data": {}} for n in ("h/fails", "h/nested", "h/mum")]
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        # F: the same request twice (a resend after a lost reply): the same events.
+        first, again = [
+            await http.post("/e/key", json=batch, headers={"x-inngest-event-id-seed": seed})
+            for _ in range(2)
+        ]
+        assert first.json()["ids"] == again.json()["ids"] and len(first.json()["ids"]) == 3
+        assert len(engine.list_events(limit=50)) == 3
+        fails_id, nested_id, mum_id = first.json()["ids"]
+
+        # A: a failed run's output is the SDK's error body, with its code.
+        fails = await _run_of(engine, fails_id)
+        query = "query($id: ID!) { run(runID: $id) { status output } }"
+        res = await http.post("/v0/gql", json={"query": query, "variables": {"id": fails.run_id}})
+        shown = res.json()["data"]["run"]
+        assert shown["status"] == RunStatus.FAILED
+        assert json.loads(shown["output"])["code"] == "non_retriable_error"
+
+        # B: a nested step's no-retry error is memoised at once (no ten-minute retry).
+        nested = await _run_of(engine, nested_id)
+        assert nested.status == RunStatus.FAILED
+        assert nested.error is not None and nested.error["code"] == "step_errored"
+
+        # C, D, E, G: ai.infer, a parallel invoke started once, a state too big to inline.
+        await engine.wait_for_idle(timeout=30)
+        assert len(engine.list_runs(fn="conf-kid").data) == 1
+        await http.post("/e/key", json={"name": "h/release", "data": {}})
+        mum = await _run_of(engine, mum_id)
+    assert mum.status == RunStatus.COMPLETED, mum.error
+    assert mum.output == {"answer": "echo m2", "both": [5_000, "kid"]}
+    assert len(engine.list_runs(fn="conf-kid").data) == 1
+    assert len(_Model.seen) == 1
