@@ -45,6 +45,6 @@ def test_help_imports_none_of_the_application(args: list[str]) -> None:
 def test_a_command_still_runs_and_a_typo_gets_a_suggestion() -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["extract"], input="see example.com\n")
-    assert res.exit_code == 0 and '"domain": "example.com"' in res.output
+    assert res.exit_code == 0 and '"domain":"example.com"' in res.output
     res = runner.invoke(app, ["extrct"])
     assert res.exit_code == 2 and "Did you mean 'extract'" in res.output
