@@ -206,6 +206,8 @@ class Dispatcher:
         """Sleep until the nearest due time (a timer fires on time, not at the next
         poll), at most ``poll_interval``: other processes may queue work too."""
         wait = self.cfg.poll_interval
+        if self._backlog or self._ready:  # due work waits for a worker: a finishing call
+            return wait  # wakes us, and a query per finished call would slow the burst
         if self.cfg.fire_crons and self._cron_check_at > now:
             wait = min(wait, self._cron_check_at - now)
         try:
