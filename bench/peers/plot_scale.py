@@ -37,6 +37,7 @@ if memory:
     for m in memory:
         axes[2].annotate(f"{m['rss_mb']:.0f} MB", (m["sleepers"], m["rss_mb"]), fontsize=8)
     axes[2].set_xscale("log")
+    axes[2].set_ylim(bottom=0)
 axes[2].set_title("sleeping runs", fontsize=10)
 axes[2].set_xlabel("runs asleep")
 axes[2].set_ylabel("RSS MB")
