@@ -1,4 +1,4 @@
-"""The root typer app; subcommand modules are registered here."""
+"""The root typer app; its commands are imported only when they run (see ``lazy``)."""
 
 from __future__ import annotations
 
@@ -7,36 +7,14 @@ from typing import Annotated
 import typer
 
 from harvester import __version__
-from harvester.cli import (
-    db_cmd,
-    doctor_cmd,
-    domains_cmd,
-    engine_cmd,
-    extract_cmd,
-    import_cmd,
-    ops_cmd,
-    pipeline_cmd,
-    tiktok_cmd,
-)
+from harvester.cli.lazy import LazyGroup
 
 app = typer.Typer(
     name="harvester",
     help="TikTok Domain Harvester: promoted videos → comments → domains, on Inngest functions.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-)
-
-# Modules that add their commands with ``register(app)``, in help order.
-_COMMAND_MODULES = (
-    db_cmd,
-    doctor_cmd,
-    extract_cmd,
-    engine_cmd,
-    tiktok_cmd,
-    pipeline_cmd,
-    ops_cmd,
-    import_cmd,
-    domains_cmd,
+    cls=LazyGroup,
 )
 
 
@@ -53,10 +31,6 @@ def _root(
     ] = False,
 ) -> None:
     """TikTok Domain Harvester."""
-
-
-for _module in _COMMAND_MODULES:
-    _module.register(app)
 
 
 def main() -> None:

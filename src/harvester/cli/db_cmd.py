@@ -1,14 +1,15 @@
-"""``harvester db ...``: schema migrations."""
+"""``harvester db ...``: schema migrations.
+
+The store (SQLAlchemy, Alembic) is imported inside the commands, so that
+``harvester db --help`` starts at once.
+"""
 
 from __future__ import annotations
 
 import typer
 from rich.console import Console
 
-from harvester.cli.target import sqlite_file
 from harvester.settings import get_settings
-from harvester.store import Database
-from harvester.store.migrate import current_revision, head_revision, upgrade
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -17,6 +18,9 @@ console = Console(stderr=True)
 @db_app.command("upgrade")
 def upgrade_cmd() -> None:
     """Apply every pending migration (also done automatically on start)."""
+    from harvester.store import Database
+    from harvester.store.migrate import current_revision, upgrade
+
     url = get_settings().effective_database_url
     db = Database(url)
     try:
@@ -35,6 +39,10 @@ def upgrade_cmd() -> None:
 @db_app.command("status")
 def status_cmd() -> None:
     """Show the current and the latest schema revision."""
+    from harvester.cli.target import sqlite_file
+    from harvester.store import Database
+    from harvester.store.migrate import current_revision, head_revision
+
     url = get_settings().effective_database_url
     missing = sqlite_file(url)
     if missing is not None and not missing.exists():  # looking must not create it

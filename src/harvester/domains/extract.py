@@ -89,9 +89,22 @@ class DomainMatch:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (reason only when filtered)."""
-        out = asdict(self)
-        if out["reason"] is None:
-            del out["reason"]
+        # Spelled out: ``dataclasses.asdict`` deep-copies every field and cost the
+        # CLI more than the extraction itself.
+        out: dict[str, Any] = {
+            "domain": self.domain,
+            "ascii_domain": self.ascii_domain,
+            "host": self.host,
+            "url": self.url,
+            "obfuscated": self.obfuscated,
+            "email": self.email,
+            "confidence": self.confidence,
+            "start": self.start,
+            "end": self.end,
+            "matched": self.matched,
+        }
+        if self.reason is not None:
+            out["reason"] = self.reason
         return out
 
 

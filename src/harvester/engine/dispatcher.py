@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import enum
+import heapq
+import itertools
 from typing import Any
 
 import structlog
@@ -28,6 +31,14 @@ IDLE_HORIZON_S = 2.0
 PRUNE_EVERY_S = 60.0
 CRON_RECHECK_S = 1.0
 CHAIN_MAX = 32  # calls one worker makes in a row for one run before it requeues it
+
+
+class _Start(enum.StrEnum):
+    """What became of a due item the dispatcher looked at."""
+
+    STARTED = "started"
+    WAITS = "waits"  # at its concurrency limit: a held call stays held
+    GONE = "gone"  # another process has it, or it went back to the shared queue
 
 
 def normalize_event(ev: dict[str, Any], now: float) -> dict[str, Any]:
@@ -57,8 +68,11 @@ class Dispatcher:
         self._inflight: dict[str, int] = {}
         self._running = 0
         self._stopping = False
-        # Next calls this process holds (leased) until a worker is free, in due order.
-        self._ready: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # (item, run)
+        # Next calls this process holds (leased) until a worker is free: a heap in due
+        # order (due_at, arrival, item, run), so that a burst of a thousand woken runs
+        # costs a pop per start, not a sort of everything held.
+        self._ready: list[tuple[float, int, dict[str, Any], dict[str, Any] | None]] = []
+        self._arrival = itertools.count()
         self._backlog = False  # did the dispatcher leave due work for lack of workers?
         self._cron_check_at = 0.0
 
@@ -137,7 +151,7 @@ class Dispatcher:
         task.add_done_callback(self._tasks.discard)
 
     def _hold(self, item: dict[str, Any], run: dict[str, Any] | None) -> None:
-        self._ready.append((item, run))
+        heapq.heappush(self._ready, (item["due_at"], next(self._arrival), item, run))
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -186,7 +200,25 @@ class Dispatcher:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.cfg.poll_interval)
+                await asyncio.wait_for(self._wake.wait(), self._idle_wait(now))
+
+    def _idle_wait(self, now: float) -> float:
+        """Sleep until the nearest due time (a timer fires on time, not at the next
+        poll), at most ``poll_interval``: other processes may queue work too."""
+        wait = self.cfg.poll_interval
+        if self._backlog or self._ready:  # due work waits for a worker: a finishing call
+            return wait  # wakes us, and a query per finished call would slow the burst
+        if self.cfg.fire_crons and self._cron_check_at > now:
+            wait = min(wait, self._cron_check_at - now)
+        try:
+            due = self.db.next_due(now)
+        except Exception:
+            log.exception("could not read the next due time; polling")
+            return wait
+        # Due already but not started (no free worker or slot): a finishing call wakes us.
+        if due is not None and due > now:
+            wait = min(wait, due - now)
+        return wait
 
     def _claim_and_start(self, now: float) -> int:
         """Start due work in due order: queue items other processes could take too, and
@@ -195,39 +227,54 @@ class Dispatcher:
             self._backlog = True
             return 0
         shared = self.db.candidates(now)  # may fail: nothing is taken out before it
-        ready, self._ready = self._ready, []
-        work = [(it, None, False) for it in shared] + [(it, run, True) for it, run in ready]
-        work.sort(key=lambda w: (w[0]["due_at"], w[2]))  # due order; shared first on a tie
-        started, waiting = 0, False
-        for n, (item, run, held) in enumerate(work):
-            try:
-                slots = item["concurrency"] or []
-                full = self._running >= self.cfg.workers
-                if full or (item["kind"] == QueueKind.CALL and not self._fits(slots)):
-                    waiting = waiting or full
-                    if held:
-                        self._hold(item, run)
-                    continue
-                if held and now > item["lease_until"] - self.cfg.lease_seconds / 2:
-                    self.db.release_item(item["id"])  # too old: back to the shared queue
-                    continue
-                if not held:
-                    got, run = self.db.lease(
-                        item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
-                    )
-                    if not got:
-                        continue
-                self._reserve(slots)
-                self._launch(item, slots, run)
-                started += 1
-            except BaseException:
-                for it, r, h in work[n:]:  # keep what we hold; the dispatcher retries
-                    if h:
-                        self._hold(it, r)
-                raise
-        self._backlog = waiting
+        started, i, skipped = 0, 0, []
+        try:
+            while self._running < self.cfg.workers:
+                held = bool(self._ready) and (
+                    i >= len(shared) or self._ready[0][0] < shared[i]["due_at"]
+                )  # due order; shared first on a tie
+                if held:
+                    _, _, item, run = heapq.heappop(self._ready)
+                elif i < len(shared):
+                    item, run, i = shared[i], None, i + 1
+                else:
+                    break
+                try:
+                    outcome = self._start(item, run, held, now)
+                except BaseException:
+                    if held:  # keep what we hold; the dispatcher retries
+                        skipped.append((item, run))
+                    raise
+                if outcome is _Start.STARTED:
+                    started += 1
+                elif outcome is _Start.WAITS and held:
+                    skipped.append((item, run))
+        finally:
+            for item, run in skipped:  # at their concurrency limit: they wait here
+                self._hold(item, run)
+        self._backlog = self._running >= self.cfg.workers and (i < len(shared) or bool(self._ready))
         QUEUE_DEPTH.set(started)
         return started
+
+    def _start(
+        self, item: dict[str, Any], run: dict[str, Any] | None, held: bool, now: float
+    ) -> _Start:
+        """Lease (unless held) and launch one item."""
+        slots = item["concurrency"] or []
+        if item["kind"] == QueueKind.CALL and not self._fits(slots):
+            return _Start.WAITS
+        if held and now > item["lease_until"] - self.cfg.lease_seconds / 2:
+            self.db.release_item(item["id"])  # too old: back to the shared queue
+            return _Start.GONE
+        if not held:
+            got, run = self.db.lease(
+                item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
+            )
+            if not got:
+                return _Start.GONE
+        self._reserve(slots)
+        self._launch(item, slots, run)
+        return _Start.STARTED
 
     async def _process(
         self, item: dict[str, Any], slots: Slots, run: dict[str, Any] | None

@@ -95,6 +95,7 @@ class SystemDatabase(HistoryReads):
             .order_by(q.c.due_at, q.c.id)
             .limit(b("b_limit"))
         )
+        self._next_due = sa.select(sa.func.min(q.c.due_at)).where(free)
         self._lease = (
             sa.update(q)
             .where(q.c.id == b("b_id"), free)
@@ -244,6 +245,12 @@ class SystemDatabase(HistoryReads):
         with self.sql.connect() as conn:
             rows = conn.execute(self._candidates, {"b_now": now, "b_limit": limit})
             return [dict(r._mapping) for r in rows]
+
+    def next_due(self, now: float) -> float | None:
+        """When the earliest item nobody holds is due (the dispatcher sleeps until then)."""
+        with self.sql.connect() as conn:
+            due = conn.execute(self._next_due, {"b_now": now}).scalar()
+            return None if due is None else float(due)
 
     def lease(
         self, item_id: int, run_id: str, owner: str, now: float, until: float

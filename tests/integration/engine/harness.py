@@ -61,9 +61,8 @@ async def running(
         event_api_base_url="http://testapp:8288",
     )
     fns = fns_factory(client)
-    engine = Engine(
-        EngineConfig(database_url=db_url, retry_base_delay=0.01, poll_interval=0.02, **cfg)
-    )
+    settings: dict[str, Any] = {"retry_base_delay": 0.01, "poll_interval": 0.02, **cfg}
+    engine = Engine(EngineConfig(database_url=db_url, **settings))
     app = engine_app(engine)
     inngest.fast_api.serve(app, client, fns, **(serve or {}))
     route_sdk_in_process(client, app)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from harvester.cli import app
+from harvester.domains import extract
 
 runner = CliRunner()
 
@@ -33,3 +35,19 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     res = runner.invoke(app, ["extract", str(tmp_path / "nope.txt")])
     assert res.exit_code == 2
     assert "check the path" in res.output
+
+
+def test_json_lines_carry_every_field_and_survive_bad_bytes() -> None:
+    text = "shop at https://Example.com/x and tiktok.com \xff".encode("latin-1")
+    res = runner.invoke(app, ["extract"], input=text + b"\n")
+    assert res.exit_code == 0, res.output
+    (row,) = [json.loads(line) for line in res.stdout.splitlines()]
+    assert row["text"].endswith("\ufffd")  # an undecodable byte reads as U+FFFD
+    want = extract(row["text"])
+    # every field of a match; "reason" only on filtered ones
+    assert row["domains"] == [
+        {k: v for k, v in asdict(d).items() if k != "reason"} for d in want.domains
+    ]
+    assert row["filtered"] == [asdict(d) for d in want.filtered]
+    assert [d["domain"] for d in row["domains"]] == ["example.com"]
+    assert [f["domain"] for f in row["filtered"]] == ["tiktok.com"]

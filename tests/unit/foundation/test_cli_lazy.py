@@ -1,0 +1,50 @@
+"""The command line lists and starts its commands without importing the application."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from harvester.cli import app
+from harvester.cli.lazy import COMMANDS, commands_of
+
+HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "inngest", "harvester.engine", "harvester.store")
+
+
+def _loaded_after(args: list[str]) -> list[str]:
+    probe = (
+        "import sys\n"
+        "from harvester.cli import main\n"
+        f"sys.argv = ['harvester', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = done.stdout.rsplit("LOADED=", 1)[1].strip()
+    return [m for m in loaded.split(",") if m]
+
+
+def test_the_table_matches_what_the_modules_register() -> None:
+    registered: dict[str, str] = {}
+    for module in {e.module for e in COMMANDS.values()}:
+        for name, cmd in commands_of(module).items():
+            registered[name] = (cmd.short_help or cmd.help or "").split("\n\n")[0]
+    assert registered == {name: e.help for name, e in COMMANDS.items()}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["db", "--help"], ["extract", "--help"]])
+def test_help_imports_none_of_the_application(args: list[str]) -> None:
+    assert _loaded_after(args) == []
+
+
+def test_a_command_still_runs_and_a_typo_gets_a_suggestion() -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["extract"], input="see example.com\n")
+    assert res.exit_code == 0 and '"domain":"example.com"' in res.output
+    res = runner.invoke(app, ["extrct"])
+    assert res.exit_code == 2 and "Did you mean 'extract'" in res.output
