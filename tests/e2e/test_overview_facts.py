@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harvester.store.models import JobState
+from harvester.store.states import JobState
 from harvester.store.writes import set_job_status
 
 from .conftest import Served, shot

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
@@ -24,7 +23,7 @@ from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
 from harvester.store import Database
-from harvester.store.db import storage_problem
+from harvester.store.db import StorageError, storage_problem
 
 err = Console(stderr=True)
 out = Console()
@@ -244,7 +243,7 @@ def kill_switch(
             if action != "status":
                 asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
             state = asyncio.run(runtime.guard.kill_switch.state())
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             cause = storage_problem(exc) or f"{exc.__class__.__name__}: {exc}"
             raise _fail(f"[red]the kill switch was not changed:[/] {cause}") from exc
         finally:

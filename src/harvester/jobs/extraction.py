@@ -18,7 +18,7 @@ from harvester.jobs.intel_events import enrich_events, resolve_events
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
 from harvester.jobs.steps import track, tracked_step
 from harvester.store import Database
-from harvester.store.models import JobState
+from harvester.store.states import JobState
 from harvester.store.writes import MentionRow, mark_extracted, pending_comments, record_mentions
 
 FN_ID = "extract-domains"

@@ -31,7 +31,7 @@ from harvester.jobs.lookups import LookupBlocked, LookupFailed, Lookups
 from harvester.jobs.metrics import RUNS
 from harvester.jobs.steps import tiktok_step, track
 from harvester.store import intel
-from harvester.store.models import JobState, LookupStatus
+from harvester.store.states import JobState, LookupStatus
 from harvester.store.writes import MentionRow, record_mentions
 
 FN_ID = "resolve-links"

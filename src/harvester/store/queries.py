@@ -7,7 +7,7 @@ page), so page 1,000 of 100k rows costs what page 1 costs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,34 +15,19 @@ from sqlalchemy.orm import Session
 
 from harvester.store import domain_list, intel
 from harvester.store.ads import ad_domains_of_video, links_of_video
+from harvester.store.clock import as_utc, iso_day, start_of_day, today, utcnow
 from harvester.store.models import (
     Alert,
     Comment,
     DeadLetter,
-    DeadLetterStatus,
     Domain,
     DomainDay,
     DomainMention,
-    HealthCheck,
-    JobState,
-    JobStatus,
     Video,
 )
-from harvester.store.writes import as_utc, utcnow
 
 EXPORT_BATCH = 1000
 Span = tuple[int, int]
-
-
-def start_of_day(now: datetime | None = None) -> datetime:
-    """Midnight UTC of ``now`` (default: today)."""
-    now = now or utcnow()
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def today() -> date:
-    """Today's UTC date."""
-    return start_of_day().date()
 
 
 # -- domains ------------------------------------------------------------------------------
@@ -142,7 +127,7 @@ def domain_detail(
         "mentions": mentions,
         "next_before": mentions[-1]["id"] if len(mentions) == limit else None,
         "videos": [{"video_id": v, "advertiser": a, "mentions": n} for v, a, n in vids],
-        "days": dense_days({_iso_day(day): int(n) for day, n in days}, as_utc(d.first_seen_at)),
+        "days": dense_days({iso_day(day): int(n) for day, n in days}, as_utc(d.first_seen_at)),
     }
 
 
@@ -275,91 +260,6 @@ def _mentions_of(session: Session, ids: list[str]) -> dict[str, list[tuple[str, 
     return found
 
 
-# -- overview -----------------------------------------------------------------------------
-
-
-def overview(session: Session, days: int = 14) -> dict[str, Any]:
-    """Headline counts and the daily series of the overview page."""
-    today_start = start_of_day()
-    since = today_start - timedelta(days=days - 1)
-    count = lambda stmt: int(session.scalar(stmt) or 0)  # noqa: E731
-    states = dict(
-        session.execute(
-            sa.select(JobStatus.state, sa.func.count())
-            .where(JobStatus.updated_at >= utcnow() - timedelta(days=1))
-            .group_by(JobStatus.state)
-        )
-        .tuples()
-        .all()
-    )
-    return {
-        "videos": count(sa.select(sa.func.count()).select_from(Video)),
-        "comments": count(sa.select(sa.func.count()).select_from(Comment)),
-        "domains": count(sa.select(sa.func.count()).select_from(Domain)),
-        "new_domains_today": count(
-            sa.select(sa.func.count())
-            .select_from(Domain)
-            .where(Domain.first_seen_at >= today_start)
-        ),
-        "dead_letters": count(
-            sa.select(sa.func.count())
-            .select_from(DeadLetter)
-            .where(DeadLetter.status == DeadLetterStatus.PENDING)
-        ),
-        "runs_24h": {str(k): int(v) for k, v in states.items()},
-        "success_rate": _rate(states.get(JobState.COMPLETED, 0), states.get(JobState.FAILED, 0)),
-        "series": daily_series(session, since, days),
-    }
-
-
-def _rate(ok: int, failed: int) -> float | None:
-    return round(ok / (ok + failed), 4) if ok + failed else None
-
-
-def _per_day(session: Session, column: Any, since: datetime, *where: Any) -> dict[str, int]:
-    day = sa.func.date(column)
-    rows = session.execute(
-        sa.select(day, sa.func.count()).where(column >= since, *where).group_by(day)
-    ).all()
-    return {_iso_day(k): int(n) for k, n in rows}
-
-
-def daily_series(session: Session, since: datetime, days: int) -> list[dict[str, Any]]:
-    """Per UTC day: new domains, active domains, mentions, comments, pipeline success."""
-    new = _per_day(session, Domain.first_seen_at, since)
-    com = _per_day(session, Comment.harvested_at, since)
-    ok = _per_day(session, JobStatus.updated_at, since, JobStatus.state == JobState.COMPLETED)
-    bad = _per_day(session, JobStatus.updated_at, since, JobStatus.state == JobState.FAILED)
-    active = {
-        _iso_day(k): (int(n), int(m or 0))
-        for k, n, m in session.execute(
-            sa.select(DomainDay.day, sa.func.count(), sa.func.sum(DomainDay.mention_count))
-            .where(DomainDay.day >= since.date())
-            .group_by(DomainDay.day)
-        )
-    }
-    out = []
-    for i in range(days):
-        day = (since + timedelta(days=i)).date().isoformat()
-        out.append(
-            {
-                "day": day,
-                "new_domains": new.get(day, 0),
-                "active_domains": active.get(day, (0, 0))[0],
-                "mentions": active.get(day, (0, 0))[1],
-                "comments": com.get(day, 0),
-                "runs_completed": ok.get(day, 0),
-                "runs_failed": bad.get(day, 0),
-                "success_rate": _rate(ok.get(day, 0), bad.get(day, 0)),
-            }
-        )
-    return out
-
-
-def _iso_day(value: Any) -> str:
-    return value.isoformat()[:10] if isinstance(value, date) else str(value)[:10]
-
-
 # -- operations -----------------------------------------------------------------------------
 
 
@@ -413,11 +313,3 @@ def alerts(
         }
         for a in rows
     ]
-
-
-def latest_health(session: Session) -> dict[str, Any] | None:
-    """The most recent health check, if any ran."""
-    h = session.scalar(sa.select(HealthCheck).order_by(HealthCheck.id.desc()).limit(1))
-    if h is None:
-        return None
-    return {"checked_at": as_utc(h.checked_at), "status": str(h.status), "detail": h.detail}

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from harvester.domains.hosts import host_kind
+from harvester.store.clock import utcnow
 from harvester.store.models import (
-    Alert,
     Comment,
     DeadLetter,
     DeadLetterStatus,
@@ -21,25 +21,12 @@ from harvester.store.models import (
     DomainDay,
     DomainMention,
     HarvestStatus,
-    HealthCheck,
     JobState,
     JobStatus,
     Setting,
-    Severity,
     Video,
 )
 from harvester.store.upsert import insert_for
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every timestamp we store is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def upsert_videos(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> None:
@@ -354,32 +341,6 @@ def dead_letters_to_replay(session: Session, ids: Sequence[int] | None) -> list[
     return list(session.scalars(q.order_by(DeadLetter.id)))
 
 
-def recent_alert(session: Session, key: str, since: datetime) -> Alert | None:
-    return session.scalars(
-        sa.select(Alert)
-        .where(Alert.key == key, Alert.created_at >= since)
-        .order_by(Alert.created_at.desc())
-        .limit(1)
-    ).first()
-
-
-def add_alert(
-    session: Session, key: str, severity: Severity, message: str, detail: dict[str, Any] | None
-) -> Alert:
-    alert = Alert(
-        key=key,
-        severity=severity,
-        message=message,
-        detail=detail,
-        created_at=utcnow(),
-        occurrences=1,
-        delivered=False,
-    )
-    session.add(alert)
-    session.flush()
-    return alert
-
-
 def put_setting(session: Session, key: str, value: dict[str, Any]) -> None:
     stmt = insert_for(session, Setting.__table__).values(key=key, value=value, updated_at=utcnow())
     session.execute(
@@ -387,30 +348,3 @@ def put_setting(session: Session, key: str, value: dict[str, Any]) -> None:
             index_elements=["key"], set_={"value": value, "updated_at": utcnow()}
         )
     )
-
-
-def add_health_check(session: Session, status: Severity, detail: dict[str, Any]) -> None:
-    session.add(HealthCheck(checked_at=utcnow(), status=status, detail=detail))
-
-
-def delete_older_than(
-    session: Session,
-    model: Any,
-    column: Any,
-    cutoff: datetime,
-    batch: int,
-    extra: Any = None,
-) -> int:
-    """Delete at most ``batch`` rows with ``column < cutoff``; returns how many went."""
-    pk = next(iter(model.__table__.primary_key.columns))
-    q = sa.select(pk).where(column < cutoff)
-    if extra is not None:
-        q = q.where(extra)
-    ids = list(session.scalars(q.limit(batch)))
-    if ids:
-        session.execute(sa.delete(model).where(pk.in_(ids)))
-    return len(ids)
-
-
-def stale_cutoff(now: datetime, hours: float) -> datetime:
-    return now - timedelta(hours=hours)

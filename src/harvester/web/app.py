@@ -15,12 +15,11 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from inngest._internal import net
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import OperationalError
 
 from harvester import __version__
 from harvester.jobs.metrics import export_quota
 from harvester.runtime import Runtime
-from harvester.store.db import storage_problem
+from harvester.store.db import StorageUnavailable, storage_problem
 from harvester.web import api, api_docs, dashboard, worker_results
 from harvester.web.body_guard import JSONBodyGuardMiddleware
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
@@ -97,8 +96,8 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
             response.headers.setdefault(k, v)
         return response
 
-    @app.exception_handler(OperationalError)
-    async def storage_unavailable(request: Request, exc: OperationalError) -> Response:
+    @app.exception_handler(StorageUnavailable)
+    async def storage_unavailable(request: Request, exc: StorageUnavailable) -> Response:
         """Disk full, read-only or locked: a clear 503 (retry), never a half-done write."""
         cause = storage_problem(exc)
         if cause is None:

@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 from harvester.cli import app
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
+from harvester.store.clock import utcnow
 from harvester.store.writes import (
     MentionRow,
     record_mentions,
     upsert_comments,
     upsert_videos,
-    utcnow,
 )
 
 runner = CliRunner()

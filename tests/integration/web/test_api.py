@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from harvester.jobs.events import HARVEST_REQUESTED
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
-from harvester.store.models import Severity
+from harvester.store.alerts import add_alert
+from harvester.store.clock import utcnow
+from harvester.store.states import Severity
 from harvester.store.writes import (
     MentionRow,
-    add_alert,
     add_dead_letter,
     record_mentions,
     upsert_comments,
     upsert_videos,
-    utcnow,
 )
 from harvester.web.app import create_app
 

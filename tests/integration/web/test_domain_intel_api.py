@@ -13,12 +13,12 @@ from fastapi import FastAPI
 
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
+from harvester.store.clock import utcnow
 from harvester.store.writes import (
     MentionRow,
     record_mentions,
     upsert_comments,
     upsert_videos,
-    utcnow,
 )
 from harvester.web.app import create_app
 

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from harvester.store import domain_list, queries
 from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
+from harvester.store.overview import overview as stored_overview
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import (
     MAX_ID,
@@ -58,7 +59,7 @@ def _db(request: Request) -> Any:
 async def overview(request: Request, days: int = Query(14, ge=1, le=90)) -> dict[str, Any]:
     """Headline counts, per-day series, pipeline success rate and the guard's state."""
     with _db(request).session() as s:
-        data = queries.overview(s, days=days)
+        data = stored_overview(s, days=days)
     with_engine_run_counts(data, request.app.state.runtime.engine)
     data["guard"] = await request.app.state.runtime.guard.snapshot()
     return data

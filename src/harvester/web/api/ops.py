@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from harvester.jobs.operations import replay_dead_letters, set_kill_switch
 from harvester.store import queries
+from harvester.store.health import latest_health
 from harvester.web.api.schemas import (
     MAX_ID,
     AlertPage,
@@ -84,5 +85,5 @@ async def health(request: Request) -> dict[str, Any]:
     """The latest recorded health check and the live guard state."""
     rt = _rt(request)
     with rt.db.session() as s:
-        latest = queries.latest_health(s)
+        latest = latest_health(s)
     return {"latest": latest, "guard": await rt.guard.snapshot()}

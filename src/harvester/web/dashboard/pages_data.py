@@ -12,6 +12,8 @@ from harvester.domains.hosts import DomainKind
 from harvester.store import domain_list, queries
 from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
+from harvester.store.health import latest_health
+from harvester.store.overview import overview as stored_overview
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
@@ -26,8 +28,8 @@ async def overview(request: Request) -> HTMLResponse:
     """Headline numbers, trends, guard state, queue and last health check."""
     rt = runtime(request)
     with rt.db.session() as s:
-        data = queries.overview(s)
-        health = queries.latest_health(s)
+        data = stored_overview(s)
+        health = latest_health(s)
     eng = rt.engine
     with_engine_run_counts(data, eng)
     stats = eng.queue_stats() if eng is not None else None
