@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from harvester.cli.target import Api, ApiError, Target, describe, fail, reading, require_database
-from harvester.store import Database, queries, upgrade
+from harvester.store import Database, upgrade
 from harvester.store.db import StorageError, storage_problem
+from harvester.store.job_runs import dead_letters_page
 
 SERVER_PAGE = 500  # the API's largest page
 
@@ -97,6 +98,6 @@ def dead_letters(target: Target, status: str | None) -> list[dict[str, Any]]:
     db = open_database(target)
     try:
         with db.session() as s:
-            return list(queries.dead_letters(s, status=status, limit=1000))
+            return list(dead_letters_page(s, status=status, limit=1000))
     finally:
         db.dispose()

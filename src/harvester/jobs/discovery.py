@@ -22,7 +22,7 @@ from harvester.jobs.steps import tiktok_step, track, tracked_step
 from harvester.store.ads import record_links, unavailable_videos, upsert_ads
 from harvester.store.clock import stale_cutoff
 from harvester.store.states import JobState
-from harvester.store.writes import upsert_videos, videos_due_for_harvest
+from harvester.store.videos import upsert_videos, videos_due_for_harvest
 from harvester.tiktok import PromotedVideo, SearchExpired
 
 FN_ID = "discover-videos"

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from harvester.guard import Guard
 from harvester.jobs.events import KILL_SWITCH_OFF, KILL_SWITCH_ON
 from harvester.store import Database
-from harvester.store.writes import dead_letters_to_replay, mark_dead_letters_replayed
+from harvester.store.job_runs import dead_letters_to_replay, mark_dead_letters_replayed
 
 SendEvents = Callable[[list[dict[str, Any]]], Awaitable[list[str]]]
 

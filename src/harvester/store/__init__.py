@@ -1,4 +1,6 @@
-"""Storage: the database, the models, the migrations and the queries the jobs use.
+"""Storage: the database, the models, the migrations, and one module per aggregate
+(videos, comments, domains, mentions, ads, intel, job_runs, alerts, health, kv, overview,
+retention) owning its queries.
 
 Callers outside the store (jobs, web, runtime, cli) import the store's modules and the
 states below, never SQLAlchemy or `harvester.store.models` (an import-linter contract).

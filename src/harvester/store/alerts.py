@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from harvester.store.clock import utcnow
+from harvester.store.clock import as_utc, utcnow
 from harvester.store.models import Alert
 from harvester.store.states import Severity
 
@@ -65,3 +65,28 @@ def record_alert(
 def mark_delivered(session: Session, alert_id: int) -> None:
     """Note that the alert reached its webhook."""
     session.execute(sa.update(Alert).where(Alert.id == alert_id).values(delivered=True))
+
+
+def alerts_page(
+    session: Session, *, severity: str | None = None, after: int | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Alerts, newest first."""
+    stmt = sa.select(Alert)
+    if severity:
+        stmt = stmt.where(Alert.severity == severity)
+    if after is not None:
+        stmt = stmt.where(Alert.id < after)
+    rows = session.scalars(stmt.order_by(Alert.id.desc()).limit(limit))
+    return [
+        {
+            "id": a.id,
+            "key": a.key,
+            "severity": str(a.severity),
+            "message": a.message,
+            "detail": a.detail,
+            "created_at": as_utc(a.created_at),
+            "occurrences": a.occurrences,
+            "delivered": a.delivered,
+        }
+        for a in rows
+    ]

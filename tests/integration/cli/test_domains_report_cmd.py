@@ -16,12 +16,9 @@ from harvester.cli import app
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
 from harvester.store.clock import utcnow
-from harvester.store.writes import (
-    MentionRow,
-    record_mentions,
-    upsert_comments,
-    upsert_videos,
-)
+from harvester.store.comments import upsert_comments
+from harvester.store.mentions import MentionRow, record_mentions
+from harvester.store.videos import upsert_videos
 
 runner = CliRunner()
 HOSTILE = '=HYPERLINK("http://x") <script>alert(1)</script> buy at spike-now.shop'

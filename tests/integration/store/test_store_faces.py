@@ -8,20 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from harvester.store import Database, JobState, alerts, queries, retention, upgrade
+from harvester.store import Database, JobState, alerts, retention, upgrade
+from harvester.store.alerts import alerts_page
 from harvester.store.clock import utcnow
+from harvester.store.comments import comments_page, upsert_comments
+from harvester.store.domains import domains_page, ensure_domains
 from harvester.store.health import pipeline_facts
+from harvester.store.job_runs import add_dead_letter, set_job_status
+from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.overview import totals
 from harvester.store.states import Severity
-from harvester.store.writes import (
-    MentionRow,
-    add_dead_letter,
-    ensure_domains,
-    record_mentions,
-    set_job_status,
-    upsert_comments,
-    upsert_videos,
-)
+from harvester.store.videos import upsert_videos
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -47,7 +44,7 @@ def test_an_alert_repeated_within_the_window_is_counted_not_stored_again(db: Dat
         assert first is not None and again is None
         alerts.mark_delivered(s, first)
     with db.session() as s:
-        rows = queries.alerts(s)
+        rows = alerts_page(s)
         assert alerts.alerted_since(s, "k", since)
         assert not alerts.alerted_since(s, "other", since)
     assert [(r["occurrences"], r["delivered"]) for r in rows] == [(2, True)]
@@ -87,8 +84,8 @@ def test_retention_deletes_in_batches_and_spares_a_domain_still_mentioned(db: Da
     with db.session() as s:
         assert retention.delete_stale(s, "domain", now + timedelta(days=1), batch=10) == 1
     with db.session() as s:
-        assert [d["name"] for d in queries.domains(s)] == ["kept.shop"]
-        assert [c["comment_id"] for c in queries.comments(s)] == ["fresh"]
+        assert [d["name"] for d in domains_page(s)] == ["kept.shop"]
+        assert [c["comment_id"] for c in comments_page(s)] == ["fresh"]
     with pytest.raises(ValueError, match="not a pruned table"), db.session() as s:
         retention.delete_stale(s, "video", now, batch=10)
 
