@@ -22,6 +22,7 @@ from harvester.jobs.client import make_client
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.jobs.registry import build_functions
+from harvester.jobs.senders import sender_for
 from harvester.settings import Settings
 from harvester.store import Database, upgrade
 from harvester.store.clock import utcnow
@@ -51,10 +52,7 @@ class Runtime:
 
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
         """Send events to the embedded engine, or to the configured Inngest server."""
-        if self.engine is not None:
-            return list(await self.engine.send(events))
-        result = await self.client.send([inngest.Event(**e) for e in events])
-        return list(result)
+        return await sender_for(self.engine, self.client).send(events)
 
     async def aclose(self) -> None:
         for closer in self.extra_closers:

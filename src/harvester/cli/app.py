@@ -14,7 +14,7 @@ from harvester.cli import (
     engine_cmd,
     extract_cmd,
     import_cmd,
-    ops_cmd,
+    operator_cmd,
     pipeline_cmd,
     tiktok_cmd,
 )
@@ -34,7 +34,7 @@ _COMMAND_MODULES = (
     engine_cmd,
     tiktok_cmd,
     pipeline_cmd,
-    ops_cmd,
+    operator_cmd,
     import_cmd,
     domains_cmd,
 )

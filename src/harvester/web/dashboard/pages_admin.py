@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from harvester.jobs.operations import replay_dead_letters, set_kill_switch
+from harvester.jobs.operator_actions import replay_dead_letters, set_kill_switch
 from harvester.store.alerts import alerts_page
 from harvester.store.job_runs import dead_letters_page
 from harvester.web.dashboard.context import admin_post, runtime

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from harvester.jobs.operations import replay_dead_letters, set_kill_switch
+from harvester.jobs.operator_actions import replay_dead_letters, set_kill_switch
 from harvester.store.alerts import alerts_page
 from harvester.store.health import latest_health
 from harvester.store.job_runs import dead_letters_page
