@@ -21,9 +21,9 @@ import httpx
 import inngest
 import inngest.fast_api
 from fastapi import FastAPI
-from inngest._internal import net
 
 from harvester.engine import Engine, EngineConfig
+from harvester.jobs.sdk_transport import route_sdk_through
 
 APP_URL = "http://bench:8288/api/inngest"
 
@@ -47,9 +47,7 @@ async def start(fns: Any, db: str, **cfg: Any) -> Engine:
     inngest.fast_api.serve(app, client, fns(client))
     server = FastAPI()  # the engine's API, where the SDK syncs and sends events
     server.include_router(engine.router)
-    client._http_client._http_client = net.ThreadAwareAsyncHTTPClient(
-        transport=httpx.ASGITransport(app=server)
-    ).initialize()
+    route_sdk_through(client, httpx.ASGITransport(app=server))
     await engine.start()
     await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
     return engine

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import inngest
-import sqlalchemy as sa
 
 from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
@@ -23,10 +22,11 @@ from harvester.jobs.client import make_client
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.jobs.registry import build_functions
+from harvester.jobs.senders import sender_for
 from harvester.settings import Settings
 from harvester.store import Database, upgrade
-from harvester.store.models import Comment, DeadLetter, DeadLetterStatus, Domain, Video
-from harvester.store.writes import utcnow
+from harvester.store.clock import utcnow
+from harvester.store.overview import totals
 from harvester.tiktok import Source, make_source
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -52,10 +52,7 @@ class Runtime:
 
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
         """Send events to the embedded engine, or to the configured Inngest server."""
-        if self.engine is not None:
-            return list(await self.engine.send(events))
-        result = await self.client.send([inngest.Event(**e) for e in events])
-        return list(result)
+        return await sender_for(self.engine, self.client).send(events)
 
     async def aclose(self) -> None:
         for closer in self.extra_closers:
@@ -144,23 +141,16 @@ class Summary:
 
 def summarize(db: Database, run_status: str = "") -> Summary:
     """Counts a person wants after a cycle: what is stored, what is new, what failed."""
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     with db.session() as s:
-        count = lambda q: int(s.scalar(q) or 0)  # noqa: E731
-        return Summary(
-            videos=count(sa.select(sa.func.count()).select_from(Video)),
-            comments=count(sa.select(sa.func.count()).select_from(Comment)),
-            domains=count(sa.select(sa.func.count()).select_from(Domain)),
-            new_today=count(
-                sa.select(sa.func.count()).select_from(Domain).where(Domain.first_seen_at >= today)
-            ),
-            failures=count(
-                sa.select(sa.func.count())
-                .select_from(DeadLetter)
-                .where(DeadLetter.status == DeadLetterStatus.PENDING)
-            ),
-            run_status=run_status,
-        )
+        t = totals(s)
+    return Summary(
+        videos=t.videos,
+        comments=t.comments,
+        domains=t.domains,
+        new_today=t.new_domains_today,
+        failures=t.dead_letters,
+        run_status=run_status,
+    )
 
 
 async def run_once(

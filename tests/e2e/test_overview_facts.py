@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from harvester.store.models import JobState
-from harvester.store.writes import set_job_status
+from harvester.store.job_runs import set_job_status
+from harvester.store.states import JobState
 
 from .conftest import Served, shot
 

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from harvester.cli.target import Api, ApiError, Target, describe, fail, reading, require_database
-from harvester.store import Database, queries, upgrade
-from harvester.store.db import storage_problem
+from harvester.store import Database, upgrade
+from harvester.store.db import StorageError, storage_problem
+from harvester.store.job_runs import dead_letters_page
 
 SERVER_PAGE = 500  # the API's largest page
 
@@ -28,7 +27,7 @@ def open_database(target: Target, *, create: bool = False) -> Database:
     try:
         db = Database(url)
         upgrade(db)
-    except SQLAlchemyError as exc:
+    except StorageError as exc:
         cause = storage_problem(exc) or f"{exc.__class__.__name__}: {exc}"
         raise fail(
             f"[red]cannot open the database:[/] {cause}. "
@@ -99,6 +98,6 @@ def dead_letters(target: Target, status: str | None) -> list[dict[str, Any]]:
     db = open_database(target)
     try:
         with db.session() as s:
-            return list(queries.dead_letters(s, status=status, limit=1000))
+            return list(dead_letters_page(s, status=status, limit=1000))
     finally:
         db.dispose()

@@ -11,7 +11,6 @@ import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import text
 
 from harvester.cli.target import sqlite_file
 from harvester.guard.quota import APIS, make_ledger
@@ -41,8 +40,7 @@ def check_database(settings: Settings) -> Check:
         )
     db = Database(url)
     try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        db.ping()
         rev, head = current_revision(db), head_revision()
     except Exception as exc:
         return Check(

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from harvester.cli.data_reads import open_database, server_domains
-from harvester.cli.ops_cmd import FORMATS, _fail, _iso, err, out
+from harvester.cli.operator_cmd import FORMATS, _fail, _iso, err, out
 from harvester.cli.target import pick
 from harvester.domains.hosts import DomainKind
 from harvester.settings import get_settings

@@ -17,7 +17,7 @@ from harvester.jobs.importer import Importer, ImportReport
 from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
-from harvester.store.writes import utcnow
+from harvester.store.clock import utcnow
 from harvester.tiktok.exports import SUFFIXES, Format, RowError, read_rows
 
 console = Console(stderr=True)

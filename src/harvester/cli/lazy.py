@@ -71,10 +71,10 @@ COMMANDS: dict[str, Entry] = {
         _cli("pipeline_cmd"), "Serve the app alone (for Inngest Cloud or a self-hosted server)."
     ),
     "run": Entry(
-        _cli("ops_cmd"), "Show one run: its event, then the step timeline as a waterfall."
+        _cli("operator_cmd"), "Show one run: its event, then the step timeline as a waterfall."
     ),
     "kill-switch": Entry(
-        _cli("ops_cmd"),
+        _cli("operator_cmd"),
         "Pause (on) or resume (off) every TikTok call; running steps see it within a second.",
     ),
     "import": Entry(
@@ -95,7 +95,9 @@ COMMANDS: dict[str, Entry] = {
         "lookups at it (export them, with HARVESTER_DOMAIN_LOOKUPS=true, before `up`).",
     ),
     "db": Entry(_cli("db_cmd"), "Database schema (Alembic migrations)."),
-    "dlq": Entry(_cli("ops_cmd"), "Dead letters: list them; `dlq replay ID|--all` re-sends them."),
+    "dlq": Entry(
+        _cli("operator_cmd"), "Dead letters: list them; `dlq replay ID|--all` re-sends them."
+    ),
 }
 
 

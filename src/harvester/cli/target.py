@@ -15,10 +15,9 @@ from typing import Any
 import httpx
 import typer
 from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from harvester.settings import Settings
+from harvester.store.db import hide_password
 
 err = Console(stderr=True)
 PROBE_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
@@ -122,10 +121,7 @@ def describe(url: str) -> str:
     path = sqlite_file(url)
     if path is not None:
         return str(path)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    return hide_password(url)
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harvester.store import Database
-from harvester.store.models import Setting
-from harvester.store.writes import put_setting
+from harvester.store.kv import get_setting, put_setting
 
 KEY = "kill_switch"
 CACHE_SECONDS = 1.0
@@ -22,8 +21,8 @@ class KillSwitch:
     async def state(self) -> dict[str, Any]:
         """``{"on": bool, "reason", "by", "at"}`` as stored (off when never set)."""
         with self._db.session() as s:
-            row = s.get(Setting, KEY)
-            value = dict(row.value) if row else {"on": False, "reason": "", "by": "", "at": None}
+            stored = get_setting(s, KEY)
+        value = stored or {"on": False, "reason": "", "by": "", "at": None}
         self._cached = (time.monotonic(), value)
         return value
 

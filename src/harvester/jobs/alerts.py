@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import structlog
 
-from harvester.store import Database
-from harvester.store.models import Alert, Severity
-from harvester.store.writes import add_alert, recent_alert, utcnow
+from harvester.store import Database, alerts
+from harvester.store.clock import utcnow
+from harvester.store.states import Severity
 
 log = structlog.get_logger(__name__)
 DEDUP_WINDOW = timedelta(minutes=15)
@@ -30,18 +30,15 @@ class AlertSink:
     ) -> bool:
         """Record (and deliver, unless a duplicate) an alert; True when it was delivered."""
         with self._db.session() as s:
-            prior = recent_alert(s, key, utcnow() - DEDUP_WINDOW)
-            if prior is not None:
-                prior.occurrences += 1
-                return False
-            alert = add_alert(s, key, severity, message, detail)
-            alert_id = alert.id
+            alert_id = alerts.record_alert(
+                s, key, severity, message, detail, repeat_since=utcnow() - DEDUP_WINDOW
+            )
+        if alert_id is None:
+            return False
         delivered = await self._deliver(severity, message, detail)
         if delivered:
             with self._db.session() as s:
-                row = s.get(Alert, alert_id)
-                if row is not None:
-                    row.delivered = True
+                alerts.mark_delivered(s, alert_id)
         return delivered
 
     async def _deliver(

@@ -9,75 +9,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import inngest
-import sqlalchemy as sa
 
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.steps import track, tracked_step
-from harvester.store.models import (
-    Alert,
-    Comment,
-    Domain,
-    DomainMention,
-    HealthCheck,
-    JobState,
-    WorkerResultRow,
-)
-from harvester.store.models import JobStatus as JobStatusRow
-from harvester.store.writes import delete_older_than
+from harvester.store.retention import PRUNED, Kept, delete_stale
+from harvester.store.states import JobState
 
 FN_ID = "cleanup"
 MAX_BATCHES_PER_TABLE = 200
 
 
-def _targets(deps: JobDeps, now: datetime) -> dict[str, tuple[Any, Any, datetime, Any]]:
+def _cutoff_per_table(deps: JobDeps, now: datetime) -> dict[str, datetime]:
     s = deps.settings
-    unmentioned = ~sa.exists().where(DomainMention.domain_id == Domain.id)
-    return {
-        # Comments cascade to their mentions; domains go only once no mention is left.
-        "comment": (
-            Comment,
-            Comment.harvested_at,
-            now - timedelta(days=s.retention_comments_days),
-            None,
-        ),
-        "domain": (
-            Domain,
-            Domain.last_seen_at,
-            now - timedelta(days=s.retention_comments_days),
-            unmentioned,
-        ),
-        "alert": (Alert, Alert.created_at, now - timedelta(days=s.retention_alerts_days), None),
-        "job_status": (
-            JobStatusRow,
-            JobStatusRow.updated_at,
-            now - timedelta(days=s.retention_runs_days),
-            None,
-        ),
-        "health_check": (
-            HealthCheck,
-            HealthCheck.checked_at,
-            now - timedelta(days=s.retention_runs_days),
-            None,
-        ),
-        "worker_result": (
-            WorkerResultRow,
-            WorkerResultRow.received_at,
-            now - timedelta(days=s.retention_runs_days),
-            None,
-        ),
+    days = {
+        Kept.COMMENTS: s.retention_comments_days,
+        Kept.ALERTS: s.retention_alerts_days,
+        Kept.RUNS: s.retention_runs_days,
     }
+    return {table: now - timedelta(days=days[kept]) for table, kept in PRUNED.items()}
 
 
 async def delete_batch(deps: JobDeps, table: str, cutoff_iso: str) -> int:
-    model, column, _cutoff, extra = _targets(deps, deps.clock())[table]
     with deps.db.session() as s:
-        return delete_older_than(
-            s,
-            model,
-            column,
-            datetime.fromisoformat(cutoff_iso),
-            deps.settings.cleanup_batch_size,
-            extra,
+        return delete_stale(
+            s, table, datetime.fromisoformat(cutoff_iso), deps.settings.cleanup_batch_size
         )
 
 
@@ -121,4 +76,4 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
 
 
 async def _cutoffs(deps: JobDeps) -> dict[str, str]:
-    return {t: v[2].isoformat() for t, v in _targets(deps, deps.clock()).items()}
+    return {t: c.isoformat() for t, c in _cutoff_per_table(deps, deps.clock()).items()}

@@ -10,7 +10,7 @@ from harvester.guard import Guard
 from harvester.jobs.alerts import AlertSink
 from harvester.settings import Settings
 from harvester.store import Database
-from harvester.store.writes import utcnow
+from harvester.store.clock import utcnow
 from harvester.tiktok import Source
 
 

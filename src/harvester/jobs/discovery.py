@@ -20,8 +20,9 @@ from harvester.jobs.linking import link_ads
 from harvester.jobs.metrics import RUNS, VIDEOS_DISCOVERED
 from harvester.jobs.steps import tiktok_step, track, tracked_step
 from harvester.store.ads import record_links, unavailable_videos, upsert_ads
-from harvester.store.models import JobState
-from harvester.store.writes import stale_cutoff, upsert_videos, videos_due_for_harvest
+from harvester.store.clock import stale_cutoff
+from harvester.store.states import JobState
+from harvester.store.videos import upsert_videos, videos_due_for_harvest
 from harvester.tiktok import PromotedVideo, SearchExpired
 
 FN_ID = "discover-videos"

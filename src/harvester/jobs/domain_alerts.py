@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time
 
 from harvester.jobs.deps import JobDeps
 from harvester.store import domain_list
+from harvester.store.alerts import alerted_since
 from harvester.store.domain_list import DomainQuery
-from harvester.store.models import Severity
-from harvester.store.writes import recent_alert
+from harvester.store.states import Severity
 
 ALERT_KEY = "domain.young_spike"
 
@@ -27,7 +27,7 @@ async def alert_young_spikes(deps: JobDeps, names: Sequence[str]) -> list[str]:
     for r in hits:
         key = f"{ALERT_KEY}:{r['name']}:{query.today}"
         with deps.db.session() as s:
-            if recent_alert(s, key, midnight) is not None:
+            if alerted_since(s, key, midnight):
                 continue  # once per domain and day, however often it is mentioned
         await deps.alerts.raise_alert(
             key,

@@ -27,7 +27,7 @@ from harvester.jobs.metrics import RUNS
 from harvester.jobs.resolution import pause_if_killed
 from harvester.jobs.steps import tiktok_step, track
 from harvester.store import intel
-from harvester.store.models import EnrichmentKind, JobState, LookupStatus
+from harvester.store.states import EnrichmentKind, JobState, LookupStatus
 
 FN_IDS = {
     EnrichmentKind.DNS: "enrich-dns",

@@ -18,8 +18,9 @@ from harvester.jobs.intel_events import enrich_events, resolve_events
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
 from harvester.jobs.steps import track, tracked_step
 from harvester.store import Database
-from harvester.store.models import JobState
-from harvester.store.writes import MentionRow, mark_extracted, pending_comments, record_mentions
+from harvester.store.comments import mark_extracted, pending_comments
+from harvester.store.mentions import MentionRow, record_mentions
+from harvester.store.states import JobState
 
 FN_ID = "extract-domains"
 MAX_COMMENTS_PER_RUN = 50_000

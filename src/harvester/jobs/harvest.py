@@ -18,8 +18,9 @@ from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
 from harvester.jobs.steps import tiktok_step, track, tracked_step
 from harvester.jobs.worker_wait import worker_comment_page
 from harvester.store.ads import mark_video_unavailable
-from harvester.store.models import JobState
-from harvester.store.writes import mark_video_harvested, pending_comments, upsert_comments
+from harvester.store.comments import pending_comments, upsert_comments
+from harvester.store.states import JobState
+from harvester.store.videos import mark_video_harvested
 from harvester.tiktok import CommentPage, VideoUnavailable
 
 FN_ID = "harvest-comments"

@@ -8,14 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import inngest
-import sqlalchemy as sa
 
 from harvester.guard.quota import APIS
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.metrics import BUCKET_TOKENS, PIPELINE_SUCCESS, QUEUE_LAG
 from harvester.jobs.steps import tracked_step
-from harvester.store.models import HarvestStatus, JobState, JobStatus, Severity, Video
-from harvester.store.writes import add_health_check
+from harvester.store.health import add_health_check, pipeline_facts
+from harvester.store.states import JobState, Severity
 
 FN_ID = "health-check"
 LAG_WARNING = timedelta(minutes=30)
@@ -28,18 +27,8 @@ QUOTA_LOW_BEFORE_RESET = timedelta(hours=1)
 def _database(deps: JobDeps) -> dict[str, Any]:
     now = deps.clock()
     with deps.db.session() as s:
-        oldest = s.scalar(
-            sa.select(sa.func.min(Video.discovered_at)).where(
-                Video.harvest_status == HarvestStatus.NEW
-            )
-        )
-        since = now - timedelta(hours=1)
-        rows = s.execute(
-            sa.select(JobStatus.state, sa.func.count())
-            .where(JobStatus.updated_at >= since)
-            .group_by(JobStatus.state)
-        ).all()
-    counts = {str(state): n for state, n in rows}
+        facts = pipeline_facts(s, since=now - timedelta(hours=1))
+    oldest, counts = facts.oldest_waiting, facts.runs_by_state
     done = counts.get(JobState.COMPLETED, 0) + counts.get(JobState.FAILED, 0)
     lag = (now - oldest.replace(tzinfo=now.tzinfo)).total_seconds() if oldest else 0.0
     return {

@@ -11,8 +11,9 @@ from typing import Any
 
 from harvester.jobs.extraction import extract_pending
 from harvester.store import Database
+from harvester.store.comments import upsert_comments
 from harvester.store.imported import upsert_imported_videos
-from harvester.store.writes import mark_video_harvested, upsert_comments
+from harvester.store.videos import mark_video_harvested
 from harvester.tiktok.exports import ImportedComment, ImportedVideo, RowError
 
 BATCH = 500

@@ -14,7 +14,7 @@ from harvester.domains.normalize import parse_host
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.store.ads import accounts_of, record_ad_domain, record_link_outcome
-from harvester.store.models import LinkStatus
+from harvester.store.states import LinkStatus
 from harvester.tiktok import (
     AdDetail,
     LinkRule,

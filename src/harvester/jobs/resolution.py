@@ -31,8 +31,8 @@ from harvester.jobs.lookups import LookupBlocked, LookupFailed, Lookups
 from harvester.jobs.metrics import RUNS
 from harvester.jobs.steps import tiktok_step, track
 from harvester.store import intel
-from harvester.store.models import JobState, LookupStatus
-from harvester.store.writes import MentionRow, record_mentions
+from harvester.store.mentions import MentionRow, record_mentions
+from harvester.store.states import JobState, LookupStatus
 
 FN_ID = "resolve-links"
 

@@ -14,8 +14,8 @@ from harvester.jobs.calls import Paused
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import KILL_SWITCH_OFF
 from harvester.jobs.metrics import STEP_SECONDS
-from harvester.store.models import JobState
-from harvester.store.writes import set_job_status
+from harvester.store.job_runs import set_job_status
+from harvester.store.states import JobState
 
 log = structlog.get_logger(__name__)
 

@@ -10,8 +10,8 @@ import inngest
 from harvester.jobs.client import APP_ID
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import FUNCTION_FAILED, KILL_SWITCH_OFF, KILL_SWITCH_ON, KillSwitchChange
-from harvester.store.models import JobState, Severity
-from harvester.store.writes import add_dead_letter, set_job_status
+from harvester.store.job_runs import add_dead_letter, set_job_status
+from harvester.store.states import JobState, Severity
 
 KILL_SWITCH_FN = "kill-switch"
 FAILURE_FN = "failure-handler"

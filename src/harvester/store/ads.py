@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from harvester.store.clock import as_utc
+from harvester.store.domains import ensure_domains
 from harvester.store.models import (
     AdDomain,
     AdVideoLink,
@@ -20,7 +22,6 @@ from harvester.store.models import (
     Video,
 )
 from harvester.store.upsert import insert_for
-from harvester.store.writes import as_utc, ensure_domains
 
 
 def upsert_ads(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> list[str]:

@@ -7,10 +7,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# The store's names for what the database raises, so that callers outside the store
+# (web, cli, jobs) catch storage errors without importing SQLAlchemy.
+StorageError = SQLAlchemyError  # anything the database (or its driver) reported
+StorageUnavailable = OperationalError  # the database could not do it: locked, full, gone
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -63,6 +70,14 @@ def storage_problem(exc: BaseException) -> str | None:
     return None
 
 
+def hide_password(url: str) -> str:
+    """A database URL without its password (the URL itself when it does not parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 class Database:
     """Holds the engine and the session factory; the one way to reach the database."""
 
@@ -80,6 +95,11 @@ class Database:
         """A session in a transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def ping(self) -> None:
+        """Connect and run a trivial query; raises what the database says when it cannot."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from harvester.domains.hosts import DomainKind
 from harvester.domains.signals import DEFAULT_THRESHOLDS, DomainFacts, Thresholds, signals_of
+from harvester.store.clock import as_utc, utcnow
 from harvester.store.models import Domain, DomainDay
-from harvester.store.writes import as_utc, utcnow
 
 EXPORT_BATCH = 1000
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from harvester.store.clock import as_utc
 from harvester.store.models import (
     Domain,
     DomainEnrichment,
@@ -20,7 +21,6 @@ from harvester.store.models import (
     LookupStatus,
 )
 from harvester.store.upsert import insert_for
-from harvester.store.writes import as_utc
 
 
 @dataclass(frozen=True)

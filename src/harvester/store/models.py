@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -23,59 +22,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from harvester.store.states import (
+    DeadLetterStatus,
+    EnrichmentKind,
+    HarvestStatus,
+    JobState,
+    LinkStatus,
+    LookupStatus,
+    Severity,
+)
+
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON,
         datetime: DateTime(timezone=True),
     }
-
-
-class HarvestStatus(enum.StrEnum):
-    NEW = "new"
-    HARVESTING = "harvesting"
-    HARVESTED = "harvested"
-    FAILED = "failed"
-    UNAVAILABLE = "unavailable"  # deleted, or comments not disclosable: not retried
-
-
-class LinkStatus(enum.StrEnum):
-    """Where linking an ad to its advertiser's posts ended."""
-
-    LINKED = "linked"
-    NO_ACCOUNT = "no_account"  # the advertiser has no public TikTok account
-    NO_MATCH = "no_match"  # the account has no post in the ad's window
-    REFUSED = "refused"  # the API refused the lookup (the reason says why)
-
-
-class JobState(enum.StrEnum):
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-class DeadLetterStatus(enum.StrEnum):
-    PENDING = "pending"
-    REPLAYED = "replayed"
-
-
-class Severity(enum.StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-
-
-class EnrichmentKind(enum.StrEnum):
-    DNS = "dns"
-    RDAP = "rdap"
-    HTTP = "http"
-
-
-class LookupStatus(enum.StrEnum):
-    OK = "ok"
-    FAILED = "failed"
-    BLOCKED = "blocked"  # the SSRF guard refused the address
 
 
 class Video(Base):

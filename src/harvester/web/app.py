@@ -13,14 +13,13 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from inngest._internal import net
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import OperationalError
 
 from harvester import __version__
 from harvester.jobs.metrics import export_quota
+from harvester.jobs.sdk_transport import route_sdk_through
 from harvester.runtime import Runtime
-from harvester.store.db import storage_problem
+from harvester.store.db import StorageUnavailable, storage_problem
 from harvester.web import api, api_docs, dashboard, worker_results
 from harvester.web.body_guard import JSONBodyGuardMiddleware
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
@@ -37,10 +36,7 @@ def serve_url(runtime: Runtime) -> str:
 def route_sdk_in_process(runtime: Runtime, app: FastAPI) -> None:
     """With the embedded engine in this process, the SDK's own requests (sync, events
     sent by ``client.send``) go to this app through ASGI instead of the network."""
-    http = net.ThreadAwareAsyncHTTPClient(
-        transport=httpx.ASGITransport(app=app), timeout=30.0
-    ).initialize()
-    runtime.client._http_client._http_client = http
+    route_sdk_through(runtime.client, httpx.ASGITransport(app=app), timeout=30.0)
 
 
 def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
@@ -97,8 +93,8 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
             response.headers.setdefault(k, v)
         return response
 
-    @app.exception_handler(OperationalError)
-    async def storage_unavailable(request: Request, exc: OperationalError) -> Response:
+    @app.exception_handler(StorageUnavailable)
+    async def storage_unavailable(request: Request, exc: StorageUnavailable) -> Response:
         """Disk full, read-only or locked: a clear 503 (retry), never a half-done write."""
         cause = storage_problem(exc)
         if cause is None:

@@ -12,8 +12,8 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 
 from harvester.jobs.events import WORKER_RESULT
+from harvester.store.clock import utcnow
 from harvester.store.worker_results import put_worker_result
-from harvester.store.writes import utcnow
 from harvester.tiktok.webhook import HEADER, MAX_RESULT_BYTES, TOLERANCE_S, WorkerResult, verify
 
 log = structlog.get_logger(__name__)

@@ -15,13 +15,10 @@ from typer.testing import CliRunner
 from harvester.cli import app
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
-from harvester.store.writes import (
-    MentionRow,
-    record_mentions,
-    upsert_comments,
-    upsert_videos,
-    utcnow,
-)
+from harvester.store.clock import utcnow
+from harvester.store.comments import upsert_comments
+from harvester.store.mentions import MentionRow, record_mentions
+from harvester.store.videos import upsert_videos
 
 runner = CliRunner()
 HOSTILE = '=HYPERLINK("http://x") <script>alert(1)</script> buy at spike-now.shop'

@@ -22,9 +22,9 @@ import inngest
 import inngest.fast_api
 import uvicorn
 from fastapi import FastAPI
-from inngest._internal import net
 
 from harvester.engine import Engine, EngineConfig
+from harvester.jobs.sdk_transport import route_sdk_through
 from harvester.web.api.runs import standalone_router
 
 DB_URL, EFFECTS, PORT = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
@@ -74,9 +74,7 @@ app.include_router(engine.router)
 app.include_router(standalone_router())  # the run API the test polls
 app.state.engine = engine
 inngest.fast_api.serve(app, client, [steps])
-client._http_client._http_client = net.ThreadAwareAsyncHTTPClient(
-    transport=httpx.ASGITransport(app=app)
-).initialize()
+route_sdk_through(client, httpx.ASGITransport(app=app))
 
 
 @app.on_event("startup")

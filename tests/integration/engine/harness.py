@@ -10,9 +10,9 @@ import httpx
 import inngest
 import inngest.fast_api
 from fastapi import FastAPI
-from inngest._internal import net
 
 from harvester.engine import Engine, EngineConfig
+from harvester.jobs.sdk_transport import route_sdk_through
 from harvester.web.api.runs import standalone_router
 
 APP_URL = "http://testapp:8288/api/inngest"
@@ -40,8 +40,7 @@ def dev_client(app_id: str) -> inngest.Inngest:
 
 def route_sdk_in_process(client: inngest.Inngest, app: FastAPI) -> None:
     """Send the SDK's own calls (sync, events) through the ASGI app, not the network."""
-    http = net.ThreadAwareAsyncHTTPClient(transport=httpx.ASGITransport(app=app)).initialize()
-    client._http_client._http_client = http
+    route_sdk_through(client, httpx.ASGITransport(app=app))
 
 
 @asynccontextmanager

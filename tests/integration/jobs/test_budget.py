@@ -10,7 +10,7 @@ from harvester.guard.quota import QuotaLedger, SqlLedger
 from harvester.jobs.budget import allowance, plan_harvests, spreads_quota
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, SourceKind
-from harvester.store.writes import mark_video_harvested, upsert_videos
+from harvester.store.videos import mark_video_harvested, upsert_videos
 
 MIDNIGHT = datetime(2026, 12, 2, tzinfo=UTC)
 

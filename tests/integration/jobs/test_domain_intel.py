@@ -19,6 +19,8 @@ from harvester.jobs.lookups import LookupBlocked, Lookups
 from harvester.runtime import run_once
 from harvester.settings import Settings
 from harvester.store import domain_list, intel
+from harvester.store.clock import utcnow
+from harvester.store.comments import upsert_comments
 from harvester.store.domain_list import DomainQuery
 from harvester.store.models import (
     Alert,
@@ -28,7 +30,7 @@ from harvester.store.models import (
     DomainMention,
     LinkResolution,
 )
-from harvester.store.writes import upsert_comments, upsert_videos, utcnow
+from harvester.store.videos import upsert_videos
 from harvester.tiktok.simulator.web_world import SITES, WebWorld, planted_mentions
 
 from .conftest import NOW, PipelineFactory

@@ -82,7 +82,7 @@ async def test_transient_faults_are_retried_to_completion(pipeline: PipelineFact
 async def test_failures_land_in_dead_letters_and_replay_succeeds(
     pipeline: PipelineFactory,
 ) -> None:
-    from harvester.jobs.operations import replay_dead_letters
+    from harvester.jobs.operator_actions import replay_dead_letters
 
     async with pipeline(at=NOW) as (runtime, sim):
         warm = await run_once(runtime, {"regions": ["FR"], "limit": 3}, timeout=120)

@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from harvester.domains.hosts import DomainKind
 from harvester.domains.signals import Thresholds
 from harvester.store import Database, domain_list, upgrade
+from harvester.store.comments import upsert_comments
 from harvester.store.domain_list import DomainQuery, DomainSort
+from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.models import Domain
-from harvester.store.writes import MentionRow, record_mentions, upsert_comments, upsert_videos
+from harvester.store.videos import upsert_videos
 
 TODAY = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from harvester.store import Database, domain_list, intel, upgrade
-from harvester.store.models import EnrichmentKind, LookupStatus
-from harvester.store.writes import MentionRow, record_mentions, upsert_comments, upsert_videos
+from harvester.store.comments import upsert_comments
+from harvester.store.mentions import MentionRow, record_mentions
+from harvester.store.states import EnrichmentKind, LookupStatus
+from harvester.store.videos import upsert_videos
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 TTL = timedelta(hours=24)

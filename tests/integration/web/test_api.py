@@ -18,16 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from harvester.jobs.events import HARVEST_REQUESTED
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
-from harvester.store.models import Severity
-from harvester.store.writes import (
-    MentionRow,
-    add_alert,
-    add_dead_letter,
-    record_mentions,
-    upsert_comments,
-    upsert_videos,
-    utcnow,
-)
+from harvester.store.alerts import add_alert
+from harvester.store.clock import utcnow
+from harvester.store.comments import upsert_comments
+from harvester.store.job_runs import add_dead_letter
+from harvester.store.mentions import MentionRow, record_mentions
+from harvester.store.states import Severity
+from harvester.store.videos import upsert_videos
 from harvester.web.app import create_app
 
 HOSTILE = "<script>alert(1)</script> =cmd|' /C calc'!A0 buy at evil-shop.com"

@@ -15,7 +15,7 @@ from harvester.cli import app
 from harvester.jobs.events import HARVEST_REQUESTED
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
-from harvester.store.writes import add_dead_letter
+from harvester.store.job_runs import add_dead_letter
 from tests.free_port import free_port
 
 runner = CliRunner()

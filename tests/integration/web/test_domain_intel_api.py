@@ -13,13 +13,10 @@ from fastapi import FastAPI
 
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
-from harvester.store.writes import (
-    MentionRow,
-    record_mentions,
-    upsert_comments,
-    upsert_videos,
-    utcnow,
-)
+from harvester.store.clock import utcnow
+from harvester.store.comments import upsert_comments
+from harvester.store.mentions import MentionRow, record_mentions
+from harvester.store.videos import upsert_videos
 from harvester.web.app import create_app
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from harvester.jobs.health import check_and_record, quota_problems
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
-from harvester.store.queries import latest_health
+from harvester.store.health import latest_health
 from harvester.web.app import create_app
 
 

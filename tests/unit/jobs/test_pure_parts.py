@@ -15,7 +15,7 @@ from harvester.jobs.events import (
 )
 from harvester.jobs.health import classify
 from harvester.jobs.system import short_fn_id
-from harvester.store.models import Severity
+from harvester.store.states import Severity
 
 
 def test_window_is_stable_within_the_staleness_period() -> None:

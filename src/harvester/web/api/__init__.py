@@ -3,12 +3,12 @@
 
 from fastapi import APIRouter, Depends
 
-from harvester.web.api import data, ops, run_ids, runs
+from harvester.web.api import data, operator, run_ids, runs
 from harvester.web.security import api_guard
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_guard)])
 router.include_router(data.router)
-router.include_router(ops.router)
+router.include_router(operator.router)
 router.include_router(run_ids.router)
 router.include_router(runs.router)
 

@@ -11,9 +11,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from harvester.store import domain_list, queries
+from harvester.store import domain_list
+from harvester.store.comments import comments_page
 from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
+from harvester.store.domains import domain_detail
+from harvester.store.overview import overview as stored_overview
+from harvester.store.videos import video_detail, videos_page
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import (
     MAX_ID,
@@ -58,7 +62,7 @@ def _db(request: Request) -> Any:
 async def overview(request: Request, days: int = Query(14, ge=1, le=90)) -> dict[str, Any]:
     """Headline counts, per-day series, pipeline success rate and the guard's state."""
     with _db(request).session() as s:
-        data = queries.overview(s, days=days)
+        data = stored_overview(s, days=days)
     with_engine_run_counts(data, request.app.state.runtime.engine)
     data["guard"] = await request.app.state.runtime.guard.snapshot()
     return data
@@ -163,7 +167,7 @@ def domain(
 ) -> dict[str, Any]:
     """One domain: mentions (with the comment and the span to highlight), videos, days."""
     with _db(request).session() as s:
-        d = queries.domain_detail(s, name, before=before, limit=limit)
+        d = domain_detail(s, name, before=before, limit=limit)
     if d is None:
         raise HTTPException(404, f"domain {name!r} not found")
     return d
@@ -178,7 +182,7 @@ def videos(
 ) -> dict[str, Any]:
     """Promoted videos by keyset pages."""
     with _db(request).session() as s:
-        rows = queries.videos(s, q=q, after=after, limit=limit)
+        rows = videos_page(s, q=q, after=after, limit=limit)
     return {"data": rows, "next_after": rows[-1]["video_id"] if len(rows) == limit else None}
 
 
@@ -186,7 +190,7 @@ def videos(
 def video(request: Request, video_id: str) -> dict[str, Any]:
     """One video and its comments."""
     with _db(request).session() as s:
-        v = queries.video_detail(s, video_id)
+        v = video_detail(s, video_id)
     if v is None:
         raise HTTPException(404, f"video {video_id!r} not found")
     return v
@@ -203,7 +207,7 @@ def comments(
 ) -> dict[str, Any]:
     """Comments with their mention spans, by keyset pages."""
     with _db(request).session() as s:
-        rows = queries.comments(
+        rows = comments_page(
             s, video_id=video_id, q=q, with_domains=with_domains, after=after, limit=limit
         )
     return {"data": rows, "next_after": rows[-1]["comment_id"] if len(rows) == limit else None}

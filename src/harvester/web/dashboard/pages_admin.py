@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from harvester.jobs.operations import replay_dead_letters, set_kill_switch
-from harvester.store import queries
+from harvester.jobs.operator_actions import replay_dead_letters, set_kill_switch
+from harvester.store.alerts import alerts_page
+from harvester.store.job_runs import dead_letters_page
 from harvester.web.dashboard.context import admin_post, runtime
 from harvester.web.dashboard.render import page
 from harvester.web.security import (
@@ -27,8 +28,8 @@ async def admin(
     """Kill switch, dead letters (filter by status) and alerts."""
     rt = runtime(request)
     with rt.db.session() as s:
-        letters = queries.dead_letters(s, status=status or None)
-        alerts = queries.alerts(s)
+        letters = dead_letters_page(s, status=status or None)
+        alerts = alerts_page(s)
     return page(
         request,
         "admin.html",

@@ -9,9 +9,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from harvester.domains.hosts import DomainKind
-from harvester.store import domain_list, queries
+from harvester.store import domain_list
+from harvester.store.comments import comments_page
 from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
+from harvester.store.domains import domain_detail
+from harvester.store.health import latest_health
+from harvester.store.overview import overview as stored_overview
+from harvester.store.videos import video_detail, videos_page
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
@@ -26,8 +31,8 @@ async def overview(request: Request) -> HTMLResponse:
     """Headline numbers, trends, guard state, queue and last health check."""
     rt = runtime(request)
     with rt.db.session() as s:
-        data = queries.overview(s)
-        health = queries.latest_health(s)
+        data = stored_overview(s)
+        health = latest_health(s)
     eng = rt.engine
     with_engine_run_counts(data, eng)
     stats = eng.queue_stats() if eng is not None else None
@@ -94,7 +99,7 @@ def domain(
 ) -> HTMLResponse:
     """One domain: first/last seen, daily mentions, videos, highlighted comments."""
     with runtime(request).db.session() as s:
-        d = queries.domain_detail(s, name, before=before, limit=PAGE_SIZE)
+        d = domain_detail(s, name, before=before, limit=PAGE_SIZE)
     if d is None:
         raise HTTPException(404, f"domain {name!r} not found")
     return page(request, "domain.html", d=d)
@@ -106,7 +111,7 @@ def videos(
 ) -> HTMLResponse:
     """Promoted videos, searchable by advertiser."""
     with runtime(request).db.session() as s:
-        rows = queries.videos(s, q=q or None, after=after, limit=PAGE_SIZE)
+        rows = videos_page(s, q=q or None, after=after, limit=PAGE_SIZE)
     return page(
         request,
         "videos.html",
@@ -120,7 +125,7 @@ def videos(
 def video(request: Request, video_id: str) -> HTMLResponse:
     """One video and its comments, mentions highlighted."""
     with runtime(request).db.session() as s:
-        v = queries.video_detail(s, video_id)
+        v = video_detail(s, video_id)
     if v is None:
         raise HTTPException(404, f"video {video_id!r} not found")
     return page(request, "video.html", v=v)
@@ -135,7 +140,7 @@ def comments(
 ) -> HTMLResponse:
     """Comments, searchable, optionally only those that mention a domain."""
     with runtime(request).db.session() as s:
-        rows = queries.comments(
+        rows = comments_page(
             s, q=q or None, with_domains=with_domains, after=after, limit=PAGE_SIZE
         )
     return page(

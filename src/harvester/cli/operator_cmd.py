@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
@@ -24,7 +23,7 @@ from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
 from harvester.settings import Settings, get_settings
 from harvester.store import Database
-from harvester.store.db import storage_problem
+from harvester.store.db import StorageError, storage_problem
 
 err = Console(stderr=True)
 out = Console()
@@ -106,7 +105,7 @@ def _iso(value: Any) -> str:
 
 
 class OfflineRuntime:
-    """What ``harvester.jobs.operations`` needs, straight on the databases."""
+    """What ``harvester.jobs.operator_actions`` needs, straight on the databases."""
 
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
@@ -120,20 +119,20 @@ class OfflineRuntime:
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
         """Into the embedded engine's queue, or to the configured Inngest server."""
         if self.settings.embedded_engine:
+            from harvester.jobs.senders import EngineSender
+
             engine = Engine(EngineConfig(database_url=self.settings.effective_engine_database_url))
             try:
                 if not engine.list_functions():
                     err.print("[yellow]no functions synced yet:[/] start `harvester up` once")
-                return list(await engine.send(events))
+                return await EngineSender(engine).send(events)
             finally:
                 await engine.stop()
                 engine.close()
-        import inngest
-
         from harvester.jobs.client import make_client
+        from harvester.jobs.senders import HttpSender
 
-        client = make_client(self.settings)
-        return list(await client.send([inngest.Event(**e) for e in events]))
+        return await HttpSender(make_client(self.settings)).send(events)
 
 
 @dlq_app.callback(invoke_without_command=True)
@@ -184,7 +183,7 @@ def dlq_replay(
     all_: Annotated[bool, typer.Option("--all", help="Replay every pending one.")] = False,
 ) -> None:
     """Re-send the original events (a running server starts them at once)."""
-    from harvester.jobs.operations import replay_dead_letters
+    from harvester.jobs.operator_actions import replay_dead_letters
 
     if (dl_id is None) == (not all_):
         raise _fail("give one dead letter id or --all: harvester dlq replay 12 | --all", 2)
@@ -222,7 +221,7 @@ def kill_switch(
     reason: Annotated[str, typer.Option(help="Why (shown on the dashboard).")] = "",
 ) -> None:
     """Pause (on) or resume (off) every TikTok call; running steps see it within a second."""
-    from harvester.jobs.operations import set_kill_switch
+    from harvester.jobs.operator_actions import set_kill_switch
 
     if action not in ("on", "off", "status"):
         raise _fail("use: harvester kill-switch on|off|status [--reason TEXT]", 2)
@@ -244,7 +243,7 @@ def kill_switch(
             if action != "status":
                 asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
             state = asyncio.run(runtime.guard.kill_switch.state())
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             cause = storage_problem(exc) or f"{exc.__class__.__name__}: {exc}"
             raise _fail(f"[red]the kill switch was not changed:[/] {cause}") from exc
         finally:

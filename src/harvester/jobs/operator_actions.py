@@ -9,19 +9,19 @@ from typing import Any, Protocol
 from harvester.guard import Guard
 from harvester.jobs.events import KILL_SWITCH_OFF, KILL_SWITCH_ON
 from harvester.store import Database
-from harvester.store.writes import dead_letters_to_replay, mark_dead_letters_replayed
+from harvester.store.job_runs import dead_letters_to_replay, mark_dead_letters_replayed
 
 SendEvents = Callable[[list[dict[str, Any]]], Awaitable[list[str]]]
 
 
-class OpsRuntime(Protocol):
+class OperatorRuntime(Protocol):
     db: Database
     guard: Guard
 
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]: ...
 
 
-async def replay_dead_letters(runtime: OpsRuntime, ids: Sequence[int] | None) -> int:
+async def replay_dead_letters(runtime: OperatorRuntime, ids: Sequence[int] | None) -> int:
     """Re-send the original events of dead letters (the given ids, or all pending).
 
     The replayed event gets a fresh id (a repeated id would be deduplicated) and keeps
@@ -48,7 +48,7 @@ async def replay_dead_letters(runtime: OpsRuntime, ids: Sequence[int] | None) ->
     return len(events)
 
 
-async def set_kill_switch(runtime: OpsRuntime, on: bool, reason: str, by: str) -> None:
+async def set_kill_switch(runtime: OperatorRuntime, on: bool, reason: str, by: str) -> None:
     """Flip the kill switch now (every step checks it before calling TikTok), then send
     the event: it records the change and wakes the runs paused by the switch."""
     if on:

@@ -6,8 +6,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from harvester.jobs.operations import replay_dead_letters, set_kill_switch
-from harvester.store import queries
+from harvester.jobs.operator_actions import replay_dead_letters, set_kill_switch
+from harvester.store.alerts import alerts_page
+from harvester.store.health import latest_health
+from harvester.store.job_runs import dead_letters_page
 from harvester.web.api.schemas import (
     MAX_ID,
     AlertPage,
@@ -34,7 +36,7 @@ def dead_letters(
 ) -> dict[str, Any]:
     """Failed runs with their original event and error, newest first."""
     with _rt(request).db.session() as s:
-        rows = queries.dead_letters(s, status=status, after=after, limit=limit)
+        rows = dead_letters_page(s, status=status, after=after, limit=limit)
     return {"data": rows, "next_after": rows[-1]["id"] if len(rows) == limit else None}
 
 
@@ -62,7 +64,7 @@ def alerts(
 ) -> dict[str, Any]:
     """Alerts raised by the pipeline, newest first."""
     with _rt(request).db.session() as s:
-        rows = queries.alerts(s, severity=severity, after=after, limit=limit)
+        rows = alerts_page(s, severity=severity, after=after, limit=limit)
     return {"data": rows, "next_after": rows[-1]["id"] if len(rows) == limit else None}
 
 
@@ -84,5 +86,5 @@ async def health(request: Request) -> dict[str, Any]:
     """The latest recorded health check and the live guard state."""
     rt = _rt(request)
     with rt.db.session() as s:
-        latest = queries.latest_health(s)
+        latest = latest_health(s)
     return {"latest": latest, "guard": await rt.guard.snapshot()}
