@@ -67,7 +67,9 @@ def run(request: Request, run_id: str) -> HTMLResponse | RedirectResponse:
             return RedirectResponse(f"/runs/{ids[0]}", status_code=307)
         found = f"; runs starting with it: {', '.join(ids)}{' …' if more else ''}" if ids else ""
         raise HTTPException(404, f"run {run_id!r} not found{found}")
-    return page(request, "run.html", run=detail.to_json(), live=detail.status not in TERMINAL)
+    live = detail.status not in TERMINAL
+    now = time.time() if live else None
+    return page(request, "run.html", run=detail.to_json(), live=live, now=now)
 
 
 @router.post("/runs/{run_id}/cancel")

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from harvester.web import timeline
 from harvester.web.security import csrf_token, is_admin, safe_url, token_required
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -93,27 +94,50 @@ def segments(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> list[
     return out
 
 
-def waterfall(run: dict[str, Any], width: float = 600.0) -> dict[str, Any]:
-    """Geometry of the step timeline: each step attempt as a bar on a shared time axis."""
-    steps = run["steps"]
-    t0 = min([s["started_at"] for s in steps] + [run["created_at"]])
-    ends = [s["ended_at"] for s in steps] + [run.get("ended_at") or t0]
-    span = max(max(ends) - t0, 0.001)
+def waterfall(
+    run: dict[str, Any], now: float | None = None, width: float = 720.0
+) -> dict[str, Any]:
+    """Geometry of the run timeline: the run's life (queued, running, sleeping, waiting,
+    backing off) on the first row, then each step attempt with the gap it caused."""
+    segs = timeline.segments(run, now)
+    t0 = float(run["created_at"])
+    t1 = max([s.end for s in segs] + [t0])
+    axis = timeline.Axis(segs, t0, t1)
+
+    def geo(i: int, seg: timeline.Segment) -> dict[str, Any]:
+        x = axis.x(seg.start, width)
+        w = max(2.0, round(axis.x(seg.end, width) - x, 1))
+        label = f"{seg.phase} {timeline.human(seg.duration)}"
+        return {
+            "x": x,
+            "w": w,
+            "phase": seg.phase.name.lower(),
+            "label": label,
+            "squeezed": i in axis.squeezed,
+            "step": seg.step,
+        }
+
+    life = [geo(i, s) for i, s in enumerate(segs)]
     rows = []
-    for s in steps:
+    for i, s in enumerate(run["steps"]):
         rows.append(
             {
                 **s,
-                "offset_ms": (s["started_at"] - t0) * 1000,
-                "x": round((s["started_at"] - t0) / span * width, 1),
-                "w": max(2.0, round((s["ended_at"] - s["started_at"]) / span * width, 1)),
+                "offset": "+" + timeline.human(s["started_at"] - t0),
+                "took": timeline.human(s["ended_at"] - s["started_at"]),
+                "bars": [g for g in life if g["step"] == i and g["phase"] != "queued"],
                 "domains": step_domains(s.get("output")),
             }
         )
-    ticks = [
-        {"x": round(width * i / 4, 1), "label": f"{span * 1000 * i / 4:.0f} ms"} for i in range(5)
-    ]
-    return {"rows": rows, "span": span, "ticks": ticks, "width": width}
+    return {
+        "life": life,
+        "rows": rows,
+        "span": timeline.human(t1 - t0),
+        "ticks": timeline.ticks(axis, width),
+        "width": width,
+        "squeezed": bool(axis.squeezed),
+        "phases": sorted({g["phase"] for g in life}),
+    }
 
 
 def step_domains(output: Any) -> list[str]:
@@ -154,6 +178,7 @@ templates.env.filters.update(
     safe_url=safe_url,
     percent=percent,
     trigger=trigger_label,
+    human=timeline.human,
 )
 templates.env.globals.update(
     bars=bars, segments=segments, waterfall=waterfall, fn_options=fn_options
