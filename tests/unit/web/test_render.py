@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harvester.web import timeline
-from harvester.web.dashboard.render import bars, fn_options, segments, step_domains, waterfall
+from harvester.web.dashboard.render import bars, segments, step_domains, waterfall
+from harvester.web.fn_config import describe
 from harvester.web.security import is_loopback, safe_url, session_value
 from harvester.web.timeline import Phase
 
@@ -142,5 +143,23 @@ def test_the_axis_is_monotonic_and_stays_in_the_drawing(raw: list) -> None:
 
 def test_step_domains_and_fn_options() -> None:
     assert step_domains({"domains": ["a.com", 3]}) == ["a.com"] and step_domains("x") == []
-    config = {"steps": {"step": {"retries": {"attempts": 3}}}, "throttle": {"limit": 100}}
-    assert fn_options(config) == [("retries", 3), ("throttle", {"limit": 100})]
+
+
+def test_function_config_reads_as_words_and_keeps_the_raw_value() -> None:
+    config = {
+        "steps": {"step": {"retries": {"attempts": 3}}},
+        "throttle": {"limit": 1, "period": "1m", "key": "event.data.region"},
+        "concurrency": [{"limit": 5, "key": "event.data.video_id", "scope": "env"}],
+        "batchEvents": {"maxSize": 50, "timeout": "5s"},
+        "cancel": [{"event": "tiktok/stop", "if": "event.data.id == async.data.id"}],
+        "singleton": {"mode": "skip"},
+        "debounce": "odd",  # a shape we do not know: shown as JSON, never hidden
+    }
+    said = {label: words for label, words, _raw in describe(config)}
+    assert said["retries"] == "3 retries after the first attempt"
+    assert said["throttle"] == "1 run(s) started per 1m, per event.data.region (queued)"
+    assert said["concurrency"] == "at most 5 at a time (env scope), per event.data.video_id"
+    assert said["batch"] == "up to 50 events per run, or after 5s"
+    assert said["cancel"] == "on event tiktok/stop if event.data.id == async.data.id"
+    assert said["singleton"] == "one run at a time, else new runs skipped"
+    assert said["debounce"] == '"odd"' and next(iter(said)) == "retries"

@@ -119,9 +119,11 @@ def function(request: Request, fn_id: str) -> HTMLResponse:
     )
 
 
-def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> HTMLResponse:
+def _events_page(
+    request: Request, cursor: float | None = None, name: str = "", **ctx: Any
+) -> HTMLResponse:
     eng = engine(request)
-    rows = eng.list_events(limit=PAGE_SIZE, cursor=cursor)
+    rows = eng.list_events(name=name or None, limit=PAGE_SIZE, cursor=cursor)
     functions = eng.list_functions()
     names = sorted({t["event"] for f in functions for t in f.triggers if t.get("event")})
     sent = next((r for r in rows if r.internal_id == ctx.get("sent")), None)
@@ -132,6 +134,8 @@ def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> H
         "events.html",
         events=rows,
         known_events=[n for n in names if not n.startswith("inngest/")],
+        event_names=sorted(set(names) | {name} - {""}),
+        name_filter=name,
         next_cursor=rows[-1].received_at if len(rows) == PAGE_SIZE else None,
         sent_name=sent.name if sent else None,
         sent_listened=bool(sent is None or listeners(sent.name, configs)),
@@ -143,10 +147,11 @@ def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> H
 def events(
     request: Request,
     sent: str = Query("", max_length=64),
+    name: str = Query("", max_length=300),
     cursor: float | None = None,
 ) -> HTMLResponse:
-    """Recent events and the runs they started; a form to send one."""
-    return _events_page(request, cursor=cursor, sent=sent)
+    """Recent events (of one name, if given) and the runs they started; a form to send one."""
+    return _events_page(request, cursor=cursor, name=name.strip(), sent=sent)
 
 
 def parse_event(name: str, data: str) -> dict[str, Any]:

@@ -13,27 +13,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from harvester.web import timeline
+from harvester.web import fn_config, timeline
 from harvester.web.security import csrf_token, is_admin, safe_url, token_required
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 assert templates.env.autoescape, "autoescape must stay on"
 
 MAX_STEP_DOMAINS = 24
-
-# Options of a synced function config worth showing, in display order.
-CONFIG_KEYS = (
-    ("concurrency", "concurrency"),
-    ("throttle", "throttle"),
-    ("rateLimit", "rate limit"),
-    ("debounce", "debounce"),
-    ("batchEvents", "batch"),
-    ("priority", "priority"),
-    ("idempotency", "idempotency"),
-    ("singleton", "singleton"),
-    ("timeouts", "timeouts"),
-    ("cancel", "cancel on"),
-)
 
 
 def ts(value: Any) -> str:
@@ -150,14 +136,6 @@ def step_domains(output: Any) -> list[str]:
     return []
 
 
-def fn_options(config: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(label, value) of the flow-control options a function config sets."""
-    retries = ((config.get("steps") or {}).get("step") or {}).get("retries") or {}
-    out: list[tuple[str, Any]] = [("retries", retries.get("attempts", "default (4)"))]
-    out += [(label, config[key]) for key, label in CONFIG_KEYS if config.get(key) is not None]
-    return out
-
-
 def trigger_label(trigger: dict[str, Any]) -> str:
     """``event NAME [if EXPR]`` or ``cron EXPR``."""
     if trigger.get("cron"):
@@ -181,7 +159,7 @@ templates.env.filters.update(
     human=timeline.human,
 )
 templates.env.globals.update(
-    bars=bars, segments=segments, waterfall=waterfall, fn_options=fn_options
+    bars=bars, segments=segments, waterfall=waterfall, fn_options=fn_config.describe
 )
 
 
@@ -195,6 +173,7 @@ def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTM
         admin=is_admin(request),
         login_needed=token_required(request) and not is_admin(request),
         nav=request.url.path,
+        kill_switch=getattr(request.state, "kill_switch", None),
         **ctx,
     )
     out = HTMLResponse(html, status_code=status_code)
