@@ -51,7 +51,7 @@ def test_click_run_then_step_then_domain(page: Any, served: Served) -> None:
     page.select_option("select[name=fn]", "tiktok-harvester-extract-domains")  # htmx swap
     page.wait_for_url(re.compile(r"fn=tiktok-harvester-extract-domains"))
     expect(page.locator("#runs a.run-link").first).to_be_visible()
-    assert set(page.locator("#runs td:nth-child(2)").all_inner_texts()) == {
+    assert set(page.locator("#runs td.fn").all_inner_texts()) == {
         "tiktok-harvester-extract-domains"
     }
     shot(page, "runs-filtered")

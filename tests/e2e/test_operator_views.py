@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from harvester.jobs.events import HARVEST_REQUESTED
 
@@ -84,3 +85,33 @@ def test_the_run_timeline_labels_fit_and_name_phases(page: Any, served: Served) 
         assert svg["x"] <= box["x"] and box["x"] + box["width"] <= svg["x"] + svg["width"]
     last = page.locator("svg.waterfall text.axis").last.text_content()
     assert last.endswith((" ms", " s")), last  # human units, not "275220 m"
+
+
+def test_the_runs_list_updates_itself_and_the_search_box_opens_a_run(
+    page: Any, served: Served
+) -> None:
+    rt, eng = served.runtime, served.runtime.engine
+    assert eng is not None
+    page.goto(served.url + "/runs?fn=tiktok-harvester-health-check")
+    before = page.locator("#runs a.run-link").count()
+    served.run(rt.send_events([{"name": "system.health.requested", "data": {}}]))
+    links = page.locator("#runs a.run-link")
+    expect(links).to_have_count(before + 1, timeout=15_000)  # no reload: it polls
+    newest = page.locator("#runs a.run-link").first.inner_text()
+    page.fill("#search-box", newest[:16])
+    page.press("#search-box", "Enter")
+    page.wait_for_url(f"**/runs/{newest}")
+    assert newest in page.locator("h1").inner_text()
+
+
+def test_bulk_replay_of_ticked_runs_from_the_list(page: Any, served: Served) -> None:
+    eng = served.runtime.engine
+    assert eng is not None
+    fn = "tiktok-harvester-health-check"
+    before = len(eng.list_runs(fn=fn, limit=200).data)
+    page.goto(f"{served.url}/runs?fn={fn}")
+    page.locator("#runs input.pick").first.check()
+    page.click("#bulk-replay")
+    assert "replayed 1 of 1 run(s) as new runs" in page.locator("#bulk-done").inner_text()
+    assert len(eng.list_runs(fn=fn, limit=200).data) == before + 1
+    shot(page, "runs-bulk-replay")

@@ -1,4 +1,4 @@
-"""Pages over the engine's history: runs (with the step waterfall), functions, events."""
+"""Pages over the engine's history: one run (with its timeline), functions, events."""
 
 from __future__ import annotations
 
@@ -9,48 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from harvester.engine import TERMINAL, RunStatus, validate_events
+from harvester.engine import TERMINAL, validate_events
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
 from harvester.web.dashboard.render import page
 from harvester.web.event_schemas import data_problem, listeners
 
 router = APIRouter()
-STATUSES = tuple(RunStatus)
-WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
 MAX_EVENT_BYTES = 512 * 1024
-
-
-@router.get("/runs", response_class=HTMLResponse)
-def runs(
-    request: Request,
-    fn: str = Query("", max_length=300),
-    status: str = Query("", max_length=16),
-    window: str = Query("", max_length=4),
-    cursor: str | None = Query(None, max_length=64),
-) -> HTMLResponse:
-    """Runs newest first, filtered by function, status and time window."""
-    eng = engine(request)
-    since = time.time() - WINDOWS[window] if window in WINDOWS else None
-    result = eng.list_runs(
-        fn=fn or None,
-        status=status.upper() if status.upper() in STATUSES else None,
-        since=since,
-        cursor=cursor or None,
-        limit=PAGE_SIZE,
-    )
-    return page(
-        request,
-        "runs.html",
-        runs=result.data,
-        next_cursor=result.next_cursor,
-        fn=fn,
-        status=status.upper(),
-        window=window,
-        windows=list(WINDOWS),
-        statuses=STATUSES,
-        functions=sorted(f.id for f in eng.list_functions()),
-    )
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse, response_model=None)

@@ -108,10 +108,33 @@
     });
   }
 
+  // The runs list refreshes itself on page one, unless paused or runs are ticked.
+  function liveRuns() {
+    setInterval(() => {
+      const box = document.getElementById("runs-list");
+      const toggle = document.getElementById("live-toggle");
+      if (!box || !box.dataset.live || document.hidden || typeof htmx === "undefined") return;
+      if ((toggle && !toggle.checked) || box.querySelector("input.pick:checked")) return;
+      htmx.ajax("GET", location.pathname + location.search,
+        { target: "#runs-list", select: "#runs-list", swap: "outerHTML" });
+    }, 1000 * Number(document.getElementById("runs-list")?.dataset.live || 5));
+  }
+
+  function pickAll(root) {
+    const all = root.querySelector ? root.querySelector("#pick-all") : null;
+    if (!all) return;
+    all.hidden = false;
+    all.addEventListener("change", () => {
+      document.querySelectorAll("#runs input.pick").forEach((p) => { p.checked = all.checked; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    if (document.getElementById("runs-list")) liveRuns();
+    pickAll(document);
     loadCharts(document);
     document.querySelectorAll("form.json-editor").forEach(jsonEditor);
     confirmForms(document);
   });
-  document.addEventListener("htmx:afterSettle", (e) => confirmForms(e.target));
+  document.addEventListener("htmx:afterSettle", (e) => { confirmForms(e.target); pickAll(e.target); });
 })();
