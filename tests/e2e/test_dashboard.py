@@ -28,8 +28,8 @@ def test_every_page_renders(page: Any, served: Served, path: str) -> None:
 
 def test_overview_draws_time_series_from_the_api(page: Any, served: Served) -> None:
     page.goto(served.url + "/")
-    page.wait_for_selector(".chart[data-drawn] .uplot")  # uPlot drew from /api/v1/overview
-    assert page.locator(".chart[data-drawn]").count() == 3
+    trends = page.locator("#trend-charts .chart[data-drawn]")  # uPlot drew /api/v1/overview
+    expect(trends).to_have_count(3)
     assert int(page.locator("#new-today").inner_text()) > 0
     shot(page, "overview-charts")
 

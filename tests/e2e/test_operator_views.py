@@ -115,3 +115,21 @@ def test_bulk_replay_of_ticked_runs_from_the_list(page: Any, served: Served) -> 
     assert "replayed 1 of 1 run(s) as new runs" in page.locator("#bulk-done").inner_text()
     assert len(eng.list_runs(fn=fn, limit=200).data) == before + 1
     shot(page, "runs-bulk-replay")
+
+
+def test_a_function_page_charts_throughput_failures_and_latency(page: Any, served: Served) -> None:
+    page.goto(served.url + "/functions/tiktok-harvester-harvest-comments")
+    charts = page.locator("#fn-charts [data-chart]")
+    expect(charts).to_have_count(3)
+    for i in range(3):  # drawn by uPlot from /api/v1/functions/…/series
+        expect(charts.nth(i)).to_have_attribute("data-drawn", "1")
+    assert page.locator("#fn-charts .uplot").count() == 3
+    shot(page, "function-charts")
+
+
+def test_the_overview_charts_queue_depth_and_lag(page: Any, served: Served) -> None:
+    page.goto(served.url + "/")
+    charts = page.locator("#queue-charts [data-chart]")
+    expect(charts).to_have_count(2)
+    for i in range(2):
+        expect(charts.nth(i)).to_have_attribute("data-drawn", "1")

@@ -9,6 +9,7 @@ from harvester.engine.core import Engine
 from harvester.engine.records import (
     EventRecord,
     EventRun,
+    FunctionBucket,
     FunctionRecord,
     QueueItem,
     QueueKind,
@@ -30,6 +31,7 @@ __all__ = [
     "EngineConfig",
     "EventRecord",
     "EventRun",
+    "FunctionBucket",
     "FunctionRecord",
     "JSONRejected",
     "QueueItem",

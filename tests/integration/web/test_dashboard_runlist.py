@@ -132,3 +132,21 @@ async def test_search_opens_a_run_by_id_or_prefix_and_shows_an_event(
     assert found.status_code == 200 and "t/alpha" in found.text and run_id in found.text
     missing = await client.get("/search", params={"id": "zz-nothing"})
     assert missing.status_code == 404 and "No run or event has the id zz-nothing" in missing.text
+
+
+async def test_function_series_counts_what_ended_and_the_page_charts_it(
+    dash: tuple[httpx.AsyncClient, Engine],
+) -> None:
+    client, engine = dash
+    engine.ingest([{"name": "t/alpha", "data": {}}] * 3)
+    for r in engine.list_runs(fn="alpha").data[:2]:
+        engine.cancel(r.run_id)
+    body = (await client.get("/api/v1/functions/alpha/series", params={"hours": 24})).json()
+    assert body["bucket_seconds"] == 1800 and len(body["series"]) == 48
+    assert sum(p["cancelled"] for p in body["series"]) == 2
+    assert body["series"][-1]["cancelled"] == 2 and body["series"][0]["cancelled"] == 0
+    unknown = await client.get("/api/v1/functions/nope/series")
+    assert unknown.status_code == 404 and "not found" in unknown.json()["detail"]
+    fn_page = await client.get("/functions/alpha")
+    assert fn_page.status_code == 200 and 'data-src="/api/v1/functions/alpha/series' in fn_page.text
+    assert "failures: runs failed · cancelled" in fn_page.text

@@ -45,6 +45,7 @@ async def overview(request: Request) -> HTMLResponse:
         health=health,
         queue=stats,
         failures=recent_failures(eng),
+        queue_series=request.app.state.queue_samples.series(),
     )
 
 

@@ -11,12 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.engine import TERMINAL, validate_events
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
+from harvester.web.api.series import bucket_for, function_points
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
 from harvester.web.dashboard.render import page
 from harvester.web.event_schemas import data_problem, listeners
+from harvester.web.timeline import human
 
 router = APIRouter()
 MAX_EVENT_BYTES = 512 * 1024
+CHART_HOURS = 24
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse, response_model=None)
@@ -81,7 +84,15 @@ def function(request: Request, fn_id: str) -> HTMLResponse:
     recent = eng.list_runs(fn=fn_id, limit=25).data
     stats = fn.runs
     return page(
-        request, "function.html", fn=fn, runs=recent, stats=stats, failure_rate=_failure_rate(stats)
+        request,
+        "function.html",
+        fn=fn,
+        runs=recent,
+        stats=stats,
+        failure_rate=_failure_rate(stats),
+        series=function_points(eng, fn_id, CHART_HOURS),
+        chart_hours=CHART_HOURS,
+        bucket=human(bucket_for(CHART_HOURS)),
     )
 
 

@@ -55,7 +55,7 @@ def bars(
             "w": round(max(w - 2, 1), 1),
             "h": round(v / top * plot, 1),
             "y": round(plot - v / top * plot, 1),
-            "label": str(s["day"])[5:],
+            "label": str(s.get("label") or str(s.get("day"))[5:]),
             "value": s.get(key),
         }
         for i, (s, v) in enumerate(zip(series, values, strict=True))
