@@ -80,6 +80,7 @@ def test_a_throttled_run_shows_its_queue_time_and_keeps_its_work_readable() -> N
     assert queued["squeezed"] and queued["w"] <= 0.35 * 700 + 1
     assert sum(r["bars"][0]["w"] for r in wf["rows"]) > 0.5 * 700  # work is not a sliver
     assert wf["span"] == "4 m 35 s" and wf["ticks"][-1]["label"] == "4 m 35 s"
+    assert wf["idle"] == ["queued 4 m 34 s"]
 
 
 def test_sleeps_waits_and_backoff_are_their_own_segments() -> None:

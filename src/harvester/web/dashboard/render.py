@@ -123,7 +123,17 @@ def waterfall(
         "width": width,
         "squeezed": bool(axis.squeezed),
         "phases": sorted({g["phase"] for g in life}),
+        "idle": _idle_totals(segs),
     }
+
+
+def _idle_totals(segs: list[timeline.Segment]) -> list[str]:
+    """``queued 4 m 35 s``, ``sleeping 30 s``…: the run's idle time summed by phase."""
+    totals: dict[timeline.Phase, float] = {}
+    for s in segs:
+        if s.phase in timeline.IDLE:
+            totals[s.phase] = totals.get(s.phase, 0.0) + s.duration
+    return [f"{p} {timeline.human(t)}" for p, t in totals.items()]
 
 
 def step_domains(output: Any) -> list[str]:
