@@ -21,7 +21,11 @@
       width: Math.max(300, el.clientWidth),
       height: 170,
       legend: { show: true },
-      scales: { x: { time: true }, y: percent ? { range: [0, 100] } : { auto: true } },
+      scales: {
+        // One point (a fresh server's first queue sample) would stretch the axis to years.
+        x: { time: true, range: (u, min, max) => (min === max ? [min - 300, max + 300] : [min, max]) },
+        y: percent ? { range: [0, 100] } : { auto: true },
+      },
       axes: [
         { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" } },
         { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" },
