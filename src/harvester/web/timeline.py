@@ -29,13 +29,14 @@ IDLE = frozenset({Phase.QUEUED, Phase.SLEEPING, Phase.WAITING, Phase.BACKOFF})
 GAP_AFTER = {"Sleep": Phase.SLEEPING, "WaitForEvent": Phase.WAITING}
 ERROR_OPS = frozenset({"Error", "StepError"})
 MAX_IDLE_SHARE = 0.35  # of the drawn axis all compressed idle gaps may take together
+LONG_GAP_SHARE = 0.05  # of the run's span: shorter idle gaps are drawn to scale
 MIN_GAP = 0.0005  # seconds: shorter gaps are not drawn
 
 
 def human(seconds: float) -> str:
     """A duration as a person reads it: ``350 ms``, ``1.2 s``, ``4 m 35 s``, ``2 h 5 m``."""
     s = max(0.0, seconds)
-    if s < 1:
+    if s < 0.9995:
         return f"{s * 1000:.0f} ms"
     if s < 10:
         return f"{s:.1f} s"
@@ -102,26 +103,34 @@ def _gap_after(step: dict[str, Any]) -> Phase:
     return GAP_AFTER.get(str(step.get("op")), Phase.QUEUED)
 
 
+def _long_gap(seg: Segment, span: float) -> bool:
+    return seg.phase in IDLE and seg.duration >= LONG_GAP_SHARE * span
+
+
 class Axis:
-    """Maps real time to drawn position: work at full scale, each long idle gap
-    squeezed so that all idle gaps together take at most ``MAX_IDLE_SHARE``."""
+    """Maps real time to drawn position: work and short gaps at full scale, each long
+    idle gap squeezed so that the long gaps together take at most ``MAX_IDLE_SHARE``."""
 
     def __init__(self, segs: list[Segment], t0: float, t1: float) -> None:
         self.t0, self.t1 = t0, max(t1, t0 + 0.001)
         span = self.t1 - self.t0
-        idle = sum(s.duration for s in segs if s.phase in IDLE)
+        long = [i for i, s in enumerate(segs) if _long_gap(s, span)]
+        idle = sum(segs[i].duration for i in long)
         busy = span - idle
         self.squeezed: set[int] = set()
+        self.squeezed_spans: list[tuple[float, float]] = []
         self._scale: list[tuple[float, float, float]] = []  # (start, end, factor)
         if idle / span <= MAX_IDLE_SHARE or busy <= 0:
             return
         # Idle time drawn as if it were this long, in total:
         budget = busy * MAX_IDLE_SHARE / (1 - MAX_IDLE_SHARE)
         factor = budget / idle
-        for i, s in enumerate(segs):
-            if s.phase in IDLE and s.duration > 0:
+        for i in long:
+            s = segs[i]
+            if s.duration > 0:
                 self._scale.append((s.start, s.end, factor))
                 self.squeezed.add(i)
+                self.squeezed_spans.append((s.start, s.end))
 
     def _drawn(self, t: float) -> float:
         """Drawn seconds from ``t0`` to ``t``."""
@@ -146,13 +155,35 @@ class Axis:
         return (lo + hi) / 2
 
 
-def ticks(axis: Axis, width: float, n: int = 5) -> list[dict[str, Any]]:
-    """Axis ticks with real offsets in human units; the first is anchored at its start
-    and the last at its end, so no label runs off the drawing."""
+def ticks(axis: Axis, width: float, n: int = 5, gap_px: float = 70.0) -> list[dict[str, Any]]:
+    """Axis ticks in human units; the first is anchored at its start and the last at
+    its end, so no label runs off the drawing. Where long gaps are drawn shortened, a
+    tick marks each gap's end with its real offset, and the ticks after it count from
+    there ("+30 ms"): on a squeezed axis, evenly spaced offsets would all read alike."""
+    marks = [(axis.x(end, width), end, "") for _, end in axis.squeezed_spans]
     out = []
     for i in range(n):
-        frac = i / (n - 1)
-        anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
-        label = human(axis.time_at(frac) - axis.t0)
-        out.append({"x": round(frac * width, 1), "label": label, "anchor": anchor})
-    return out
+        x = round(width * i / (n - 1), 1)
+        if i not in (0, n - 1) and any(abs(x - m[0]) < gap_px for m in marks):
+            continue
+        t = axis.time_at(i / (n - 1))
+        if 0 < i < n - 1 and any(a < t < b for a, b in axis.squeezed_spans):
+            continue  # inside a shortened gap an offset would mislead
+        base = max((end for _, end in axis.squeezed_spans if end <= t + 1e-9), default=None)
+        marks.append((x, t, "" if base is None or i == 0 else f"+{human(t - base)}"))
+    for x, t, rel in sorted(marks):
+        anchor = "start" if x <= 0 else "end" if x >= width else "middle"
+        out.append({"x": x, "label": rel or human(t - axis.t0), "anchor": anchor})
+    return _spaced(out, gap_px)
+
+
+def _spaced(ticks: list[dict[str, Any]], gap_px: float) -> list[dict[str, Any]]:
+    """Drop ticks too close to the one before (the ends always stay)."""
+    kept: list[dict[str, Any]] = []
+    for t in ticks:
+        if kept and t["x"] - kept[-1]["x"] < gap_px and t is not ticks[-1]:
+            continue
+        if kept and t is ticks[-1] and t["x"] - kept[-1]["x"] < gap_px and len(kept) > 1:
+            kept.pop()
+        kept.append(t)
+    return kept
