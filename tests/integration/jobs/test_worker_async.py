@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -123,21 +123,21 @@ OK_RESULT = {
 
 
 @pytest.mark.parametrize(
-    ("post", "status"),
-    [
-        (_signed(OK_RESULT, secret="wrong"), 401),
-        (_signed(OK_RESULT, t=int(time.time()) - 900), 401),
-        ({"content": json.dumps(OK_RESULT).encode(), "headers": {}}, 401),
-        (_signed({**OK_RESULT, "page": None}), 422),
-        (_signed({**OK_RESULT, "job_id": "../../etc"}), 422),
-        (_signed({"job_id": "j", "ok": False}), 422),
+    ("make_post", "status"),
+    [  # built when the test runs: a signature made at collection goes stale in 300 s
+        (lambda: _signed(OK_RESULT, secret="wrong"), 401),
+        (lambda: _signed(OK_RESULT, t=int(time.time()) - 900), 401),
+        (lambda: {"content": json.dumps(OK_RESULT).encode(), "headers": {}}, 401),
+        (lambda: _signed({**OK_RESULT, "page": None}), 422),
+        (lambda: _signed({**OK_RESULT, "job_id": "../../etc"}), 422),
+        (lambda: _signed({"job_id": "j", "ok": False}), 422),
     ],
 )
 async def test_results_are_checked_at_the_boundary(
-    tmp_path: Path, post: dict[str, Any], status: int
+    tmp_path: Path, make_post: Callable[[], dict[str, Any]], status: int
 ) -> None:
     async with harvester_with_worker(tmp_path) as (runtime, _worker, client):
-        res = await client.post("/worker/results", **post)
+        res = await client.post("/worker/results", **make_post())
         assert res.status_code == status, res.text
         assert _results(runtime) == []  # nothing stored
 
