@@ -28,8 +28,8 @@ def test_every_page_renders(page: Any, served: Served, path: str) -> None:
 
 def test_overview_draws_time_series_from_the_api(page: Any, served: Served) -> None:
     page.goto(served.url + "/")
-    page.wait_for_selector(".chart[data-drawn] .uplot")  # uPlot drew from /api/v1/overview
-    assert page.locator(".chart[data-drawn]").count() == 3
+    trends = page.locator("#trend-charts .chart[data-drawn]")  # uPlot drew /api/v1/overview
+    expect(trends).to_have_count(3)
     assert int(page.locator("#new-today").inner_text()) > 0
     shot(page, "overview-charts")
 
@@ -51,7 +51,7 @@ def test_click_run_then_step_then_domain(page: Any, served: Served) -> None:
     page.select_option("select[name=fn]", "tiktok-harvester-extract-domains")  # htmx swap
     page.wait_for_url(re.compile(r"fn=tiktok-harvester-extract-domains"))
     expect(page.locator("#runs a.run-link").first).to_be_visible()
-    assert set(page.locator("#runs td:nth-child(2)").all_inner_texts()) == {
+    assert set(page.locator("#runs td.fn").all_inner_texts()) == {
         "tiktok-harvester-extract-domains"
     }
     shot(page, "runs-filtered")

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
+from harvester.cli.run_view import print_run
 from harvester.cli.target import pick
 from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
@@ -29,7 +30,6 @@ err = Console(stderr=True)
 out = Console()
 dlq_app = typer.Typer(help="Dead letters: list them; `dlq replay ID|--all` re-sends them.")
 FORMATS = ("table", "json", "csv")
-BAR_WIDTH = 40
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -58,42 +58,7 @@ def run(
     if as_json:
         typer.echo(json.dumps(d, default=str, ensure_ascii=False))
         raise typer.Exit(1 if d["status"] == "FAILED" else 0)
-    _print_run(d)
-
-
-def _print_run(d: dict[str, Any]) -> None:
-    colour = {"COMPLETED": "green", "FAILED": "red", "CANCELLED": "dim"}.get(d["status"], "yellow")
-    dur = f" · {d['duration']:.3f} s" if d["duration"] is not None else ""
-    out.print(f"run [bold]{d['run_id']}[/]", highlight=False)
-    out.print(f"[bold]{d['fn_id']}[/] [{colour}]{d['status']}[/]{dur} · attempt {d['attempt']}")
-    out.print(
-        f"event [cyan]{d['event_name']}[/] {json.dumps((d['event'] or {}).get('data'))[:100]}"
-    )
-    steps = d["steps"]
-    t0 = min([s["started_at"] for s in steps] + [d["created_at"]])
-    span = max([s["ended_at"] - t0 for s in steps] + [0.001])
-    table = Table("step", "attempt", "start", "duration", "timeline", "result", show_lines=False)
-    for s in steps:
-        lead = int((s["started_at"] - t0) / span * BAR_WIDTH)
-        size = max(1, round((s["ended_at"] - s["started_at"]) / span * BAR_WIDTH))
-        bar = " " * lead + ("[red]" if s["error"] else "[green]") + "█" * size + "[/]"
-        table.add_row(
-            s["name"],
-            str(s["attempt"]),
-            f"+{(s['started_at'] - t0) * 1000:.0f} ms",
-            f"{s['duration'] * 1000:.1f} ms",
-            bar,
-            _result(s),
-        )
-    out.print(table)
-    if d["error"]:
-        out.print(f"[red]error:[/] {d['error'].get('message', d['error'])}")
-
-
-def _result(step: dict[str, Any]) -> str:
-    if step["error"]:
-        return "[red]" + str((step["error"] or {}).get("message", ""))[:60] + "[/]"
-    return json.dumps(step["output"], default=str, ensure_ascii=False)[:60]
+    print_run(out, d)
 
 
 def _iso(value: Any) -> str:

@@ -15,6 +15,7 @@ from harvester.engine.core import Engine
 from harvester.engine.records import (
     EventRecord,
     EventRun,
+    FunctionBucket,
     FunctionRecord,
     QueueItem,
     QueueKind,
@@ -37,6 +38,7 @@ __all__ = [
     "EngineConfig",
     "EventRecord",
     "EventRun",
+    "FunctionBucket",
     "FunctionRecord",
     "JSONRejected",
     "QueueItem",

@@ -16,6 +16,7 @@ from harvester.engine.dispatcher import Dispatcher, normalize_event
 from harvester.engine.outcomes import OutcomeHandler
 from harvester.engine.records import (
     EventRecord,
+    FunctionBucket,
     FunctionRecord,
     QueueItem,
     QueueKind,
@@ -148,6 +149,15 @@ class Engine:
     def event_runs(self, internal_id: str) -> list[RunSummary]:
         """The runs an event started, batches and debounces included."""
         return self._db.event_runs(internal_id)
+
+    def function_series(
+        self, fn_id: str, since: float, until: float, bucket: float = 3600.0
+    ) -> list[FunctionBucket]:
+        """Throughput, failures and latency of ``fn_id``'s runs that ended in
+        [since, until), per ``bucket`` seconds, oldest first (empty buckets included)."""
+        if bucket <= 0 or until <= since:
+            raise ValueError("need bucket > 0 and until > since")
+        return self._db.function_series(fn_id, since, until, bucket)
 
     def function_stats(self) -> dict[str, dict[str, int]]:
         """Run counts by function id, then status."""

@@ -3,6 +3,8 @@ its timeline, events with their runs, function and queue figures, as typed recor
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +14,7 @@ from harvester.engine.config import RunStatus
 from harvester.engine.records import (
     EventRecord,
     EventRun,
+    FunctionBucket,
     QueueItem,
     QueueKind,
     QueueStats,
@@ -23,6 +26,7 @@ from harvester.engine.records import (
 
 R, S, E, Q = schema.runs, schema.steps, schema.events, schema.queue
 SHARED_RUNS_SCAN = 2000  # runs started after an event that may hold it with others
+SERIES_SCAN = 50_000  # finished runs one function series reads at most
 
 
 def _summary_fields(d: Any) -> dict[str, Any]:
@@ -192,6 +196,24 @@ class HistoryReads:
                 out.setdefault(fn_id, {})[status] = int(n)
         return out
 
+    def function_series(
+        self, fn_id: str, since: float, until: float, bucket: float
+    ) -> list[FunctionBucket]:
+        """``fn_id``'s runs that ended in [since, until), in buckets ``bucket`` seconds
+        wide (every bucket present, empty ones too), oldest first."""
+        q = (
+            sa.select(R.c.status, R.c.created_at, R.c.started_at, R.c.ended_at)
+            .where(R.c.fn_id == fn_id, R.c.ended_at >= since, R.c.ended_at < until)
+            .order_by(R.c.ended_at.desc())
+            .limit(SERIES_SCAN)
+        )
+        n = max(1, int((until - since) // bucket) + (1 if (until - since) % bucket else 0))
+        rows: list[list[Any]] = [[] for _ in range(n)]
+        with self.sql.connect() as conn:
+            for r in conn.execute(q):
+                rows[min(n - 1, int((r.ended_at - since) // bucket))].append(r)
+        return [_bucket(since + i * bucket, b) for i, b in enumerate(rows)]
+
     def get_event(self, internal_id: str) -> EventRecord | None:
         """One stored event (by the id ``send`` returned), without its runs."""
         with self.sql.connect() as conn:
@@ -261,3 +283,26 @@ class HistoryReads:
                 ).scalar()
                 or 0
             )
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    """The ``q`` quantile by nearest rank (None when there are no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def _bucket(start: float, rows: list[Any]) -> FunctionBucket:
+    counts = Counter(r.status for r in rows)
+    ran = [r.ended_at - (r.started_at or r.created_at) for r in rows]
+    waited = [r.started_at - r.created_at for r in rows if r.started_at is not None]
+    return FunctionBucket(
+        start=start,
+        completed=counts["COMPLETED"],
+        failed=counts["FAILED"],
+        cancelled=counts["CANCELLED"],
+        p50_seconds=_quantile(ran, 0.5),
+        p95_seconds=_quantile(ran, 0.95),
+        queued_p95_seconds=_quantile(waited, 0.95),
+    )

@@ -162,3 +162,16 @@ class QueueStats(_Json):
     due: int
     queued: int
     lag_seconds: float
+
+
+@dataclass(frozen=True)
+class FunctionBucket(_Json):
+    """One time bucket of a function's finished runs: throughput, failures, latency."""
+
+    start: float  # epoch seconds, the bucket's start
+    completed: int
+    failed: int
+    cancelled: int
+    p50_seconds: float | None  # run duration (first call to end), median
+    p95_seconds: float | None
+    queued_p95_seconds: float | None  # creation to first call, 95th percentile

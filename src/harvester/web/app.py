@@ -3,6 +3,8 @@ the dashboard, /metrics and /health."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +24,7 @@ from harvester.runtime import Runtime
 from harvester.store.db import StorageUnavailable, storage_problem
 from harvester.web import api, api_docs, dashboard, worker_results
 from harvester.web.body_guard import JSONBodyGuardMiddleware
+from harvester.web.queue_samples import QueueSamples
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
 log = structlog.get_logger(__name__)
@@ -57,9 +60,16 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
                 url=f"http://{runtime.settings.host}:{runtime.settings.port}",
                 functions=len(runtime.functions),
             )
+        sampler = (
+            asyncio.create_task(app.state.queue_samples.run(engine)) if engine is not None else None
+        )
         try:
             yield
         finally:
+            if sampler is not None:
+                sampler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampler
             if engine is not None and start_engine:
                 await engine.stop(timeout=10)
 
@@ -74,6 +84,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     app.state.runtime = runtime
     app.state.worker_signatures = {}  # signatures of worker results seen (replays: 401)
     app.state.engine = runtime.engine  # the run API (web.api.runs) reads it
+    app.state.queue_samples = QueueSamples()  # queue depth and lag over the last hour
     inngest.fast_api.serve(app, runtime.client, runtime.functions, serve_path=SERVE_PATH)
     for route in app.routes:  # the SDK protocol endpoint is not part of our API's docs
         if getattr(route, "path", None) == SERVE_PATH and hasattr(route, "include_in_schema"):

@@ -161,3 +161,22 @@ def test_queue_stats_and_pruning(db: SystemDatabase) -> None:
     assert db.get_event(old) is None  # no run points at it any more
     with db.tx() as conn:
         assert db.flow_get(conn, "idem:f:x") is None
+
+
+def test_function_series_buckets_throughput_failures_and_latency(db: SystemDatabase) -> None:
+    done = {"status": "COMPLETED"}
+    with db.tx() as conn:
+        # bucket [0, 60): two completed (ran 1 s and 3 s, queued 10 s and 0 s), one failed
+        db.insert_run(conn, _run("a", 0.0, started_at=10.0, ended_at=11.0, **done))
+        db.insert_run(conn, _run("b", 20.0, started_at=20.0, ended_at=23.0, **done))
+        db.insert_run(conn, _run("c", 30.0, started_at=30.0, ended_at=35.0, status="FAILED"))
+        # bucket [120, 180): one cancelled before it ever started
+        db.insert_run(conn, _run("d", 100.0, ended_at=150.0, status="CANCELLED"))
+        db.insert_run(conn, _run("other", 0.0, fn="g", started_at=1.0, ended_at=2.0, **done))
+        db.insert_run(conn, _run("live", 5.0))  # unfinished: in no bucket
+        db.insert_run(conn, _run("late", 0.0, started_at=1.0, ended_at=200.0, **done))
+    first, empty, last = db.function_series("f", since=0.0, until=180.0, bucket=60.0)
+    assert (first.start, first.completed, first.failed, first.cancelled) == (0.0, 2, 1, 0)
+    assert (first.p50_seconds, first.p95_seconds, first.queued_p95_seconds) == (3.0, 5.0, 10.0)
+    assert (empty.start, empty.completed, empty.p50_seconds) == (60.0, 0, None)
+    assert (last.cancelled, last.p50_seconds, last.queued_p95_seconds) == (1, 50.0, None)

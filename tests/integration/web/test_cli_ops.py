@@ -52,6 +52,10 @@ def test_run_shows_the_timeline_and_json(env: Path) -> None:
     res = runner.invoke(app, ["run", extract["run_id"]], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and "COMPLETED" in res.stdout and "extract" in res.stdout
     assert "█" in res.stdout  # the waterfall bar
+    narrow = runner.invoke(app, ["run", extract["run_id"]], env={"COLUMNS": "80"})
+    bars = [line for line in narrow.stdout.splitlines() if "│" in line and "█" in line]
+    assert len(bars) >= 2 and all(len(line) <= 80 and "…" not in line for line in bars)
+    assert any(line.startswith("extract") and line.rstrip().endswith(" ms") for line in bars)
     as_json = json.loads(runner.invoke(app, ["run", extract["run_id"], "--json"]).stdout)
     assert as_json["steps"][0]["name"] == "extract"
     missing = runner.invoke(app, ["run", "nope"])

@@ -3,7 +3,7 @@
 
 from fastapi import APIRouter, Depends
 
-from harvester.web.api import data, operator, run_ids, runs
+from harvester.web.api import data, operator, run_ids, runs, series
 from harvester.web.security import api_guard
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_guard)])
@@ -11,5 +11,6 @@ router.include_router(data.router)
 router.include_router(operator.router)
 router.include_router(run_ids.router)
 router.include_router(runs.router)
+router.include_router(series.router)
 
 __all__ = ["router"]

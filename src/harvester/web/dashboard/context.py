@@ -29,12 +29,13 @@ def engine(request: Request) -> Any:
     return eng
 
 
-def page_access(request: Request) -> None:
+async def page_access(request: Request) -> None:
     """Dependency of every page: off loopback, log in first (pages show hostile data
-    and carry forms; the API behind them needs the token anyway)."""
-    if request.url.path in OPEN_PATHS or is_admin(request):
-        return
-    raise HTTPException(303, "log in first", headers={"Location": "/login"})
+    and carry forms; the API behind them needs the token anyway). Then read the kill
+    switch, whose banner every page shows while it is on."""
+    if request.url.path not in OPEN_PATHS and not is_admin(request):
+        raise HTTPException(303, "log in first", headers={"Location": "/login"})
+    request.state.kill_switch = await runtime(request).guard.kill_switch.state()
 
 
 def admin_post(request: Request, csrf: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -24,6 +25,7 @@ from harvester.web.dashboard.render import page
 from harvester.web.domain_params import domain_query, report_day
 
 router = APIRouter()
+RECENT_FAILURES = 5
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -47,7 +49,22 @@ async def overview(request: Request) -> HTMLResponse:
         budget_used=max(0.0, min(1.0, used)),
         health=health,
         queue=stats,
+        failures=recent_failures(eng),
+        queue_series=request.app.state.queue_samples.series(),
     )
+
+
+def recent_failures(eng: Any, n: int = RECENT_FAILURES) -> list[dict[str, Any]]:
+    """The last ``n`` failed runs with what their error said (none without an engine)."""
+    if eng is None:
+        return []
+    out = []
+    for r in eng.list_runs(status="FAILED", limit=n).data:
+        detail = eng.get_run(r.run_id)
+        error = (detail.error if detail else None) or {}
+        said = f"{error.get('name') or 'Error'}: {error.get('message') or ''}"
+        out.append({"run": r, "error": said.strip(": ")})
+    return out
 
 
 @router.get("/domains", response_class=HTMLResponse)

@@ -1,4 +1,4 @@
-"""Pages over the engine's history: runs (with the step waterfall), functions, events."""
+"""Pages over the engine's history: one run (with its timeline), functions, events."""
 
 from __future__ import annotations
 
@@ -9,48 +9,17 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from harvester.engine import TERMINAL, RunStatus, validate_events
+from harvester.engine import TERMINAL, validate_events
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
+from harvester.web.api.series import bucket_for, function_points
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
 from harvester.web.dashboard.render import page
 from harvester.web.event_schemas import data_problem, listeners
+from harvester.web.timeline import human
 
 router = APIRouter()
-STATUSES = tuple(RunStatus)
-WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
 MAX_EVENT_BYTES = 512 * 1024
-
-
-@router.get("/runs", response_class=HTMLResponse)
-def runs(
-    request: Request,
-    fn: str = Query("", max_length=300),
-    status: str = Query("", max_length=16),
-    window: str = Query("", max_length=4),
-    cursor: str | None = Query(None, max_length=64),
-) -> HTMLResponse:
-    """Runs newest first, filtered by function, status and time window."""
-    eng = engine(request)
-    since = time.time() - WINDOWS[window] if window in WINDOWS else None
-    result = eng.list_runs(
-        fn=fn or None,
-        status=status.upper() if status.upper() in STATUSES else None,
-        since=since,
-        cursor=cursor or None,
-        limit=PAGE_SIZE,
-    )
-    return page(
-        request,
-        "runs.html",
-        runs=result.data,
-        next_cursor=result.next_cursor,
-        fn=fn,
-        status=status.upper(),
-        window=window,
-        windows=list(WINDOWS),
-        statuses=STATUSES,
-        functions=sorted(f.id for f in eng.list_functions()),
-    )
+CHART_HOURS = 24
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse, response_model=None)
@@ -67,7 +36,9 @@ def run(request: Request, run_id: str) -> HTMLResponse | RedirectResponse:
             return RedirectResponse(f"/runs/{ids[0]}", status_code=307)
         found = f"; runs starting with it: {', '.join(ids)}{' …' if more else ''}" if ids else ""
         raise HTTPException(404, f"run {run_id!r} not found{found}")
-    return page(request, "run.html", run=detail.to_json(), live=detail.status not in TERMINAL)
+    live = detail.status not in TERMINAL
+    now = time.time() if live else None
+    return page(request, "run.html", run=detail.to_json(), live=live, now=now)
 
 
 @router.post("/runs/{run_id}/cancel")
@@ -113,13 +84,23 @@ def function(request: Request, fn_id: str) -> HTMLResponse:
     recent = eng.list_runs(fn=fn_id, limit=25).data
     stats = fn.runs
     return page(
-        request, "function.html", fn=fn, runs=recent, stats=stats, failure_rate=_failure_rate(stats)
+        request,
+        "function.html",
+        fn=fn,
+        runs=recent,
+        stats=stats,
+        failure_rate=_failure_rate(stats),
+        series=function_points(eng, fn_id, CHART_HOURS),
+        chart_hours=CHART_HOURS,
+        bucket=human(bucket_for(CHART_HOURS)),
     )
 
 
-def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> HTMLResponse:
+def _events_page(
+    request: Request, cursor: float | None = None, name: str = "", **ctx: Any
+) -> HTMLResponse:
     eng = engine(request)
-    rows = eng.list_events(limit=PAGE_SIZE, cursor=cursor)
+    rows = eng.list_events(name=name or None, limit=PAGE_SIZE, cursor=cursor)
     functions = eng.list_functions()
     names = sorted({t["event"] for f in functions for t in f.triggers if t.get("event")})
     sent = next((r for r in rows if r.internal_id == ctx.get("sent")), None)
@@ -130,6 +111,8 @@ def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> H
         "events.html",
         events=rows,
         known_events=[n for n in names if not n.startswith("inngest/")],
+        event_names=sorted(set(names) | {name} - {""}),
+        name_filter=name,
         next_cursor=rows[-1].received_at if len(rows) == PAGE_SIZE else None,
         sent_name=sent.name if sent else None,
         sent_listened=bool(sent is None or listeners(sent.name, configs)),
@@ -141,10 +124,11 @@ def _events_page(request: Request, cursor: float | None = None, **ctx: Any) -> H
 def events(
     request: Request,
     sent: str = Query("", max_length=64),
+    name: str = Query("", max_length=300),
     cursor: float | None = None,
 ) -> HTMLResponse:
-    """Recent events and the runs they started; a form to send one."""
-    return _events_page(request, cursor=cursor, sent=sent)
+    """Recent events (of one name, if given) and the runs they started; a form to send one."""
+    return _events_page(request, cursor=cursor, name=name.strip(), sent=sent)
 
 
 def parse_event(name: str, data: str) -> dict[str, Any]:

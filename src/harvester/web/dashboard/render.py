@@ -13,26 +13,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from harvester.web import fn_config, timeline
 from harvester.web.security import csrf_token, is_admin, safe_url, token_required
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 assert templates.env.autoescape, "autoescape must stay on"
 
 MAX_STEP_DOMAINS = 24
-
-# Options of a synced function config worth showing, in display order.
-CONFIG_KEYS = (
-    ("concurrency", "concurrency"),
-    ("throttle", "throttle"),
-    ("rateLimit", "rate limit"),
-    ("debounce", "debounce"),
-    ("batchEvents", "batch"),
-    ("priority", "priority"),
-    ("idempotency", "idempotency"),
-    ("singleton", "singleton"),
-    ("timeouts", "timeouts"),
-    ("cancel", "cancel on"),
-)
 
 
 def ts(value: Any) -> str:
@@ -68,7 +55,7 @@ def bars(
             "w": round(max(w - 2, 1), 1),
             "h": round(v / top * plot, 1),
             "y": round(plot - v / top * plot, 1),
-            "label": str(s["day"])[5:],
+            "label": str(s.get("label") or str(s.get("day"))[5:]),
             "value": s.get(key),
         }
         for i, (s, v) in enumerate(zip(series, values, strict=True))
@@ -93,27 +80,60 @@ def segments(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> list[
     return out
 
 
-def waterfall(run: dict[str, Any], width: float = 600.0) -> dict[str, Any]:
-    """Geometry of the step timeline: each step attempt as a bar on a shared time axis."""
-    steps = run["steps"]
-    t0 = min([s["started_at"] for s in steps] + [run["created_at"]])
-    ends = [s["ended_at"] for s in steps] + [run.get("ended_at") or t0]
-    span = max(max(ends) - t0, 0.001)
+def waterfall(
+    run: dict[str, Any], now: float | None = None, width: float = 720.0
+) -> dict[str, Any]:
+    """Geometry of the run timeline: the run's life (queued, running, sleeping, waiting,
+    backing off) on the first row, then each step attempt with the gap it caused."""
+    segs = timeline.segments(run, now)
+    t0 = float(run["created_at"])
+    t1 = max([s.end for s in segs] + [t0])
+    axis = timeline.Axis(segs, t0, t1)
+
+    def geo(i: int, seg: timeline.Segment) -> dict[str, Any]:
+        x = axis.x(seg.start, width)
+        w = max(2.0, round(axis.x(seg.end, width) - x, 1))
+        label = f"{seg.phase} {timeline.human(seg.duration)}"
+        return {
+            "x": x,
+            "w": w,
+            "phase": seg.phase.name.lower(),
+            "label": label,
+            "squeezed": i in axis.squeezed,
+            "step": seg.step,
+        }
+
+    life = [geo(i, s) for i, s in enumerate(segs)]
     rows = []
-    for s in steps:
+    for i, s in enumerate(run["steps"]):
         rows.append(
             {
                 **s,
-                "offset_ms": (s["started_at"] - t0) * 1000,
-                "x": round((s["started_at"] - t0) / span * width, 1),
-                "w": max(2.0, round((s["ended_at"] - s["started_at"]) / span * width, 1)),
+                "offset": "+" + timeline.human(s["started_at"] - t0),
+                "took": timeline.human(s["ended_at"] - s["started_at"]),
+                "bars": [g for g in life if g["step"] == i and g["phase"] != "queued"],
                 "domains": step_domains(s.get("output")),
             }
         )
-    ticks = [
-        {"x": round(width * i / 4, 1), "label": f"{span * 1000 * i / 4:.0f} ms"} for i in range(5)
-    ]
-    return {"rows": rows, "span": span, "ticks": ticks, "width": width}
+    return {
+        "life": life,
+        "rows": rows,
+        "span": timeline.human(t1 - t0),
+        "ticks": timeline.ticks(axis, width),
+        "width": width,
+        "squeezed": bool(axis.squeezed),
+        "phases": sorted({g["phase"] for g in life}),
+        "idle": _idle_totals(segs),
+    }
+
+
+def _idle_totals(segs: list[timeline.Segment]) -> list[str]:
+    """``queued 4 m 35 s``, ``sleeping 30 s``…: the run's idle time summed by phase."""
+    totals: dict[timeline.Phase, float] = {}
+    for s in segs:
+        if s.phase in timeline.IDLE:
+            totals[s.phase] = totals.get(s.phase, 0.0) + s.duration
+    return [f"{p} {timeline.human(t)}" for p, t in totals.items()]
 
 
 def step_domains(output: Any) -> list[str]:
@@ -124,14 +144,6 @@ def step_domains(output: Any) -> list[str]:
             if isinstance(names, list):
                 return [n for n in names if isinstance(n, str)][:MAX_STEP_DOMAINS]
     return []
-
-
-def fn_options(config: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(label, value) of the flow-control options a function config sets."""
-    retries = ((config.get("steps") or {}).get("step") or {}).get("retries") or {}
-    out: list[tuple[str, Any]] = [("retries", retries.get("attempts", "default (4)"))]
-    out += [(label, config[key]) for key, label in CONFIG_KEYS if config.get(key) is not None]
-    return out
 
 
 def trigger_label(trigger: dict[str, Any]) -> str:
@@ -154,9 +166,10 @@ templates.env.filters.update(
     safe_url=safe_url,
     percent=percent,
     trigger=trigger_label,
+    human=timeline.human,
 )
 templates.env.globals.update(
-    bars=bars, segments=segments, waterfall=waterfall, fn_options=fn_options
+    bars=bars, segments=segments, waterfall=waterfall, fn_options=fn_config.describe
 )
 
 
@@ -170,6 +183,7 @@ def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTM
         admin=is_admin(request),
         login_needed=token_required(request) and not is_admin(request),
         nav=request.url.path,
+        kill_switch=getattr(request.state, "kill_switch", None),
         **ctx,
     )
     out = HTMLResponse(html, status_code=status_code)

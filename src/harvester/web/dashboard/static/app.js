@@ -13,7 +13,7 @@
     if (typeof uPlot === "undefined" || !series.length) return;
     const keys = el.dataset.chart.split(",");
     const percent = el.dataset.unit === "%";
-    const data = [series.map((p) => dayToTs(p.day))];
+    const data = [series.map((p) => (p.ts != null ? p.ts : dayToTs(p.day)))];
     keys.forEach((k) =>
       data.push(series.map((p) => (p[k] == null ? null : percent ? p[k] * 100 : p[k])))
     );
@@ -21,11 +21,15 @@
       width: Math.max(300, el.clientWidth),
       height: 170,
       legend: { show: true },
-      scales: { x: { time: true }, y: percent ? { range: [0, 100] } : { auto: true } },
+      scales: {
+        // One point (a fresh server's first queue sample) would stretch the axis to years.
+        x: { time: true, range: (u, min, max) => (min === max ? [min - 300, max + 300] : [min, max]) },
+        y: percent ? { range: [0, 100] } : { auto: true },
+      },
       axes: [
         { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" } },
         { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" },
-          values: (u, vals) => vals.map((v) => (percent ? v + "%" : v)) },
+          values: (u, vals) => vals.map((v) => (percent ? v + "%" : el.dataset.unit === "s" ? v + " s" : v)) },
       ],
       series: [{}].concat(
         keys.map((k, i) => ({
@@ -108,10 +112,44 @@
     });
   }
 
+  // The runs list refreshes itself on page one, unless paused or runs are ticked.
+  function liveRuns() {
+    setInterval(() => {
+      const box = document.getElementById("runs-list");
+      const toggle = document.getElementById("live-toggle");
+      if (!box || !box.dataset.live || document.hidden || typeof htmx === "undefined") return;
+      if ((toggle && !toggle.checked) || box.querySelector("input.pick:checked")) return;
+      htmx.ajax("GET", location.pathname + location.search, {
+        target: "#runs-list", select: "#runs-list", swap: "outerHTML",
+        headers: { "X-Live-Refresh": "1" },
+      });
+    }, 1000 * Number(document.getElementById("runs-list")?.dataset.live || 5));
+    // A refresh that comes back after the filters changed (or runs were ticked) is
+    // stale: dropping it keeps the list the user asked for.
+    document.addEventListener("htmx:beforeSwap", (e) => {
+      const cfg = e.detail.requestConfig || {};
+      if (!cfg.headers || !cfg.headers["X-Live-Refresh"]) return;
+      const box = document.getElementById("runs-list");
+      const ticked = box && box.querySelector("input.pick:checked");
+      if (ticked || cfg.path !== location.pathname + location.search) e.detail.shouldSwap = false;
+    });
+  }
+
+  function pickAll(root) {
+    const all = root.querySelector ? root.querySelector("#pick-all") : null;
+    if (!all) return;
+    all.hidden = false;
+    all.addEventListener("change", () => {
+      document.querySelectorAll("#runs input.pick").forEach((p) => { p.checked = all.checked; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    if (document.getElementById("runs-list")) liveRuns();
+    pickAll(document);
     loadCharts(document);
     document.querySelectorAll("form.json-editor").forEach(jsonEditor);
     confirmForms(document);
   });
-  document.addEventListener("htmx:afterSettle", (e) => confirmForms(e.target));
+  document.addEventListener("htmx:afterSettle", (e) => { confirmForms(e.target); pickAll(e.target); });
 })();
