@@ -214,6 +214,18 @@ def iter_all(
         after = page[-1]["id"]
 
 
+def domain_dict(d: Domain) -> dict[str, Any]:
+    """The public shape of a domain row, before its intelligence."""
+    return {
+        "id": d.id,
+        "name": d.name,
+        "ascii_name": d.ascii_name,
+        "first_seen_at": as_utc(d.first_seen_at),
+        "last_seen_at": as_utc(d.last_seen_at),
+        "mention_count": d.mention_count,
+    }
+
+
 def intel_dict(d: Domain, numbers: dict[str, Any], query: DomainQuery) -> dict[str, Any]:
     """A domain row with its counts, growth and signals (the public shape)."""
     today = _day(query)
@@ -230,12 +242,7 @@ def intel_dict(d: Domain, numbers: dict[str, Any], query: DomainQuery) -> dict[s
         blocklisted=d.blocklisted,
     )
     return {
-        "id": d.id,
-        "name": d.name,
-        "ascii_name": d.ascii_name,
-        "first_seen_at": as_utc(d.first_seen_at),
-        "last_seen_at": as_utc(d.last_seen_at),
-        "mention_count": d.mention_count,
+        **domain_dict(d),
         "kind": d.kind,
         "video_count": d.video_count,
         "advertiser_count": d.advertiser_count,

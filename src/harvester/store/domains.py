@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from harvester.domains.hosts import host_kind
 from harvester.store import domain_list, intel
 from harvester.store.clock import as_utc, iso_day, start_of_day, today, utcnow
+from harvester.store.domain_list import domain_dict
 from harvester.store.models import Comment, Domain, DomainDay, DomainMention, Video
 from harvester.store.upsert import insert_for
 
@@ -103,18 +104,6 @@ def count_domains(session: Session, *, q: str | None = None, new_today: bool = F
     """How many domains match (for progress bars and page headers)."""
     stmt = _domain_filter(sa.select(sa.func.count()).select_from(Domain), q, new_today)
     return int(session.scalar(stmt) or 0)
-
-
-def domain_dict(d: Domain) -> dict[str, Any]:
-    """The public shape of a domain row."""
-    return {
-        "id": d.id,
-        "name": d.name,
-        "ascii_name": d.ascii_name,
-        "first_seen_at": as_utc(d.first_seen_at),
-        "last_seen_at": as_utc(d.last_seen_at),
-        "mention_count": d.mention_count,
-    }
 
 
 def domain_detail(
