@@ -58,7 +58,9 @@ def run(
     if as_json:
         typer.echo(json.dumps(d, default=str, ensure_ascii=False))
         raise typer.Exit(1 if d["status"] == "FAILED" else 0)
-    print_run(out, d)
+    # A console made now: it reads the terminal's width (COLUMNS) when the command runs,
+    # not when the module was first imported by an earlier command of this process.
+    print_run(Console(), d)
 
 
 def _iso(value: Any) -> str:

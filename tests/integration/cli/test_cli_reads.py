@@ -21,6 +21,7 @@ from harvester.runtime import build_runtime
 from harvester.settings import Settings, get_settings
 from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
+from tests.cycle_data import small_cycle
 from tests.free_port import free_port
 
 runner = CliRunner()
@@ -29,16 +30,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One small discovery cycle on the simulator (no server answers on its port)."""
-    path = tmp_path_factory.mktemp("reads")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HARVESTER_DATA_DIR", str(path))
-        mp.setenv("HARVESTER_REGIONS", "FR")
-        mp.setenv("HARVESTER_PORT", str(free_port()))
-        get_settings.cache_clear()
-        res = runner.invoke(app, ["once", "--json", "--data", '{"regions": ["FR"], "limit": 2}'])
-        assert res.exit_code == 0, res.output
+    with small_cycle(tmp_path_factory.mktemp("reads")) as path:
         yield path
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from harvester.jobs.events import HARVEST_REQUESTED
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
 from harvester.store.job_runs import add_dead_letter
+from tests.cycle_data import small_cycle
 from tests.free_port import free_port
 
 runner = CliRunner()
@@ -24,16 +25,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One real discovery cycle on the simulator, shared by the module's tests."""
-    path = tmp_path_factory.mktemp("cli")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HARVESTER_DATA_DIR", str(path))
-        mp.setenv("HARVESTER_REGIONS", "FR")
-        mp.setenv("HARVESTER_PORT", str(free_port()))
-        get_settings.cache_clear()
-        res = runner.invoke(app, ["once", "--json", "--data", '{"regions": ["FR"], "limit": 2}'])
-        assert res.exit_code == 0, res.output
+    with small_cycle(tmp_path_factory.mktemp("cli")) as path:
         yield path
-    get_settings.cache_clear()
 
 
 @pytest.fixture
