@@ -4,7 +4,9 @@ MODEL_URL (an OpenAI-compatible loopback stand-in for step.ai.infer)"""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections import Counter, defaultdict
 from typing import Any
 
 import inngest
@@ -49,8 +51,55 @@ async def mum(ctx: inngest.Context) -> Any:
     return {"answer": answer["choices"][0]["message"]["content"], "both": [len(both[0]), both[1]]}
 
 
+# Per run: set once branch one's second step has run (race mode only gets there).
+_second_ran: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+
+
+@client.create_function(fn_id="racer", trigger=inngest.TriggerEvent(event="h/race"))
+async def racer(ctx: inngest.Context) -> Any:
+    second_ran = _second_ran[ctx.run_id]
+
+    async def second() -> str:
+        second_ran.set()
+        return "b"
+
+    async def branch_one() -> str:
+        return str(await ctx.step.run("one-a", lambda: "a")) + str(
+            await ctx.step.run("one-b", second)
+        )
+
+    async def slow() -> str:  # in wait mode this times out: a retry takes ten minutes
+        await asyncio.wait_for(second_ran.wait(), timeout=10)
+        return "slow"
+
+    return list(
+        await ctx.group.parallel(
+            (branch_one, lambda: ctx.step.run("two", slow)),
+            parallel_mode=inngest.ParallelMode.RACE,
+        )
+    )
+
+
+_calls: Counter[str] = Counter()  # calls per run, as this app saw them
+
+
+@client.create_function(fn_id="after", trigger=inngest.TriggerEvent(event="h/after"))
+async def after(ctx: inngest.Context) -> Any:
+    _calls[ctx.run_id] += 1
+    await ctx.group.parallel(
+        (lambda: ctx.step.run("p1", lambda: 1), lambda: ctx.step.run("p2", lambda: 2))
+    )
+    later = await ctx.step.run("later", lambda: "x")
+    return {"later": later, "calls": _calls[ctx.run_id]}
+
+
 app = FastAPI()
-inngest.fast_api.serve(app, client, [fails, nested, kid, mum], streaming=inngest.Streaming.FORCE)
+inngest.fast_api.serve(
+    app,
+    client,
+    [fails, nested, kid, mum, racer, after],
+    streaming=inngest.Streaming.FORCE,
+)
 
 if __name__ == "__main__":
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

@@ -19,7 +19,11 @@ import uvicorn
 from harvester.engine import Engine, EngineConfig, RunStatus
 
 from .harness import engine_app
-from .test_conformance import _Model, _run_of, model_url  # noqa: F401 (a fixture)
+from .test_conformance import (  # noqa: F401 (model_url: a fixture)
+    _Model,
+    _run_of,
+    model_url,
+)
 from .test_crash import _port
 
 APP = Path(__file__).with_name("conformance_app.py")
@@ -113,3 +117,22 @@ async def test_an_sdk_app_over_http_sees_the_dev_servers_behaviour(
     assert mum.output == {"answer": "echo m2", "both": [5_000, "kid"]}
     assert len(engine.list_runs(fn="conf-kid").data) == 1
     assert len(_Model.seen) == 1
+
+
+async def test_race_mode_and_planning_after_a_group_over_http(
+    served: tuple[Engine, str],
+) -> None:
+    engine, base = served
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        sent = await http.post("/e/key", json=[{"name": n} for n in ("h/race", "h/after")])
+    race_id, after_id = sent.json()["ids"]
+    # D2: branch two's step ends only once branch one's second step has run, which
+    # needs discovery after each step ("race"), not after the whole group.
+    race = await _run_of(engine, race_id)
+    assert race.status == RunStatus.COMPLETED, race.error
+    assert race.output == ["ab", "slow"]
+    # D3: after a reply with two ops, "later" is planned in one call and run in
+    # another: discovery, p1, p2, discovery, later, the final call.
+    after = await _run_of(engine, after_id)
+    assert after.status == RunStatus.COMPLETED, after.error
+    assert after.output == {"later": "x", "calls": 6}
