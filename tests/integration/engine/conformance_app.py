@@ -51,6 +51,11 @@ async def mum(ctx: inngest.Context) -> Any:
     return {"answer": answer["choices"][0]["message"]["content"], "both": [len(both[0]), both[1]]}
 
 
+@client.create_function(fn_id="ok", trigger=inngest.TriggerEvent(event="h/ok"))
+async def ok(ctx: inngest.Context) -> Any:
+    return ctx.event.data.get("n")
+
+
 # Per run: set once branch one's second step has run (race mode only gets there).
 _second_ran: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
@@ -97,7 +102,7 @@ app = FastAPI()
 inngest.fast_api.serve(
     app,
     client,
-    [fails, nested, kid, mum, racer, after],
+    [fails, nested, kid, mum, ok, racer, after],
     streaming=inngest.Streaming.FORCE,
 )
 

@@ -136,3 +136,40 @@ async def test_race_mode_and_planning_after_a_group_over_http(
     after = await _run_of(engine, after_id)
     assert after.status == RunStatus.COMPLETED, after.error
     assert after.output == {"later": "x", "calls": 6}
+
+
+MIB = 1024 * 1024
+
+
+def _big(n_bytes: int) -> dict[str, object]:
+    return {"name": "h/unheard", "data": {"blob": "x" * n_bytes}}
+
+
+async def test_a_bad_event_and_the_size_limits_over_http(served: tuple[Engine, str]) -> None:
+    engine, base = served
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        # F2: the valid events before the bad one are stored and start their runs.
+        batch = [{"name": "h/ok", "data": {"n": n}} for n in (1, 2)]
+        batch += [{"data": {}}, {"name": "h/ok", "data": {"n": 3}}]
+        res = await http.post("/e/key", json=batch)
+        assert res.status_code == 400
+        body = res.json()
+        assert body["status"] == 400 and len(body["ids"]) == 2
+        assert "event[2]" in body["error"]
+        runs = [await _run_of(engine, event_id) for event_id in body["ids"]]
+        assert [r.output for r in runs] == [1, 2]
+        assert len(engine.list_events(limit=50)) == 2  # not the bad one, not the one after
+
+        # E: one event over 3 MiB: 413, the event before it stored.
+        res = await http.post("/e/key", json=[{"name": "h/unheard"}, _big(3 * MIB + 1)])
+        assert res.status_code == 413 and len(res.json()["ids"]) == 1
+        assert "event[1]" in res.json()["error"]
+
+        # E: 10 MiB in one request (the SDK batches up to 8 MiB): stored.
+        res = await http.post("/e/key", json=[_big(5 * MIB // 2) for _ in range(4)])
+        assert res.status_code == 200 and len(res.json()["ids"]) == 4
+
+        # E: over 16 MiB in one request, every event under its limit: 413, none stored.
+        res = await http.post("/e/key", json=[_big(5 * MIB // 2) for _ in range(7)])
+        assert res.status_code == 413 and res.json()["ids"] == []
+        assert len(engine.list_events(limit=50)) == 2 + 1 + 4
