@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter, defaultdict
+from datetime import timedelta
 from typing import Any
 
 import inngest
@@ -98,11 +99,18 @@ async def after(ctx: inngest.Context) -> Any:
     return {"later": later, "calls": _calls[ctx.run_id]}
 
 
+@client.create_function(fn_id="later", trigger=inngest.TriggerEvent(event="h/later"))
+async def later(ctx: inngest.Context) -> int:
+    if ctx.attempt == 0:  # the SDK's Retry-After header, on the function's error reply
+        raise inngest.RetryAfterError("not yet", timedelta(milliseconds=200))
+    return ctx.attempt
+
+
 app = FastAPI()
 inngest.fast_api.serve(
     app,
     client,
-    [fails, nested, kid, mum, ok, racer, after],
+    [fails, nested, kid, mum, ok, racer, after, later],
     streaming=inngest.Streaming.FORCE,
 )
 

@@ -1,5 +1,6 @@
 """Issue 20's behaviours over real loopback HTTP: the engine served by uvicorn, an
-unchanged SDK app in its own process replying in streaming mode, a model stand-in."""
+unchanged SDK app in its own process replying in streaming mode, a model stand-in; for
+Retry-After on a step's error, which the SDK never sends, a protocol-level app."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from .test_conformance import (  # noqa: F401 (model_url: a fixture)
     _Model,
     _run_of,
     model_url,
+    register_raw,
+    retry_after_app,
 )
 from .test_crash import _port
 
@@ -173,3 +176,31 @@ async def test_a_bad_event_and_the_size_limits_over_http(served: tuple[Engine, s
         res = await http.post("/e/key", json=[_big(5 * MIB // 2) for _ in range(7)])
         assert res.status_code == 413 and res.json()["ids"] == []
         assert len(engine.list_events(limit=50)) == 2 + 1 + 4
+
+
+async def test_retry_after_is_honoured_over_http(served: tuple[Engine, str]) -> None:
+    """B: the SDK's RetryAfterError (Retry-After on a function's error reply) and, from a
+    protocol-level app over loopback, Retry-After on a step's error reply (206): with a
+    ten-minute backoff, a run ends in time only if the header set its retry."""
+    engine, base = served
+    calls: list[str | None] = []
+    port = _port()
+    raw = uvicorn.Server(
+        uvicorn.Config(retry_after_app(calls), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = asyncio.create_task(raw.serve())
+    try:
+        url = f"http://127.0.0.1:{port}/api"
+        await _until_up(url)
+        await engine.register_app(url)
+        register_raw(engine, url)
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            sent = await http.post("/e/key", json=[{"name": "h/later"}, {"name": "r/x"}])
+        later_id, raw_id = sent.json()["ids"]
+        later, stepped = await _run_of(engine, later_id), await _run_of(engine, raw_id)
+    finally:
+        raw.should_exit = True
+        await serving
+    assert later.status == RunStatus.COMPLETED and later.output == 1, later.error
+    assert stepped.status == RunStatus.COMPLETED and stepped.output == "done", stepped.error
+    assert len(calls) == 3
