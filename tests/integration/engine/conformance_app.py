@@ -4,7 +4,10 @@ MODEL_URL (an OpenAI-compatible loopback stand-in for step.ai.infer)"""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections import Counter, defaultdict
+from datetime import timedelta
 from typing import Any
 
 import inngest
@@ -49,8 +52,67 @@ async def mum(ctx: inngest.Context) -> Any:
     return {"answer": answer["choices"][0]["message"]["content"], "both": [len(both[0]), both[1]]}
 
 
+@client.create_function(fn_id="ok", trigger=inngest.TriggerEvent(event="h/ok"))
+async def ok(ctx: inngest.Context) -> Any:
+    return ctx.event.data.get("n")
+
+
+# Per run: set once branch one's second step has run (race mode only gets there).
+_second_ran: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+
+
+@client.create_function(fn_id="racer", trigger=inngest.TriggerEvent(event="h/race"))
+async def racer(ctx: inngest.Context) -> Any:
+    second_ran = _second_ran[ctx.run_id]
+
+    async def second() -> str:
+        second_ran.set()
+        return "b"
+
+    async def branch_one() -> str:
+        return str(await ctx.step.run("one-a", lambda: "a")) + str(
+            await ctx.step.run("one-b", second)
+        )
+
+    async def slow() -> str:  # in wait mode this times out: a retry takes ten minutes
+        await asyncio.wait_for(second_ran.wait(), timeout=10)
+        return "slow"
+
+    return list(
+        await ctx.group.parallel(
+            (branch_one, lambda: ctx.step.run("two", slow)),
+            parallel_mode=inngest.ParallelMode.RACE,
+        )
+    )
+
+
+_calls: Counter[str] = Counter()  # calls per run, as this app saw them
+
+
+@client.create_function(fn_id="after", trigger=inngest.TriggerEvent(event="h/after"))
+async def after(ctx: inngest.Context) -> Any:
+    _calls[ctx.run_id] += 1
+    await ctx.group.parallel(
+        (lambda: ctx.step.run("p1", lambda: 1), lambda: ctx.step.run("p2", lambda: 2))
+    )
+    later = await ctx.step.run("later", lambda: "x")
+    return {"later": later, "calls": _calls[ctx.run_id]}
+
+
+@client.create_function(fn_id="later", trigger=inngest.TriggerEvent(event="h/later"))
+async def later(ctx: inngest.Context) -> int:
+    if ctx.attempt == 0:  # the SDK's Retry-After header, on the function's error reply
+        raise inngest.RetryAfterError("not yet", timedelta(milliseconds=200))
+    return ctx.attempt
+
+
 app = FastAPI()
-inngest.fast_api.serve(app, client, [fails, nested, kid, mum], streaming=inngest.Streaming.FORCE)
+inngest.fast_api.serve(
+    app,
+    client,
+    [fails, nested, kid, mum, ok, racer, after, later],
+    streaming=inngest.Streaming.FORCE,
+)
 
 if __name__ == "__main__":
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

@@ -374,9 +374,10 @@ async def test_a_large_state_is_left_out_and_the_sdk_fetches_it(
     assert detail is not None and [s.name for s in detail.steps] == ["blob", "tail"]  # once
 
 
-async def test_a_step_errors_retry_after_sets_when_it_is_retried(sqlite_url: str) -> None:
-    """The SDK of today sends Retry-After only at function level; a reply with it on a
-    step's error (another SDK, a proxy) is honoured too. A protocol-level app here."""
+def retry_after_app(calls: list[str | None]) -> Any:
+    """A protocol-level app (the SDK of today sends Retry-After only at function level):
+    its first call answers a step error (206) with Retry-After now, then the step's
+    result, then the function's; ``calls`` gets each call's stepId."""
     from datetime import UTC, datetime
 
     from starlette.applications import Starlette
@@ -384,7 +385,6 @@ async def test_a_step_errors_retry_after_sets_when_it_is_retried(sqlite_url: str
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    calls: list[str | None] = []
     step = {"id": "s", "name": "s", "displayName": "s"}
 
     async def serve(request: Request) -> Response:
@@ -403,16 +403,27 @@ async def test_a_step_errors_retry_after_sets_when_it_is_retried(sqlite_url: str
             return JSONResponse([{**step, "op": "StepRun", "data": 1}], status_code=206)
         return JSONResponse("done")
 
-    raw = Starlette(routes=[Route("/api", serve, methods=["PUT", "POST"])])
+    return Starlette(routes=[Route("/api", serve, methods=["PUT", "POST"])])
+
+
+def register_raw(engine: Engine, url: str) -> None:
+    """Sync ``retry_after_app``'s one function, ``raw-f`` on ``r/x``, served at ``url``."""
+    runtime = {"type": "http", "url": f"{url}?fnId=raw-f"}
+    fn = {"id": "raw-f", "name": "f", "triggers": [{"event": "r/x"}]}
+    engine.register(url, "raw", [{**fn, "steps": {"step": {"id": "step", "runtime": runtime}}}])
+
+
+async def test_a_step_errors_retry_after_sets_when_it_is_retried(sqlite_url: str) -> None:
+    """The SDK of today sends Retry-After only at function level; a reply with it on a
+    step's error (another SDK, a proxy) is honoured too. A protocol-level app here."""
+    calls: list[str | None] = []
     url = "http://raw:80/api"
     cfg = EngineConfig(database_url=sqlite_url, retry_base_delay=600.0, poll_interval=0.02)
     engine = Engine(cfg)
     await engine.start()
     try:
-        await engine.register_app(url, transport=httpx.ASGITransport(app=raw))
-        runtime = {"type": "http", "url": f"{url}?fnId=raw-f"}
-        fn = {"id": "raw-f", "name": "f", "triggers": [{"event": "r/x"}]}
-        engine.register(url, "raw", [{**fn, "steps": {"step": {"id": "step", "runtime": runtime}}}])
+        await engine.register_app(url, transport=httpx.ASGITransport(app=retry_after_app(calls)))
+        register_raw(engine, url)
         (eid,) = await engine.send([{"name": "r/x", "data": {}}])
         run = await _run_of(engine, eid)
     finally:

@@ -1,5 +1,6 @@
 """Issue 20's behaviours over real loopback HTTP: the engine served by uvicorn, an
-unchanged SDK app in its own process replying in streaming mode, a model stand-in."""
+unchanged SDK app in its own process replying in streaming mode, a model stand-in; for
+Retry-After on a step's error, which the SDK never sends, a protocol-level app."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ import uvicorn
 from harvester.engine import Engine, EngineConfig, RunStatus
 
 from .harness import engine_app
-from .test_conformance import _Model, _run_of, model_url  # noqa: F401 (a fixture)
+from .test_conformance import (  # noqa: F401 (model_url: a fixture)
+    _Model,
+    _run_of,
+    model_url,
+    register_raw,
+    retry_after_app,
+)
 from .test_crash import _port
 
 APP = Path(__file__).with_name("conformance_app.py")
@@ -113,3 +120,87 @@ async def test_an_sdk_app_over_http_sees_the_dev_servers_behaviour(
     assert mum.output == {"answer": "echo m2", "both": [5_000, "kid"]}
     assert len(engine.list_runs(fn="conf-kid").data) == 1
     assert len(_Model.seen) == 1
+
+
+async def test_race_mode_and_planning_after_a_group_over_http(
+    served: tuple[Engine, str],
+) -> None:
+    engine, base = served
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        sent = await http.post("/e/key", json=[{"name": n} for n in ("h/race", "h/after")])
+    race_id, after_id = sent.json()["ids"]
+    # D2: branch two's step ends only once branch one's second step has run, which
+    # needs discovery after each step ("race"), not after the whole group.
+    race = await _run_of(engine, race_id)
+    assert race.status == RunStatus.COMPLETED, race.error
+    assert race.output == ["ab", "slow"]
+    # D3: after a reply with two ops, "later" is planned in one call and run in
+    # another: discovery, p1, p2, discovery, later, the final call.
+    after = await _run_of(engine, after_id)
+    assert after.status == RunStatus.COMPLETED, after.error
+    assert after.output == {"later": "x", "calls": 6}
+
+
+MIB = 1024 * 1024
+
+
+def _big(n_bytes: int) -> dict[str, object]:
+    return {"name": "h/unheard", "data": {"blob": "x" * n_bytes}}
+
+
+async def test_a_bad_event_and_the_size_limits_over_http(served: tuple[Engine, str]) -> None:
+    engine, base = served
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        # F2: the valid events before the bad one are stored and start their runs.
+        batch = [{"name": "h/ok", "data": {"n": n}} for n in (1, 2)]
+        batch += [{"data": {}}, {"name": "h/ok", "data": {"n": 3}}]
+        res = await http.post("/e/key", json=batch)
+        assert res.status_code == 400
+        body = res.json()
+        assert body["status"] == 400 and len(body["ids"]) == 2
+        assert "event[2]" in body["error"]
+        runs = [await _run_of(engine, event_id) for event_id in body["ids"]]
+        assert [r.output for r in runs] == [1, 2]
+        assert len(engine.list_events(limit=50)) == 2  # not the bad one, not the one after
+
+        # E: one event over 3 MiB: 413, the event before it stored.
+        res = await http.post("/e/key", json=[{"name": "h/unheard"}, _big(3 * MIB + 1)])
+        assert res.status_code == 413 and len(res.json()["ids"]) == 1
+        assert "event[1]" in res.json()["error"]
+
+        # E: 10 MiB in one request (the SDK batches up to 8 MiB): stored.
+        res = await http.post("/e/key", json=[_big(5 * MIB // 2) for _ in range(4)])
+        assert res.status_code == 200 and len(res.json()["ids"]) == 4
+
+        # E: over 16 MiB in one request, every event under its limit: 413, none stored.
+        res = await http.post("/e/key", json=[_big(5 * MIB // 2) for _ in range(7)])
+        assert res.status_code == 413 and res.json()["ids"] == []
+        assert len(engine.list_events(limit=50)) == 2 + 1 + 4
+
+
+async def test_retry_after_is_honoured_over_http(served: tuple[Engine, str]) -> None:
+    """B: the SDK's RetryAfterError (Retry-After on a function's error reply) and, from a
+    protocol-level app over loopback, Retry-After on a step's error reply (206): with a
+    ten-minute backoff, a run ends in time only if the header set its retry."""
+    engine, base = served
+    calls: list[str | None] = []
+    port = _port()
+    raw = uvicorn.Server(
+        uvicorn.Config(retry_after_app(calls), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = asyncio.create_task(raw.serve())
+    try:
+        url = f"http://127.0.0.1:{port}/api"
+        await _until_up(url)
+        await engine.register_app(url)
+        register_raw(engine, url)
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            sent = await http.post("/e/key", json=[{"name": "h/later"}, {"name": "r/x"}])
+        later_id, raw_id = sent.json()["ids"]
+        later, stepped = await _run_of(engine, later_id), await _run_of(engine, raw_id)
+    finally:
+        raw.should_exit = True
+        await serving
+    assert later.status == RunStatus.COMPLETED and later.output == 1, later.error
+    assert stepped.status == RunStatus.COMPLETED and stepped.output == "done", stepped.error
+    assert len(calls) == 3
