@@ -23,7 +23,7 @@ from harvester.tiktok.webhook import HEADER, sign
 from harvester.tiktok.worker import create_worker_app
 from harvester.web.app import create_app
 
-from .conftest import FAST_ENGINE
+from .conftest import FAST_ENGINE, NOW
 
 SECRET = "worker-secret"
 
@@ -53,7 +53,8 @@ async def harvester_with_worker(
         **overrides,
     )
     to_harvester = Forward()
-    sim = create_sim_app(seed=7)
+    # One fixed moment of the simulated world: which ads have posts depends on it.
+    sim = create_sim_app(seed=7, clock=NOW.timestamp)
     backing = ResearchApiSource(
         "http://sim", "k", "s", http=httpx.AsyncClient(transport=httpx.ASGITransport(app=sim))
     )
@@ -68,7 +69,7 @@ async def harvester_with_worker(
         http=httpx.AsyncClient(transport=httpx.ASGITransport(app=worker), base_url="http://worker"),
         callback_url=settings.effective_worker_callback_url,
     )
-    runtime = build_runtime(settings, source=source, engine_config=FAST_ENGINE)
+    runtime = build_runtime(settings, source=source, engine_config=FAST_ENGINE, clock=lambda: NOW)
     app = create_app(runtime)
     to_harvester.app = app
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
