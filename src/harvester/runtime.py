@@ -1,6 +1,7 @@
 """The composition root: settings → database → guard → source → functions → engine.
 
-One ``Runtime`` object is what the web app, the CLI and the tests hold.
+One ``Runtime`` object, built only by ``build_runtime``, is what the web app, every CLI
+command that acts (``up``, ``once``, ``dlq replay``, ``kill-switch``) and the tests hold.
 """
 
 from __future__ import annotations
@@ -55,12 +56,15 @@ class Runtime:
         return await sender_for(self.engine, self.client).send(events)
 
     async def aclose(self) -> None:
+        """Release everything it opened (the web app's lifespan stops a started engine)."""
         for closer in self.extra_closers:
             res = closer()
             if asyncio.iscoroutine(res):
                 await res
         await self.source.aclose()
         await self.http.aclose()
+        if self.engine is not None:
+            self.engine.close()
         self.db.dispose()
 
 
@@ -71,11 +75,15 @@ def build_runtime(
     source_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] | None = None,
     engine_config: dict[str, Any] | None = None,
+    db: Database | None = None,
 ) -> Runtime:
     """Wire every part from the settings. ``source``, ``source_transport`` (e.g. the
-    simulator in-process through ``httpx.ASGITransport``) and ``clock`` may be injected."""
-    db = Database(settings.effective_database_url)
-    upgrade(db)
+    simulator in-process through ``httpx.ASGITransport``) and ``clock`` may be injected;
+    so may ``db``, a database the caller opened and migrated (the CLI's operator commands
+    open it without creating it). The runtime owns it from then on."""
+    if db is None:
+        db = Database(settings.effective_database_url)
+        upgrade(db)
     quota = make_ledger(
         db,
         settings.redis_url,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,12 +21,15 @@ from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
 from harvester.cli.run_view import print_run
 from harvester.cli.target import pick
-from harvester.engine import Engine, EngineConfig
-from harvester.guard import Guard
+from harvester.guard.killswitch import KillSwitch
 from harvester.settings import Settings, get_settings
 from harvester.store import Database
 from harvester.store.db import StorageError, storage_problem
 
+if TYPE_CHECKING:
+    from harvester.runtime import Runtime
+
+T = TypeVar("T")
 err = Console(stderr=True)
 out = Console()
 dlq_app = typer.Typer(help="Dead letters: list them; `dlq replay ID|--all` re-sends them.")
@@ -71,35 +75,23 @@ def _iso(value: Any) -> str:
 # -- operations (work without the server) -------------------------------------------------------
 
 
-class OfflineRuntime:
-    """What ``harvester.jobs.operator_actions`` needs, straight on the databases."""
+def _operator_runtime(settings: Settings, db: Database) -> Runtime:
+    """The one runtime (``harvester.runtime``) on an opened database, its engine not
+    started: events it sends wait in the engine's queue until a server runs them."""
+    from harvester.runtime import build_runtime
 
-    def __init__(self, settings: Settings, db: Database) -> None:
-        self.settings = settings
-        self.db = db
-        self.guard = Guard(
-            db=db,
-            redis_url=settings.redis_url,
-            rate_per_minute=settings.effective_api_rate_per_minute,
-        )
+    runtime = build_runtime(settings, db=db)
+    if runtime.engine is not None and not runtime.engine.list_functions():
+        err.print("[yellow]no functions synced yet:[/] start `harvester up` once")
+    return runtime
 
-    async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
-        """Into the embedded engine's queue, or to the configured Inngest server."""
-        if self.settings.embedded_engine:
-            from harvester.jobs.senders import EngineSender
 
-            engine = Engine(EngineConfig(database_url=self.settings.effective_engine_database_url))
-            try:
-                if not engine.list_functions():
-                    err.print("[yellow]no functions synced yet:[/] start `harvester up` once")
-                return await EngineSender(engine).send(events)
-            finally:
-                await engine.stop()
-                engine.close()
-        from harvester.jobs.client import make_client
-        from harvester.jobs.senders import HttpSender
-
-        return await HttpSender(make_client(self.settings)).send(events)
+async def _acting(settings: Settings, db: Database, act: Callable[[Runtime], Awaitable[T]]) -> T:
+    runtime = _operator_runtime(settings, db)
+    try:
+        return await act(runtime)
+    finally:
+        await runtime.aclose()
 
 
 @dlq_app.callback(invoke_without_command=True)
@@ -168,11 +160,8 @@ def dlq_replay(
     db = open_database(target)
     try:
         with err.status("replaying dead letters…"):
-            n = asyncio.run(
-                replay_dead_letters(
-                    OfflineRuntime(get_settings(), db), None if all_ else [dl_id or 0]
-                )
-            )
+            ids = None if all_ else [dl_id or 0]
+            n = asyncio.run(_acting(get_settings(), db, lambda r: replay_dead_letters(r, ids)))
     except Exception as exc:
         cause = storage_problem(exc) or str(exc)
         raise _fail(f"[red]replay failed:[/] {cause}. Check `harvester doctor`.") from exc
@@ -205,11 +194,16 @@ def kill_switch(
             target.close()
     else:
         db = open_database(target, create=action != "status")
-        runtime = OfflineRuntime(get_settings(), db)
+
+        async def flip(runtime: Runtime) -> dict[str, Any]:
+            await set_kill_switch(runtime, action == "on", why, "cli")
+            return await runtime.guard.kill_switch.state()
+
         try:
-            if action != "status":
-                asyncio.run(set_kill_switch(runtime, action == "on", why, "cli"))
-            state = asyncio.run(runtime.guard.kill_switch.state())
+            if action == "status":  # a read: the stored row, nothing assembled
+                state = asyncio.run(KillSwitch(db).state())
+            else:
+                state = asyncio.run(_acting(get_settings(), db, flip))
         except StorageError as exc:
             cause = storage_problem(exc) or f"{exc.__class__.__name__}: {exc}"
             raise _fail(f"[red]the kill switch was not changed:[/] {cause}") from exc
