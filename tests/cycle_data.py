@@ -13,12 +13,14 @@ from typer.testing import CliRunner
 from harvester.cli import app
 from harvester.settings import get_settings
 from tests.free_port import free_port
+from tests.one_day import one_day
 
 
 @contextmanager
 def small_cycle(path: Path) -> Iterator[Path]:
-    """``harvester once`` for 2 ads of FR into ``path``; the settings point there meanwhile."""
-    with pytest.MonkeyPatch.context() as mp:
+    """``harvester once`` for 2 ads of FR into ``path``; the settings point there
+    meanwhile, and the clock stays on one day (``tests.one_day``) for the reads after it."""
+    with one_day(), pytest.MonkeyPatch.context() as mp:
         mp.setenv("HARVESTER_DATA_DIR", str(path))
         mp.setenv("HARVESTER_REGIONS", "FR")
         mp.setenv("HARVESTER_PORT", str(free_port()))

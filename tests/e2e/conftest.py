@@ -11,14 +11,12 @@ import threading
 import time
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import time_machine
 import uvicorn
 
 from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED
@@ -31,6 +29,7 @@ from harvester.store.job_runs import add_dead_letter
 from harvester.store.models import Severity, Video
 from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
+from tests.one_day import one_day
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 HOSTILE = (
@@ -89,19 +88,10 @@ def _seed_hostile_data(served: Served) -> None:
 
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The app after one real discovery cycle (simulator), plus hostile data.
-
-    The served world lives on one day: its clock starts at noon UTC of today and ticks
-    (``time_machine``; ``time.monotonic``, which the loops wait on, is left alone). The
-    pages' "today" is the wall clock's, so a session that crossed midnight once saw a
-    cycle harvested "yesterday" and "0 new domains today" (the overview test failed)."""
-    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-    clock = time_machine.travel(noon, tick=True)
-    clock.start()
-    try:
+    """The app after one real discovery cycle (simulator), plus hostile data, on one
+    day (``tests.one_day``: the overview's "new today" once failed across midnight)."""
+    with one_day():
         yield from _serve(tmp_path_factory)
-    finally:
-        clock.stop()
 
 
 def _serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:

@@ -19,6 +19,7 @@ from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.overview import totals
 from harvester.store.states import Severity
 from harvester.store.videos import upsert_videos
+from tests.one_day import one_day
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -102,6 +103,11 @@ def test_retention_keeps_the_cleanup_order_its_step_names_depend_on() -> None:
 
 
 def test_totals_count_what_is_stored_new_today_and_left_to_replay(db: Database) -> None:
+    with one_day():
+        _totals_count_what_is_stored(db)
+
+
+def _totals_count_what_is_stored(db: Database) -> None:
     now = utcnow()
     with db.session() as s:
         upsert_videos(s, [{"video_id": "v1"}, {"video_id": "v2"}], now)

@@ -26,6 +26,7 @@ from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.states import Severity
 from harvester.store.videos import upsert_videos
 from harvester.web.app import create_app
+from tests.one_day import one_day
 
 HOSTILE = "<script>alert(1)</script> =cmd|' /C calc'!A0 buy at evil-shop.com"
 
@@ -76,10 +77,11 @@ def _mention(comment_id: str, host: str, start: int) -> MentionRow:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    a = _app(tmp_path)
-    seed(a)
-    yield a
-    await a.state.runtime.aclose()
+    with one_day():  # seeded "today", read back as today
+        a = _app(tmp_path)
+        seed(a)
+        yield a
+        await a.state.runtime.aclose()
 
 
 @pytest.fixture

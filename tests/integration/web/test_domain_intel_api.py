@@ -18,6 +18,7 @@ from harvester.store.comments import upsert_comments
 from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.videos import upsert_videos
 from harvester.web.app import create_app
+from tests.one_day import one_day
 
 
 def _m(cid: str, vid: str, domain: str) -> MentionRow:
@@ -26,6 +27,12 @@ def _m(cid: str, vid: str, domain: str) -> MentionRow:
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    with one_day():  # seeded "today", read back as today
+        async for c in _client(tmp_path):
+            yield c
+
+
+async def _client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     app: FastAPI = create_app(build_runtime(Settings(data_dir=tmp_path)), start_engine=False)
     now = utcnow()
     with app.state.runtime.db.session() as s:
