@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from harvester.cli import app
 from harvester.settings import get_settings
 from tests.free_port import free_port
+from tests.one_day import one_day
 
 runner = CliRunner()
 
@@ -21,7 +22,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("HARVESTER_REGIONS", "FR")
     monkeypatch.setenv("HARVESTER_PORT", str(free_port()))  # no server answers: files
     get_settings.cache_clear()
-    yield {}
+    with one_day():  # the simulated world's ads depend on the day and the hour
+        yield {}
     get_settings.cache_clear()
 
 

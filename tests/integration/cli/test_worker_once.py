@@ -6,7 +6,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 
 from harvester.cli import app
 from harvester.settings import get_settings
+from tests.one_day import on_day_command, one_day
 
 runner = CliRunner()
 
@@ -38,7 +38,8 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], deadline: float) ->
 def test_once_through_a_worker_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     port = _free_port()
     env = {**os.environ, "WORKER_WEBHOOK_SECRET": "s3cret", "HARVESTER_DATA_DIR": str(tmp_path)}
-    cmd = [sys.executable, "-m", "harvester.cli.app", "worker", "--simulator", "--port", str(port)]
+    # The worker's simulated world and this test's `once` live on one day (tests/one_day).
+    cmd = on_day_command("harvester.cli.app", "worker", "--simulator", "--port", str(port))
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for_port(port, proc, time.monotonic() + 60)
@@ -52,7 +53,8 @@ def test_once_through_a_worker_process(tmp_path: Path, monkeypatch: pytest.Monke
             monkeypatch.setenv(k, v)
         get_settings.cache_clear()
         data = '{"regions": ["FR"], "limit": 2}'
-        res = runner.invoke(app, ["once", "--json", "--data", data])
+        with one_day():
+            res = runner.invoke(app, ["once", "--json", "--data", data])
     finally:
         get_settings.cache_clear()
         proc.terminate()
