@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -23,9 +25,10 @@ import inngest.fast_api
 from fastapi import FastAPI
 
 from harvester.engine import Engine, EngineConfig
-from harvester.jobs.sdk_transport import route_sdk_through
+from harvester.jobs.sdk_transport import route_sdk_through, sdk_app
 
 APP_URL = "http://bench:8288/api/inngest"
+LEAN = os.environ.get("BENCH_CALL", "lean") == "lean"  # BENCH_CALL=fastapi: the old call
 
 
 def rss_mb() -> float:
@@ -43,8 +46,12 @@ async def start(fns: Any, db: str, **cfg: Any) -> Engine:
         event_api_base_url="http://bench:8288",
     )
     engine = Engine(EngineConfig(database_url=db, poll_interval=0.05, **cfg))
-    app = FastAPI()  # the user's SDK app: its functions, nothing else
-    inngest.fast_api.serve(app, client, fns(client))
+    app: Any
+    if LEAN:  # the SDK's handler called straight, as `harvester up` calls its own app
+        app = sdk_app(client, fns(client), "/api/inngest")
+    else:  # the user's SDK app over FastAPI: its functions, nothing else
+        app = FastAPI()
+        inngest.fast_api.serve(app, client, fns(client))
     server = FastAPI()  # the engine's API, where the SDK syncs and sends events
     server.include_router(engine.router)
     route_sdk_through(client, httpx.ASGITransport(app=server))
@@ -87,14 +94,17 @@ async def latency(tmp: Path, n: int) -> dict[str, float]:
     return {"p50_ms": statistics.median(samples), "p99_ms": samples[int(len(samples) * 0.99) - 1]}
 
 
-async def ten_steps(tmp: Path, runs: int, flow: bool) -> dict[str, float]:
-    side = tmp / f"side-{flow}.db"
-    # The steps' own writes: committed one by one, WAL + synchronous=NORMAL like the engine.
-    conn = sqlite3.connect(side, isolation_level=None)
+def _side_db(side: Path) -> sqlite3.Connection:
+    """The steps' own writes: committed one by one, WAL + synchronous=NORMAL like the
+    engine; shared by every engine process of a run."""
+    conn = sqlite3.connect(side, isolation_level=None, timeout=30)
     conn.execute("pragma journal_mode=wal")
     conn.execute("pragma synchronous=normal")
-    conn.execute("create table w (run text, step int)")
+    conn.execute("create table if not exists w (run text, step int)")
+    return conn
 
+
+def _ten_fns(conn: sqlite3.Connection, flow: bool) -> Any:
     def fns(client: inngest.Inngest) -> list[Any]:
         opts: dict[str, Any] = {}
         if flow:
@@ -117,14 +127,58 @@ async def ten_steps(tmp: Path, runs: int, flow: bool) -> dict[str, float]:
 
         return [ten]
 
-    engine = await start(fns, f"sqlite:///{tmp / f'ten-{flow}.db'}", workers=16)
+    return fns
+
+
+def _ten_worker(db: str, side: str, flow: bool, ready: Any, stop: Any) -> None:
+    """Another engine process on the same database (as `harvester up --workers N`)."""
+
+    async def go() -> None:
+        engine = await start(_ten_fns(_side_db(Path(side)), flow), db, workers=16)
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        await engine.stop()
+
+    asyncio.run(go())
+
+
+async def ten_steps(tmp: Path, runs: int, flow: bool, procs: int = 1) -> dict[str, float]:
+    """``runs`` 10-step runs; with ``procs`` > 1, that many engine processes share the
+    queue on one SQLite file (each with its own in-process copy of the function)."""
+    side = tmp / f"side-{flow}-{procs}.db"
+    conn = _side_db(side)
+    db = f"sqlite:///{tmp / f'ten-{flow}-{procs}.db'}"
+    engine = await start(_ten_fns(conn, flow), db, workers=16)
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Event(), ctx.Event()
+    others = [
+        ctx.Process(target=_ten_worker, args=(db, str(side), flow, ready, stop))
+        for _ in range(procs - 1)
+    ]
+    for p in others:
+        p.start()
+    for _ in others:
+        await asyncio.to_thread(ready.wait, 60)
     t0 = time.perf_counter()
     await engine.send([{"name": "b/ten", "data": {"k": str(i)}} for i in range(runs)])
-    await engine.wait_for_idle(600)
+    if others:  # done when every step's write is there: the others' work included
+        while conn.execute("select count(*) from w").fetchone()[0] < runs * 10:
+            if time.perf_counter() - t0 > 600:
+                raise TimeoutError("10-step runs not done after 600 s")
+            await asyncio.sleep(0.01)
+    else:
+        await engine.wait_for_idle(600)
     elapsed = time.perf_counter() - t0
+    stop.set()
+    for p in others:
+        p.join(30)
     await engine.stop()
     rows = conn.execute("select count(*) from w").fetchone()[0]
-    assert rows == runs * 10, rows
+    twice = conn.execute(
+        "select count(*) from (select run, step from w group by run, step having count(*) > 1)"
+    ).fetchone()[0]
+    assert rows == runs * 10 and twice == 0, (rows, twice)
     return {"steps_per_s": rows / elapsed, "runs_per_s": runs / elapsed}
 
 

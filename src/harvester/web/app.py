@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
 from harvester.jobs.metrics import export_quota
-from harvester.jobs.sdk_transport import route_sdk_through
+from harvester.jobs.sdk_transport import route_sdk_through, sdk_app
 from harvester.runtime import Runtime
 from harvester.store.db import StorageUnavailable, storage_problem
 from harvester.web import api, api_docs, dashboard, worker_results
@@ -44,7 +44,7 @@ def route_sdk_in_process(runtime: Runtime, app: FastAPI) -> None:
 
 def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     """Build the app; with the embedded engine its lifespan starts the engine and syncs
-    this app with it in-process (ASGI transport, no sockets)."""
+    the functions with it in-process (no sockets, no HTTP framework in between)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,8 +52,12 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         if engine is not None and start_engine:
             route_sdk_in_process(runtime, app)
             await engine.start()
+            # The engine calls its own copy of the functions through the SDK's handler
+            # alone (jobs/sdk_transport.sdk_app): the same protocol as SERVE_PATH over
+            # HTTP, which remote engines keep using, without this app's middleware.
+            lean = sdk_app(runtime.client, runtime.functions, SERVE_PATH)
             await engine.register_app(
-                url=serve_url(runtime), transport=httpx.ASGITransport(app=app)
+                url=serve_url(runtime), transport=httpx.ASGITransport(app=lean)
             )
             log.info(
                 "engine started",

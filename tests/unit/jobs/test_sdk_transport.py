@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import inngest
 import pytest
+from inngest._internal import net
 
-from harvester.jobs.sdk_transport import SdkChanged, route_sdk_through
+from harvester.jobs.sdk_transport import SdkChanged, route_sdk_through, sdk_app
 
 
 def _client() -> inngest.Inngest:
@@ -44,3 +45,119 @@ def test_a_changed_sdk_is_named_with_what_to_do() -> None:
     object.__setattr__(client, "_http_client", object())  # the inner attribute is gone
     with pytest.raises(SdkChanged, match=r"update harvester\.jobs\.sdk_transport"):
         route_sdk_through(client, httpx.MockTransport(lambda r: httpx.Response(200)))
+
+
+# -- the lean in-process call (sdk_app) answers as the SDK's FastAPI endpoint does ----------
+
+SERVE = "/api/inngest"
+URL = f"http://app.test{SERVE}"
+KEY = "signkey-prod-" + "ab" * 32
+
+
+def _functions(client: inngest.Inngest) -> list[inngest.Function[Any]]:
+    @client.create_function(fn_id="steps", trigger=inngest.TriggerEvent(event="t/steps"))
+    async def steps(ctx: inngest.Context) -> str:
+        first = await ctx.step.run("first", lambda: {"n": 1})
+        await ctx.step.run("second", lambda: first)
+        return "done"
+
+    @client.create_function(fn_id="fails", trigger=inngest.TriggerEvent(event="t/fails"))
+    async def fails(ctx: inngest.Context) -> None:
+        raise inngest.NonRetriableError("bad input: <b>x</b>")
+
+    return [steps, fails]
+
+
+def _pair(production: bool) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+    """The same functions behind FastAPI (``inngest.fast_api.serve``) and ``sdk_app``."""
+    import inngest.fast_api
+    from fastapi import FastAPI
+
+    client = inngest.Inngest(
+        app_id="lean-test",
+        is_production=production,
+        signing_key=KEY if production else None,
+        api_base_url="http://engine.invalid",
+        event_api_base_url="http://engine.invalid",
+    )
+    fns = _functions(client)
+    framework = FastAPI()
+    inngest.fast_api.serve(framework, client, fns, serve_path=SERVE)
+    lean = sdk_app(client, fns, SERVE)
+    return (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=framework)),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=lean)),
+    )
+
+
+def _call(fn_id: str, steps: dict[str, Any]) -> bytes:
+    event = {"name": f"t/{fn_id}", "data": {"k": 1}, "id": "e1", "ts": 1_700_000_000_000}
+    body = {
+        "event": event,
+        "events": [event],
+        "steps": steps,
+        "use_api": False,
+        "ctx": {
+            "run_id": "run-1",
+            "attempt": 0,
+            "disable_immediate_execution": False,
+            "max_attempts": 4,
+            "stack": {"stack": list(steps)},
+        },
+    }
+    return json.dumps(body).encode()
+
+
+VARYING = {"server-timing", "x-inngest-signature"}  # a duration; a signature with its time
+
+
+def _same(a: httpx.Response, b: httpx.Response) -> None:
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    drop = lambda r: {k: v for k, v in r.headers.items() if k not in VARYING}  # noqa: E731
+    assert drop(a) == drop(b)
+    assert ("x-inngest-signature" in a.headers) == ("x-inngest-signature" in b.headers)
+
+
+@pytest.mark.parametrize(
+    ("fn_id", "steps", "status"),
+    [
+        ("steps", {}, 206),  # the first step's result, as ops
+        ("steps", {"first": {"data": {"n": 1}}}, 206),  # replayed to the second step
+        ("fails", {}, 500),  # NonRetriableError: x-inngest-no-retry, its message
+    ],
+)
+async def test_the_lean_call_answers_as_the_fastapi_endpoint(
+    fn_id: str, steps: dict[str, Any], status: int
+) -> None:
+    framework, lean = _pair(production=False)
+    body = _call(fn_id, steps)
+    url = f"{URL}?fnId=lean-test-{fn_id}&stepId=step"
+    headers = {"content-type": "application/json", "x-inngest-server-kind": "dev"}
+    a = await framework.post(url, content=body, headers=headers)
+    b = await lean.post(url, content=body, headers=headers)
+    _same(a, b)
+    assert b.status_code == status, b.text
+    introspect = [
+        await c.get(URL, headers={"x-inngest-server-kind": "dev"}) for c in (framework, lean)
+    ]
+    _same(*introspect)
+
+
+async def test_the_lean_call_checks_signatures_as_the_endpoint_does() -> None:
+    framework, lean = _pair(production=True)
+    body = _call("steps", {})
+    url = f"{URL}?fnId=lean-test-steps&stepId=step"
+    base = {"content-type": "application/json", "x-inngest-server-kind": "cloud"}
+    unsigned = [await c.post(url, content=body, headers=base) for c in (framework, lean)]
+    _same(*unsigned)
+    assert unsigned[1].status_code == 401
+    signed = {**base, "x-inngest-signature": str(net.sign_request(body, KEY))}
+    answered = [await c.post(url, content=body, headers=signed) for c in (framework, lean)]
+    _same(*answered)
+    assert answered[1].status_code == 206 and answered[1].headers["x-inngest-signature"]
+
+
+async def test_the_lean_call_refuses_other_paths_and_methods() -> None:
+    _, lean = _pair(production=False)
+    assert (await lean.post("http://app.test/elsewhere", content=b"{}")).status_code == 404
+    assert (await lean.delete(URL)).status_code == 405
