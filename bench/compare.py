@@ -7,7 +7,8 @@ to bench/results/compare.json and plots them to docs/compare.png.
 
 Workloads:
 - ten: a 10-step durable function, each step a tiny committed SQLite write (steps/s,
-  runs/s), and event → first-step latency at low load (p50/p99, one at a time);
+  runs/s; ours with one engine process per core, as `harvester up` runs, and with one),
+  and event → first-step latency at low load (p50/p99, one at a time);
 - sleepers: N runs sleep durably until one common deadline, then write a row (peak RSS
   while they sleep, lateness of the wake-ups);
 - harvest: comment pages fetched from the TikTok simulator (HTTP on loopback, 429
@@ -87,8 +88,10 @@ def ten(name: str, work: Path, args: argparse.Namespace) -> Result:
 
         async def go() -> Result:
             lat = await ours.latency(work, args.samples)
-            steps = await ours.ten_steps(work, args.runs, flow=False)
-            return {**steps, **lat}
+            one = await ours.ten_steps(work, args.runs, flow=False)
+            # As `harvester up` runs by default: one engine process per core.
+            steps = await ours.ten_steps(work, args.runs, flow=False, procs=args.procs)
+            return {**steps, **lat, "procs": args.procs, "steps_per_s_1proc": one["steps_per_s"]}
 
         return asyncio.run(go())
     script = f"{name}_workloads.py"
@@ -167,6 +170,12 @@ def report(results: dict[str, dict[str, Result]]) -> None:
                 f"{name:8} {r['steps_per_s']:9.0f} {r['runs_per_s']:8.1f} {r['p50_ms']:8.2f} "
                 f"{r['p99_ms']:8.2f}"
             )
+        if "steps_per_s_1proc" in t.get("ours", {}):
+            o = t["ours"]
+            print(
+                f"ours: {o['steps_per_s']:.0f} steps/s with {o['procs']} engine processes, "
+                f"{o['steps_per_s_1proc']:.0f} with one"
+            )
         for peer in [p for p in ("dbos", "celery") if p in t and "ours" in t]:
             print(
                 f"ours/{peer}: steps/s ×{t['ours']['steps_per_s'] / t[peer]['steps_per_s']:.2f}, "
@@ -201,6 +210,12 @@ def plot(results: dict[str, dict[str, Result]], png: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=200, help="10-step runs per engine")
+    ap.add_argument(
+        "--procs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="our engine processes in the 10-step workload (default: the cores, as `up`)",
+    )
     ap.add_argument("--samples", type=int, default=100, help="latency samples per engine")
     ap.add_argument("--sleepers", type=int, default=1000, help="runs sleeping at once")
     ap.add_argument("--sleep-delay", type=float, default=20.0, help="seconds until they wake")

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web/engine server binds.")
     port: int = Field(8288, ge=1, le=65535, description="Port of the web/engine server.")
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Engine processes of `up` / `engine` sharing the queue (default: the "
+        "number of cores).",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR.")
     log_format: LogFormat = Field(LogFormat.AUTO, description="auto: pretty on a TTY, else JSON.")
 

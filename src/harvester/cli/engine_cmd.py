@@ -17,7 +17,7 @@ from harvester.cli.run_reads import STATUSES, check_status, list_runs
 from harvester.cli.target import fail, pick, server_url
 from harvester.engine import EngineConfig, create_engine_app
 from harvester.logging_setup import configure_logging
-from harvester.settings import get_settings
+from harvester.settings import Settings, get_settings
 from harvester.web.api.runs import standalone_router
 from harvester.web.event_schemas import data_problem, listeners
 from harvester.web.http_protocol import HeaderDeadlineProtocol
@@ -25,34 +25,61 @@ from harvester.web.http_protocol import HeaderDeadlineProtocol
 console = Console(stderr=True)
 
 
+def engine_config(settings: Settings, **extra: Any) -> EngineConfig:
+    """The standalone engine's configuration from the settings (``extra``: more fields)."""
+    secret = (
+        settings.inngest_signing_key.get_secret_value() if settings.inngest_signing_key else None
+    )
+    key = settings.inngest_event_key.get_secret_value() if settings.inngest_event_key else None
+    return EngineConfig(
+        database_url=settings.effective_engine_database_url,
+        host=settings.host,
+        port=settings.port,
+        dev=bool(settings.inngest_dev) or not secret,
+        signing_key=secret,
+        event_key=key,
+        **extra,
+    )
+
+
 def engine(
     host: Annotated[str | None, typer.Option(help="Bind address (default HARVESTER_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default HARVESTER_PORT).")] = None,
     database_url: Annotated[str | None, typer.Option(help="Engine database URL.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Engine processes (default HARVESTER_WORKERS, else the cores)."
+        ),
+    ] = None,
 ) -> None:
     """Run the Inngest-compatible engine alone; SDK apps sync to it with INNGEST_DEV=1."""
+    from harvester.cli import worker_procs
+
     s = get_settings()
+    changes = {"host": host, "port": port, "engine_database_url": database_url}
+    s = s.model_copy(update={k: v for k, v in changes.items() if v is not None})
     configure_logging(s.log_level, s.log_format)
-    secret = s.inngest_signing_key.get_secret_value() if s.inngest_signing_key else None
-    key = s.inngest_event_key.get_secret_value() if s.inngest_event_key else None
-    cfg = EngineConfig(
-        database_url=database_url or s.effective_engine_database_url,
-        host=host or s.host,
-        port=port or s.port,
-        dev=bool(s.inngest_dev) or not secret,
-        signing_key=secret,
-        event_key=key,
+    cfg = engine_config(s)
+    count = workers or worker_procs.default_workers(s)
+    console.print(
+        f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url} · "
+        f"{count} process{'es' if count > 1 else ''}",
+        highlight=False,
     )
-    console.print(f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url}")
     app = create_engine_app(cfg)
     app.include_router(standalone_router())  # our run API beside the protocol routes
-    uvicorn.run(
-        app,
-        host=cfg.host,
-        port=cfg.port,
-        log_config=None,
-        http=HeaderDeadlineProtocol,  # slowloris: a deadline for request headers
-    )
+    extra = worker_procs.spawn("engine", count - 1, s)
+    try:
+        uvicorn.run(
+            app,
+            host=cfg.host,
+            port=cfg.port,
+            log_config=None,
+            http=HeaderDeadlineProtocol,  # slowloris: a deadline for request headers
+        )
+    finally:
+        worker_procs.stop(extra)
 
 
 def send(

@@ -68,14 +68,13 @@ def _server(app: Any, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(cfg)
 
 
-async def _announce_cycles(runtime: Runtime) -> None:
+async def _announce_cycles(runtime: Runtime, checked: float, base: Summary) -> None:
     """Say on stdout when a cycle starts and ends (with timestamps), apart from the log
-    on stderr; a progress line every few seconds while one runs."""
+    on stderr; a progress line every few seconds while one runs. ``base``: the totals at
+    ``checked``, before any discovery run created since (the first cycle included)."""
     engine = runtime.engine
     if engine is None:
         return
-    # The totals at ``checked``, before any discovery run created since: the baseline.
-    checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
     while True:
         await asyncio.sleep(CYCLE_TICK_S)
         found = await asyncio.to_thread(discovery_started, engine, checked)
@@ -123,8 +122,9 @@ def _quiet_startup() -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
-async def _up(settings: Settings, discover_now: bool) -> None:
+async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
     servers: list[uvicorn.Server] = []
+    extra: list[Any] = []  # the other engine processes (cli/worker_procs.py)
     url = f"http://{settings.host}:{settings.port}/"
     out.print(
         f"[bold green]harvester up[/]: dashboard {url} · source {settings.source} · "
@@ -147,13 +147,16 @@ async def _up(settings: Settings, discover_now: bool) -> None:
     try:
         while not web.started:
             await asyncio.sleep(0.05)
+        if workers > 1:
+            extra = await _start_workers(settings, workers - 1)
         out.print(f"{clock()} ready: open {url} (Ctrl-C stops)", highlight=False, soft_wrap=True)
+        checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
         if discover_now:
             # Automatic, like the cron cycles after it: the day's quota is spread.
             first = {"spread_quota": True}
             await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": first}])
             out.print(f"{clock()} first discovery requested; then every 10 minutes")
-        cycles = asyncio.create_task(_announce_cycles(runtime))
+        cycles = asyncio.create_task(_announce_cycles(runtime, checked, base))
         await asyncio.gather(*tasks)
         cycles.cancel()
     finally:
@@ -161,7 +164,32 @@ async def _up(settings: Settings, discover_now: bool) -> None:
             s.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.gather(*tasks, return_exceptions=True)
+        if extra:
+            from harvester.cli import worker_procs
+
+            await asyncio.to_thread(worker_procs.stop, extra)
         await runtime.aclose()
+
+
+async def _start_workers(settings: Settings, count: int) -> list[Any]:
+    """Start ``count`` more engine processes; say how many take work (a worker that
+    could not start is named, and the others go on)."""
+    from harvester.cli import worker_procs
+
+    procs = worker_procs.spawn("up", count, settings)
+    failed = await asyncio.to_thread(worker_procs.wait_ready, procs)
+    running = count - len(failed)
+    out.print(
+        f"{clock()} {running + 1} engine processes share the queue (--workers {count + 1})",
+        highlight=False,
+    )
+    if failed:
+        console.print(
+            f"[yellow]{len(failed)} worker process(es) did not start[/] (exit codes "
+            f"{failed}): their error is above; this process does their share",
+            highlight=False,
+        )
+    return procs
 
 
 def up(
@@ -172,14 +200,22 @@ def up(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Port (default HARVESTER_PORT).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Engine processes (default HARVESTER_WORKERS, else the cores)."
+        ),
+    ] = None,
 ) -> None:
     """Run everything on one machine: engine, functions, simulator, dashboard."""
+    from harvester.cli.worker_procs import default_workers
+
     settings = _address(get_settings(), host, port)
     configure_logging(settings.log_level, settings.log_format)
     _quiet_startup()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_up(settings, discover_now))
+        asyncio.run(_up(settings, discover_now, workers or default_workers(settings)))
 
 
 async def _once(

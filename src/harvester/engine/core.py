@@ -86,6 +86,10 @@ class Engine:
     def is_idle(self) -> bool:
         return self._dispatcher.is_idle()
 
+    def calls_made(self) -> int:
+        """SDK calls this engine (this process) has made since it was built."""
+        return self._worker.calls_made
+
     async def wait_for_idle(self, timeout: float = 60.0) -> None:
         """Until nothing is queued or running, no batch is open and no timer is near."""
         deadline = time.monotonic() + timeout

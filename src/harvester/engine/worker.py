@@ -61,6 +61,7 @@ class Worker:
         self.book = book
         self.outcomes = outcomes
         self.cfg = cfg
+        self.calls_made = 0  # SDK calls this process made (a worker process reports it)
 
     async def handle(self, item: dict[str, Any], leased_run: dict[str, Any] | None) -> Handled:
         """Do what a leased item asks; ``leased_run`` is its run as read with the lease."""
@@ -123,6 +124,7 @@ class Worker:
     async def call(self, item: dict[str, Any], run: dict[str, Any]) -> Handled:
         """Make one SDK call and apply its outcome; the run's next call comes back as
         ``chain`` when it is due now and this worker keeps it (see ``work.Carry``)."""
+        self.calls_made += 1
         fn = self.registry.get(run["fn_id"])
         if fn is None:
             with self.db.tx() as conn:

@@ -1,0 +1,82 @@
+"""`--workers N`: another engine process on the same database takes the queue's work.
+
+The main process here only sends the event (its engine is not started), so the cycle
+completes only if the worker process runs it: its own copy of the functions, the
+simulator over HTTP, leases on the shared database (SQLite and Postgres).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from harvester.cli import worker_procs
+from harvester.jobs.events import DISCOVERY_REQUESTED
+from harvester.runtime import build_runtime, summarize
+from harvester.settings import Settings
+from harvester.tiktok.simulator import create_app as create_sim_app
+from tests.free_port import free_port
+
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "SKIPPED"}
+
+
+@pytest.fixture
+def simulator() -> Iterator[int]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_sim_app(seed=5), host="127.0.0.1", port=port, log_config=None)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the simulator did not start"
+    yield port
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+async def test_a_worker_process_runs_the_cycle_on_the_shared_database(
+    tmp_path: Path, database_url: str, simulator: int, capfd: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        port=free_port(),
+        sim_port=simulator,
+        regions="FR",
+        api_rate_per_minute=6000,
+    )
+    runtime = build_runtime(settings)  # its engine is never started: it only sends
+    procs = worker_procs.spawn("up", 1, settings)
+    try:
+        assert worker_procs.wait_ready(procs) == []
+        await runtime.send_events(
+            [{"name": DISCOVERY_REQUESTED, "data": {"regions": ["FR"], "limit": 2}}]
+        )
+        assert runtime.engine is not None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            runs = runtime.engine.list_runs(limit=500).data
+            harvests = [r for r in runs if r.fn_id.endswith("harvest-comments")]
+            if harvests and all(r.status in TERMINAL for r in runs):
+                break
+            await asyncio.sleep(0.2)
+        assert runs and all(r.status == "COMPLETED" for r in runs), [
+            (r.fn_id, r.status) for r in runs
+        ]
+        assert summarize(runtime.db).domains > 0
+    finally:
+        worker_procs.stop(procs)
+        await runtime.aclose()
+    assert procs[0].returncode == 0
+    said = re.search(r"worker 1 \(pid \d+\) stopped after (\d+) calls", capfd.readouterr().err)
+    assert said and int(said.group(1)) >= len(runs), said
