@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -47,14 +48,23 @@ ENGINES = ("ours", "dbos", "celery")
 Result = dict[str, Any]
 
 
+def _uv() -> str:
+    """uv on PATH, else the copy ./harvester installed into .tools/."""
+    found = shutil.which("uv") or next(iter(sorted((ROOT / ".tools").glob("**/bin/uv"))), None)
+    if found is None:
+        raise SystemExit("uv not found: run ./harvester once (it installs uv into .tools/)")
+    return str(found)
+
+
 def peers_python() -> str:
     py = ENV / "bin" / "python"
     marker = ENV / ".peers"
     if not py.exists() or not marker.exists() or marker.read_text() != " ".join(PEERS):
         print("creating the peers' environment (one time)…", flush=True)
+        uv = _uv()
         if not py.exists():
-            subprocess.run(["uv", "venv", "-q", str(ENV)], check=True)
-        subprocess.run(["uv", "pip", "install", "-q", "--python", str(py), *PEERS], check=True)
+            subprocess.run([uv, "venv", "-q", str(ENV)], check=True)
+        subprocess.run([uv, "pip", "install", "-q", "--python", str(py), *PEERS], check=True)
         marker.write_text(" ".join(PEERS))
     return str(py)
 
