@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def default_workers(settings: Settings) -> int:
 SETTINGS_ENV = "HARVESTER_WORKER_SETTINGS"  # the parent's settings, as JSON
 
 
-def spawn(role: str, count: int, settings: Settings) -> list[subprocess.Popen[str]]:
+def spawn(role: str, count: int, settings: Settings) -> list[subprocess.Popen[bytes]]:
     """Start ``count`` worker processes for ``role`` with exactly ``settings`` (passed
     whole, secrets included, in the child's environment only)."""
     env = {**os.environ, SETTINGS_ENV: _settings_json(settings)}
@@ -53,7 +54,7 @@ def spawn(role: str, count: int, settings: Settings) -> list[subprocess.Popen[st
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            text=True,
+            bufsize=0,
         )
         for i in range(1, count + 1)
     ]
@@ -78,26 +79,31 @@ def _settings_from_env() -> Settings:
     return Settings.model_validate(json.loads(raw)) if raw else get_settings()
 
 
-def wait_ready(procs: list[subprocess.Popen[str]], timeout: float = 60.0) -> list[int]:
-    """Until each worker has printed ``ready`` (or exited: its exit code is returned in
-    the list of the ones that failed)."""
+def wait_ready(procs: list[subprocess.Popen[bytes]], timeout: float = 60.0) -> list[int]:
+    """Until each worker has printed ``ready``; the exit codes of those that did not
+    (-1: still silent after ``timeout``, then killed). The pipe is read unbuffered, so
+    select() sees every byte the worker wrote."""
     failed = []
     deadline = time.monotonic() + timeout
     for proc in procs:
         assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if line.strip() == READY:
+        fd, said = proc.stdout.fileno(), b""
+        while READY.encode() not in said.splitlines():
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                proc.kill()
+                proc.wait()
+                failed.append(-1)
                 break
-            if not line and proc.poll() is not None:
-                failed.append(proc.returncode)
+            chunk = os.read(fd, 4096)
+            if not chunk:  # it exited before it was ready
+                failed.append(proc.wait())
                 break
-        else:
-            failed.append(-1)
+            said += chunk
     return failed
 
 
-def stop(procs: list[subprocess.Popen[str]], timeout: float = STOP_TIMEOUT_S) -> None:
+def stop(procs: list[subprocess.Popen[bytes]], timeout: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM each worker, wait for them to finish their calls, then kill what is left."""
     for proc in procs:
         if proc.poll() is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -80,3 +82,25 @@ async def test_a_worker_process_runs_the_cycle_on_the_shared_database(
     assert procs[0].returncode == 0
     said = re.search(r"worker 1 \(pid \d+\) stopped after (\d+) calls", capfd.readouterr().err)
     assert said and int(said.group(1)) >= len(runs), said
+
+
+def _proc(code: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, bufsize=0
+    )
+
+
+def test_up_is_told_which_workers_did_not_start() -> None:
+    """A worker that exits before it is ready, or says nothing, is named (and a silent
+    one killed) instead of holding `up` back."""
+    ready = _proc("import time; print('starting'); print('ready', flush=True); time.sleep(30)")
+    dead = _proc("import sys; sys.exit(3)")
+    silent = _proc("import time; time.sleep(30)")
+    started = time.monotonic()
+    try:
+        assert worker_procs.wait_ready([ready, dead, silent], timeout=2.0) == [3, -1]
+        assert time.monotonic() - started < 10
+        assert silent.poll() is not None and ready.poll() is None
+    finally:
+        worker_procs.stop([ready, dead, silent], timeout=5)
+    assert ready.poll() is not None
