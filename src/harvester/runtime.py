@@ -110,16 +110,7 @@ def build_runtime(
     client = make_client(settings)
     engine = None
     if settings.embedded_engine:
-        cfg = EngineConfig(
-            database_url=settings.effective_engine_database_url,
-            host=settings.host,
-            port=settings.port,
-            dev=True,
-            signing_key=_secret(settings.inngest_signing_key),
-            event_key=_secret(settings.inngest_event_key),
-            **(engine_config or {}),
-        )
-        engine = Engine(cfg)
+        engine = Engine(engine_settings(settings, dev=True, **(engine_config or {})))
     return Runtime(
         settings=settings,
         db=db,
@@ -130,6 +121,22 @@ def build_runtime(
         engine=engine,
         http=http,
         deps=deps,
+    )
+
+
+def engine_settings(settings: Settings, *, dev: bool | None = None, **extra: Any) -> EngineConfig:
+    """The engine's configuration from the settings: the embedded one (``dev=True``), or
+    ``harvester engine`` alone (dev mode when INNGEST_DEV is set or no signing key is).
+    ``extra``: more fields, e.g. ``fire_crons``."""
+    signing_key = _secret(settings.inngest_signing_key)
+    return EngineConfig(
+        database_url=settings.effective_engine_database_url,
+        host=settings.host,
+        port=settings.port,
+        dev=(bool(settings.inngest_dev) or not signing_key) if dev is None else dev,
+        signing_key=signing_key,
+        event_key=_secret(settings.inngest_event_key),
+        **extra,
     )
 
 

@@ -15,31 +15,15 @@ from rich.table import Table
 
 from harvester.cli.run_reads import STATUSES, check_status, list_runs
 from harvester.cli.target import fail, pick, server_url
-from harvester.engine import EngineConfig, create_engine_app
+from harvester.engine import create_engine_app
 from harvester.logging_setup import configure_logging
-from harvester.settings import Settings, get_settings
+from harvester.runtime import engine_settings
+from harvester.settings import get_settings
 from harvester.web.api.runs import standalone_router
 from harvester.web.event_schemas import data_problem, listeners
 from harvester.web.http_protocol import HeaderDeadlineProtocol
 
 console = Console(stderr=True)
-
-
-def engine_config(settings: Settings, **extra: Any) -> EngineConfig:
-    """The standalone engine's configuration from the settings (``extra``: more fields)."""
-    secret = (
-        settings.inngest_signing_key.get_secret_value() if settings.inngest_signing_key else None
-    )
-    key = settings.inngest_event_key.get_secret_value() if settings.inngest_event_key else None
-    return EngineConfig(
-        database_url=settings.effective_engine_database_url,
-        host=settings.host,
-        port=settings.port,
-        dev=bool(settings.inngest_dev) or not secret,
-        signing_key=secret,
-        event_key=key,
-        **extra,
-    )
 
 
 def engine(
@@ -60,7 +44,7 @@ def engine(
     changes = {"host": host, "port": port, "engine_database_url": database_url}
     s = s.model_copy(update={k: v for k, v in changes.items() if v is not None})
     configure_logging(s.log_level, s.log_format)
-    cfg = engine_config(s)
+    cfg = engine_settings(s)
     count = workers or worker_procs.default_workers(s)
     console.print(
         f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url} · "

@@ -147,10 +147,10 @@ async def _serve_up(settings: Settings, ready: Callable[[], None]) -> Engine:
 
 async def _serve_engine(settings: Settings, ready: Callable[[], None]) -> Engine:
     """The engine alone: it calls the synced apps at their URLs."""
-    from harvester.cli.engine_cmd import engine_config
     from harvester.engine import Engine
+    from harvester.runtime import engine_settings
 
-    engine = Engine(engine_config(settings, fire_crons=False))
+    engine = Engine(engine_settings(settings, fire_crons=False))
     await engine.start()
     try:
         ready()

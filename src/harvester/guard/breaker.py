@@ -67,13 +67,9 @@ class SqlStateStore:
 
 class RedisStateStore:
     def __init__(self, url: str, prefix: str = "harvester:breaker:") -> None:
-        import redis
+        from harvester.guard.redis_client import connect
 
-        from harvester.guard.failover import REDIS_TIMEOUT_S
-
-        self._redis: Any = redis.Redis.from_url(
-            url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
-        )
+        self._redis: Any = connect(url)
         self._prefix = prefix
 
     def load(self, name: str) -> dict[str, Any]:

@@ -85,13 +85,9 @@ class SqlBucket:
 
 class RedisBucket:
     def __init__(self, url: str, prefix: str = "harvester:bucket:") -> None:
-        import redis
+        from harvester.guard.redis_client import connect
 
-        from harvester.guard.failover import REDIS_TIMEOUT_S
-
-        self._redis: Any = redis.Redis.from_url(
-            url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
-        )
+        self._redis: Any = connect(url)
         self._script = self._redis.register_script(_LUA)
         self._prefix = prefix
 

@@ -26,7 +26,6 @@ log = structlog.get_logger(__name__)
 FALLBACK_SHARE = 0.5  # of the configured rate, while Redis is down
 FALLBACK_CAPACITY = 1.0  # no burst while Redis is down
 PROBE_EVERY_S = 5.0
-REDIS_TIMEOUT_S = 2.0  # a silent Redis must not hang a TikTok call
 _FAILURES = (RedisError, OSError)
 
 
