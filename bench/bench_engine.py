@@ -31,8 +31,9 @@ APP_URL = "http://bench:8288/api/inngest"
 LEAN = os.environ.get("BENCH_CALL", "lean") == "lean"  # BENCH_CALL=fastapi: the old call
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of this process (or of ``pid``), in MB."""
+    for line in Path(f"/proc/{pid or 'self'}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -101,6 +102,7 @@ def _side_db(side: Path) -> sqlite3.Connection:
     conn.execute("pragma journal_mode=wal")
     conn.execute("pragma synchronous=normal")
     conn.execute("create table if not exists w (run text, step int)")
+    conn.execute("create table if not exists woke (run text, at real)")
     return conn
 
 
@@ -130,11 +132,31 @@ def _ten_fns(conn: sqlite3.Connection, flow: bool) -> Any:
     return fns
 
 
-def _ten_worker(db: str, side: str, flow: bool, ready: Any, stop: Any) -> None:
-    """Another engine process on the same database (as `harvester up --workers N`)."""
+def _nap_fns(conn: sqlite3.Connection) -> Any:
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(fn_id="nap", trigger=inngest.TriggerEvent(event="b/nap"))
+        async def nap(ctx: inngest.Context) -> None:
+            until = datetime.fromtimestamp(ctx.event.data["until"], UTC)
+            await ctx.step.sleep_until("nap", until)
+
+            def woke() -> None:
+                conn.execute("insert into woke values (?, ?)", (ctx.run_id, time.time()))
+
+            await ctx.step.run("woke", woke)
+
+        return [nap]
+
+    return fns
+
+
+def _ten_worker(db: str, side: str, flow: bool | None, ready: Any, stop: Any) -> None:
+    """Another engine process on the same database (as `harvester up --workers N`),
+    with the 10-step function (``flow`` True/False) or the sleeper (None)."""
 
     async def go() -> None:
-        engine = await start(_ten_fns(_side_db(Path(side)), flow), db, workers=16)
+        conn = _side_db(Path(side))
+        fns = _nap_fns(conn) if flow is None else _ten_fns(conn, flow)
+        engine = await start(fns, db, workers=16)
         ready.set()
         while not stop.is_set():
             await asyncio.sleep(0.05)
@@ -224,35 +246,47 @@ async def sleepers(tmp: Path, n: int) -> dict[str, float]:
     return {"sleeping": stats.queued, "rss_mb": after, "rss_growth_mb": after - before}
 
 
-async def sleepers_accuracy(tmp: Path, n: int, delay: float) -> dict[str, float]:
+async def sleepers_accuracy(tmp: Path, n: int, delay: float, procs: int = 1) -> dict[str, float]:
     """``n`` runs sleep durably until one common deadline, then record when they woke:
-    peak RSS while they sleep, and lateness (woke − deadline) p50/p99/max."""
-    woke: list[float] = []
-
-    def fns(client: inngest.Inngest) -> list[Any]:
-        @client.create_function(fn_id="nap", trigger=inngest.TriggerEvent(event="b/nap"))
-        async def nap(ctx: inngest.Context) -> None:
-            until = datetime.fromtimestamp(ctx.event.data["until"], UTC)
-            await ctx.step.sleep_until("nap", until)
-            await ctx.step.run("woke", lambda: woke.append(time.time()))
-
-        return [nap]
-
-    engine = await start(fns, f"sqlite:///{tmp / 'nap.db'}", workers=16)
+    peak RSS while they sleep (all engine processes together), and lateness
+    (woke − deadline) p50/p99/max. With ``procs`` > 1, that many engine processes
+    share the queue, as `harvester up` runs by default."""
+    side = tmp / f"nap-side-{procs}.db"
+    conn = _side_db(side)
+    db = f"sqlite:///{tmp / f'nap-{procs}.db'}"
+    engine = await start(_nap_fns(conn), db, workers=16)
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Event(), ctx.Event()
+    others = [
+        ctx.Process(target=_ten_worker, args=(db, str(side), None, ready, stop))
+        for _ in range(procs - 1)
+    ]
+    for p in others:
+        p.start()
+    for _ in others:
+        await asyncio.to_thread(ready.wait, 60)
     deadline = time.time() + delay
     for i in range(0, n, 500):
         batch = [{"name": "b/nap", "data": {"until": deadline}} for _ in range(min(500, n - i))]
         await engine.send(batch)
     while engine.queue_stats(time.time()).due and time.time() < deadline - 1:
         await asyncio.sleep(0.05)  # every run has reached its sleep
-    rss = rss_mb()
-    while len(woke) < n and time.time() < deadline + 120:
+    rss = rss_mb() + sum(rss_mb(p.pid) for p in others)
+
+    def woke() -> list[float]:
+        return [r[0] for r in conn.execute("select at from woke")]
+
+    while len(woke()) < n and time.time() < deadline + 120:
         await asyncio.sleep(0.05)
+    stop.set()
+    for p in others:
+        p.join(30)
     await engine.stop()
-    late = sorted((w - deadline) * 1000 for w in woke)
+    late = sorted((w - deadline) * 1000 for w in woke())
     return {
         "n": n,
-        "woke": len(woke),
+        "procs": procs,
+        "woke": len(late),
         "rss_mb": rss,
         "late_p50_ms": statistics.median(late),
         "late_p99_ms": late[max(0, int(len(late) * 0.99) - 1)],

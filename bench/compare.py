@@ -10,7 +10,8 @@ Workloads:
   runs/s; ours with one engine process per core, as `harvester up` runs, and with one),
   and event → first-step latency at low load (p50/p99, one at a time);
 - sleepers: N runs sleep durably until one common deadline, then write a row (peak RSS
-  while they sleep, lateness of the wake-ups);
+  while they sleep, lateness of the wake-ups); ours with one engine process per core
+  and with one;
 - harvest: comment pages fetched from the TikTok simulator (HTTP on loopback, 429
   above 100 calls/min), each engine throttling itself to 100 calls/min (calls per
   full minute, 429s).
@@ -110,7 +111,17 @@ def ten(name: str, work: Path, args: argparse.Namespace) -> Result:
 
 def sleepers(name: str, work: Path, args: argparse.Namespace) -> Result:
     if name == "ours":
-        return asyncio.run(_ours().sleepers_accuracy(work, args.sleepers, args.sleep_delay))
+        ours = _ours()
+
+        async def go() -> Result:
+            # As `harvester up` runs by default: one engine process per core; and one.
+            one = await ours.sleepers_accuracy(work, args.sleepers, args.sleep_delay)
+            many = await ours.sleepers_accuracy(
+                work, args.sleepers, args.sleep_delay, procs=args.procs
+            )
+            return {**many, "late_p99_ms_1proc": one["late_p99_ms"], "rss_mb_1proc": one["rss_mb"]}
+
+        return asyncio.run(go())
     return run_peer(f"{name}_extra.py", work, "sleepers", work, args.sleepers, args.sleep_delay)
 
 
@@ -198,6 +209,13 @@ def report(results: dict[str, dict[str, Result]]) -> None:
             print(
                 f"{name:8} {r['woke']:6d} {r['rss_mb']:8.0f} {r['late_p50_ms']:9.0f} "
                 f"{r['late_p99_ms']:9.0f} {r['late_max_ms']:9.0f}"
+            )
+        o = results["sleepers"].get("ours", {})
+        if "late_p99_ms_1proc" in o:
+            print(
+                f"ours: p99 {o['late_p99_ms']:.0f} ms with {o['procs']} engine processes "
+                f"({o['rss_mb']:.0f} MB together), {o['late_p99_ms_1proc']:.0f} ms with one "
+                f"({o['rss_mb_1proc']:.0f} MB)"
             )
     if "harvest" in results:
         print(f"\nharvest at 100 calls/min\n{'engine':8} {'calls':>6} {'429s':>5}  per minute")

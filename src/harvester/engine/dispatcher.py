@@ -17,7 +17,7 @@ from prometheus_client import Counter, Gauge
 
 from harvester.engine.config import EngineConfig
 from harvester.engine.durations import next_tick
-from harvester.engine.records import QueueKind
+from harvester.engine.records import TIMER_KINDS, QueueKind
 from harvester.engine.registry import Registry
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase, new_id
@@ -30,6 +30,7 @@ QUEUE_DEPTH = Gauge("engine_queue_due", "Queue items due now")
 IDLE_HORIZON_S = 2.0
 PRUNE_EVERY_S = 60.0
 CRON_RECHECK_S = 1.0
+TIMER_GROUP = 500  # due timers fired in one transaction
 CHAIN_MAX = 32  # calls one worker makes in a row for one run before it requeues it
 
 
@@ -222,12 +223,22 @@ class Dispatcher:
 
     def _claim_and_start(self, now: float) -> int:
         """Start due work in due order: queue items other processes could take too, and
-        our own held next calls (``_ready``), merged, while workers are free."""
+        our own held next calls (``_ready``), merged, while workers are free.
+
+        Due timers are taken and fired together in one transaction (they need no
+        worker: each woken run's next call is queued, due now, for any process).
+        Shared calls picked in one pass are leased in one transaction; calls that end
+        together commit their outcomes together (``Worker.call``)."""
+        fired = self._fire_timers(now)
         if self._running >= self.cfg.workers:
             self._backlog = True
-            return 0
-        shared = self.db.candidates(now)  # may fail: nothing is taken out before it
+            return fired
+        # May fail: nothing is taken out before it. Timers beyond this pass's group
+        # wait for the next pass.
+        shared = [it for it in self.db.candidates(now) if it["kind"] not in TIMER_KINDS]
         started, i, skipped = 0, 0, []
+        to_lease: list[tuple[dict[str, Any], Slots]] = []
+        group: list[tuple[dict[str, Any], Slots, dict[str, Any]]] = []
         try:
             while self._running < self.cfg.workers:
                 held = bool(self._ready) and (
@@ -240,7 +251,7 @@ class Dispatcher:
                 else:
                     break
                 try:
-                    outcome = self._start(item, run, held, now)
+                    outcome = self._start(item, run, held, now, to_lease, group)
                 except BaseException:
                     if held:  # keep what we hold; the dispatcher retries
                         skipped.append((item, run))
@@ -252,29 +263,78 @@ class Dispatcher:
         finally:
             for item, run in skipped:  # at their concurrency limit: they wait here
                 self._hold(item, run)
+            for item, slots, run in group:  # held calls, leased already
+                self._launch(item, slots, run)
+            started -= self._lease_and_launch(to_lease, now)
         self._backlog = self._running >= self.cfg.workers and (i < len(shared) or bool(self._ready))
         QUEUE_DEPTH.set(started)
-        return started
+        return started + fired
 
     def _start(
-        self, item: dict[str, Any], run: dict[str, Any] | None, held: bool, now: float
+        self,
+        item: dict[str, Any],
+        run: dict[str, Any] | None,
+        held: bool,
+        now: float,
+        to_lease: list[tuple[dict[str, Any], Slots]],
+        group: list[tuple[dict[str, Any], Slots, dict[str, Any]]],
     ) -> _Start:
-        """Lease (unless held) and launch one item."""
+        """Take a worker for one item: a held call joins ``group``, a shared one
+        ``to_lease`` (both start at the end of the pass); a batch flush or a
+        debounce is leased and starts now."""
         slots = item["concurrency"] or []
         if item["kind"] == QueueKind.CALL and not self._fits(slots):
             return _Start.WAITS
         if held and now > item["lease_until"] - self.cfg.lease_seconds / 2:
             self.db.release_item(item["id"])  # too old: back to the shared queue
             return _Start.GONE
-        if not held:
-            got, run = self.db.lease(
-                item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
-            )
-            if not got:
-                return _Start.GONE
+        if item["kind"] == QueueKind.CALL:
+            self._reserve(slots)
+            if run is None:
+                to_lease.append((item, slots))
+            else:
+                group.append((item, slots, run))
+            return _Start.STARTED
+        got, run = self.db.lease(
+            item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
+        )
+        if not got:
+            return _Start.GONE
         self._reserve(slots)
         self._launch(item, slots, run)
         return _Start.STARTED
+
+    def _lease_and_launch(self, to_lease: list[tuple[dict[str, Any], Slots]], now: float) -> int:
+        """Lease this pass's shared calls in one transaction and start them; those
+        another process took give their worker back. Returns how many those were."""
+        if not to_lease:
+            return 0
+        try:
+            runs = self.db.lease_group(
+                [it for it, _ in to_lease], self.owner, now, now + self.cfg.lease_seconds
+            )
+        except Exception:
+            for _, slots in to_lease:
+                self._unreserve(slots)
+            raise
+        lost = 0
+        for (item, slots), run in zip(to_lease, runs, strict=True):
+            if run is None:
+                self._unreserve(slots)
+                lost += 1
+            else:
+                self._launch(item, slots, run)
+        return lost
+
+    def _fire_timers(self, now: float) -> int:
+        """Fire a group of due timers, whether or not a worker is free: what they wake
+        is queued due now, and due order then decides who runs first."""
+        timers = self.db.due_timers(now, TIMER_GROUP)
+        if timers:
+            emitted = self.worker.fire_timers(timers, self.owner)
+            if emitted:
+                self.ingest([normalize_event(e, self.cfg.clock()) for e in emitted])
+        return len(timers)
 
     async def _process(
         self, item: dict[str, Any], slots: Slots, run: dict[str, Any] | None

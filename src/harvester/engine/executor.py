@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
+import orjson
 
 from harvester.engine import safejson, signing
 
@@ -28,6 +30,7 @@ class CallOutcome:
     retry_at: float | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def call_url(fn_url: str, step_id: str | None) -> str:
     parts = urlsplit(fn_url)
     query = dict(parse_qsl(parts.query))
@@ -108,14 +111,12 @@ class Reply:
     content: bytes
 
 
-async def post_asgi(app: AsgiApp, url: str, raw: bytes, headers: dict[str, str]) -> Reply:
-    """POST straight into an in-process ASGI app: the same request the app would get
-    over HTTP, without building HTTP client objects (a third of a call's cost)."""
+@functools.lru_cache(maxsize=4096)
+def _scope_of(url: str) -> tuple[dict[str, Any], bytes]:
+    """The ASGI scope of a POST to ``url`` without its headers, and its Host."""
     parts = urlsplit(url)
     host = parts.hostname or "localhost"
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    wire = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    wire += [(b"host", parts.netloc.encode()), (b"content-length", str(len(raw)).encode())]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -126,10 +127,28 @@ async def post_asgi(app: AsgiApp, url: str, raw: bytes, headers: dict[str, str])
         "raw_path": parts.path.encode(),
         "query_string": parts.query.encode(),
         "root_path": "",
-        "headers": wire,
         "client": ("127.0.0.1", 0),
         "server": (host, port),
     }
+    return scope, parts.netloc.encode()
+
+
+def encode_body(body: dict[str, Any]) -> bytes:
+    """A call's JSON body: orjson (several times faster than json on a run's memo),
+    or json where orjson refuses a value (an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body).encode()
+
+
+async def post_asgi(app: AsgiApp, url: str, raw: bytes, headers: dict[str, str]) -> Reply:
+    """POST straight into an in-process ASGI app: the same request the app would get
+    over HTTP, without building HTTP client objects (a third of a call's cost)."""
+    wire = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    base, netloc = _scope_of(url)
+    wire += [(b"host", netloc), (b"content-length", str(len(raw)).encode())]
+    scope = {**base, "asgi": {"version": "3.0"}, "headers": wire}  # fresh where apps write
     done = asyncio.Event()
     body_sent = False
     status, out_headers, chunks = 0, {}, []
@@ -173,7 +192,7 @@ async def call(
 ) -> CallOutcome:
     """POST the call (over HTTP, or into the in-process app); map the response to an
     outcome (never raises for HTTP errors)."""
-    raw = json.dumps(body).encode()
+    raw = encode_body(body)
     headers = {
         "content-type": "application/json",
         "x-inngest-server-kind": "dev" if dev else "cloud",

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, event
 from harvester.engine import schema
 from harvester.engine.config import TERMINAL
 from harvester.engine.history import HistoryReads
-from harvester.engine.records import QueueKind
+from harvester.engine.records import TIMER_KINDS, QueueKind
 
 
 def new_id() -> str:
@@ -94,6 +94,15 @@ class SystemDatabase(HistoryReads):
             .where(q.c.due_at <= b("b_now"), free)
             .order_by(q.c.due_at, q.c.id)
             .limit(b("b_limit"))
+        )
+        self._due_timers = (
+            sa.select(q)
+            .where(q.c.due_at <= b("b_now"), free, q.c.kind.in_([k.value for k in TIMER_KINDS]))
+            .order_by(q.c.due_at, q.c.id)
+            .limit(b("b_limit"))
+        )
+        self._unlease = (
+            sa.update(q).where(q.c.id == b("b_id")).values(lease_owner=None, lease_until=None)
         )
         self._next_due = sa.select(sa.func.min(q.c.due_at)).where(free)
         self._lease = (
@@ -246,6 +255,16 @@ class SystemDatabase(HistoryReads):
             rows = conn.execute(self._candidates, {"b_now": now, "b_limit": limit})
             return [dict(r._mapping) for r in rows]
 
+    def due_timers(self, now: float, limit: int) -> list[dict[str, Any]]:
+        """Due timers nobody holds (sleeps ending, timeouts), in due order."""
+        with self.sql.connect() as conn:
+            rows = conn.execute(self._due_timers, {"b_now": now, "b_limit": limit})
+            return [dict(r._mapping) for r in rows]
+
+    def unlease_in(self, conn: Connection, item_id: int) -> None:
+        """Hand an item back to the shared queue inside the caller's transaction."""
+        conn.execute(self._unlease, {"b_id": item_id})
+
     def next_due(self, now: float) -> float | None:
         """When the earliest item nobody holds is due (the dispatcher sleeps until then)."""
         with self.sql.connect() as conn:
@@ -258,16 +277,33 @@ class SystemDatabase(HistoryReads):
         """Take an item if nobody holds a live lease on it (atomic conditional update);
         returns whether we got it and, in the same transaction, its run."""
         with self.tx() as conn:
-            if self.postgres:
-                locked = conn.execute(self._lock_item, {"b_id": item_id}).first()
-                if locked is None:
-                    return False, None
-            res = conn.execute(
-                self._lease, {"b_id": item_id, "b_now": now, "b_owner": owner, "b_until": until}
-            )
-            if res.rowcount != 1:
+            if not self.lease_in(conn, item_id, owner, now, until):
                 return False, None
             return True, self.get_run(conn, run_id)
+
+    def lease_group(
+        self, items: list[dict[str, Any]], owner: str, now: float, until: float
+    ) -> list[dict[str, Any] | None]:
+        """``lease`` for several items in one transaction: per item its run, or None
+        where another process holds it."""
+        with self.tx() as conn:
+            return [
+                self.get_run(conn, it["run_id"])
+                if self.lease_in(conn, it["id"], owner, now, until)
+                else None
+                for it in items
+            ]
+
+    def lease_in(
+        self, conn: Connection, item_id: int, owner: str, now: float, until: float
+    ) -> bool:
+        """``lease`` inside the caller's transaction (a group of items leased together)."""
+        if self.postgres and conn.execute(self._lock_item, {"b_id": item_id}).first() is None:
+            return False
+        res = conn.execute(
+            self._lease, {"b_id": item_id, "b_now": now, "b_owner": owner, "b_until": until}
+        )
+        return res.rowcount == 1
 
     def release_leases(self, owner: str) -> None:
         self._release(schema.queue.c.lease_owner == owner)

@@ -4,6 +4,8 @@ Each returns a ``Handled``: what the dispatcher must do once its transaction com
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,7 @@ from harvester.engine.records import QueueKind
 from harvester.engine.registry import Registry
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase
+from harvester.engine.triggers import FunctionSpec
 from harvester.engine.work import Carry, Taken, UnitOfWork
 
 log = structlog.get_logger("harvester.engine")
@@ -47,6 +50,18 @@ class Handled:
     finished: str | None = None
 
 
+@dataclass
+class _Made:
+    """An SDK call made, not yet applied (``fn`` None: the function is not synced)."""
+
+    fn: FunctionSpec | None
+    out: executor.CallOutcome | None
+    t0: float
+
+
+_Pending = tuple[dict[str, Any], dict[str, Any], _Made, "asyncio.Future[Handled]"]
+
+
 class Worker:
     def __init__(
         self,
@@ -62,6 +77,7 @@ class Worker:
         self.outcomes = outcomes
         self.cfg = cfg
         self.calls_made = 0  # SDK calls this process made (a worker process reports it)
+        self._pending: list[_Pending] = []  # calls made, their outcomes not yet committed
 
     async def handle(self, item: dict[str, Any], leased_run: dict[str, Any] | None) -> Handled:
         """Do what a leased item asks; ``leased_run`` is its run as read with the lease."""
@@ -81,24 +97,77 @@ class Worker:
                     self.book.fire_debounce(uow, item["run_id"], item["fn_id"], now)
                 self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
+        if kind != QueueKind.CALL:
+            with self.db.tx() as conn:
+                return self._fire(conn, item, now)
         with self.db.tx() as conn:
             run = self.db.get_run(conn, item["run_id"], lock=True)
             if run is None or run["status"] in TERMINAL:
                 self.db.delete_item(conn, item)
                 return Handled()
-            if kind != QueueKind.CALL:
-                # A timer's item becomes the run's next call (see work.Carry); this
-                # worker took no concurrency slot for a timer, so the call waits its
-                # turn in due order rather than running here.
-                uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
-                self._timer(uow, QueueKind(kind), run, item, now)
-                carry = uow.carry
-                assert carry is not None
-                if carry.next_run is None:
-                    self.db.delete_item(conn, item)
-                    return Handled(emitted=uow.emitted)
-                return Handled(hold=(carry.item, carry.next_run), emitted=uow.emitted)
         return await self.call(item, run)
+
+    def fire_timers(self, items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+        """Take and fire due timers together: one transaction leases each (if nobody
+        holds it) and applies it, so a thousand sleeps ending at once cost a commit per
+        group, not two per sleep. Each woken run's next call goes to the shared queue,
+        due now, for whichever process has a free worker (one process firing a burst
+        must not keep all its calls). Returns the events the timers emitted (a
+        cancelled run's), to ingest."""
+        now = self.cfg.clock()
+        until = now + self.cfg.lease_seconds
+        try:
+            with self.db.tx() as conn:
+                done = [self._fire_leased(conn, it, owner, now, until) for it in items]
+        except Exception:
+            log.warning("firing timers together failed; firing them one by one", exc_info=True)
+            done = []
+            for it in items:
+                try:
+                    with self.db.tx() as conn:
+                        done.append(self._fire_leased(conn, it, owner, now, until))
+                except Exception:
+                    log.exception(
+                        "a timer failed; it is retried after its lease", run_id=it["run_id"]
+                    )
+                    self._lease_alone(it, owner, now, until)
+        return [e for d in done if d is not None for e in d.emitted]
+
+    def _fire_leased(
+        self, conn: Any, item: dict[str, Any], owner: str, now: float, until: float
+    ) -> Handled | None:
+        if not self.db.lease_in(conn, item["id"], owner, now, until):
+            return None  # another process has it
+        done = self._fire(conn, {**item, "lease_owner": owner, "lease_until": until}, now)
+        if done.hold is not None:
+            self.db.unlease_in(conn, item["id"])  # the woken call: to the shared queue
+            done.hold = None
+        return done
+
+    def _lease_alone(self, item: dict[str, Any], owner: str, now: float, until: float) -> None:
+        """Hold a timer that failed until its lease expires (a retry, not a hot loop)."""
+        try:
+            with self.db.tx() as conn:
+                self.db.lease_in(conn, item["id"], owner, now, until)
+        except Exception:
+            log.exception("could not lease a failing timer", run_id=item["run_id"])
+
+    def _fire(self, conn: Any, item: dict[str, Any], now: float) -> Handled:
+        """Apply a leased timer in the caller's transaction. Its item becomes the run's
+        next call (see work.Carry); this worker took no concurrency slot for a timer, so
+        the call waits its turn in due order (``hold``) rather than running here."""
+        run = self.db.get_run(conn, item["run_id"], lock=True)
+        if run is None or run["status"] in TERMINAL:
+            self.db.delete_item(conn, item)
+            return Handled()
+        uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
+        self._timer(uow, QueueKind(item["kind"]), run, item, now)
+        carry = uow.carry
+        assert carry is not None
+        if carry.next_run is None:
+            self.db.delete_item(conn, item)
+            return Handled(emitted=uow.emitted)
+        return Handled(hold=(carry.item, carry.next_run), emitted=uow.emitted)
 
     def _timer(
         self,
@@ -123,16 +192,62 @@ class Worker:
 
     async def call(self, item: dict[str, Any], run: dict[str, Any]) -> Handled:
         """Make one SDK call and apply its outcome; the run's next call comes back as
-        ``chain`` when it is due now and this worker keeps it (see ``work.Carry``)."""
+        ``chain`` when it is due now and this worker keeps it (see ``work.Carry``).
+
+        Group commit: the outcome is applied with those of the other calls that end
+        before the event loop's next turn, in one transaction (``_flush``). It returns
+        once that transaction has committed, so a step's result is durable before its
+        run's next call starts; a slow call never holds back the others' commits."""
+        try:
+            made = await self._make(item, run)
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[Handled] = loop.create_future()
+            self._pending.append((item, run, made, done))
+            if len(self._pending) == 1:  # the first since the last flush schedules it
+                loop.call_soon(self._flush, context=contextvars.Context())
+            return await done
+        finally:
+            structlog.contextvars.unbind_contextvars("run_id", "fn_id")
+
+    def _flush(self) -> None:
+        """Apply the outcomes waiting in ``_pending`` in one transaction. If it fails,
+        they are applied one by one, so that one bad outcome does not fail the rest; a
+        call whose outcome cannot be applied fails (its lease expires, then it is
+        retried), as before."""
+        group, self._pending = self._pending, []
+        group.sort(key=lambda g: g[1]["run_id"])  # one lock order on Postgres
+        now = self.cfg.clock()
+        applied: list[tuple[_Pending, Handled | BaseException]] = []
+        try:
+            with self.db.tx() as conn:
+                applied = [(g, self._apply(conn, g[0], g[1], g[2], now)) for g in group]
+        except Exception as exc:
+            if len(group) == 1:
+                applied = [(group[0], exc)]
+            else:
+                log.warning("a group commit failed; applying its outcomes one by one")
+                applied = []
+                for g in group:
+                    try:
+                        with self.db.tx() as conn:
+                            applied.append((g, self._apply(conn, g[0], g[1], g[2], now)))
+                    except Exception as one:
+                        applied.append((g, one))
+        for (_, run, made, fut), res in applied:
+            if fut.cancelled():
+                continue
+            if isinstance(res, BaseException):
+                fut.set_exception(res)
+                continue
+            self._note_finished(run["run_id"], made, res)
+            fut.set_result(res)
+
+    async def _make(self, item: dict[str, Any], run: dict[str, Any]) -> _Made:
+        """The SDK call for a run's next step (nothing is written)."""
         self.calls_made += 1
         fn = self.registry.get(run["fn_id"])
         if fn is None:
-            with self.db.tx() as conn:
-                uow = UnitOfWork(conn)
-                error = {"name": "FunctionNotFound", "message": f"{run['fn_id']} is not synced"}
-                self.book.finish(uow, run, self.cfg.clock(), error=error)
-                self.db.delete_item(conn, item)
-            return Handled(emitted=uow.emitted)
+            return _Made(None, None, self.cfg.clock())
         started = time.perf_counter()
         t0 = self.cfg.clock()
         structlog.contextvars.bind_contextvars(run_id=run["run_id"], fn_id=fn.id)
@@ -148,28 +263,42 @@ class Worker:
         )
         CALLS.labels(fn.id).observe(time.perf_counter() - started)
         out = await aigateway.perform(out, self.cfg.request_timeout)  # step.ai.infer
-        now = self.cfg.clock()
-        with self.db.tx() as conn:
-            fresh = self.db.get_run(conn, run["run_id"], lock=True)
-            if fresh is None or fresh["status"] in TERMINAL:
-                self.db.delete_item(conn, item)
-                return Handled()  # cancelled while the call was in flight
-            uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
-            self.outcomes.apply(uow, fresh, fn, out, t0, now)
-            carry = uow.carry
-            assert carry is not None
-            if carry.next_run is None:
-                self.db.delete_item(conn, item)
+        return _Made(fn, out, t0)
+
+    def _apply(
+        self, conn: Any, item: dict[str, Any], run: dict[str, Any], made: _Made, now: float
+    ) -> Handled:
+        """Apply a call's outcome in the caller's transaction."""
+        if made.fn is None or made.out is None:
+            uow = UnitOfWork(conn)
+            error = {"name": "FunctionNotFound", "message": f"{run['fn_id']} is not synced"}
+            self.book.finish(uow, run, now, error=error)
+            self.db.delete_item(conn, item)
+            return Handled(emitted=uow.emitted)
+        fresh = self.db.get_run(conn, run["run_id"], lock=True)
+        if fresh is None or fresh["status"] in TERMINAL:
+            self.db.delete_item(conn, item)
+            return Handled()  # cancelled while the call was in flight
+        uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
+        self.outcomes.apply(uow, fresh, made.fn, made.out, made.t0, now)
+        carry = uow.carry
+        assert carry is not None
         done = Handled(emitted=uow.emitted)
-        if carry.next_run is not None:
+        if carry.next_run is None:
+            self.db.delete_item(conn, item)
+        else:
             done.chain = (carry.item, carry.next_run)
-        if out.status == 200 or (out.status != 206 and out.error):
-            try:  # only for the metric: a failing read must not lose the chained call
-                final = self.db.load_run(run["run_id"])
-            except Exception:
-                log.exception("could not read a finished run's status", run_id=run["run_id"])
-            else:
-                if final and final["status"] in TERMINAL:
-                    done.finished = final["status"]
-        structlog.contextvars.unbind_contextvars("run_id", "fn_id")
         return done
+
+    def _note_finished(self, run_id: str, made: _Made, done: Handled) -> None:
+        """After the commit: the run's final status, when this call ended it."""
+        out = made.out
+        if out is None or not (out.status == 200 or (out.status != 206 and out.error)):
+            return
+        try:  # only for the metric: a failing read must not lose the chained call
+            final = self.db.load_run(run_id)
+        except Exception:
+            log.exception("could not read a finished run's status", run_id=run_id)
+        else:
+            if final and final["status"] in TERMINAL:
+                done.finished = final["status"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +12,7 @@ import inngest
 import inngest.fast_api
 from fastapi import FastAPI
 
-from harvester.engine import Engine, EngineConfig
+from harvester.engine import Engine, EngineConfig, RunRecord
 from harvester.jobs.sdk_transport import route_sdk_through
 from harvester.web.api.runs import standalone_router
 
@@ -72,3 +73,13 @@ async def running(
     finally:
         await engine.stop()
         engine.close()
+
+
+async def run_of(engine: Engine, event_id: str, timeout: float = 20.0) -> RunRecord:
+    """The finished run an event started (``send`` answers with event ids)."""
+    for _ in range(400):
+        runs = engine.event_runs(event_id)
+        if runs:
+            return await engine.wait_for_run(runs[0].run_id, timeout=timeout)
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"event {event_id} started no run")

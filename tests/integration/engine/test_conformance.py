@@ -16,18 +16,9 @@ import pytest
 from inngest._internal import net
 from inngest.experimental import ai
 
-from harvester.engine import Engine, EngineConfig, RunRecord, RunStatus
+from harvester.engine import Engine, EngineConfig, RunStatus
 
-from .harness import engine_app, running
-
-
-async def _run_of(engine: Engine, event_id: str) -> RunRecord:
-    for _ in range(400):
-        runs = engine.event_runs(event_id)
-        if runs:
-            return await engine.wait_for_run(runs[0].run_id, timeout=20)
-        await asyncio.sleep(0.02)
-    raise AssertionError("no run started")
+from .harness import engine_app, run_of, running
 
 
 def _client(engine: Engine) -> httpx.AsyncClient:
@@ -61,7 +52,7 @@ async def test_failed_run_output_is_the_sdk_error_body_with_its_code(sqlite_url:
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "c/nope", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
         await engine.wait_for_idle(timeout=10)
         shown = await _gql_run(engine, run.run_id)
     assert shown["status"] == RunStatus.FAILED
@@ -92,7 +83,7 @@ async def test_a_step_error_marked_no_retry_is_memoised_at_once(sqlite_url: str)
     async with running(fns, sqlite_url) as engine:
         engine.cfg.retry_base_delay = 600.0
         (eid,) = await engine.send([{"name": "c/nested", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.FAILED
     assert outer_calls == [1]
     assert run.error is not None and run.error.get("code") == "step_errored"
@@ -135,7 +126,7 @@ async def test_a_resent_batch_gets_the_same_ids_from_its_seed(sqlite_url: str) -
         ids = await client.send(events)
         assert lossy.lost == 1  # the first reply was lost and the SDK sent again
         for event_id in ids:
-            await _run_of(engine, event_id)
+            await run_of(engine, event_id)
         await engine.wait_for_idle(timeout=10)
         stored = engine.list_events(name="c/seeded", limit=10)
     assert len(ids) == 2 and len(stored) == 2  # stored once, not twice
@@ -159,7 +150,7 @@ async def test_a_streamed_reply_is_the_result_it_wraps(sqlite_url: str) -> None:
         ok, bad = await engine.send(
             [{"name": "c/stream", "data": {}}, {"name": "c/stream", "data": {"fail": True}}]
         )
-        done, failed = await _run_of(engine, ok), await _run_of(engine, bad)
+        done, failed = await run_of(engine, ok), await run_of(engine, bad)
     assert done.status == RunStatus.COMPLETED and done.output == "ab"
     assert failed.status == RunStatus.FAILED and failed.attempt == 0  # no-retry kept
     assert failed.error is not None and failed.error["code"] == "non_retriable_error"
@@ -211,7 +202,7 @@ async def test_step_ai_infer_makes_the_request_and_memoises_the_answer(
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "c/infer", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED and run.output == "echo m1"
     assert len(_Model.seen) == 1
     assert _Model.seen[0]["path"] == "/v1/chat/completions"
@@ -234,7 +225,7 @@ async def test_an_op_the_engine_does_not_know_fails_the_run_clearly(
     monkeypatch.setattr(server_lib.Opcode.SLEEP, "_value_", "SleepTogether")
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "c/odd", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.FAILED
     assert run.error is not None and "SleepTogether" in run.error["message"]
 
@@ -266,7 +257,7 @@ async def test_a_pending_invoke_in_a_parallel_group_starts_its_child_once(
         await engine.wait_for_idle(timeout=20)
         assert len(engine.list_runs(fn="test-kid").data) == 1
         await engine.send([{"name": "c/release", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
         kids = engine.list_runs(fn="test-kid").data
     assert run.status == RunStatus.COMPLETED and run.output == ["quick done", "kid done"]
     assert len(kids) == 1
@@ -303,7 +294,7 @@ async def test_race_mode_runs_discovery_after_each_parallel_step(sqlite_url: str
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "c/race", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED, run.error
     assert run.output == ["ab", "slow"]
 
@@ -326,7 +317,7 @@ async def test_after_a_parallel_group_later_steps_are_planned_first(sqlite_url: 
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "c/after", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
         detail = engine.get_run(run.run_id)
     assert run.status == RunStatus.COMPLETED and run.output == "x"
     # discovery, p1, p2, discovery (later planned), later, final call
@@ -366,7 +357,7 @@ async def test_a_large_state_is_left_out_and_the_sdk_fetches_it(
         fns, sqlite_url, sdk_signing_key=key, inline_state_bytes=2_000, **extra
     ) as engine:
         (eid,) = await engine.send([{"name": "c/big", "data": {"n": 7}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
         detail = engine.get_run(run.run_id)
     assert run.status == RunStatus.COMPLETED, run.error
     assert run.output == {"tail": 5_000, "n": 7, "events": 1}
@@ -425,7 +416,7 @@ async def test_a_step_errors_retry_after_sets_when_it_is_retried(sqlite_url: str
         await engine.register_app(url, transport=httpx.ASGITransport(app=retry_after_app(calls)))
         register_raw(engine, url)
         (eid,) = await engine.send([{"name": "r/x", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     finally:
         await engine.stop()
         engine.close()

@@ -19,10 +19,9 @@ import uvicorn
 
 from harvester.engine import Engine, EngineConfig, RunStatus
 
-from .harness import engine_app
+from .harness import engine_app, run_of
 from .test_conformance import (  # noqa: F401 (model_url: a fixture)
     _Model,
-    _run_of,
     model_url,
     register_raw,
     retry_after_app,
@@ -99,7 +98,7 @@ async def test_an_sdk_app_over_http_sees_the_dev_servers_behaviour(
         fails_id, nested_id, mum_id = first.json()["ids"]
 
         # A: a failed run's output is the SDK's error body, with its code.
-        fails = await _run_of(engine, fails_id)
+        fails = await run_of(engine, fails_id)
         query = "query($id: ID!) { run(runID: $id) { status output } }"
         res = await http.post("/v0/gql", json={"query": query, "variables": {"id": fails.run_id}})
         shown = res.json()["data"]["run"]
@@ -107,7 +106,7 @@ async def test_an_sdk_app_over_http_sees_the_dev_servers_behaviour(
         assert json.loads(shown["output"])["code"] == "non_retriable_error"
 
         # B: a nested step's no-retry error is memoised at once (no ten-minute retry).
-        nested = await _run_of(engine, nested_id)
+        nested = await run_of(engine, nested_id)
         assert nested.status == RunStatus.FAILED
         assert nested.error is not None and nested.error["code"] == "step_errored"
 
@@ -115,7 +114,7 @@ async def test_an_sdk_app_over_http_sees_the_dev_servers_behaviour(
         await engine.wait_for_idle(timeout=30)
         assert len(engine.list_runs(fn="conf-kid").data) == 1
         await http.post("/e/key", json={"name": "h/release", "data": {}})
-        mum = await _run_of(engine, mum_id)
+        mum = await run_of(engine, mum_id)
     assert mum.status == RunStatus.COMPLETED, mum.error
     assert mum.output == {"answer": "echo m2", "both": [5_000, "kid"]}
     assert len(engine.list_runs(fn="conf-kid").data) == 1
@@ -131,12 +130,12 @@ async def test_race_mode_and_planning_after_a_group_over_http(
     race_id, after_id = sent.json()["ids"]
     # D2: branch two's step ends only once branch one's second step has run, which
     # needs discovery after each step ("race"), not after the whole group.
-    race = await _run_of(engine, race_id)
+    race = await run_of(engine, race_id)
     assert race.status == RunStatus.COMPLETED, race.error
     assert race.output == ["ab", "slow"]
     # D3: after a reply with two ops, "later" is planned in one call and run in
     # another: discovery, p1, p2, discovery, later, the final call.
-    after = await _run_of(engine, after_id)
+    after = await run_of(engine, after_id)
     assert after.status == RunStatus.COMPLETED, after.error
     assert after.output == {"later": "x", "calls": 6}
 
@@ -159,7 +158,7 @@ async def test_a_bad_event_and_the_size_limits_over_http(served: tuple[Engine, s
         body = res.json()
         assert body["status"] == 400 and len(body["ids"]) == 2
         assert "event[2]" in body["error"]
-        runs = [await _run_of(engine, event_id) for event_id in body["ids"]]
+        runs = [await run_of(engine, event_id) for event_id in body["ids"]]
         assert [r.output for r in runs] == [1, 2]
         assert len(engine.list_events(limit=50)) == 2  # not the bad one, not the one after
 
@@ -197,7 +196,7 @@ async def test_retry_after_is_honoured_over_http(served: tuple[Engine, str]) -> 
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             sent = await http.post("/e/key", json=[{"name": "h/later"}, {"name": "r/x"}])
         later_id, raw_id = sent.json()["ids"]
-        later, stepped = await _run_of(engine, later_id), await _run_of(engine, raw_id)
+        later, stepped = await run_of(engine, later_id), await run_of(engine, raw_id)
     finally:
         raw.should_exit = True
         await serving

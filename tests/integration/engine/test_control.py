@@ -12,8 +12,7 @@ import inngest
 
 from harvester.engine import RunStatus
 
-from .harness import engine_app, running
-from .test_steps import _run_of
+from .harness import engine_app, run_of, running
 
 
 async def test_cancel_on_event_with_if_expression(sqlite_url: str) -> None:
@@ -33,7 +32,7 @@ async def test_cancel_on_event_with_if_expression(sqlite_url: str) -> None:
         (b,) = await engine.send([{"name": "t/long", "data": {"k": 2}}])
         await engine.wait_for_idle(10)
         await engine.send([{"name": "t/stop", "data": {"k": 1}}])
-        run_a = await _run_of(engine, a)
+        run_a = await run_of(engine, a)
         run_b = engine.event_runs(b)[0]
     assert run_a.status == RunStatus.CANCELLED
     assert run_b.status in (RunStatus.RUNNING, RunStatus.QUEUED)
@@ -62,7 +61,7 @@ async def test_a_run_cancelled_by_the_same_batch_never_runs_a_step(sqlite_url: s
         (b,) = await engine.send([{"name": "t/job", "data": {"k": 2}}])
         await engine.wait_for_idle(10)
         run_a = engine.event_runs(a)[0]
-        run_b = await _run_of(engine, b)
+        run_b = await run_of(engine, b)
     assert run_a.status == RunStatus.CANCELLED
     assert run_b.status == RunStatus.COMPLETED
     assert effects == [2]  # the cancelled run's step never ran; the worker was given back
@@ -82,7 +81,7 @@ async def test_finish_timeout_cancels_the_run(sqlite_url: str) -> None:
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/slow", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.CANCELLED
     assert "finish timeout" in run.error["message"]
 
@@ -104,7 +103,7 @@ async def test_retry_after_error_is_honoured(sqlite_url: str) -> None:
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/later", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED
     assert attempts[1] - attempts[0] >= 1.0  # not the 10 ms test backoff
 

@@ -11,8 +11,7 @@ import pytest
 
 from harvester.engine import RunStatus
 
-from .harness import running
-from .test_steps import _run_of
+from .harness import run_of, running
 
 OLD = "signkey-prod-" + "ab" * 32
 NEW = "signkey-prod-" + "cd" * 32
@@ -56,7 +55,7 @@ async def test_runs_complete_while_a_signing_key_rotates(
     ) as engine:  # fmt: skip
         assert "test-rotated" in {f.id for f in engine.list_functions()}  # the sync was accepted
         (eid,) = await engine.send([{"name": "t/rotated", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED and run.output == "ok", run.error
     assert len(ran) == 1
 
@@ -71,5 +70,5 @@ async def test_a_key_that_is_neither_current_nor_fallback_is_refused(
     ) as engine:
         engine.cfg.signing_key = OTHER  # e.g. a leaked key revoked on the server
         (eid,) = await engine.send([{"name": "t/rotated", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.FAILED and ran == []  # the app never ran the function

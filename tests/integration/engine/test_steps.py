@@ -9,18 +9,9 @@ from typing import Any
 import inngest
 import pytest
 
-from harvester.engine import Engine, RunRecord, RunStatus
+from harvester.engine import RunStatus
 
-from .harness import running
-
-
-async def _run_of(engine: Engine, event_id: str) -> RunRecord:
-    for _ in range(200):
-        runs = engine.event_runs(event_id)
-        if runs:
-            return await engine.wait_for_run(runs[0].run_id, timeout=20)
-        await asyncio.sleep(0.02)
-    raise AssertionError("no run started")
+from .harness import run_of, running
 
 
 async def test_steps_are_memoized_across_retries(database_url: str) -> None:
@@ -49,7 +40,7 @@ async def test_steps_are_memoized_across_retries(database_url: str) -> None:
 
     async with running(fns, database_url) as engine:
         (eid,) = await engine.send([{"name": "t/memo", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED
     assert run.output == {"sum": 3}
     assert calls == {"a": 1, "b": 3}
@@ -75,7 +66,7 @@ async def test_non_retriable_error_fails_at_once_and_emits_failure(sqlite_url: s
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/boom", "data": {"x": 1}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
         await engine.wait_for_idle(timeout=10)
     assert run.status == RunStatus.FAILED and run.attempt == 0
     assert run.error["message"] == "no way"
@@ -113,7 +104,7 @@ async def test_sleep_wait_and_send_event(sqlite_url: str) -> None:
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/start", "data": {"k": 7}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED, run.error
     assert run.output == {"got": 7, "missed": None}
 
@@ -143,7 +134,7 @@ async def test_invoke_and_parallel_steps(sqlite_url: str) -> None:
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/parent", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED, run.error
     assert run.output == {"doubled": 42, "both": [1, 2]}
 
@@ -212,11 +203,11 @@ async def test_signed_requests_outside_dev_mode(sqlite_url: str) -> None:
         fns, sqlite_url, dev=False, signing_key=key, event_key="ek", sdk_signing_key=key
     ) as engine:
         (eid,) = await engine.send([{"name": "t/signed", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
         assert run.status == RunStatus.COMPLETED and run.output == "ok"
         engine.cfg.signing_key = "signkey-test-" + "cd" * 32  # now the SDK refuses us
         (eid2,) = await engine.send([{"name": "t/signed", "data": {}}])
-        bad = await _run_of(engine, eid2)
+        bad = await run_of(engine, eid2)
     assert bad.status == RunStatus.FAILED and ran["n"] == 1
 
 
@@ -238,7 +229,7 @@ async def test_invoking_a_function_that_does_not_exist_fails_the_step(sqlite_url
 
     async with running(fns, sqlite_url) as engine:
         (eid,) = await engine.send([{"name": "t/nope", "data": {}}])
-        run = await _run_of(engine, eid)
+        run = await run_of(engine, eid)
     assert run.status == RunStatus.COMPLETED, run.error
     assert "not found" in run.output
     assert len(calls) <= 3, f"{len(calls)} calls: the engine kept re-invoking"
