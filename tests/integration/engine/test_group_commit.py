@@ -11,13 +11,16 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import inngest
+import inngest.fast_api
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import event
 
-from harvester.engine import Engine, RunStatus
+from harvester.engine import Engine, EngineConfig, RunStatus
 
-from .harness import run_of, running
+from .harness import APP_URL, dev_client, route_sdk_in_process, run_of, running
 
 RUNS, STEPS = 30, 4
 
@@ -195,3 +198,40 @@ async def test_sleeps_ending_together_fire_in_one_transaction_and_wake_every_run
     assert {r.status for r in runs} == {RunStatus.COMPLETED}
     assert len(woke) == n and set(woke.values()) == {1}
     assert sum(fired) == n and max(fired) > n // 2, fired  # not one transaction each
+
+
+async def test_two_engines_share_a_burst_of_woken_runs_and_wake_each_once(
+    database_url: str,
+) -> None:
+    """The calls a burst of timers wakes go to the shared queue: with two engines on
+    one database every run wakes once, whichever engine fired its timer."""
+    n = 40
+    woke: Counter[str] = Counter()
+    client = dev_client("burst")
+
+    @client.create_function(fn_id="nap", trigger=inngest.TriggerEvent(event="g/burst"))
+    async def nap(ctx: inngest.Context) -> None:
+        await ctx.step.sleep_until("nap", datetime.fromtimestamp(ctx.event.data["at"], UTC))
+        await ctx.step.run("woke", lambda: woke.update([ctx.run_id]))
+
+    engines = [
+        Engine(EngineConfig(database_url=database_url, poll_interval=0.02, workers=4))
+        for _ in range(2)
+    ]
+    app = FastAPI()
+    app.include_router(engines[0].router)
+    inngest.fast_api.serve(app, client, [nap])
+    route_sdk_in_process(client, app)
+    try:
+        for engine in engines:
+            await engine.start()
+            await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
+        at = time.time() + 1.0
+        ids = await engines[0].send([{"name": "g/burst", "data": {"at": at}} for _ in range(n)])
+        runs = [await run_of(engines[1], i, timeout=30) for i in ids]
+    finally:
+        for engine in engines:
+            await engine.stop()
+            engine.close()
+    assert {r.status for r in runs} == {RunStatus.COMPLETED}
+    assert len(woke) == n and set(woke.values()) == {1}, woke
