@@ -133,7 +133,7 @@ async def _serve_up(settings: Settings, ready: Callable[[], None]) -> Engine:
     from harvester.runtime import build_runtime
     from harvester.web.app import create_app
 
-    runtime = build_runtime(settings, engine_config={"fire_crons": False})
+    runtime = build_runtime(settings, engine_config={"fire_crons": False, "limited_calls": False})
     app = create_app(runtime)  # its lifespan starts the engine and syncs the functions
     assert runtime.engine is not None
     try:
@@ -150,7 +150,7 @@ async def _serve_engine(settings: Settings, ready: Callable[[], None]) -> Engine
     from harvester.engine import Engine
     from harvester.runtime import engine_settings
 
-    engine = Engine(engine_settings(settings, fire_crons=False))
+    engine = Engine(engine_settings(settings, fire_crons=False, limited_calls=False))
     await engine.start()
     try:
         ready()

@@ -57,4 +57,8 @@ class EngineConfig:
     # Start cron-triggered runs. Off where a run must not be joined by a scheduled one
     # (tests that wait for the engine to go idle across a */10 boundary).
     fire_crons: bool = True
+    # Take calls of functions with a concurrency limit. Slots are counted in this
+    # process's memory, so of the processes of one `harvester up` / `engine` only the
+    # main one takes them (the others run every other call); see docs/engine.md.
+    limited_calls: bool = True
     clock: Callable[[], float] = field(default=time.time)

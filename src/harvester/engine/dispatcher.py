@@ -118,6 +118,7 @@ class Dispatcher:
             lease_until=self.cfg.clock() + self.cfg.lease_seconds,
             workers=self.cfg.workers - self._running,
             inflight=dict(self._inflight),
+            limited=self.cfg.limited_calls,
         )
 
     def _can_claim(self) -> bool:
@@ -235,8 +236,14 @@ class Dispatcher:
             return fired
         # May fail: nothing is taken out before it. Timers beyond this pass's group
         # wait for the next pass.
-        shared = [it for it in self.db.candidates(now) if it["kind"] not in TIMER_KINDS]
-        started, i, skipped = 0, 0, []
+        shared = [
+            it
+            for it in self.db.candidates(now, unlimited_only=not self.cfg.limited_calls)
+            if it["kind"] not in TIMER_KINDS
+        ]
+        started, i = 0, 0
+        skipped: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # held, to hold again
+        blocked: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # shared, to take
         to_lease: list[tuple[dict[str, Any], Slots]] = []
         group: list[tuple[dict[str, Any], Slots, dict[str, Any]]] = []
         try:
@@ -258,14 +265,17 @@ class Dispatcher:
                     raise
                 if outcome is _Start.STARTED:
                     started += 1
-                elif outcome is _Start.WAITS and held:
-                    skipped.append((item, run))
+                elif outcome is _Start.WAITS:
+                    (skipped if held else blocked).append((item, run))
         finally:
             for item, run in skipped:  # at their concurrency limit: they wait here
                 self._hold(item, run)
             for item, slots, run in group:  # held calls, leased already
                 self._launch(item, slots, run)
-            started -= self._lease_and_launch(to_lease, now)
+            try:
+                started -= self._lease_and_launch(to_lease, now)
+            finally:
+                self._hold_blocked([it for it, _ in blocked], now)
         self._backlog = self._running >= self.cfg.workers and (i < len(shared) or bool(self._ready))
         QUEUE_DEPTH.set(started)
         return started + fired
@@ -303,6 +313,22 @@ class Dispatcher:
         self._reserve(slots)
         self._launch(item, slots, run)
         return _Start.STARTED
+
+    def _hold_blocked(self, items: list[dict[str, Any]], now: float) -> None:
+        """Shared calls at their concurrency limit are leased and held here, like our
+        own: left in the shared queue, a burst of them would fill the head of every
+        pass's window of due items and keep other functions' calls behind it."""
+        if not items:
+            return
+        until = now + self.cfg.lease_seconds
+        try:
+            runs = self.db.lease_group(items, self.owner, now, until)
+        except Exception:  # they stay in the shared queue: nothing is lost
+            log.exception("could not take calls waiting for a concurrency slot")
+            return
+        for item, run in zip(items, runs, strict=True):
+            if run is not None:
+                self._hold({**item, "lease_owner": self.owner, "lease_until": until}, run)
 
     def _lease_and_launch(self, to_lease: list[tuple[dict[str, Any], Slots]], now: float) -> int:
         """Lease this pass's shared calls in one transaction and start them; those

@@ -95,6 +95,12 @@ class SystemDatabase(HistoryReads):
             .order_by(q.c.due_at, q.c.id)
             .limit(b("b_limit"))
         )
+        self._candidates_unlimited = (
+            sa.select(q)
+            .where(q.c.due_at <= b("b_now"), free, sa.cast(q.c.concurrency, sa.Text) == "[]")
+            .order_by(q.c.due_at, q.c.id)
+            .limit(b("b_limit"))
+        )
         self._due_timers = (
             sa.select(q)
             .where(q.c.due_at <= b("b_now"), free, q.c.kind.in_([k.value for k in TIMER_KINDS]))
@@ -250,9 +256,14 @@ class SystemDatabase(HistoryReads):
             },
         )
 
-    def candidates(self, now: float, limit: int = 64) -> list[dict[str, Any]]:
+    def candidates(
+        self, now: float, limit: int = 64, unlimited_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """Due items nobody holds, in due order (only those without concurrency slots
+        for a process that leaves limited calls to the main one)."""
+        q = self._candidates_unlimited if unlimited_only else self._candidates
         with self.sql.connect() as conn:
-            rows = conn.execute(self._candidates, {"b_now": now, "b_limit": limit})
+            rows = conn.execute(q, {"b_now": now, "b_limit": limit})
             return [dict(r._mapping) for r in rows]
 
     def due_timers(self, now: float, limit: int) -> list[dict[str, Any]]:

@@ -22,10 +22,13 @@ class Capacity:
     lease_until: float
     workers: int  # free workers
     inflight: dict[str, int]  # calls in flight per concurrency key
+    limited: bool = True  # may this process take calls with concurrency slots at all?
 
     def take(self, slots: Slots) -> tuple[str, float] | None:
         """The lease (owner, until) if a worker and every slot are free; takes them."""
-        if self.workers <= 0 or any(self.inflight.get(k, 0) >= n for k, n in slots):
+        if self.workers <= 0 or (slots and not self.limited):
+            return None
+        if any(self.inflight.get(k, 0) >= n for k, n in slots):
             return None
         self.workers -= 1
         for k, _ in slots:

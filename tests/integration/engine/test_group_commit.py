@@ -235,3 +235,47 @@ async def test_two_engines_share_a_burst_of_woken_runs_and_wake_each_once(
             engine.close()
     assert {r.status for r in runs} == {RunStatus.COMPLETED}
     assert len(woke) == n and set(woke.values()) == {1}, woke
+
+
+async def test_woken_runs_at_their_concurrency_limit_do_not_hold_up_others(
+    sqlite_url: str,
+) -> None:
+    """A burst of woken runs of a function with concurrency 1 fills the head of the
+    shared queue; another function's run waking just after them must not wait for the
+    burst to drain (the dispatcher looks at the due items a window at a time)."""
+    n, step_s = 100, 0.04
+    free_woke: list[float] = []
+    limited_done: list[float] = []
+
+    def fns(client: inngest.Inngest) -> list[Any]:
+        @client.create_function(
+            fn_id="limited",
+            trigger=inngest.TriggerEvent(event="g/limited"),
+            concurrency=[inngest.Concurrency(limit=1)],
+        )
+        async def limited(ctx: inngest.Context) -> None:
+            async def work() -> None:
+                await asyncio.sleep(step_s)
+                limited_done.append(time.time())
+
+            await ctx.step.sleep_until("nap", datetime.fromtimestamp(ctx.event.data["at"], UTC))
+            await ctx.step.run("work", work)
+
+        @client.create_function(fn_id="free", trigger=inngest.TriggerEvent(event="g/free"))
+        async def free(ctx: inngest.Context) -> None:
+            await ctx.step.sleep_until("nap", datetime.fromtimestamp(ctx.event.data["at"], UTC))
+            await ctx.step.run("woke", lambda: free_woke.append(time.time()))
+
+        return [limited, free]
+
+    async with running(fns, sqlite_url, workers=8) as engine:
+        at = time.time() + 1.5
+        await engine.send([{"name": "g/limited", "data": {"at": at}} for _ in range(n)])
+        [free_event] = await engine.send([{"name": "g/free", "data": {"at": at + 0.05}}])
+        await run_of(engine, free_event, timeout=30)
+        limit = time.monotonic() + 30
+        while len(limited_done) < n and time.monotonic() < limit:
+            await asyncio.sleep(0.05)
+    assert len(limited_done) == n
+    assert free_woke[0] - (at + 0.05) < 0.5, free_woke[0] - at  # the burst takes ≥ 4 s
+    assert limited_done[-1] - at >= n * step_s * 0.9  # one at a time

@@ -205,12 +205,12 @@ async def test_a_failing_queue_read_does_not_strand_the_calls_a_worker_holds(
         real = engine._db.candidates  # a fault injected into the system database
         calls = 0
 
-        def flaky(now: float, limit: int = 64) -> list[dict[str, Any]]:
+        def flaky(now: float, limit: int = 64, **kw: Any) -> list[dict[str, Any]]:
             nonlocal calls
             calls += 1
             if calls % 2 == 0:
                 raise RuntimeError("simulated database hiccup")
-            return real(now, limit)
+            return real(now, limit, **kw)
 
         engine._db.candidates = flaky  # type: ignore[method-assign]
         await engine.send([{"name": "t/turns", "data": {}} for _ in range(n_runs)])

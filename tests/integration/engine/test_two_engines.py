@@ -3,6 +3,7 @@ leases (FOR UPDATE SKIP LOCKED): all work done, no step executed twice."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -98,3 +99,65 @@ async def test_each_engine_calls_its_own_copy_of_the_app(sqlite_url: str) -> Non
             await engine.stop()
             engine.close()
     assert served == {urls[0]: 3, urls[1]: 3}, served
+
+
+async def test_a_concurrency_limit_holds_across_the_processes_of_one_engine(
+    database_url: str,
+) -> None:
+    """Concurrency slots are counted in a process's memory: the extra processes of one
+    `harvester up` (``limited_calls=False``) leave limited calls to the main one, so a
+    limit of 1 holds with two processes on one database, while calls of functions
+    without a limit go to both."""
+    active: list[int] = []
+    overlaps: list[int] = []
+    free_by: Counter[int] = Counter()
+    engines = [
+        Engine(EngineConfig(database_url=database_url, poll_interval=0.02, workers=4)),
+        Engine(
+            EngineConfig(
+                database_url=database_url, poll_interval=0.02, workers=4, limited_calls=False
+            )
+        ),
+    ]
+    for n, engine in enumerate(engines):
+        client = dev_client("limits")
+
+        @client.create_function(
+            fn_id="one",
+            trigger=inngest.TriggerEvent(event="t/one"),
+            concurrency=[inngest.Concurrency(limit=1)],
+        )
+        async def one(ctx: inngest.Context) -> None:
+            async def work() -> None:
+                active.append(1)
+                overlaps.append(len(active))
+                await asyncio.sleep(0.03)
+                active.pop()
+
+            await ctx.step.run("work", work)
+
+        @client.create_function(fn_id="free", trigger=inngest.TriggerEvent(event="t/free"))
+        async def free(ctx: inngest.Context, n: int = n) -> None:
+            for i in range(3):
+                await ctx.step.run(f"s{i}", lambda n=n: free_by.update([n]))
+
+        app = FastAPI()
+        app.include_router(engine.router)
+        inngest.fast_api.serve(app, client, [one, free])
+        route_sdk_in_process(client, app)
+        await engine.start()
+        await engine.register_app(
+            f"http://proc-{n}:8288/api/inngest", transport=httpx.ASGITransport(app=app)
+        )
+    try:
+        # Sent through the second process: its runs still start on the first.
+        await engines[1].send([{"name": "t/one", "data": {}} for _ in range(12)])
+        await engines[1].send([{"name": "t/free", "data": {}} for _ in range(30)])
+        for engine in engines:
+            await engine.wait_for_idle(timeout=60)
+    finally:
+        for engine in engines:
+            await engine.stop()
+            engine.close()
+    assert len(overlaps) == 12 and max(overlaps) == 1, overlaps
+    assert sum(free_by.values()) == 90 and free_by[1] > 0, free_by
