@@ -165,13 +165,9 @@ def _ten_worker(db: str, side: str, flow: bool | None, ready: Any, stop: Any) ->
     asyncio.run(go())
 
 
-async def ten_steps(tmp: Path, runs: int, flow: bool, procs: int = 1) -> dict[str, float]:
-    """``runs`` 10-step runs; with ``procs`` > 1, that many engine processes share the
-    queue on one SQLite file (each with its own in-process copy of the function)."""
-    side = tmp / f"side-{flow}-{procs}.db"
-    conn = _side_db(side)
-    db = f"sqlite:///{tmp / f'ten-{flow}-{procs}.db'}"
-    engine = await start(_ten_fns(conn, flow), db, workers=16)
+async def _others(db: str, side: Path, flow: bool | None, procs: int) -> tuple[list[Any], Any]:
+    """Start ``procs - 1`` more engine processes (``_ten_worker``) and wait until each is
+    ready; returns them and the event that stops them."""
     ctx = multiprocessing.get_context("spawn")
     ready, stop = ctx.Event(), ctx.Event()
     others = [
@@ -182,6 +178,17 @@ async def ten_steps(tmp: Path, runs: int, flow: bool, procs: int = 1) -> dict[st
         p.start()
     for _ in others:
         await asyncio.to_thread(ready.wait, 60)
+    return others, stop
+
+
+async def ten_steps(tmp: Path, runs: int, flow: bool, procs: int = 1) -> dict[str, float]:
+    """``runs`` 10-step runs; with ``procs`` > 1, that many engine processes share the
+    queue on one SQLite file (each with its own in-process copy of the function)."""
+    side = tmp / f"side-{flow}-{procs}.db"
+    conn = _side_db(side)
+    db = f"sqlite:///{tmp / f'ten-{flow}-{procs}.db'}"
+    engine = await start(_ten_fns(conn, flow), db, workers=16)
+    others, stop = await _others(db, side, flow, procs)
     t0 = time.perf_counter()
     await engine.send([{"name": "b/ten", "data": {"k": str(i)}} for i in range(runs)])
     if others:  # done when every step's write is there: the others' work included
@@ -255,16 +262,7 @@ async def sleepers_accuracy(tmp: Path, n: int, delay: float, procs: int = 1) -> 
     conn = _side_db(side)
     db = f"sqlite:///{tmp / f'nap-{procs}.db'}"
     engine = await start(_nap_fns(conn), db, workers=16)
-    ctx = multiprocessing.get_context("spawn")
-    ready, stop = ctx.Event(), ctx.Event()
-    others = [
-        ctx.Process(target=_ten_worker, args=(db, str(side), None, ready, stop))
-        for _ in range(procs - 1)
-    ]
-    for p in others:
-        p.start()
-    for _ in others:
-        await asyncio.to_thread(ready.wait, 60)
+    others, stop = await _others(db, side, None, procs)
     deadline = time.time() + delay
     for i in range(0, n, 500):
         batch = [{"name": "b/nap", "data": {"until": deadline}} for _ in range(min(500, n - i))]

@@ -7,11 +7,13 @@ import enum
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from harvester.domains.signals import Thresholds
+if TYPE_CHECKING:
+    from harvester.domains.signals import Thresholds
 
 
 class SourceKind(enum.StrEnum):
@@ -178,6 +180,8 @@ class Settings(BaseSettings):
     @property
     def thresholds(self) -> Thresholds:
         """When a domain's numbers become signals."""
+        from harvester.domains.signals import Thresholds  # the domains package: on use
+
         return Thresholds(
             young_days=self.young_domain_days,
             pushed_advertisers=self.pushed_advertisers,

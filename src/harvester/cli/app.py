@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from harvester import __version__
 from harvester.cli.lazy import LazyGroup
 
 app = typer.Typer(
@@ -20,6 +19,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from harvester import __version__
+
         typer.echo(f"harvester {__version__}")
         raise typer.Exit()
 

@@ -7,16 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from harvester.cli.target import sqlite_file
-from harvester.guard.quota import APIS, make_ledger
+from harvester.cli.sqlite_path import sqlite_file
 from harvester.settings import Settings, SourceKind, get_settings
-from harvester.store import Database
-from harvester.store.migrate import current_revision, head_revision
 
 
 @dataclass
@@ -38,6 +34,9 @@ def check_database(settings: Settings) -> Check:
             "`harvester up` (or `harvester db upgrade`) creates it; if it lives elsewhere, "
             "run from the folder that holds data/ or set HARVESTER_DATA_DIR",
         )
+    from harvester.store import Database
+    from harvester.store.migrate import current_revision, head_revision
+
     db = Database(url)
     try:
         db.ping()
@@ -79,6 +78,8 @@ def check_redis(settings: Settings) -> Check:
 
 
 def check_http(name: str, url: str, hint: str) -> Check:
+    import httpx  # only where a check goes over HTTP
+
     try:
         httpx.get(url, timeout=2.0)
     except httpx.HTTPError as exc:
@@ -120,6 +121,9 @@ def check_quota(settings: Settings) -> Check:
     missing = sqlite_file(settings.effective_database_url)
     if not settings.redis_url and missing is not None and not missing.exists():
         return Check("quota", True, "nothing spent yet: no database yet")  # never create one
+    from harvester.guard.quota import APIS, make_ledger
+    from harvester.store import Database
+
     db = Database(settings.effective_database_url)
     try:
         ledger = make_ledger(

@@ -9,13 +9,13 @@ server, or says which file is missing and what to do.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import typer
 from rich.console import Console
 
+from harvester.cli.sqlite_path import sqlite_file
 from harvester.settings import Settings
 from harvester.store.db import hide_password
 
@@ -122,16 +122,6 @@ def describe(url: str) -> str:
     if path is not None:
         return str(path)
     return hide_password(url)
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The absolute file of a SQLite URL (None for other databases and :memory:)."""
-    if not url.startswith("sqlite"):
-        return None
-    raw = url.split("///", 1)[-1]
-    if not raw or raw == ":memory:":
-        return None
-    return Path(raw).expanduser().resolve()
 
 
 def require_database(url: str, what: str, settings: Settings) -> None:

@@ -116,13 +116,14 @@ class Worker:
         cancelled run's), to ingest."""
         now = self.cfg.clock()
         until = now + self.cfg.lease_seconds
+        in_lock_order = sorted(items, key=lambda it: it["run_id"])  # as group commits lock
         try:
             with self.db.tx() as conn:
-                done = [self._fire_leased(conn, it, owner, now, until) for it in items]
+                done = [self._fire_leased(conn, it, owner, now, until) for it in in_lock_order]
         except Exception:
             log.warning("firing timers together failed; firing them one by one", exc_info=True)
             done = []
-            for it in items:
+            for it in in_lock_order:
                 try:
                     with self.db.tx() as conn:
                         done.append(self._fire_leased(conn, it, owner, now, until))

@@ -6,8 +6,9 @@ Callers outside the store (jobs, web, runtime, cli) import the store's modules a
 states below, never SQLAlchemy or `harvester.store.models` (an import-linter contract).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from harvester.store.db import Database, StorageError, StorageUnavailable
-from harvester.store.migrate import upgrade
 from harvester.store.states import (
     DeadLetterStatus,
     EnrichmentKind,
@@ -31,3 +32,16 @@ __all__ = [
     "StorageUnavailable",
     "upgrade",
 ]
+
+if TYPE_CHECKING:
+    from harvester.store.migrate import upgrade
+
+
+def __getattr__(name: str) -> Any:
+    """``upgrade`` imports Alembic: only when it is used (``harvester doctor`` and the
+    light commands never do)."""
+    if name == "upgrade":
+        from harvester.store.migrate import upgrade
+
+        return upgrade
+    raise AttributeError(f"module 'harvester.store' has no attribute {name!r}")

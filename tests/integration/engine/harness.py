@@ -83,3 +83,15 @@ async def run_of(engine: Engine, event_id: str, timeout: float = 20.0) -> RunRec
             return await engine.wait_for_run(runs[0].run_id, timeout=timeout)
         await asyncio.sleep(0.02)
     raise AssertionError(f"event {event_id} started no run")
+
+
+async def finish_all(engines: list[Engine], timeout: float = 60.0) -> None:
+    """Wait until every engine is idle, then stop and close them all (even if one
+    never goes idle)."""
+    try:
+        for engine in engines:
+            await engine.wait_for_idle(timeout=timeout)
+    finally:
+        for engine in engines:
+            await engine.stop()
+            engine.close()

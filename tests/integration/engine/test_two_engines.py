@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from harvester.engine import Engine, EngineConfig
 
-from .harness import APP_URL, dev_client, route_sdk_in_process
+from .harness import APP_URL, dev_client, finish_all, route_sdk_in_process
 
 RUNS, STEPS = 40, 5
 
@@ -54,12 +54,8 @@ async def test_two_engines_share_work_without_double_execution(postgres_url: str
         await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
     try:
         await engines[0].send([{"name": "t/two", "data": {}} for _ in range(RUNS)])
-        for engine in engines:
-            await engine.wait_for_idle(timeout=60)
     finally:
-        for engine in engines:
-            await engine.stop()
-            engine.close()
+        await finish_all(engines)
     assert len(effects) == RUNS * STEPS
     assert set(effects.values()) == {1}
     assert calls[0] > 0 and calls[1] > 0, calls  # both took a share
@@ -153,11 +149,7 @@ async def test_a_concurrency_limit_holds_across_the_processes_of_one_engine(
         # Sent through the second process: its runs still start on the first.
         await engines[1].send([{"name": "t/one", "data": {}} for _ in range(12)])
         await engines[1].send([{"name": "t/free", "data": {}} for _ in range(30)])
-        for engine in engines:
-            await engine.wait_for_idle(timeout=60)
     finally:
-        for engine in engines:
-            await engine.stop()
-            engine.close()
+        await finish_all(engines)
     assert len(overlaps) == 12 and max(overlaps) == 1, overlaps
     assert sum(free_by.values()) == 90 and free_by[1] > 0, free_by

@@ -41,6 +41,22 @@ def test_upgrade_creates_schema_and_is_idempotent(database_url: str) -> None:
     db.dispose()
 
 
+def test_the_head_read_from_the_files_is_alembics_and_an_empty_database_has_none(
+    sqlite_url: str,
+) -> None:
+    from alembic.script import ScriptDirectory
+
+    from harvester.store.migrate import alembic_config
+
+    alembic_head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head_revision() == alembic_head is not None
+    db = Database(sqlite_url)
+    assert current_revision(db) is None  # nothing stamped yet
+    upgrade(db, alembic_head)
+    assert current_revision(db) == alembic_head
+    db.dispose()
+
+
 def test_natural_keys_are_unique(database_url: str) -> None:
     db = Database(database_url)
     upgrade(db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -48,3 +49,15 @@ def test_a_command_still_runs_and_a_typo_gets_a_suggestion() -> None:
     assert res.exit_code == 0 and '"domain":"example.com"' in res.output
     res = runner.invoke(app, ["extrct"])
     assert res.exit_code == 2 and "Did you mean 'extract'" in res.output
+
+
+def test_doctor_in_a_fresh_folder_imports_no_database_layer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no database yet there is nothing to open: `doctor` answers without
+    SQLAlchemy, Alembic or the store (what keeps it under half a second)."""
+    monkeypatch.chdir(tmp_path)
+    for var in ("DATABASE_URL", "HARVESTER_DATA_DIR", "REDIS_URL"):
+        monkeypatch.delenv(var, raising=False)
+    assert _loaded_after(["doctor"]) == []
+    assert not (tmp_path / "data").exists()
