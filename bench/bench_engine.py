@@ -156,7 +156,7 @@ def _ten_worker(db: str, side: str, flow: bool | None, ready: Any, stop: Any) ->
     async def go() -> None:
         conn = _side_db(Path(side))
         fns = _nap_fns(conn) if flow is None else _ten_fns(conn, flow)
-        engine = await start(fns, db, workers=16)
+        engine = await start(fns, db, workers=16, limited_calls=False)  # as up does
         ready.set()
         while not stop.is_set():
             await asyncio.sleep(0.05)
