@@ -400,8 +400,6 @@ class Dispatcher:
         """Act on an item's committed transaction; returns the call to go on with."""
         if done.finished:
             RUNS.labels(item["fn_id"], done.finished).inc()
-        if done.hold is not None:
-            self._hold(*done.hold)
         if done.emitted:
             now = self.cfg.clock()
             try:

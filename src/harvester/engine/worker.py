@@ -41,11 +41,10 @@ INVOKE_TIMEOUT_ERROR = {
 @dataclass
 class Handled:
     """After an item's transaction: the run's next call, still leased to us, to make
-    at once (``chain``) or to queue in due order (``hold``); events to ingest; and
-    the run's final status when this call finished it."""
+    at once or to queue in due order (``chain``: the dispatcher decides); events to
+    ingest; and the run's final status when this call finished it."""
 
     chain: Taken | None = None
-    hold: Taken | None = None
     emitted: list[dict[str, Any]] = field(default_factory=list)
     finished: str | None = None
 
@@ -97,10 +96,9 @@ class Worker:
                     self.book.fire_debounce(uow, item["run_id"], item["fn_id"], now)
                 self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
-        if kind != QueueKind.CALL:
-            with self.db.tx() as conn:
-                return self._fire(conn, item, now)
-        with self.db.tx() as conn:
+        if kind != QueueKind.CALL:  # the dispatcher fires timers in groups (fire_timers)
+            raise ValueError(f"a {kind} item is not handled one by one")
+        with self.db.tx() as conn:  # a call whose run was not read with its lease
             run = self.db.get_run(conn, item["run_id"], lock=True)
             if run is None or run["status"] in TERMINAL:
                 self.db.delete_item(conn, item)
@@ -119,31 +117,20 @@ class Worker:
         in_lock_order = sorted(items, key=lambda it: it["run_id"])  # as group commits lock
         try:
             with self.db.tx() as conn:
-                done = [self._fire_leased(conn, it, owner, now, until) for it in in_lock_order]
+                fired = [self._fire(conn, it, owner, now, until) for it in in_lock_order]
         except Exception:
             log.warning("firing timers together failed; firing them one by one", exc_info=True)
-            done = []
+            fired = []
             for it in in_lock_order:
                 try:
                     with self.db.tx() as conn:
-                        done.append(self._fire_leased(conn, it, owner, now, until))
+                        fired.append(self._fire(conn, it, owner, now, until))
                 except Exception:
                     log.exception(
                         "a timer failed; it is retried after its lease", run_id=it["run_id"]
                     )
                     self._lease_alone(it, owner, now, until)
-        return [e for d in done if d is not None for e in d.emitted]
-
-    def _fire_leased(
-        self, conn: Any, item: dict[str, Any], owner: str, now: float, until: float
-    ) -> Handled | None:
-        if not self.db.lease_in(conn, item["id"], owner, now, until):
-            return None  # another process has it
-        done = self._fire(conn, {**item, "lease_owner": owner, "lease_until": until}, now)
-        if done.hold is not None:
-            self.db.unlease_in(conn, item["id"])  # the woken call: to the shared queue
-            done.hold = None
-        return done
+        return [e for events in fired for e in events]
 
     def _lease_alone(self, item: dict[str, Any], owner: str, now: float, until: float) -> None:
         """Hold a timer that failed until its lease expires (a retry, not a hot loop)."""
@@ -153,22 +140,29 @@ class Worker:
         except Exception:
             log.exception("could not lease a failing timer", run_id=item["run_id"])
 
-    def _fire(self, conn: Any, item: dict[str, Any], now: float) -> Handled:
-        """Apply a leased timer in the caller's transaction. Its item becomes the run's
-        next call (see work.Carry); this worker took no concurrency slot for a timer, so
-        the call waits its turn in due order (``hold``) rather than running here."""
+    def _fire(
+        self, conn: Any, item: dict[str, Any], owner: str, now: float, until: float
+    ) -> list[dict[str, Any]]:
+        """Lease a due timer (if nobody holds it) and apply it in the caller's
+        transaction; returns the events it emitted. Its item becomes the run's next call
+        (see work.Carry), handed to the shared queue due now: no worker took a
+        concurrency slot for it, so it waits its turn there."""
+        if not self.db.lease_in(conn, item["id"], owner, now, until):
+            return []  # another process has it
+        item = {**item, "lease_owner": owner, "lease_until": until}
         run = self.db.get_run(conn, item["run_id"], lock=True)
         if run is None or run["status"] in TERMINAL:
             self.db.delete_item(conn, item)
-            return Handled()
-        uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
+            return []
+        uow = UnitOfWork(conn, carry=Carry(item, now, until))
         self._timer(uow, QueueKind(item["kind"]), run, item, now)
         carry = uow.carry
         assert carry is not None
         if carry.next_run is None:
             self.db.delete_item(conn, item)
-            return Handled(emitted=uow.emitted)
-        return Handled(hold=(carry.item, carry.next_run), emitted=uow.emitted)
+        else:
+            self.db.unlease_in(conn, item["id"])
+        return uow.emitted
 
     def _timer(
         self,
