@@ -230,17 +230,14 @@ class Dispatcher:
         worker: each woken run's next call is queued, due now, for any process).
         Shared calls picked in one pass are leased in one transaction; calls that end
         together commit their outcomes together (``Worker.call``)."""
-        fired = self._fire_timers(now)
         if self._running >= self.cfg.workers:
             self._backlog = True
-            return fired
-        # May fail: nothing is taken out before it. Timers beyond this pass's group
-        # wait for the next pass.
-        shared = [
-            it
-            for it in self.db.candidates(now, unlimited_only=not self.cfg.limited_calls)
-            if it["kind"] not in TIMER_KINDS
-        ]
+            return self._fire_timers(now)  # they need no worker
+        # May fail: nothing is taken out before it.
+        due = self.db.candidates(now, unlimited_only=not self.cfg.limited_calls)
+        shared = [it for it in due if it["kind"] not in TIMER_KINDS]
+        # Timers among the due items: fire a group of them (beyond it, the next pass).
+        fired = self._fire_timers(now) if len(shared) < len(due) else 0
         started, i = 0, 0
         skipped: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # held, to hold again
         blocked: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # shared, to take
