@@ -89,24 +89,19 @@ class SystemDatabase(HistoryReads):
             )
         )
         free = sa.or_(q.c.lease_until.is_(None), q.c.lease_until < b("b_now"))
-        self._candidates = (
-            sa.select(q)
-            .where(q.c.due_at <= b("b_now"), free)
-            .order_by(q.c.due_at, q.c.id)
-            .limit(b("b_limit"))
-        )
-        self._candidates_unlimited = (
-            sa.select(q)
-            .where(q.c.due_at <= b("b_now"), free, sa.cast(q.c.concurrency, sa.Text) == "[]")
-            .order_by(q.c.due_at, q.c.id)
-            .limit(b("b_limit"))
-        )
-        self._due_timers = (
-            sa.select(q)
-            .where(q.c.due_at <= b("b_now"), free, q.c.kind.in_([k.value for k in TIMER_KINDS]))
-            .order_by(q.c.due_at, q.c.id)
-            .limit(b("b_limit"))
-        )
+
+        def due_free(*only: Any) -> Any:
+            """Due items nobody holds (and ``only`` those), in due order, up to b_limit."""
+            return (
+                sa.select(q)
+                .where(q.c.due_at <= b("b_now"), free, *only)
+                .order_by(q.c.due_at, q.c.id)
+                .limit(b("b_limit"))
+            )
+
+        self._candidates = due_free()
+        self._candidates_unlimited = due_free(sa.cast(q.c.concurrency, sa.Text) == "[]")
+        self._due_timers = due_free(q.c.kind.in_([k.value for k in TIMER_KINDS]))
         self._unlease = (
             sa.update(q).where(q.c.id == b("b_id")).values(lease_owner=None, lease_until=None)
         )
@@ -317,16 +312,18 @@ class SystemDatabase(HistoryReads):
         return res.rowcount == 1
 
     def release_leases(self, owner: str) -> None:
-        self._release(schema.queue.c.lease_owner == owner)
-
-    def release_item(self, item_id: int) -> None:
-        self._release(schema.queue.c.id == item_id)
-
-    def _release(self, which: Any) -> None:
+        """Hand back everything ``owner`` holds (a stopping engine)."""
+        q = schema.queue
         with self.tx() as conn:
             conn.execute(
-                sa.update(schema.queue).where(which).values(lease_owner=None, lease_until=None)
+                sa.update(q)
+                .where(q.c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
             )
+
+    def release_item(self, item_id: int) -> None:
+        with self.tx() as conn:
+            self.unlease_in(conn, item_id)
 
     def delete_item(self, conn: Connection, item: dict[str, Any]) -> None:
         """Delete a handled item. By id and run: on SQLite a row deleted in the same
