@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from harvester.engine.clock import wall
 
 DEFAULT_RETRIES = 4  # Inngest's default when a function sets none: 5 attempts.
 MAX_BODY_BYTES = 512 * 1024  # our own JSON API's request limit (413 above it)
@@ -61,4 +62,4 @@ class EngineConfig:
     # process's memory, so of the processes of one `harvester up` / `engine` only the
     # main one takes them (the others run every other call); see docs/engine.md.
     limited_calls: bool = True
-    clock: Callable[[], float] = field(default=time.time)
+    clock: Callable[[], float] = field(default=wall)

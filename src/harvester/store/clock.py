@@ -1,13 +1,14 @@
-"""The store's clock helpers: every timestamp it keeps is UTC."""
+"""The store's time helpers: every timestamp it keeps is UTC, and "now" and "today"
+come from the one clock (``harvester.clock``), never from the wall."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from harvester.clock import start_of_day, today, utcnow
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["as_utc", "iso_day", "stale_cutoff", "start_of_day", "today", "utcnow"]
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -15,17 +16,6 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
-
-
-def start_of_day(now: datetime | None = None) -> datetime:
-    """Midnight UTC of ``now`` (default: today)."""
-    now = now or utcnow()
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def today() -> date:
-    """Today's UTC date."""
-    return start_of_day().date()
 
 
 def stale_cutoff(now: datetime, hours: float) -> datetime:
