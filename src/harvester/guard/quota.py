@@ -8,14 +8,15 @@ limit`` in SQL, a Lua script in Redis): two processes never overspend."""
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from harvester.clock import PROCESS_CLOCK, from_unix, next_midnight
 from harvester.guard.errors import DailyQuotaSpent
 from harvester.store import Database
 from harvester.store.models import QuotaUsage
@@ -28,7 +29,9 @@ DEFAULT_REQUESTS_PER_DAY = 1_000
 DEFAULT_RECORDS_PER_DAY = 100_000
 
 # KEYS[1] the day's hash; ARGV: mode (request | records), n, request limit, record
-# limit, expire-at (unix s). Returns {granted 0/1, requests, records}.
+# limit, time to live (s). Returns {granted 0/1, requests, records}. The expiry is a
+# relative TTL computed from the ledger's own clock: an absolute EXPIREAT would be read
+# against the Redis server's real time and drop the key at once when the two differ.
 _LUA = """
 local r = tonumber(redis.call('HGET', KEYS[1], 'requests') or '0')
 local c = tonumber(redis.call('HGET', KEYS[1], 'records') or '0')
@@ -39,7 +42,7 @@ if ARGV[1] == 'request' then
 elseif ARGV[1] == 'records' then
   c = redis.call('HINCRBY', KEYS[1], 'records', tonumber(ARGV[2]))
 end
-if ARGV[1] ~= 'peek' then redis.call('EXPIREAT', KEYS[1], tonumber(ARGV[5])) end
+if ARGV[1] ~= 'peek' then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5])) end
 return {granted, r, c}
 """
 
@@ -147,16 +150,11 @@ class RedisLedger:
         self, key: tuple[str, str, str], mode: str, n: int, limits: tuple[int, int], now: float
     ) -> tuple[bool, int, int]:
         # Kept a day past its reset so yesterday's figures stay readable for a while.
-        expire = int(_reset_after(now).timestamp()) + 86_400
+        ttl = math.ceil(next_midnight(now).timestamp() - now) + 86_400
         g, r, c = self._script(
-            keys=[self._prefix + ":".join(key)], args=[mode, n, limits[0], limits[1], expire]
+            keys=[self._prefix + ":".join(key)], args=[mode, n, limits[0], limits[1], ttl]
         )
         return bool(int(g)), int(r), int(c)
-
-
-def _reset_after(now: float) -> datetime:
-    today = datetime.fromtimestamp(now, UTC).date()
-    return datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
 
 
 class QuotaLedger:
@@ -168,7 +166,7 @@ class QuotaLedger:
         client_key: str,
         requests_per_day: int = DEFAULT_REQUESTS_PER_DAY,
         records_per_day: int = DEFAULT_RECORDS_PER_DAY,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = PROCESS_CLOCK.time,
     ) -> None:
         self.backend = backend
         self.client_key = client_key
@@ -178,7 +176,7 @@ class QuotaLedger:
     def _key(self, api: str, now: float) -> tuple[str, str, str]:
         if api not in APIS:
             raise ValueError(f"unknown API {api!r}: expected one of {', '.join(APIS)}")
-        return self.client_key, api, datetime.fromtimestamp(now, UTC).date().isoformat()
+        return self.client_key, api, from_unix(now).date().isoformat()
 
     async def spend_request(self, api: str) -> None:
         """Count one data request before it is sent; DailyQuotaSpent when none is left."""
@@ -190,11 +188,11 @@ class QuotaLedger:
             what = (
                 f"{self.limits[1]:,} records" if records >= self.limits[1] else f"{used:,} requests"
             )
-            reset = _reset_after(now)
+            reset = next_midnight(now)
             raise DailyQuotaSpent(
                 f"{api} API: today's quota is spent ({what}); it resets at {reset:%H:%M} UTC",
                 reset,
-                datetime.fromtimestamp(now, UTC),
+                from_unix(now),
             )
 
     async def spend_records(self, api: str, n: int) -> None:
@@ -207,7 +205,7 @@ class QuotaLedger:
         """Today's use of ``api`` by this client key."""
         now = self._clock()
         _, used, records = self.backend.spend(self._key(api, now), "peek", 0, self.limits, now)
-        return QuotaStatus(used, records, self.limits[0], self.limits[1], _reset_after(now))
+        return QuotaStatus(used, records, self.limits[0], self.limits[1], next_midnight(now))
 
 
 def make_ledger(
@@ -216,7 +214,7 @@ def make_ledger(
     client_key: str,
     requests_per_day: int = DEFAULT_REQUESTS_PER_DAY,
     records_per_day: int = DEFAULT_RECORDS_PER_DAY,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = PROCESS_CLOCK.time,
 ) -> QuotaLedger:
     """Redis when ``redis_url`` is set, else the app database."""
     backend: LedgerBackend = RedisLedger(redis_url) if redis_url else SqlLedger(db)
