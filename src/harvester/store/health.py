@@ -1,41 +1,35 @@
-"""Health checks: what the health-check job records and the facts it reads."""
+"""Health checks: what the health-check job records, and the backlog it reads (how
+runs ended is the engine's to say: ``jobs.run_outcomes``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from harvester.store.clock import as_utc, utcnow
-from harvester.store.models import HealthCheck, JobStatus, Video
+from harvester.clock import utcnow
+from harvester.store.clock import as_utc
+from harvester.store.models import HealthCheck, Video
 from harvester.store.states import HarvestStatus, Severity
 
 
-@dataclass(frozen=True)
-class PipelineFacts:
-    """The oldest video still waiting for its harvest, and run states since a time."""
-
-    oldest_waiting: datetime | None
-    runs_by_state: dict[str, int]
-
-
-def pipeline_facts(session: Session, since: datetime) -> PipelineFacts:
-    oldest = session.scalar(
-        sa.select(sa.func.min(Video.discovered_at)).where(Video.harvest_status == HarvestStatus.NEW)
+def oldest_waiting(session: Session) -> datetime | None:
+    """When the oldest video still waiting for its harvest was discovered (UTC)."""
+    return as_utc(
+        session.scalar(
+            sa.select(sa.func.min(Video.discovered_at)).where(
+                Video.harvest_status == HarvestStatus.NEW
+            )
+        )
     )
-    rows = session.execute(
-        sa.select(JobStatus.state, sa.func.count())
-        .where(JobStatus.updated_at >= since)
-        .group_by(JobStatus.state)
-    ).all()
-    return PipelineFacts(oldest, {str(state): n for state, n in rows})
 
 
-def add_health_check(session: Session, status: Severity, detail: dict[str, Any]) -> None:
-    session.add(HealthCheck(checked_at=utcnow(), status=status, detail=detail))
+def add_health_check(
+    session: Session, status: Severity, detail: dict[str, Any], at: datetime | None = None
+) -> None:
+    session.add(HealthCheck(checked_at=at or utcnow(), status=status, detail=detail))
 
 
 def latest_health(session: Session) -> dict[str, Any] | None:

@@ -1,5 +1,8 @@
-"""What the jobs record about their runs: each run's state, and the dead letters of
-the runs that gave up (to replay)."""
+"""What the jobs record about their runs: the step each run is on (``job_status``), and
+the dead letters of the runs that gave up (to replay).
+
+How a run ended is the engine's to say (``jobs.run_outcomes``): a ``job_status`` row is
+the app's note of its last step and detail, never counted as an outcome."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from harvester.store.clock import as_utc, utcnow
+from harvester.clock import utcnow
+from harvester.store.clock import as_utc
 from harvester.store.models import DeadLetter, JobStatus
 from harvester.store.states import DeadLetterStatus, JobState
 from harvester.store.upsert import insert_for
@@ -23,6 +27,7 @@ def set_job_status(
     step: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    """Note the step ``run_id`` is on (one row per run, upserted)."""
     now = utcnow()
     stmt = insert_for(session, JobStatus.__table__).values(
         run_id=run_id,

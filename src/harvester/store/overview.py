@@ -1,5 +1,6 @@
-"""The overview's numbers: what is stored, what is new today, how the runs went, and
-the daily series behind the charts."""
+"""The overview's numbers: what is stored, what is new today, and the daily series
+behind the charts. How runs ended is the engine's to say (``jobs.run_outcomes``): the
+web layer adds those counts; nothing here counts the app's job rows."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from harvester.store.clock import iso_day, start_of_day, utcnow
-from harvester.store.models import Comment, DeadLetter, Domain, DomainDay, JobStatus, Video
-from harvester.store.states import DeadLetterStatus, JobState
+from harvester.clock import start_of_day
+from harvester.store.clock import iso_day
+from harvester.store.models import Comment, DeadLetter, Domain, DomainDay, Video
+from harvester.store.states import DeadLetterStatus
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,9 @@ class Totals:
     dead_letters: int
 
 
-def totals(session: Session) -> Totals:
-    today_start = start_of_day()
+def totals(session: Session, now: datetime | None = None) -> Totals:
+    """Counts at ``now`` (default: the clock's now); "today" is ``now``'s UTC day."""
+    today_start = start_of_day(now)
     count = lambda stmt: int(session.scalar(stmt) or 0)  # noqa: E731
     return Totals(
         videos=count(sa.select(sa.func.count()).select_from(Video)),
@@ -46,34 +49,18 @@ def totals(session: Session) -> Totals:
     )
 
 
-def overview(session: Session, days: int = 14) -> dict[str, Any]:
-    """Headline counts and the daily series of the overview page."""
-    today_start = start_of_day()
-    since = today_start - timedelta(days=days - 1)
-    states = dict(
-        session.execute(
-            sa.select(JobStatus.state, sa.func.count())
-            .where(JobStatus.updated_at >= utcnow() - timedelta(days=1))
-            .group_by(JobStatus.state)
-        )
-        .tuples()
-        .all()
-    )
-    t = totals(session)
+def overview(session: Session, days: int = 14, now: datetime | None = None) -> dict[str, Any]:
+    """Headline counts and the daily series of the overview page, at ``now``."""
+    since = start_of_day(now) - timedelta(days=days - 1)
+    t = totals(session, now)
     return {
         "videos": t.videos,
         "comments": t.comments,
         "domains": t.domains,
         "new_domains_today": t.new_domains_today,
         "dead_letters": t.dead_letters,
-        "runs_24h": {str(k): int(v) for k, v in states.items()},
-        "success_rate": _rate(states.get(JobState.COMPLETED, 0), states.get(JobState.FAILED, 0)),
         "series": daily_series(session, since, days),
     }
-
-
-def _rate(ok: int, failed: int) -> float | None:
-    return round(ok / (ok + failed), 4) if ok + failed else None
 
 
 def _per_day(session: Session, column: Any, since: datetime, *where: Any) -> dict[str, int]:
@@ -85,11 +72,9 @@ def _per_day(session: Session, column: Any, since: datetime, *where: Any) -> dic
 
 
 def daily_series(session: Session, since: datetime, days: int) -> list[dict[str, Any]]:
-    """Per UTC day: new domains, active domains, mentions, comments, pipeline success."""
+    """Per UTC day: new domains, active domains, mentions, comments."""
     new = _per_day(session, Domain.first_seen_at, since)
     com = _per_day(session, Comment.harvested_at, since)
-    ok = _per_day(session, JobStatus.updated_at, since, JobStatus.state == JobState.COMPLETED)
-    bad = _per_day(session, JobStatus.updated_at, since, JobStatus.state == JobState.FAILED)
     active = {
         iso_day(k): (int(n), int(m or 0))
         for k, n, m in session.execute(
@@ -108,9 +93,6 @@ def daily_series(session: Session, since: datetime, days: int) -> list[dict[str,
                 "active_domains": active.get(day, (0, 0))[0],
                 "mentions": active.get(day, (0, 0))[1],
                 "comments": com.get(day, 0),
-                "runs_completed": ok.get(day, 0),
-                "runs_failed": bad.get(day, 0),
-                "success_rate": _rate(ok.get(day, 0), bad.get(day, 0)),
             }
         )
     return out

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from harvester import __version__
-from harvester.jobs.metrics import export_quota
+from harvester.jobs.metrics import export_quota, export_runs
 from harvester.jobs.sdk_transport import route_sdk_through, sdk_app
 from harvester.runtime import Runtime
 from harvester.store.db import StorageUnavailable, storage_problem
@@ -124,6 +124,11 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
             export_quota(runtime.guard.quota)  # read at scrape time: shared by processes
         except Exception:
             log.warning("quota gauges not updated", exc_info=True)
+        try:
+            if runtime.engine is not None:
+                export_runs(runtime.engine)  # the runs as the engine recorded them
+        except Exception:
+            log.warning("run gauges not updated", exc_info=True)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", tags=["ops"])

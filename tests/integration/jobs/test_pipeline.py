@@ -118,12 +118,16 @@ async def test_health_check_records_a_row_and_exports_gauges(pipeline: PipelineF
     from prometheus_client import REGISTRY
 
     from harvester.jobs.health import check_and_record
+    from harvester.jobs.metrics import export_runs
 
     async with pipeline(at=NOW) as (runtime, _sim):
         await run_once(runtime, {"regions": ["FR"], "limit": 2}, timeout=120)
         out = await check_and_record(runtime.deps)
+        assert runtime.engine is not None
+        export_runs(runtime.engine)  # what a scrape of /metrics does
     assert out["status"] == "info", out["problems"]
     assert REGISTRY.get_sample_value("harvester_pipeline_success_ratio") == 1.0
+    assert REGISTRY.get_sample_value("harvester_runs", {"window": "1h", "status": "FAILED"}) == 0
     assert REGISTRY.get_sample_value("harvester_bucket_tokens") is not None
 
 

@@ -59,15 +59,20 @@ def test_extract_payload_caps_comment_ids() -> None:
 
 def test_health_classification() -> None:
     ok = {
-        "database": {"ok": True, "failure_rate": 0.0, "queue_lag_seconds": 0},
+        "database": {"ok": True, "queue_lag_seconds": 0},
+        "runs": {"ok": True, "failure_rate": 0.0},
         "source": {"ok": True},
         "guard": {"ok": True},
     }
     assert classify(ok) == (Severity.INFO, [])
+    # No run ended in the hour (or the runs live in an Inngest server): no rate, no alarm.
+    assert classify({**ok, "runs": {"ok": True, "failure_rate": None}}) == (Severity.INFO, [])
     sev, why = classify({**ok, "source": {"ok": False, "error": "timeout"}})
     assert sev is Severity.WARNING and "source" in why[0]
-    sev, why = classify({**ok, "database": {"ok": True, "failure_rate": 0.8}})
+    sev, why = classify({**ok, "runs": {"ok": True, "failure_rate": 0.8}})
     assert sev is Severity.CRITICAL and "80%" in why[0]
+    sev, why = classify({**ok, "runs": {"ok": False, "error": "no engine database"}})
+    assert sev is Severity.WARNING and "runs check failed" in why[0]
     sev, _ = classify({**ok, "database": {"ok": False, "error": "locked"}})
     assert sev is Severity.CRITICAL
 
