@@ -73,6 +73,10 @@ COMMANDS: dict[str, Entry] = {
     "run": Entry(
         _cli("operator_cmd"), "Show one run: its event, then the step timeline as a waterfall."
     ),
+    "status": Entry(
+        _cli("status_cmd"),
+        "Runs of the last 24 h by status, their success rate, and the last health check.",
+    ),
     "kill-switch": Entry(
         _cli("operator_cmd"),
         "Pause (on) or resume (off) every TikTok call; running steps see it within a second.",
