@@ -89,6 +89,21 @@ class FakeClock:
         self.advance(_as_seconds(when) - self._t)
 
 
+class OffsetClock(SystemClock):
+    """Real-speed time that starts at a chosen moment: a whole system (engine timers,
+    retries, the guard, the store's "today") runs on a fixed day and still moves, so
+    a test sees the same world whatever the real date. Sleeps are real."""
+
+    def __init__(self, start: datetime | float) -> None:
+        self._offset = _as_seconds(start) - _time.time()
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.time(), UTC)
+
+    def time(self) -> float:
+        return _time.time() + self._offset
+
+
 def _as_seconds(when: datetime | float) -> float:
     if isinstance(when, datetime):
         if when.tzinfo is None:
@@ -144,6 +159,16 @@ PROCESS_CLOCK: Clock = _Installed()
 def utcnow() -> datetime:
     """Now, aware UTC, from the installed clock."""
     return _installed.now()
+
+
+def unix_now() -> float:
+    """Now as unix seconds, from the installed clock."""
+    return _installed.time()
+
+
+def monotonic() -> float:
+    """The installed clock's monotonic seconds (spans and deadlines)."""
+    return _installed.monotonic()
 
 
 def start_of_day(now: datetime | None = None) -> datetime:

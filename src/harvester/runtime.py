@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
 import inngest
 
+from harvester.clock import PROCESS_CLOCK, Clock
 from harvester.engine import Engine, EngineConfig
 from harvester.guard import Guard
 from harvester.guard.quota import make_ledger
@@ -26,7 +26,6 @@ from harvester.jobs.registry import build_functions
 from harvester.jobs.senders import sender_for
 from harvester.settings import Settings
 from harvester.store import Database, upgrade
-from harvester.store.clock import utcnow
 from harvester.store.overview import totals
 from harvester.tiktok import Source, make_source
 
@@ -73,14 +72,17 @@ def build_runtime(
     *,
     source: Source | None = None,
     source_transport: httpx.AsyncBaseTransport | None = None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
     engine_config: dict[str, Any] | None = None,
     db: Database | None = None,
 ) -> Runtime:
     """Wire every part from the settings. ``source``, ``source_transport`` (e.g. the
-    simulator in-process through ``httpx.ASGITransport``) and ``clock`` may be injected;
+    simulator in-process through ``httpx.ASGITransport``) and ``clock`` may be injected
+    (the one clock of the engine, the guard, the quota ledger and the jobs; default: the
+    process's installed clock);
     so may ``db``, a database the caller opened and migrated (the CLI's operator commands
     open it without creating it). The runtime owns it from then on."""
+    clock = clock or PROCESS_CLOCK
     if db is None:
         db = Database(settings.effective_database_url)
         upgrade(db)
@@ -90,11 +92,13 @@ def build_runtime(
         settings.quota_client_key,
         settings.effective_quota_requests_per_day,
         settings.effective_quota_records_per_day,
+        clock=clock.time,
     )
     guard = Guard(
         db=db,
         redis_url=settings.redis_url,
         rate_per_minute=settings.effective_api_rate_per_minute,
+        clock=clock.time,
         quota=quota,
     )
     src = source if source is not None else make_source(settings, guard, transport=source_transport)
@@ -105,12 +109,14 @@ def build_runtime(
         source=src,
         guard=guard,
         alerts=AlertSink(db, settings.alert_webhook_url, http),
-        clock=clock or utcnow,
+        clock=clock.now,
     )
     client = make_client(settings)
     engine = None
     if settings.embedded_engine:
-        engine = Engine(engine_settings(settings, dev=True, **(engine_config or {})))
+        engine = Engine(
+            engine_settings(settings, dev=True, **{"clock": clock.time, **(engine_config or {})})
+        )
     return Runtime(
         settings=settings,
         db=db,
@@ -136,6 +142,9 @@ def engine_settings(settings: Settings, *, dev: bool | None = None, **extra: Any
         dev=(bool(settings.inngest_dev) or not signing_key) if dev is None else dev,
         signing_key=signing_key,
         event_key=_secret(settings.inngest_event_key),
+        allowed_origins=settings.origin_list,
+        open_registration=settings.engine_open_registration,
+        app_hosts=settings.app_host_list,
         **extra,
     )
 

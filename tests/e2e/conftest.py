@@ -89,7 +89,8 @@ def _seed_hostile_data(served: Served) -> None:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The app after one real discovery cycle (simulator), plus hostile data, on one
-    day (``tests.one_day``: the overview's "new today" once failed across midnight)."""
+    day (``tests.one_day``: the overview's "new today" once failed across midnight).
+    The server runs on that day's clock; every page is handed the same clock."""
     with one_day():
         yield from _serve(tmp_path_factory)
 
@@ -154,6 +155,9 @@ def page(browser: Any) -> Iterator[Any]:
     """A fresh page; fails the test on any console error (CSP violations included)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(10_000)
+    # The page's clock is the server's (tests.one_day): dates the page computes agree
+    # with the ones the server rendered, whatever the real date is. It keeps moving.
+    ctx.clock.install(time=utcnow())
     p = ctx.new_page()
     errors: list[str] = []
     # HTTP error statuses (a refused form) are expected; script and CSP errors are not.

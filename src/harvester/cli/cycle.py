@@ -4,11 +4,11 @@ cycle began."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harvester.clock import unix_now
 from harvester.engine import TERMINAL, Engine, RunStatus
 from harvester.runtime import Summary
 
@@ -99,7 +99,7 @@ def human_seconds(seconds: float) -> str:
 
 def progress_line(state: CycleState, now: float | None = None) -> str:
     """One plain line: where the cycle is, for logs and pipes."""
-    now = time.time() if now is None else now
+    now = unix_now() if now is None else now
     done, total = state.harvests
     videos = "discovering videos…" if total == 0 else f"videos harvested {done} / {total}"
     eta = state.eta(now)

@@ -3,8 +3,6 @@ every few seconds otherwise, and a closing report of what was stored and what fa
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
@@ -12,13 +10,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from harvester.cli.cycle import CycleState, failed_count, failure_lines, human_seconds
 from harvester.cli.cycle import progress_line as plain_line
+from harvester.clock import unix_now, utcnow
 
 PLAIN_EVERY_S = 5.0
 
 
 def clock() -> str:
     """The wall time (UTC) lines start with."""
-    return datetime.now(UTC).strftime("%H:%M:%S")
+    return utcnow().strftime("%H:%M:%S")
 
 
 class CycleProgress:
@@ -43,7 +42,7 @@ class CycleProgress:
             self._bar.start()
 
     def update(self, state: CycleState) -> None:
-        now = time.time()
+        now = unix_now()
         if self._bar is None:
             if now - self._last_line >= self.every:
                 self.console.print(plain_line(state, now), highlight=False, soft_wrap=True)

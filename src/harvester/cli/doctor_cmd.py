@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import typer
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harvester.cli.sqlite_path import sqlite_file
+from harvester.clock import utcnow
 from harvester.settings import Settings, SourceKind, get_settings
 
 
@@ -149,7 +149,7 @@ def check_quota(settings: Settings) -> Check:
         for api, st in statuses.items()
     ]
     reset = statuses["research"].resets_at
-    hours = (reset - datetime.now(UTC)).total_seconds() / 3600
+    hours = (reset - utcnow()).total_seconds() / 3600
     detail = f"used today: {'; '.join(parts)}; resets 00:00 UTC (in {hours:.1f} h)"
     spent = [api for api, st in statuses.items() if st.spent]
     hint = f"{', '.join(spent)} quota spent: harvests wait for the reset" if spent else ""

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ from rich.table import Table
 from harvester.cli.data_reads import open_database, server_domains
 from harvester.cli.operator_cmd import FORMATS, _fail, _iso, err, out
 from harvester.cli.target import pick
+from harvester.clock import monotonic, utcnow
 from harvester.domains.hosts import DomainKind
 from harvester.settings import get_settings
 from harvester.store import domain_list
@@ -183,7 +184,7 @@ def report(
     """The day's new and spiking domains with their evidence (comments, videos, advertisers)."""
     if fmt not in ("html", "csv"):
         raise _fail(f"--format must be html or csv (got {fmt!r})", 2)
-    the_day = _parse_day(day, "--day") or datetime.now(UTC).date()
+    the_day = _parse_day(day, "--day") or utcnow().date()
     db = open_database(pick(get_settings()))
     try:
         with db.session() as s:
@@ -220,8 +221,8 @@ def web_world(
         sys.stdout.write(f"export HARVESTER_{key.upper()}={value}\n")
     sys.stdout.flush()
     try:
-        deadline = None if seconds is None else time.monotonic() + seconds
-        while deadline is None or time.monotonic() < deadline:
+        deadline = None if seconds is None else monotonic() + seconds
+        while deadline is None or monotonic() < deadline:
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from harvester.cli.run_reads import STATUSES, check_status, list_runs
 from harvester.cli.target import fail, pick, server_url
+from harvester.clock import utcnow
 from harvester.engine import create_engine_app
 from harvester.logging_setup import configure_logging
 from harvester.runtime import engine_settings
@@ -171,7 +172,7 @@ def _print_runs(page: list[dict[str, Any]], functions: list[str]) -> None:
         table.add_column("event")
     table.add_column("created", no_wrap=True)  # UTC, like the dashboard
     table.add_column("took", no_wrap=True, justify="right")
-    today = datetime.now(UTC).date()
+    today = utcnow().date()
     for r in page:
         at = datetime.fromtimestamp(r["created_at"], UTC)
         created = at.strftime("%H:%M:%S" if at.date() == today else "%m-%d %H:%M")

@@ -8,7 +8,6 @@ import json
 import logging
 import socket
 import sys
-import time
 from typing import Annotated, Any
 
 import httpx
@@ -25,6 +24,7 @@ from harvester.cli.cycle import (
 )
 from harvester.cli.cycle_view import CycleProgress, clock, report_lines
 from harvester.cli.target import describe
+from harvester.clock import unix_now
 from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.logging_setup import configure_logging
 from harvester.runtime import Runtime, Summary, build_runtime, summarize
@@ -79,7 +79,7 @@ async def _announce_cycles(runtime: Runtime, checked: float, base: Summary) -> N
         await asyncio.sleep(CYCLE_TICK_S)
         found = await asyncio.to_thread(discovery_started, engine, checked)
         if found is None:
-            checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
+            checked, base = unix_now(), await asyncio.to_thread(summarize, runtime.db)
             continue
         run_id, since = found
         out.print(
@@ -88,10 +88,10 @@ async def _announce_cycles(runtime: Runtime, checked: float, base: Summary) -> N
         view = CycleProgress(out, every=UP_PROGRESS_EVERY_S)
         state = await _watch(runtime, since, base, view)
         end = summarize(runtime.db)
-        for line in report_lines(state, time.time() - since, end.new_today):
+        for line in report_lines(state, unix_now() - since, end.new_today):
             text = f"{clock()} {line}" if line.startswith("cycle") else line
             out.print(text, highlight=False, soft_wrap=True)
-        checked, base = time.time(), end
+        checked, base = unix_now(), end
 
 
 async def _watch(runtime: Runtime, since: float, base: Summary, view: CycleProgress) -> CycleState:
@@ -150,7 +150,7 @@ async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
         if workers > 1:
             extra = await _start_workers(settings, workers - 1)
         out.print(f"{clock()} ready: open {url} (Ctrl-C stops)", highlight=False, soft_wrap=True)
-        checked, base = time.time(), await asyncio.to_thread(summarize, runtime.db)
+        checked, base = unix_now(), await asyncio.to_thread(summarize, runtime.db)
         if discover_now:
             # Automatic, like the cron cycles after it: the day's quota is spread.
             first = {"spread_quota": True}
@@ -239,7 +239,7 @@ async def _once(
     try:
         async with app.router.lifespan_context(app):
             assert runtime.engine is not None
-            base, since = summarize(runtime.db), time.time()
+            base, since = summarize(runtime.db), unix_now()
             await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": data}])
             # Until every run of the cycle ended: an engine with nothing due in the next
             # seconds is "idle" while a failed discovery waits for its retry.
@@ -252,7 +252,7 @@ async def _once(
             state = read_cycle(runtime.engine, since, base, end)
     finally:
         await runtime.aclose()
-    return state, end, time.time() - since, timed_out
+    return state, end, unix_now() - since, timed_out
 
 
 def once(

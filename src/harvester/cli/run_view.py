@@ -6,13 +6,13 @@ narrow terminal cuts to "…"."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harvester.clock import unix_now
 from harvester.web import timeline
 from harvester.web.timeline import Phase
 
@@ -38,7 +38,7 @@ def print_run(out: Console, d: dict[str, Any]) -> None:
     data = json.dumps((d["event"] or {}).get("data"), ensure_ascii=False)[:100]
     out.print(f"event [cyan]{d['event_name']}[/] {escape(data)}", highlight=False)
     finished = d["status"] in STATUS_COLOURS
-    for line in timeline_lines(d, out.width, None if finished else time.time()):
+    for line in timeline_lines(d, out.width, None if finished else unix_now()):
         out.print(line, highlight=False)
     if d["steps"]:
         out.print(_results(d["steps"]))

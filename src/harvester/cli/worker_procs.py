@@ -24,9 +24,10 @@ import select
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from harvester.clock import monotonic
 
 if TYPE_CHECKING:
     from harvester.engine import Engine
@@ -84,12 +85,12 @@ def wait_ready(procs: list[subprocess.Popen[bytes]], timeout: float = 60.0) -> l
     (-1: still silent after ``timeout``, then killed). The pipe is read unbuffered, so
     select() sees every byte the worker wrote."""
     failed = []
-    deadline = time.monotonic() + timeout
+    deadline = monotonic() + timeout
     for proc in procs:
         assert proc.stdout is not None
         fd, said = proc.stdout.fileno(), b""
         while READY.encode() not in said.splitlines():
-            left = deadline - time.monotonic()
+            left = deadline - monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 proc.kill()
                 proc.wait()
@@ -108,10 +109,10 @@ def stop(procs: list[subprocess.Popen[bytes]], timeout: float = STOP_TIMEOUT_S) 
     for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
+    deadline = monotonic() + timeout
     for proc in procs:
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            proc.wait(timeout=max(0.1, deadline - monotonic()))
         if proc.poll() is None:
             proc.kill()
             proc.wait()
@@ -176,11 +177,11 @@ def main(argv: list[str]) -> int:
         os.dup2(2, 1)  # nobody reads the pipe from now on: whatever follows goes to stderr
 
     serve = _serve_up if role == "up" else _serve_engine
-    started = time.monotonic()
+    started = monotonic()
     engine = asyncio.run(serve(settings, ready))
     print(
         f"worker {index} (pid {os.getpid()}) stopped after {engine.calls_made()} calls "
-        f"in {time.monotonic() - started:.0f} s",
+        f"in {monotonic() - started:.0f} s",
         file=sys.stderr,
         flush=True,
     )

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import enum
 import json
-import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from prometheus_client import Counter, Gauge
 
+from harvester.clock import PROCESS_CLOCK, unix_now
 from harvester.guard.errors import CircuitOpen
 from harvester.store import Database
 from harvester.store.models import BreakerState
@@ -54,7 +54,7 @@ class SqlStateStore:
             "state": str(state["state"]),
             "failures": state["failures"],
             "opened_at": state["opened_at"],
-            "updated_at": time.time(),
+            "updated_at": unix_now(),
         }
         with self._db.session() as s:
             stmt = insert_for(s, BreakerState.__table__).values(name=name, **values)
@@ -93,7 +93,7 @@ class CircuitBreaker:
         store: StateStore,
         threshold: int = 5,
         cooldown: float = 30.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = PROCESS_CLOCK.time,
     ) -> None:
         self.store = store
         self.threshold = threshold

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.guard.errors import BudgetExhausted
 from harvester.store import Database
 from harvester.store.models import RateBucket
@@ -108,7 +108,7 @@ class TokenBucket:
         backend: BucketBackend,
         rate_per_minute: float,
         capacity: float | None = None,
-        clock: Clock = time.time,
+        clock: Clock = PROCESS_CLOCK.time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.backend = backend

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from harvester.clock import utcnow
 
 
 class GuardError(Exception):
@@ -33,4 +35,4 @@ class DailyQuotaSpent(GuardError):
     def __init__(self, message: str, reset_at: datetime, now: datetime | None = None) -> None:
         super().__init__(message)
         self.reset_at = reset_at
-        self.retry_after = max(1.0, (reset_at - (now or datetime.now(UTC))).total_seconds())
+        self.retry_after = max(1.0, (reset_at - (now or utcnow())).total_seconds())

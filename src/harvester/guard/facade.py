@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.guard.breaker import CircuitBreaker, RedisStateStore, SqlStateStore, StateStore
 from harvester.guard.bucket import BucketBackend, RedisBucket, SqlBucket, TokenBucket
 from harvester.guard.errors import DailyQuotaSpent, KillSwitchOn
@@ -26,7 +26,7 @@ class Guard:
         redis_url: str | None,
         rate_per_minute: int,
         burst: int | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = PROCESS_CLOCK.time,
         quota: QuotaLedger | None = None,
         **bucket_kwargs: Any,
     ) -> None:

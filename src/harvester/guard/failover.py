@@ -10,7 +10,6 @@ the guard's snapshot (``degraded``) and alerted by the health check.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import structlog
 from redis.exceptions import RedisError
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.guard.breaker import StateStore
 from harvester.guard.bucket import BucketBackend
 
@@ -32,7 +32,7 @@ _FAILURES = (RedisError, OSError)
 class RedisOutage:
     """Whether Redis is usable, shared by the bucket and the breaker store."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = PROCESS_CLOCK.time) -> None:
         self._clock = clock
         self.since: float | None = None
         self.error = ""

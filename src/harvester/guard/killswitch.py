@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from typing import Any
 
+from harvester.clock import monotonic, utcnow
 from harvester.store import Database
 from harvester.store.kv import get_setting, put_setting
 
@@ -23,19 +22,19 @@ class KillSwitch:
         with self._db.session() as s:
             stored = get_setting(s, KEY)
         value = stored or {"on": False, "reason": "", "by": "", "at": None}
-        self._cached = (time.monotonic(), value)
+        self._cached = (monotonic(), value)
         return value
 
     async def is_on(self) -> bool:
-        if self._cached and time.monotonic() - self._cached[0] < CACHE_SECONDS:
+        if self._cached and monotonic() - self._cached[0] < CACHE_SECONDS:
             return bool(self._cached[1].get("on"))
         return bool((await self.state()).get("on"))
 
     async def _set(self, on: bool, reason: str, by: str) -> None:
-        value = {"on": on, "reason": reason, "by": by, "at": datetime.now(UTC).isoformat()}
+        value = {"on": on, "reason": reason, "by": by, "at": utcnow().isoformat()}
         with self._db.session() as s:
             put_setting(s, KEY, value)
-        self._cached = (time.monotonic(), value)
+        self._cached = (monotonic(), value)
 
     async def turn_on(self, reason: str, by: str) -> None:
         await self._set(True, reason, by)

@@ -4,11 +4,12 @@ retry semantics Inngest understands (``RetryAfterError`` honours the server's hi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 import inngest
 
+from harvester.clock import utcnow
 from harvester.guard import BudgetExhausted, CircuitOpen, DailyQuotaSpent, KillSwitchOn
 from harvester.jobs.metrics import API_CALLS
 from harvester.tiktok import QuotaExhausted, RateLimited, SourceRejected
@@ -21,7 +22,7 @@ class Paused(Exception):
 
 
 def _retry_at(seconds: float, why: str) -> inngest.RetryAfterError:
-    at = datetime.now(UTC) + timedelta(seconds=max(1.0, seconds))
+    at = utcnow() + timedelta(seconds=max(1.0, seconds))
     return inngest.RetryAfterError(why, at)
 
 
@@ -38,7 +39,7 @@ async def call_tiktok(endpoint: str, call: Callable[[], Awaitable[T]]) -> T:
     except (QuotaExhausted, DailyQuotaSpent) as exc:
         # Sleep until the reset (00:00 UTC): hammering a spent quota never succeeds.
         API_CALLS.labels(endpoint, "quota").inc()
-        wait = (exc.reset_at - datetime.now(UTC)).total_seconds()
+        wait = (exc.reset_at - utcnow()).total_seconds()
         raise _retry_at(wait, f"{endpoint}: daily quota used up until {exc.reset_at}") from exc
     except SourceRejected as exc:
         # scope_not_authorized, invalid_params, bad credentials: a retry cannot succeed.

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.guard import Guard
 from harvester.jobs.alerts import AlertSink
 from harvester.settings import Settings
 from harvester.store import Database
-from harvester.store.clock import utcnow
 from harvester.tiktok import Source
 
 
@@ -21,4 +21,4 @@ class JobDeps:
     source: Source
     guard: Guard
     alerts: AlertSink
-    clock: Callable[[], datetime] = field(default=utcnow)
+    clock: Callable[[], datetime] = field(default=PROCESS_CLOCK.now)

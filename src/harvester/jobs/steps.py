@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import inngest
 import structlog
 
+from harvester.clock import monotonic
 from harvester.jobs.calls import Paused
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import KILL_SWITCH_OFF
@@ -47,7 +47,7 @@ async def tracked_step(
 
     async def run() -> Any:
         structlog.contextvars.bind_contextvars(run_id=ctx.run_id, fn_id=fn, step_id=step_id)
-        started = time.perf_counter()
+        started = monotonic()
         try:
             track(deps, ctx, fn, step_id)
             result = await handler()
@@ -55,7 +55,7 @@ async def tracked_step(
             return result
         finally:
             STEP_SECONDS.labels(fn, step_id.split(":")[0].rstrip("0123456789-")).observe(
-                time.perf_counter() - started
+                monotonic() - started
             )
             structlog.contextvars.unbind_contextvars("run_id", "fn_id", "step_id")
 

@@ -8,11 +8,11 @@ records. ``InMemoryBudget`` is the per-process default; a persistent, shared led
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.tiktok.errors import QuotaExhausted
 
 RESEARCH = "research"
@@ -40,7 +40,7 @@ class InMemoryBudget:
     """Requests per UTC day and per api, counted in this process only."""
 
     def __init__(
-        self, requests_per_day: int = 1000, clock: Callable[[], float] = time.time
+        self, requests_per_day: int = 1000, clock: Callable[[], float] = PROCESS_CLOCK.time
     ) -> None:
         self.requests_per_day = requests_per_day
         self._clock = clock

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from harvester.clock import PROCESS_CLOCK, utcnow
 from harvester.engine import JSONRejected, strict_json_loads
 from harvester.tiktok.budget import COMMERCIAL, InMemoryBudget, RequestBudget, next_reset
 from harvester.tiktok.errors import (
@@ -54,7 +53,7 @@ def classify(api: str, endpoint: str, status: int, err: dict[str, Any], headers:
     what = f"{endpoint}: HTTP {status} {code}: {msg}".rstrip(": ")
     if status == 429 or code in ("rate_limit_exceeded", "daily_quota_limit_exceeded"):
         if code == "daily_quota_limit_exceeded" or "daily" in msg.lower():
-            raise QuotaExhausted(what, next_reset(datetime.now(UTC)))
+            raise QuotaExhausted(what, next_reset(utcnow()))
         retry = headers.get("retry-after") if headers is not None else None
         raise RateLimited(what, float(retry) if retry else DEFAULT_RETRY_S)
     if status >= 500:
@@ -89,7 +88,7 @@ class OfficialApi:
         http: httpx.AsyncClient | None = None,
         guard: Any = None,
         budget: RequestBudget | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = PROCESS_CLOCK.time,
         deadline: float = 30.0,
     ) -> None:
         self._base = base_url.rstrip("/")

@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.tiktok.budget import COMMERCIAL, RESEARCH, InMemoryBudget, RequestBudget
 from harvester.tiktok.errors import SourceRejected
 from harvester.tiktok.models import (
@@ -84,7 +84,7 @@ class ResearchApiSource:
         http: httpx.AsyncClient | None = None,
         guard: Any = None,
         budget: RequestBudget | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = PROCESS_CLOCK.time,
         daily_quota: int = 1000,
         deadline: float = 30.0,
     ) -> None:

@@ -21,13 +21,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from datetime import date
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harvester.clock import unix_now
 from harvester.engine import JSONRejected, strict_json_loads
 from harvester.tiktok.errors import (
     RateLimited,
@@ -42,7 +42,7 @@ TOLERANCE_S = 300
 
 
 def sign(secret: str, body: bytes, t: int | None = None) -> str:
-    ts = int(time.time()) if t is None else t
+    ts = int(unix_now()) if t is None else t
     mac = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={ts},v1={mac}"
 
@@ -54,7 +54,7 @@ def verify(secret: str, body: bytes, header: str, now: float | None = None) -> b
         ts = int(parts["t"])
     except (ValueError, KeyError):
         return False
-    if abs((now if now is not None else time.time()) - ts) > TOLERANCE_S:
+    if abs((now if now is not None else unix_now()) - ts) > TOLERANCE_S:
         return False
     return hmac.compare_digest(sign(secret, body, ts), header)
 

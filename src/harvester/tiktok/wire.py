@@ -60,7 +60,8 @@ def epoch(v: Any) -> datetime | None:
     if v is None or isinstance(v, datetime):
         return v
     if isinstance(v, str) and not v.isdigit():
-        return datetime.fromisoformat(v.replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # naive is UTC, never local
     return datetime.fromtimestamp(int(v), UTC)
 
 

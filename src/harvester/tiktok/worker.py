@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -17,6 +16,7 @@ import structlog
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.engine import strict_json_loads
 from harvester.tiktok.errors import RateLimited, SourceError, VideoUnavailable
 from harvester.tiktok.models import CommentPage, Source
@@ -82,7 +82,7 @@ def _async_job(payload: Any) -> bool:
 def create_worker_app(
     source: Source,
     secret: str,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = PROCESS_CLOCK.time,
     http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
     """``http`` posts the results (injected by tests to reach an in-process harvester)."""

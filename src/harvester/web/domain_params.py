@@ -6,10 +6,11 @@ An empty value means "no filter": the dashboard's form sends every field, filled
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import HTTPException, Query, Request
 
+from harvester.clock import utcnow
 from harvester.domains.hosts import DomainKind
 from harvester.store.domain_list import DomainQuery, DomainSort
 
@@ -94,4 +95,4 @@ def domain_query(
 
 def report_day(value: str | None) -> date:
     """The day of a report: ``YYYY-MM-DD``, today (UTC) when empty; 422 otherwise."""
-    return _day("day", value) or datetime.now(UTC).date()
+    return _day("day", value) or utcnow().date()

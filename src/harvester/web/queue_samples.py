@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.engine import QueueStats
 
 INTERVAL_SECONDS = 15.0
@@ -24,7 +24,7 @@ class _HasQueueStats(Protocol):
 class QueueSamples:
     """A ring of (time, due, queued, lag) samples, oldest first."""
 
-    def __init__(self, size: int = SIZE, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, size: int = SIZE, clock: Callable[[], float] = PROCESS_CLOCK.time) -> None:
         self._ring: deque[dict[str, Any]] = deque(maxlen=size)
         self._clock = clock
 

@@ -5,12 +5,11 @@ wins) and announced as a ``tiktok/worker.result`` event the waiting harvest matc
 
 from __future__ import annotations
 
-import time
-
 import structlog
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 
+from harvester.clock import unix_now
 from harvester.jobs.events import WORKER_RESULT
 from harvester.store.clock import utcnow
 from harvester.store.worker_results import put_worker_result
@@ -25,7 +24,7 @@ def _check_signature(request: Request, body: bytes) -> None:
     if not settings.worker_webhook_secret:
         raise HTTPException(503, "worker results need WORKER_WEBHOOK_SECRET on the harvester")
     sig = request.headers.get(HEADER, "")
-    now = time.time()
+    now = unix_now()
     if not verify(settings.worker_webhook_secret.get_secret_value(), body, sig, now):
         raise HTTPException(401, f"bad or stale {HEADER}: sign with WORKER_WEBHOOK_SECRET")
     seen: dict[str, float] = request.app.state.worker_signatures

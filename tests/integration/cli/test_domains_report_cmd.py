@@ -19,6 +19,9 @@ from harvester.store.clock import utcnow
 from harvester.store.comments import upsert_comments
 from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.videos import upsert_videos
+from tests.one_day import one_day
+
+pytestmark = pytest.mark.timedep
 
 runner = CliRunner()
 HOSTILE = '=HYPERLINK("http://x") <script>alert(1)</script> buy at spike-now.shop'
@@ -32,6 +35,13 @@ def _m(cid: str, vid: str, domain: str) -> MentionRow:
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("HARVESTER_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
+    # Stored "today" and read back as today: one day, whenever the suite runs.
+    with one_day():
+        yield from _stored(tmp_path)
+    get_settings.cache_clear()
+
+
+def _stored(tmp_path: Path) -> Iterator[Path]:
     db = Database(get_settings().effective_database_url)
     upgrade(db)
     now = utcnow()
@@ -45,7 +55,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         record_mentions(s, [_m(f"c{j}", f"v{j % 3}", "spike-now.shop") for j in range(1, 7)], now)
     db.dispose()
     yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_domains_sorted_and_filtered(env: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from harvester.clock import OffsetClock, installed_as
 from harvester.runtime import Runtime, build_runtime
 from harvester.settings import Settings
 from harvester.tiktok.simulator import Faults
@@ -40,18 +41,18 @@ def pipeline(tmp_path: Path) -> PipelineFactory:
         settings = Settings(
             data_dir=tmp_path, regions="FR", api_rate_per_minute=100_000, **overrides
         )
-        sim = create_sim_app(seed=seed, faults=faults, clock=at.timestamp if at else None)
-        runtime = build_runtime(
-            settings,
-            engine_config=FAST_ENGINE,
-            source_transport=httpx.ASGITransport(app=sim),
-            clock=(lambda: at) if at else None,
-        )
-        app = create_app(runtime)
-        try:
-            async with app.router.lifespan_context(app):
-                yield runtime, sim
-        finally:
-            await runtime.aclose()
+        # At ``at`` the whole process runs on one clock that starts there and moves at
+        # real speed: the simulator, the engine's timers, the guard and "today" agree.
+        with installed_as(OffsetClock(at)) if at else nullcontext():
+            sim = create_sim_app(seed=seed, faults=faults)
+            runtime = build_runtime(
+                settings, engine_config=FAST_ENGINE, source_transport=httpx.ASGITransport(app=sim)
+            )
+            app = create_app(runtime)
+            try:
+                async with app.router.lifespan_context(app):
+                    yield runtime, sim
+            finally:
+                await runtime.aclose()
 
     return make

@@ -183,17 +183,18 @@ async def test_the_simulator_plants_a_resolvable_web(
         finals = {p.text: p.final for p in planted_mentions() if p.final}
         seen = [u for u in res if u in finals]
         assert seen, "the simulator planted no shortener link in these videos"
-        for url in seen:
-            got = {res[url].final_domain} if not res[url].chain["outbound"] else set()
-            if got:
-                assert got <= finals[url], url
+        landed = [u for u in seen if not res[u].chain["outbound"]]
+        assert landed, "no planted link was followed to its landing site"
+        for url in landed:
+            assert res[url].final_domain in finals[url], url
         with runtime.db.session() as s:
             young = {r["name"] for r in domain_list.list_domains(s, DomainQuery(young=True))}
             spikes = list(s.scalars(sa.select(Alert.key).where(Alert.key.like("domain.young%"))))
         planted_young = {s.name for s in SITES if s.age_days < 30}
         assert young and young <= planted_young
-        for key in spikes:  # an alert only for a young domain
-            assert key.split(":")[1] in planted_young
+        # A cycle this small raises no spike alert; that one comes, for a young domain,
+        # is shown by test_a_young_domain_that_spikes_raises_one_alert_a_day.
+        assert spikes == []
 
 
 async def test_an_untrusted_certificate_is_reported_not_believed(world: WebWorld) -> None:

@@ -4,7 +4,6 @@ the worker answers 202 and posts signed results back, the run waits for them."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from harvester.clock import OffsetClock, installed_as, unix_now
 from harvester.runtime import Runtime, build_runtime, run_once
 from harvester.settings import Settings
 from harvester.store.models import WorkerResultRow
@@ -39,7 +39,17 @@ class Forward:
 
 
 @asynccontextmanager
-async def harvester_with_worker(
+async def harvester_with_worker(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    # One moment of the simulated world (which ads have posts depends on it), moving at
+    # real speed, for every part of this process: the simulator, the worker's signatures,
+    # the engine's timers, the harvester's checks of them.
+    with installed_as(OffsetClock(NOW)):
+        async with _harvester_with_worker(*args, **kwargs) as out:
+            yield out
+
+
+@asynccontextmanager
+async def _harvester_with_worker(
     tmp_path: Path, **overrides: Any
 ) -> AsyncIterator[tuple[Runtime, Any, httpx.AsyncClient]]:
     settings = Settings(
@@ -53,8 +63,7 @@ async def harvester_with_worker(
         **overrides,
     )
     to_harvester = Forward()
-    # One fixed moment of the simulated world: which ads have posts depends on it.
-    sim = create_sim_app(seed=7, clock=NOW.timestamp)
+    sim = create_sim_app(seed=7)
     backing = ResearchApiSource(
         "http://sim", "k", "s", http=httpx.AsyncClient(transport=httpx.ASGITransport(app=sim))
     )
@@ -69,7 +78,7 @@ async def harvester_with_worker(
         http=httpx.AsyncClient(transport=httpx.ASGITransport(app=worker), base_url="http://worker"),
         callback_url=settings.effective_worker_callback_url,
     )
-    runtime = build_runtime(settings, source=source, engine_config=FAST_ENGINE, clock=lambda: NOW)
+    runtime = build_runtime(settings, source=source, engine_config=FAST_ENGINE)
     app = create_app(runtime)
     to_harvester.app = app
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
@@ -129,7 +138,7 @@ OK_RESULT = {
     ("make_post", "status"),
     [
         (lambda: _signed(OK_RESULT, secret="wrong"), 401),
-        (lambda: _signed(OK_RESULT, t=int(time.time()) - 900), 401),
+        (lambda: _signed(OK_RESULT, t=int(unix_now()) - 900), 401),
         (lambda: {"content": json.dumps(OK_RESULT).encode(), "headers": {}}, 401),
         (lambda: _signed({**OK_RESULT, "page": None}), 422),
         (lambda: _signed({**OK_RESULT, "job_id": "../../etc"}), 422),
@@ -152,7 +161,7 @@ async def test_a_replayed_result_is_refused(tmp_path: Path) -> None:
         first = await client.post("/worker/results", **post)
         assert first.status_code == 202 and first.json()["stored"] is True
         assert (await client.post("/worker/results", **post)).status_code == 401
-        fresh = _signed(OK_RESULT, t=int(time.time()) - 1)  # a new signature, same job
+        fresh = _signed(OK_RESULT, t=int(unix_now()) - 1)  # a new signature, same job
         again = await client.post("/worker/results", **fresh)
         assert again.status_code == 202 and again.json()["stored"] is False
         assert len(_results(runtime)) == 1

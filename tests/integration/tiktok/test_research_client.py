@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -38,7 +38,7 @@ def _source(
     return ResearchApiSource("http://sim", "key", "secret", http=http, clock=clock, **kw), sim  # type: ignore[arg-type]
 
 
-TODAY = date.fromtimestamp(1_790_000_000)
+TODAY = datetime.fromtimestamp(1_790_000_000, UTC).date()  # UTC, never the machine's zone
 
 
 async def test_discovery_pages_to_the_end_with_search_id() -> None:

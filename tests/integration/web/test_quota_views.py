@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from harvester.clock import FakeClock, installed_as
 from harvester.jobs.health import check_and_record, quota_problems
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
 from harvester.store.health import latest_health
 from harvester.web.app import create_app
+from tests.one_day import DAY, NEXT_MIDNIGHT
+
+pytestmark = pytest.mark.timedep
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
+def clock() -> Iterator[FakeClock]:
+    """Noon UTC of the suite's day, standing still: 12 h before the reset."""
+    c = FakeClock(DAY)
+    with installed_as(c):
+        yield c
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[FastAPI]:
     runtime = build_runtime(
         Settings(data_dir=tmp_path, quota_requests_per_day=40, quota_records_per_day=100_000)
     )
@@ -59,9 +72,21 @@ async def test_health_check_reports_the_quota(app: FastAPI) -> None:
     assert row is not None
     q = row["detail"]["quota"]["research"]
     assert (q["used_requests"], q["left_requests"]) == (37, 3)
-    # Nearly spent: a warning, unless the check ran within the hour before the reset.
-    if q["seconds_to_reset"] > 3600:
-        assert any("research quota nearly spent" in p for p in out["problems"])
+    assert q["seconds_to_reset"] == pytest.approx(12 * 3600)
+    assert any("research quota nearly spent" in p for p in out["problems"])
+
+
+async def test_health_check_is_quiet_about_the_quota_in_the_days_last_hour(
+    app: FastAPI, clock: FakeClock
+) -> None:
+    clock.set(NEXT_MIDNIGHT - timedelta(minutes=30))  # spending the rest now is the plan
+    out = await check_and_record(app.state.runtime.deps)
+    assert not any("quota" in p for p in out["problems"]), out["problems"]
+    clock.advance(31 * 60)  # a new UTC day: a fresh budget
+    await check_and_record(app.state.runtime.deps)
+    with app.state.runtime.db.session() as s:
+        row = latest_health(s)
+    assert row is not None and row["detail"]["quota"]["research"]["left_requests"] == 40
 
 
 def _q(left: int, to_reset: float, limit: int = 1000) -> dict[str, object]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from harvester.clock import PROCESS_CLOCK
 from harvester.tiktok.simulator import endpoints as ep
 
 RESEARCH_PATHS = ("video/query", "comment/list")
@@ -186,7 +186,7 @@ def create_app(
     seed: int = 42, faults: Faults | None = None, clock: Callable[[], float] | None = None
 ) -> FastAPI:
     """The simulator as an ASGI app (mount in-process or serve with ``harvester sim``)."""
-    state = SimState(seed=seed, faults=faults or Faults(), clock=clock or time.time)
+    state = SimState(seed=seed, faults=faults or Faults(), clock=clock or PROCESS_CLOCK.time)
     state.rng.seed(state.faults.seed)
     app = FastAPI(title="TikTok API simulator", docs_url=None, redoc_url=None)
     app.state.sim = state

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from harvester.tiktok.simulator.data import comment, comment_id
@@ -201,7 +201,7 @@ def query_ads(
     today = day_of(now)
     regions = REGIONS if country == "ALL" else ((country,) if country in REGIONS else ())
     slot, skip = cursor or (int(now // SLOT_S), 0)
-    lo_slot = int(datetime.combine(lo, datetime.min.time()).timestamp() // SLOT_S)
+    lo_slot = int(datetime.combine(lo, datetime.min.time(), UTC).timestamp() // SLOT_S)
     out: list[dict[str, Any]] = []
     while slot >= lo_slot and regions:
         if day_of(slot * SLOT_S) <= hi:
@@ -257,8 +257,8 @@ def query_videos(
     if end < start or (end - start).days >= MAX_VIDEO_WINDOW_DAYS:
         raise invalid("end_date must be on or after start_date and within 30 days of it")
     max_count = _count(body, 20, MAX_VIDEOS_PAGE)
-    lo = int(datetime.combine(start, datetime.min.time()).timestamp())
-    hi = int(datetime.combine(end + timedelta(days=1), datetime.min.time()).timestamp())
+    lo = int(datetime.combine(start, datetime.min.time(), UTC).timestamp())
+    hi = int(datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC).timestamp())
     posts = posts_of(seed, _username(body.get("query")), lo, hi)
     page = posts[cursor : cursor + max_count]
     videos = [

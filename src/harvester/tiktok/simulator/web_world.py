@@ -18,13 +18,15 @@ import ssl
 import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from dnslib import MX, NS, QTYPE, RR, A, DNSRecord
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from harvester.clock import utcnow
 
 LOOPBACK = "127.0.0.1"
 METADATA_IP = "169.254.169.254"  # never to be fetched, whatever the settings
@@ -211,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0].lower().removeprefix("www.")
         path = self.path.split("?", 1)[0]
         if path.startswith("/rdap/domain/"):
-            doc = _rdap(path.rsplit("/", 1)[-1].lower(), datetime.now(UTC))
+            doc = _rdap(path.rsplit("/", 1)[-1].lower(), utcnow())
             if doc is None:
                 return self._send(404, '{"errorCode":404}', "application/rdap+json", {})
             return self._send(200, json.dumps(doc), "application/rdap+json", {})

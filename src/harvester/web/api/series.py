@@ -4,12 +4,12 @@ latency (the engine's run history), and queue depth and lag (sampled by the app)
 from __future__ import annotations
 
 import math
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from harvester.clock import unix_now
 from harvester.engine import Engine
 from harvester.web.api.runs import _engine
 
@@ -37,7 +37,7 @@ def function_series(
 def function_points(engine: Engine, fn_id: str, hours: int) -> list[dict[str, Any]]:
     """The chart points of ``fn_id`` over the last ``hours``, aligned to whole buckets."""
     bucket = bucket_for(hours)
-    until = math.ceil(time.time() / bucket) * bucket
+    until = math.ceil(unix_now() / bucket) * bucket
     since = until - math.ceil(hours * 3600 / bucket) * bucket
     points = engine.function_series(fn_id, since, until, bucket)
     return [{**p.to_json(), "ts": p.start, "label": _label(p.start)} for p in points]

@@ -3,7 +3,6 @@ replay) and the search box every page carries (a run id or its start, an event i
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
@@ -11,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from harvester.clock import unix_now
 from harvester.engine import RunStatus
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine
@@ -73,7 +73,7 @@ def runs(
 ) -> HTMLResponse:
     """Runs newest first, filtered by function, status and time; live on page one."""
     eng = engine(request)
-    rng = run_range(window, since, until, time.time())
+    rng = run_range(window, since, until, unix_now())
     result = eng.list_runs(
         fn=fn or None,
         status=status.upper() if status.upper() in STATUSES else None,
@@ -148,7 +148,7 @@ def bulk_cancel(
     eng = engine(request)
     if eng.get_function(fn) is None:
         raise HTTPException(400, "pick a function first: bulk cancel works on one function")
-    now = time.time()
+    now = unix_now()
     rng = run_range(window, since, until, now)
     if rng.error:
         raise HTTPException(400, rng.error)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from harvester.clock import unix_now
 from harvester.engine import TERMINAL, validate_events
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.api.series import bucket_for, function_points
@@ -37,7 +37,7 @@ def run(request: Request, run_id: str) -> HTMLResponse | RedirectResponse:
         found = f"; runs starting with it: {', '.join(ids)}{' …' if more else ''}" if ids else ""
         raise HTTPException(404, f"run {run_id!r} not found{found}")
     live = detail.status not in TERMINAL
-    now = time.time() if live else None
+    now = unix_now() if live else None
     return page(request, "run.html", run=detail.to_json(), live=live, now=now)
 
 
