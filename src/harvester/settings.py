@@ -131,6 +131,22 @@ class Settings(BaseSettings):
     # Operations.
     alert_webhook_url: str | None = Field(None, validation_alias=_env("ALERT_WEBHOOK_URL"))
     admin_token: SecretStr | None = Field(None, description="Required when bound off loopback.")
+    # Who may write to the server and its engine (docs/security.md).
+    allowed_origins: str = Field(
+        "",
+        description="Comma-separated browser origins (https://host:port) allowed to post "
+        "to the API and the engine besides the server's own pages. Empty: none.",
+    )
+    engine_open_registration: bool = Field(
+        False,
+        description="`up`: take /fn/register from other apps without the signing key "
+        "(the dev server's way). Off: only its own, in-process, and signed syncs.",
+    )
+    engine_app_hosts: str = Field(
+        "",
+        description="Comma-separated hosts or CIDRs app URLs may point at beyond "
+        "loopback (the engine calls them). Empty: loopback apps only.",
+    )
     retention_comments_days: int = Field(90, gt=0)
     retention_runs_days: int = Field(14, gt=0)
     retention_alerts_days: int = Field(30, gt=0)
@@ -218,6 +234,16 @@ class Settings(BaseSettings):
         """Ports lookups connect to per scheme (empty: the URL's own)."""
         pairs = (p.strip().partition("=") for p in self.lookup_ports.split(","))
         return {scheme: int(port) for scheme, _, port in pairs if scheme}
+
+    @property
+    def origin_list(self) -> tuple[str, ...]:
+        """Browser origins allowed to write besides the server's own pages."""
+        return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+
+    @property
+    def app_host_list(self) -> tuple[str, ...]:
+        """Hosts or networks beyond loopback that app URLs may point at."""
+        return tuple(h.strip() for h in self.engine_app_hosts.split(",") if h.strip())
 
     @property
     def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

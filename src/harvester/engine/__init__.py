@@ -4,6 +4,7 @@ the harvester: it runs any app written with the official SDK.
 This module is its public face; the rest of the harvester imports only from here."""
 
 from harvester.engine.api import read_json_body, validate_events
+from harvester.engine.browser_guard import browser_problem, cross_site_problem, loopback_name
 from harvester.engine.config import (
     MAX_BODY_BYTES,
     MAX_EVENT_REQUEST_BYTES,
@@ -49,9 +50,12 @@ __all__ = [
     "RunStatus",
     "RunSummary",
     "StepRecord",
+    "browser_problem",
     "check_content_type",
     "create_engine_app",
+    "cross_site_problem",
     "event_matches",
+    "loopback_name",
     "read_json_body",
     "read_limited",
     "strict_json_loads",

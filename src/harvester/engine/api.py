@@ -10,9 +10,10 @@ from typing import Any, Protocol
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from harvester.engine import eventids, safejson, signing
+from harvester.engine import browser_guard, eventids, safejson, signing, sync_tickets
 from harvester.engine.config import EngineConfig
 from harvester.engine.gql import answer_gql
+from harvester.engine.registration import registration_problem
 from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import ConfigError
 
@@ -104,6 +105,34 @@ def seed_ids(events: list[dict[str, Any]], seed: str | None) -> list[dict[str, A
     return out
 
 
+def _refuse_browser(request: Request, cfg: EngineConfig) -> None:
+    """403/415 for a request another site's page made the browser send (browser_guard)."""
+    refused = browser_guard.browser_problem(
+        request.method,
+        request.headers,
+        bind_host=cfg.host,
+        allowed_origins=cfg.allowed_origins,
+    )
+    if refused is not None:
+        raise HTTPException(refused[0], refused[1])
+
+
+def _signed(request: Request, cfg: EngineConfig) -> bool:
+    """The request carries the Bearer the SDK derives from our signing key."""
+    if not cfg.signing_key:
+        return False
+    want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
+    return _same(request.headers.get("authorization", ""), want)
+
+
+def _event_key_problem(event_key: str, cfg: EngineConfig) -> str | None:
+    """A set event key is the only one taken, in any mode (as Inngest's server does);
+    with none set, only dev mode takes events."""
+    if cfg.event_key:
+        return None if _same(event_key, cfg.event_key) else "event key not found"
+    return None if cfg.dev else "event key not found (no INNGEST_EVENT_KEY is set)"
+
+
 def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
     """The Inngest protocol routes over ``engine`` and its system database: sync and
     events here, then the SDK's call-backs and the inspection API."""
@@ -112,27 +141,35 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
 
     @router.post("/fn/register", tags=["inngest"])
     async def register(request: Request) -> JSONResponse:
-        if not cfg.dev and cfg.signing_key:
-            want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
-            if not _same(request.headers.get("authorization", ""), want):
-                raise HTTPException(401, "bad signing key")
+        _refuse_browser(request, cfg)
         body = await read_json_body(request, 4 * cfg.max_body_bytes, cfg.body_timeout)
         if not isinstance(body, dict) or not isinstance(body.get("functions"), list):
             raise HTTPException(400, "body must be an object with a functions list")
-        try:
-            n = engine.register(
-                str(body.get("url", "")), str(body.get("appname", "")), body["functions"]
+        url, app_id = str(body.get("url", "")), str(body.get("appname", ""))
+        ticket = request.query_params.get("deployId")
+        if not sync_tickets.valid(ticket, url):
+            refused = registration_problem(
+                cfg, db, url, app_id, body["functions"], signed=_signed(request, cfg)
             )
+            if refused is not None:
+                return JSONResponse({"error": refused[1]}, status_code=refused[0])
+        try:
+            n = engine.register(url, app_id, body["functions"])
         except ConfigError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"ok": True, "modified": True, "functions": n})
 
     @router.post("/e/{event_key}", tags=["inngest"])
     async def send_events(event_key: str, request: Request) -> JSONResponse:
-        if not cfg.dev and not _same(event_key, cfg.event_key or ""):
+        try:
+            _refuse_browser(request, cfg)
+        except HTTPException as exc:
             return JSONResponse(
-                {"ids": [], "status": 401, "error": "event key not found"}, status_code=401
+                {"ids": [], "status": exc.status_code, "error": exc.detail},
+                status_code=exc.status_code,
             )
+        if (problem := _event_key_problem(event_key, cfg)) is not None:
+            return JSONResponse({"ids": [], "status": 401, "error": problem}, status_code=401)
         try:
             body = await read_json_body(request, cfg.max_event_request_bytes, cfg.body_timeout)
         except HTTPException as exc:
@@ -159,11 +196,10 @@ def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> 
     """What the SDK asks back (``use_api``) and the dev server's GraphQL subset."""
 
     def authorized(request: Request) -> None:
-        """Outside dev mode the SDK's fetch carries the hashed signing key, as at sync."""
-        if not cfg.dev and cfg.signing_key:
-            want = f"Bearer {signing.hashed_signing_key(cfg.signing_key)}"
-            if not _same(request.headers.get("authorization", ""), want):
-                raise HTTPException(401, "bad signing key")
+        """With a signing key set (in any mode) the SDK's fetch carries its hashed form,
+        as at sync."""
+        if cfg.signing_key and not _signed(request, cfg):
+            raise HTTPException(401, "bad signing key")
 
     @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
     def batch(run_id: str, request: Request) -> Any:
@@ -183,6 +219,7 @@ def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> 
 
     @router.post("/v0/gql", tags=["inngest"])
     async def gql(request: Request) -> Any:
+        _refuse_browser(request, cfg)
         body = await read_json_body(request, cfg.max_body_bytes, cfg.body_timeout)
         return answer_gql(db, body if isinstance(body, dict) else {})
 

@@ -63,3 +63,12 @@ class EngineConfig:
     # main one takes them (the others run every other call); see docs/engine.md.
     limited_calls: bool = True
     clock: Callable[[], float] = field(default=wall)
+    # Who may write (docs/security.md). Browser pages of these origins may post to the
+    # engine; a request any other page's browser sends is refused (403).
+    allowed_origins: tuple[str, ...] = ()
+    # Take POST /fn/register from anyone who can reach the engine (the dev server's way,
+    # and `harvester engine`'s). Off, only this engine's own syncs and, with a signing
+    # key, signed ones are taken: `harvester up` turns it off (it syncs in process).
+    open_registration: bool = True
+    # Hosts, names or CIDR networks app URLs may point at beyond loopback.
+    app_hosts: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import structlog
 
-from harvester.engine import executor
+from harvester.engine import executor, sync_tickets
 from harvester.engine.config import EngineConfig
 from harvester.engine.durations import next_tick
 from harvester.engine.sysdb import SystemDatabase
@@ -97,7 +97,9 @@ class Registry:
                 self._apps[url] = transport.app
         client = self._clients.get(url, self._default_client)
         kind = "dev" if self.cfg.dev else "cloud"
-        res = await client.put(url, headers={"x-inngest-server-kind": kind})
+        # The SDK echoes deployId on its POST /fn/register: proof this engine asked.
+        ticket = {"deployId": sync_tickets.ticket(url)}
+        res = await client.put(url, params=ticket, headers={"x-inngest-server-kind": kind})
         if res.status_code >= 400:
             raise RuntimeError(
                 f"app at {url} refused to sync: HTTP {res.status_code} {res.text[:300]}"

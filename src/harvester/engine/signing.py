@@ -6,9 +6,10 @@ import hashlib
 import hmac
 import json
 import re
-import time
 
 import jcs
+
+from harvester.engine.clock import wall
 
 _PREFIX = re.compile(r"^signkey-\w+-")
 MAX_AGE_S = 300
@@ -25,7 +26,7 @@ def canonical(body: bytes) -> bytes:
 
 def sign(body: bytes, signing_key: str, t: int | None = None) -> str:
     """Signature of ``body`` (already in the form to sign) at time ``t``."""
-    ts = int(time.time()) if t is None else t
+    ts = int(wall()) if t is None else t
     mac = hmac.new(_key(signing_key), body + str(ts).encode(), hashlib.sha256).hexdigest()
     return f"t={ts}&s={mac}"
 
@@ -37,7 +38,7 @@ def verify(body: bytes, header: str, signing_key: str, now: float | None = None)
         ts = int(parts["t"])
     except (ValueError, KeyError):
         return False
-    if abs((now if now is not None else time.time()) - ts) > MAX_AGE_S:
+    if abs((now if now is not None else wall()) - ts) > MAX_AGE_S:
         return False
     return hmac.compare_digest(sign(body, signing_key, ts), header)
 

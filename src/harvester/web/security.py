@@ -21,6 +21,8 @@ from fastapi import HTTPException, Request, Response
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from harvester.engine import cross_site_problem
+
 CSRF_COOKIE = "harvester_csrf"
 CSRF_HEADER = "x-csrf-token"
 ADMIN_COOKIE = "harvester_admin"
@@ -94,24 +96,38 @@ def require_admin(request: Request) -> None:
 
 
 def require_same_site(request: Request) -> None:
-    """Dependency for state changes: refuse requests a browser sent from another site."""
+    """Dependency for state changes: refuse requests a browser sent from another
+    origin (another port of 127.0.0.1 included: a browser calls that "same-site")."""
     if request.method in SAFE_METHODS:
         return
-    if request.headers.get("sec-fetch-site", "") == "cross-site":
-        raise HTTPException(403, "cross-site request refused: use the dashboard or the CLI")
-    origin = request.headers.get("origin")
-    if origin and origin != "null":
-        host = request.headers.get("host", "")
-        if urlsplit(origin).netloc != host:
-            raise HTTPException(403, f"request from origin {origin} refused")
-    elif origin == "null":
-        raise HTTPException(403, "request from an opaque origin refused")
+    settings = _settings(request)
+    problem = cross_site_problem(
+        request.headers, bind_host=settings.host, allowed_origins=settings.origin_list
+    )
+    if problem is not None:
+        raise HTTPException(403, f"{problem}: use the dashboard or the CLI")
+
+
+def require_json_body(request: Request) -> None:
+    """A write to the JSON API with a body must say it is JSON: a page cannot make a
+    browser send that to another origin without a CORS preflight, which we never allow."""
+    if request.method in SAFE_METHODS:
+        return
+    length = request.headers.get("content-length")
+    has_body = bool(request.headers.get("transfer-encoding")) or length not in (None, "0")
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if has_body and media != "application/json" and not media.endswith("+json"):
+        raise HTTPException(
+            415, f"Content-Type {media[:60] or 'none'!r} is not JSON: send application/json"
+        )
 
 
 def api_guard(request: Request) -> None:
-    """Dependency of every ``/api/v1`` route: admin (off loopback) and same-site writes."""
+    """Dependency of every ``/api/v1`` route: admin (off loopback), same-site writes
+    with JSON bodies."""
     require_admin(request)
     require_same_site(request)
+    require_json_body(request)
 
 
 def csrf_token(request: Request, response: Response) -> str:

@@ -16,7 +16,10 @@ from harvester.engine import Engine, EngineConfig
 @pytest.fixture
 async def http(sqlite_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Engine]]:
     cfg = EngineConfig(
-        database_url=sqlite_url, max_event_request_bytes=50_000, max_event_bytes=10_000
+        database_url=sqlite_url,
+        max_event_request_bytes=50_000,
+        max_event_bytes=10_000,
+        open_registration=True,  # as `harvester engine` (the dev server's stand-in)
     )
     engine = Engine(cfg)
     app = FastAPI()
@@ -54,7 +57,9 @@ async def test_bad_events_are_refused_and_nothing_is_stored(
     http: tuple[httpx.AsyncClient, Engine], body: bytes, status: int, message: str
 ) -> None:
     client, engine = http
-    res = await client.post("/e/NO_EVENT_KEY_SET", content=body)
+    res = await client.post(
+        "/e/NO_EVENT_KEY_SET", content=body, headers={"content-type": "application/json"}
+    )
     assert res.status_code == status
     assert message in res.json()["error"]
     assert _stored(engine) == 0
@@ -127,7 +132,7 @@ async def test_bad_function_config_is_refused_at_sync_naming_the_field(
     client, engine = http
     res = await client.post(
         "/fn/register",
-        json={"url": "http://a/api", "appname": "app", "functions": [_fn(id="app-ok"), fn]},
+        json={"url": "http://127.0.0.1/api", "appname": "app", "functions": [_fn(id="app-ok"), fn]},
     )
     assert res.status_code == 400
     assert "app-f" in res.json()["error"] and field in res.json()["error"]

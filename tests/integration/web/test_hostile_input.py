@@ -139,9 +139,11 @@ async def test_a_strict_json_body_passes_the_guard_unchanged(
     assert res.status_code == 200
     listed = (await client.get("/v1/events", params={"name": "test/ok"})).json()["data"]
     assert listed[0]["data"]["t"] == json.loads(b'"' + text.encode() + b'"')
+    # A body that does not say it is JSON is refused (docs/security.md): a web page can
+    # make a browser send text/plain, a form or no type to loopback without asking.
     no_type = await client.post("/e/k", content=_events_for({"name": "test/curl"}))
-    assert no_type.status_code == 200  # like curl -d: no JSON content type, still JSON
-    assert _stored_events(runtime) == 2
+    assert no_type.status_code == 415 and "application/json" in no_type.json()["error"]
+    assert _stored_events(runtime) == 1
 
 
 class QuickDeadline(HeaderDeadlineProtocol):

@@ -118,12 +118,14 @@ async def test_protocol_routes_take_the_event_key_the_token_or_loopback(
     async with _client(app) as remote:
         assert (await remote.post(f"/e/{EVENT_KEY}", json=event)).status_code == 200
         bearer = {"Authorization": f"Bearer {TOKEN}"}
-        assert (await remote.post("/e/anything", json=event, headers=bearer)).status_code == 200
+        # INNGEST_EVENT_KEY is set: it is the only key taken, the admin token included.
+        assert (await remote.post("/e/anything", json=event, headers=bearer)).status_code == 401
         refused = await remote.post("/e/anything", json=event)
         assert refused.status_code == 401 and "INNGEST_EVENT_KEY" in refused.json()["detail"]
     async with _client(app, ("127.0.0.1", 5000)) as local:  # the engine and SDK in-process
-        assert (await local.post("/e/anything", json=event)).status_code == 200
-    assert _stored_events(runtime) == 3
+        assert (await local.post(f"/e/{EVENT_KEY}", json=event)).status_code == 200
+        assert (await local.post("/e/anything", json=event)).status_code == 401
+    assert _stored_events(runtime) == 2
 
 
 async def test_every_dashboard_form_needs_its_csrf_token(exposed: tuple[FastAPI, Runtime]) -> None:
