@@ -79,3 +79,33 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("postgres_url"))
+
+
+# Tests whose outcome depends on the clock (the date, the hour, the zone, a day's end).
+# They carry the ``timedep`` mark, and CI runs them a second and a third time under far
+# apart TZ values and with HARVESTER_TEST_START just before midnight of 28 February 2028
+# and of 31 December (tools/run_tests.py; tests/one_day.py reads the start).
+TIME_DEPENDENT = (
+    "tests/unit/foundation/test_one_clock.py",
+    "tests/unit/jobs/test_planner.py",
+    "tests/integration/guard/",
+    "tests/integration/store/test_domain_list.py",
+    "tests/integration/store/test_store_faces.py",
+    "tests/integration/tiktok/test_research_client.py",
+    "tests/integration/tiktok/test_simulator.py",
+    "tests/integration/jobs/test_budget.py",
+    "tests/integration/cli/test_cli_reads.py",
+    "tests/integration/cli/test_domains_report_cmd.py",
+    "tests/integration/web/test_api.py",
+    "tests/integration/web/test_domain_intel_api.py",
+    "tests/integration/web/test_quota_views.py",
+    "tests/integration/web/test_one_run_state.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        rel = Path(str(item.path)).relative_to(root).as_posix()
+        if rel.startswith(TIME_DEPENDENT):
+            item.add_marker(pytest.mark.timedep)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from harvester.clock import unix_now
 from harvester.guard import Guard
 from harvester.jobs.events import KILL_SWITCH_OFF, KILL_SWITCH_ON
 from harvester.store import Database
@@ -61,4 +61,4 @@ async def set_kill_switch(runtime: OperatorRuntime, on: bool, reason: str, by: s
 
 
 def _stamp() -> str:
-    return str(time.time_ns())
+    return str(int(unix_now() * 1e9))

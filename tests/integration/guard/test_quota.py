@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,18 @@ import pytest
 from harvester.guard import DailyQuotaSpent, Guard
 from harvester.guard.quota import QuotaLedger, RedisLedger, SqlLedger, make_ledger
 from harvester.store import Database, upgrade
+from tests.one_day import BEFORE_MIDNIGHT, NEXT_MIDNIGHT
 
 WORKER = Path(__file__).with_name("quota_worker.py")
 LIMIT = 150
-# 2026-12-01 23:59:00 UTC
-BEFORE_MIDNIGHT = datetime(2026, 12, 1, 23, 59, tzinfo=UTC).timestamp()
+pytestmark = pytest.mark.timedep
 
 
 class Clock:
-    def __init__(self, t: float = BEFORE_MIDNIGHT) -> None:
+    """The ledger's clock, a minute before midnight UTC of the suite's day (a day Redis
+    may have passed long ago, or not reached yet: its expiry must hold either way)."""
+
+    def __init__(self, t: float = BEFORE_MIDNIGHT.timestamp()) -> None:
         self.t = t
 
     def __call__(self) -> float:
@@ -90,11 +92,11 @@ async def test_spent_quota_refuses_until_midnight_utc_and_survives_restart(
     restarted = ledger_factory(requests_per_day=3, clock=clock)  # type: ignore[operator]
     with pytest.raises(DailyQuotaSpent) as err:
         await restarted.spend_request("research")
-    assert err.value.reset_at == datetime(2026, 12, 2, tzinfo=UTC)
+    assert err.value.reset_at == NEXT_MIDNIGHT
     assert err.value.retry_after == pytest.approx(60)
     assert "resets at 00:00 UTC" in str(err.value)
     st = restarted.status("research")
-    assert (st.used_requests, st.left_requests, st.resets_at.day) == (3, 0, 2)
+    assert (st.used_requests, st.left_requests, st.resets_at) == (3, 0, NEXT_MIDNIGHT)
     clock.t += 61  # 00:00:01 UTC: a new day, a fresh budget
     await restarted.spend_request("research")
     assert restarted.status("research").used_requests == 1
