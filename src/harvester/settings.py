@@ -193,6 +193,19 @@ class Settings(BaseSettings):
     )
     rdap_base_url: str = Field("https://rdap.org", description="RDAP bootstrap/base URL.")
 
+    # Feeds out (docs/feeds.md): MISP, STIX 2.1, plain lists.
+    feed_allowlist_file: Path | None = Field(
+        None,
+        description="Domains that never become indicators: one a line, or a Tranco-style "
+        "rank,domain CSV.",
+    )
+    feed_instance: str = Field(
+        "harvester",
+        min_length=1,
+        max_length=100,
+        description="Names this instance in the feeds' stable ids (MISP event uuids).",
+    )
+
     @property
     def thresholds(self) -> Thresholds:
         """When a domain's numbers become signals."""
@@ -256,6 +269,13 @@ class Settings(BaseSettings):
     def _check_blocklist(cls, v: Path | None) -> Path | None:
         if v is not None and not v.is_file():
             raise ValueError(f"HARVESTER_DOMAIN_BLOCKLIST_FILE: no such file {v}; fix the path")
+        return v
+
+    @field_validator("feed_allowlist_file")
+    @classmethod
+    def _check_allowlist(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"HARVESTER_FEED_ALLOWLIST_FILE: no such file {v}; fix the path")
         return v
 
     @field_validator("database_url")
