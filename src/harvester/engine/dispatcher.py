@@ -293,7 +293,7 @@ class Dispatcher:
         if item["kind"] == QueueKind.CALL and not self._fits(slots):
             return _Start.WAITS
         if held and now > item["lease_until"] - self.cfg.lease_seconds / 2:
-            self.db.release_item(item["id"])  # too old: back to the shared queue
+            self.db.release_item(item["id"], self.owner)  # too old: back to the shared queue
             return _Start.GONE
         if item["kind"] == QueueKind.CALL:
             self._reserve(slots)
@@ -302,9 +302,7 @@ class Dispatcher:
             else:
                 group.append((item, slots, run))
             return _Start.STARTED
-        got, run = self.db.lease(
-            item["id"], item["run_id"], self.owner, now, now + self.cfg.lease_seconds
-        )
+        got, run = self.db.lease(item, self.owner, now, now + self.cfg.lease_seconds)
         if not got:
             return _Start.GONE
         self._reserve(slots)
@@ -387,7 +385,7 @@ class Dispatcher:
         finally:
             if chain is not None:  # hand the next call back to the queue
                 try:
-                    self.db.release_item(chain[0]["id"])
+                    self.db.release_item(chain[0]["id"], self.owner)
                 except Exception:
                     log.exception("could not release a queue item; its lease will expire")
             self._unreserve(slots)

@@ -106,11 +106,25 @@ class SystemDatabase(HistoryReads):
             sa.update(q).where(q.c.id == b("b_id")).values(lease_owner=None, lease_until=None)
         )
         self._next_due = sa.select(sa.func.min(q.c.due_at)).where(free)
+        # A lease is taken on the item as it was read, not on whatever row has its id
+        # now: another process may have fired that timer meanwhile and re-targeted its
+        # row at the run's next call (same id), or deleted it and SQLite given the id
+        # to a new item. Leasing by id alone took such a row, acted on the stale read
+        # (a timer already fired does nothing) and deleted the run's next call: the
+        # run stayed RUNNING with nothing queued (a wait_for_event that never ended).
         self._lease = (
             sa.update(q)
-            .where(q.c.id == b("b_id"), free)
+            .where(
+                q.c.id == b("b_id"),
+                free,
+                q.c.run_id == b("b_run_id"),
+                q.c.kind == b("b_kind"),
+                q.c.step_id.is_not_distinct_from(b("b_step_id", type_=q.c.step_id.type)),
+                q.c.due_at == b("b_due", type_=q.c.due_at.type),
+            )
             .values(lease_owner=b("b_owner"), lease_until=b("b_until"))
         )
+        self._unlease_owned = self._unlease.where(q.c.lease_owner == b("b_owner"))
         self._lock_item = (
             sa.select(q.c.id).where(q.c.id == b("b_id")).with_for_update(skip_locked=True)
         )
@@ -278,36 +292,50 @@ class SystemDatabase(HistoryReads):
             return None if due is None else float(due)
 
     def lease(
-        self, item_id: int, run_id: str, owner: str, now: float, until: float
+        self, item: dict[str, Any], owner: str, now: float, until: float
     ) -> tuple[bool, dict[str, Any] | None]:
-        """Take an item if nobody holds a live lease on it (atomic conditional update);
-        returns whether we got it and, in the same transaction, its run."""
+        """Take an item (a row as read from the queue) if nobody holds a live lease on
+        it and it is still what was read (atomic conditional update); returns whether
+        we got it and, in the same transaction, its run."""
         with self.tx() as conn:
-            if not self.lease_in(conn, item_id, owner, now, until):
+            if not self.lease_in(conn, item, owner, now, until):
                 return False, None
-            return True, self.get_run(conn, run_id)
+            return True, self.get_run(conn, item["run_id"])
 
     def lease_group(
         self, items: list[dict[str, Any]], owner: str, now: float, until: float
     ) -> list[dict[str, Any] | None]:
         """``lease`` for several items in one transaction: per item its run, or None
-        where another process holds it."""
+        where another process holds it (or has changed it)."""
         with self.tx() as conn:
             return [
                 self.get_run(conn, it["run_id"])
-                if self.lease_in(conn, it["id"], owner, now, until)
+                if self.lease_in(conn, it, owner, now, until)
                 else None
                 for it in items
             ]
 
     def lease_in(
-        self, conn: Connection, item_id: int, owner: str, now: float, until: float
+        self, conn: Connection, item: dict[str, Any], owner: str, now: float, until: float
     ) -> bool:
-        """``lease`` inside the caller's transaction (a group of items leased together)."""
+        """``lease`` inside the caller's transaction (a group of items leased together).
+        The row must still be the item read: same run, kind, step and due time (a timer
+        another process fired and re-targeted at the run's next call is not leased)."""
+        item_id = item["id"]
         if self.postgres and conn.execute(self._lock_item, {"b_id": item_id}).first() is None:
             return False
         res = conn.execute(
-            self._lease, {"b_id": item_id, "b_now": now, "b_owner": owner, "b_until": until}
+            self._lease,
+            {
+                "b_id": item_id,
+                "b_run_id": item["run_id"],
+                "b_kind": str(item["kind"]),
+                "b_step_id": item["step_id"],
+                "b_due": item["due_at"],
+                "b_now": now,
+                "b_owner": owner,
+                "b_until": until,
+            },
         )
         return res.rowcount == 1
 
@@ -321,9 +349,14 @@ class SystemDatabase(HistoryReads):
                 .values(lease_owner=None, lease_until=None)
             )
 
-    def release_item(self, item_id: int) -> None:
+    def release_item(self, item_id: int, owner: str | None = None) -> None:
+        """Hand an item back to the shared queue; with ``owner``, only while that owner
+        still holds it (a held item's row may have been deleted and its id reused)."""
         with self.tx() as conn:
-            self.unlease_in(conn, item_id)
+            if owner is None:
+                self.unlease_in(conn, item_id)
+            else:
+                conn.execute(self._unlease_owned, {"b_id": item_id, "b_owner": owner})
 
     def delete_item(self, conn: Connection, item: dict[str, Any]) -> None:
         """Delete a handled item. By id and run: on SQLite a row deleted in the same

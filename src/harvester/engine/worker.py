@@ -136,7 +136,7 @@ class Worker:
         """Hold a timer that failed until its lease expires (a retry, not a hot loop)."""
         try:
             with self.db.tx() as conn:
-                self.db.lease_in(conn, item["id"], owner, now, until)
+                self.db.lease_in(conn, item, owner, now, until)
         except Exception:
             log.exception("could not lease a failing timer", run_id=item["run_id"])
 
@@ -147,8 +147,8 @@ class Worker:
         transaction; returns the events it emitted. Its item becomes the run's next call
         (see work.Carry), handed to the shared queue due now: no worker took a
         concurrency slot for it, so it waits its turn there."""
-        if not self.db.lease_in(conn, item["id"], owner, now, until):
-            return []  # another process has it
+        if not self.db.lease_in(conn, item, owner, now, until):
+            return []  # another process has it, or fired it already
         item = {**item, "lease_owner": owner, "lease_until": until}
         run = self.db.get_run(conn, item["run_id"], lock=True)
         if run is None or run["status"] in TERMINAL:

@@ -72,16 +72,42 @@ def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase
         db.insert_run(conn, _run("r1", 1.0))
         late = db.enqueue(conn, "r1", "f", QueueKind.WAKE, 20.0, "s")
         early = db.enqueue(conn, "r1", "f", QueueKind.CALL, 10.0, concurrency=[["f:0:", 2]])
-    assert [c["id"] for c in db.candidates(now=30.0)] == [early, late]  # due order
-    got, run = db.lease(early, "r1", "a", now=30.0, until=90.0)
+    read = db.candidates(now=30.0)
+    assert [c["id"] for c in read] == [early, late]  # due order
+    item = read[0]
+    got, run = db.lease(item, "a", now=30.0, until=90.0)
     assert got and run is not None and run["run_id"] == "r1"
-    assert db.lease(early, "r1", "b", now=31.0, until=91.0) == (False, None)
+    assert db.lease(item, "b", now=31.0, until=91.0) == (False, None)
     assert [c["id"] for c in db.candidates(now=31.0)] == [late]
-    assert db.lease(early, "r1", "b", now=95.0, until=150.0)[0]  # a's lease expired
-    db.release_item(early)
-    assert db.lease(early, "r1", "c", now=96.0, until=150.0)[0]
+    assert db.lease(item, "b", now=95.0, until=150.0)[0]  # a's lease expired
+    db.release_item(early, "a")  # a holds it no longer: nothing happens
+    assert db.lease(item, "c", now=96.0, until=150.0) == (False, None)
+    db.release_item(early, "b")
+    assert db.lease(item, "c", now=96.0, until=150.0)[0]
     db.release_leases("c")
     assert [i.leased for i in db.list_queue()] == [False, False]
+
+
+def test_a_lease_takes_the_item_as_read_not_a_row_that_changed_since(
+    db: SystemDatabase,
+) -> None:
+    """Two processes read the same due timer; one fires it, which re-targets its row
+    (same id) at the run's next call and hands it back. The other's lease, taken on
+    its stale read, must fail: with a lease by id alone it took the call, did nothing
+    (its timer had fired) and deleted it, leaving the run RUNNING with nothing queued."""
+    with db.tx() as conn:
+        db.insert_run(conn, _run("r1", 1.0))
+        db.enqueue(conn, "r1", "f", QueueKind.WAIT_TIMEOUT, 10.0, "wait")
+    [a_read] = db.due_timers(now=10.0, limit=10)
+    [b_read] = db.due_timers(now=10.0, limit=10)
+    with db.tx() as conn:  # a fires it: the row becomes the run's next call, free
+        assert db.lease_in(conn, a_read, "a", now=10.0, until=70.0)
+        db.retarget_item(conn, a_read["id"], None, 10.5, 70.0, [])
+        db.unlease_in(conn, a_read["id"])
+    assert db.lease(b_read, "b", now=10.6, until=70.6) == (False, None)
+    [call] = db.candidates(now=11.0)
+    assert call["id"] == b_read["id"] and call["kind"] == QueueKind.CALL
+    assert db.lease(call, "b", now=11.0, until=71.0)[0]  # read as it is now: taken
 
 
 def test_a_held_item_is_retargeted_and_items_are_deleted_by_kind(db: SystemDatabase) -> None:
