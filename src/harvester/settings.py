@@ -205,6 +205,12 @@ class Settings(BaseSettings):
         max_length=100,
         description="Names this instance in the feeds' stable ids (MISP event uuids).",
     )
+    feed_tlp: str = Field(
+        "clear",
+        pattern=r"^(clear|green|amber|amber\+strict|red)$",
+        description="TLP marking of the feeds the server publishes: clear, green, amber, "
+        "amber+strict or red.",
+    )
 
     @property
     def thresholds(self) -> Thresholds:
