@@ -83,7 +83,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "import": Entry(
         _cli("import_cmd"),
-        "Import scraper exports of videos and comments; re-importing adds nothing.",
+        "Import collectors' files of TikTok posts and comments; re-importing adds nothing.",
     ),
     "domains": Entry(
         _cli("domains_cmd"),
@@ -97,6 +97,9 @@ COMMANDS: dict[str, Entry] = {
         _cli("domains_cmd"),
         "Run the simulator's fake web on loopback and print the settings that point\n"
         "lookups at it (export them, with HARVESTER_DOMAIN_LOOKUPS=true, before `up`).",
+    ),
+    "feed": Entry(
+        _cli("feed_cmd"), "Write the domains as a MISP feed, a STIX 2.1 bundle or plain lists."
     ),
     "db": Entry(_cli("db_cmd"), "Database schema (Alembic migrations)."),
     "dlq": Entry(

@@ -60,6 +60,10 @@ class Video(Base):
     )
     comments_harvested: Mapped[int] = mapped_column(Integer, default=0)
     harvest_reason: Mapped[str | None] = mapped_column(String(255))
+    # Imports: the post's own ad flag (None: the source did not say) and provenance.
+    promoted: Mapped[bool | None] = mapped_column(Boolean, index=True)
+    collector: Mapped[str | None] = mapped_column(String(32))
+    collected_at: Mapped[datetime | None]
 
 
 class PromotedAd(Base):
@@ -109,6 +113,43 @@ class AdDomain(Base):
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id", ondelete="CASCADE"), index=True)
     field: Mapped[str] = mapped_column(String(64))
     url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ImportFile(Base):
+    """One imported file (CLI, upload page or Zeeschuimer's upload): its state and report."""
+
+    __tablename__ = "import_file"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    origin: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str | None] = mapped_column(String(32))
+    format: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    done_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    path: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
+
+
+class CaptionMention(Base):
+    """A domain in a post's caption (imports): a mention kind of its own, apart from
+    comment mentions, so the comment counts keep meaning what they say."""
+
+    __tablename__ = "caption_mention"
+    __table_args__ = (UniqueConstraint("video_id", "domain_id", name="uq_caption_mention"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    video_id: Mapped[str] = mapped_column(ForeignKey("video.video_id", ondelete="CASCADE"))
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+    matched: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
 

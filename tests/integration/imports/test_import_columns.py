@@ -1,4 +1,5 @@
-"""``harvester import``: exports into the pipeline, idempotent, strict at the boundary."""
+"""``harvester import`` of our own documented columns: into the pipeline, idempotent,
+strict at the boundary."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def test_import_feeds_the_pipeline_and_a_reimport_adds_nothing(
     assert res.exit_code == 0, res.output
     report = _report(res)
     assert (report["rows"], report["new_videos"], report["new_comments"]) == (4, 2, 3)
-    assert report["failed"] == 0 and report["new_domains"] == 2
+    assert report["skipped"] == {} and report["new_domains"] == 2
+    assert {f["format"] for f in report["files"]} == {"columns"}
     first = _counts(here)
     assert first == (2, 3, 2, 2)
     db = _db(here)
@@ -84,10 +86,12 @@ def test_import_feeds_the_pipeline_and_a_reimport_adds_nothing(
     again = runner.invoke(app, ["import", *files, "--json"])
     assert again.exit_code == 0
     assert _report(again)["new_comments"] == 0 and _report(again)["mentions"] == 0
+    assert _report(again)["new_videos"] == _report(again)["updated_videos"] == 0
+    assert "nothing new" in again.stderr
     assert _counts(here) == first
 
 
-def test_bad_rows_are_named_and_nothing_of_them_is_stored(here: Path) -> None:
+def test_bad_rows_are_named_and_over_the_limit_nothing_is_stored(here: Path) -> None:
     (here / "c.csv").write_text(
         "comment_id,video_id,text,like_count\n"
         f"ok1,{VID},fine at good-example.com,1\n"
@@ -96,11 +100,15 @@ def test_bad_rows_are_named_and_nothing_of_them_is_stored(here: Path) -> None:
         f"bad3,{VID},,1\n"
     )
     res = runner.invoke(app, ["import", "c.csv"], env={"COLUMNS": "200"})
-    assert res.exit_code == 1
-    assert "c.csv:3: like_count:" in res.output
-    assert "c.csv:4: video_id:" in res.output
-    assert "c.csv:5: text:" in res.output
-    assert "failed 3" in res.output
+    assert res.exit_code == 2  # 3 bad rows of 4: over 1 %, the file is refused
+    assert "line 3: like_count:" in res.output
+    assert "line 4: video_id:" in res.output
+    assert "line 5: text:" in res.output
+    assert "3 of 4 rows are malformed" in res.output
+    assert _counts(here) == (0, 0, 0, 0)
+    res = runner.invoke(app, ["import", "c.csv", "--max-bad", "3"], env={"COLUMNS": "200"})
+    assert res.exit_code == 1  # within the limit: the good row is stored, the bad named
+    assert "line 3: like_count:" in res.output
     assert _counts(here) == (1, 1, 1, 1)  # only ok1 and its video
 
 
@@ -111,7 +119,7 @@ def test_paths_outside_the_root_and_non_files_are_refused(here: Path) -> None:
     for args, why in (
         (["import", "--root", "sub", "sub/../secret.csv"], "outside the import directory"),
         (["import", "sub"], "not a regular file"),
-        (["import", "notes.txt"], "unknown format .txt"),
+        (["import", "notes.txt"], "neither JSON (lines, array, document) nor CSV"),
         (["import", "missing.csv"], "no such file"),
     ):
         res = runner.invoke(app, args, env={"COLUMNS": "200"})
