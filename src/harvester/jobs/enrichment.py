@@ -10,6 +10,7 @@ as a failed lookup, not retried: retrying cannot change it.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,14 @@ from harvester.domains.links import page_title
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.domain_alerts import alert_young_spikes
 from harvester.jobs.intel_events import ENRICH_REQUESTED, EnrichRequested, enrich_events
-from harvester.jobs.lookups import LookupBlocked, LookupFailed, Lookups, parse_rdap
+from harvester.jobs.lookups import (
+    LOOKUPS_OFF,
+    LookupBlocked,
+    LookupFailed,
+    Lookups,
+    LookupUnavailable,
+    parse_rdap,
+)
 from harvester.jobs.metrics import RUNS
 from harvester.jobs.resolution import pause_if_killed
 from harvester.jobs.steps import tiktok_step, track
@@ -42,16 +50,17 @@ async def dns_data(lookups: Lookups, name: str) -> dict[str, Any]:
 
 
 async def rdap_data(lookups: Lookups, name: str) -> dict[str, Any]:
-    """Creation date and registrar from the configured RDAP service."""
-    s = lookups.settings
-    url = f"{s.rdap_base_url.rstrip('/')}/domain/{name}"
-    async with httpx.AsyncClient(timeout=s.lookup_timeout_seconds, follow_redirects=True) as c:
-        res = await c.get(url, headers={"Accept": "application/rdap+json"})
-    if res.status_code == 404:
+    """Creation date and registrar from the configured RDAP service, through the one
+    guarded fetch: an RDAP server's redirect to a private address is refused too."""
+    url = f"{lookups.settings.rdap_base_url.rstrip('/')}/domain/{name}"
+    got = await lookups.fetch(url, accept="application/rdap+json")
+    if got.status == 404:
         raise LookupFailed(f"{name}: not found in RDAP ({url})")
-    res.raise_for_status()  # 429/5xx: transient, the step retries
+    if got.status >= 400:  # 429/5xx: transient, the step retries
+        raise LookupUnavailable(f"{name}: RDAP answered HTTP {got.status} at {got.final_url}")
     try:
-        data = parse_rdap(res.json())
+        doc = json.loads(got.body)
+        data = parse_rdap(doc if isinstance(doc, dict) else {})
     except ValueError as exc:
         raise LookupFailed(f"{name}: RDAP answer is not JSON ({exc})") from exc
     created = data.get("registered_at")
@@ -86,7 +95,10 @@ LOOKUP: dict[EnrichmentKind, Callable[[Lookups, str], Awaitable[dict[str, Any]]]
 
 
 async def enrich(deps: JobDeps, kind: EnrichmentKind, domain: str) -> dict[str, Any]:
-    """One step: look ``domain`` up (unless cached) and store the answer."""
+    """One step: look ``domain`` up (unless cached) and store the answer; nothing
+    while look-ups are off."""
+    if not deps.settings.domain_lookups:
+        return {"domain": domain, "skipped": LOOKUPS_OFF}
     await pause_if_killed(deps)
     now = deps.clock()
     with deps.db.session() as s:
@@ -127,6 +139,10 @@ def _build_one(client: inngest.Inngest, deps: JobDeps, kind: EnrichmentKind) -> 
             req = EnrichRequested.model_validate(dict(ctx.event.data))
         except pydantic.ValidationError as exc:
             raise inngest.NonRetriableError(f"invalid {ENRICH_REQUESTED} data: {exc}") from exc
+        if not deps.settings.domain_lookups:  # the opt-in, where the look-up would happen
+            off = {"domain": req.domain, "skipped": LOOKUPS_OFF}
+            track(deps, ctx, fn_id, "done", JobState.SKIPPED, off)
+            return off
         step = functools.partial(enrich, deps, kind, req.domain)
         out: dict[str, Any] = await tiktok_step(deps, ctx, fn_id, kind.value, step)
         track(deps, ctx, fn_id, "done", JobState.COMPLETED, out)
@@ -161,7 +177,7 @@ def _build_refresh(client: inngest.Inngest, deps: JobDeps) -> Any:
     )
     async def refresh(ctx: inngest.Context) -> dict[str, Any]:
         if not deps.settings.domain_lookups:
-            return {"skipped": "HARVESTER_DOMAIN_LOOKUPS is off"}
+            return {"skipped": LOOKUPS_OFF}
         names: list[str] = await ctx.step.run("find-due", functools.partial(refresh_due, deps))
         if names:  # each enrichment skips what is still fresh: only the expired ones run
             await ctx.step.send_event("request-enrichment", enrich_events(names))

@@ -14,12 +14,14 @@ import ipaddress
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import dns.asyncresolver
 import dns.exception
 import dns.resolver
 import httpx
 
+from harvester.jobs import ssrf
 from harvester.settings import Settings
 
 RECORD_TYPES = ("A", "AAAA", "NS", "MX")
@@ -34,6 +36,13 @@ class LookupBlocked(Exception):
 
 class LookupFailed(Exception):
     """A definitive answer that retrying will not change (no such domain, a loop)."""
+
+
+class LookupUnavailable(Exception):
+    """A transient refusal (429, 5xx): the step retries."""
+
+
+LOOKUPS_OFF = "look-ups are off (HARVESTER_DOMAIN_LOOKUPS): nothing was looked up"
 
 
 @dataclass
@@ -62,10 +71,12 @@ def _resolver(settings: Settings) -> dns.asyncresolver.Resolver:
 class Lookups:
     """DNS and guarded HTTP for the resolution and enrichment functions."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.settings = settings
         self._dns = _resolver(settings)
-        self._http = http
+        self._transport = transport
 
     async def records(self, name: str) -> dict[str, list[str]]:
         """A, AAAA, NS and MX of ``name`` (empty lists where none); LookupFailed when
@@ -82,20 +93,26 @@ class Lookups:
         return out
 
     def check_address(self, ip: str) -> None:
-        """Raise LookupBlocked unless ``ip`` is public or in an allowed network."""
+        """Raise LookupBlocked unless ``ip`` is public or in an allowed network; every
+        spelling of an address is classified alike (``ssrf``)."""
         addr = ipaddress.ip_address(ip)
-        if addr.is_global and not addr.is_multicast:
+        problem = ssrf.non_public(addr)
+        if problem is None:
             return
-        if any(addr in net for net in self.settings.allowed_networks):
+        # A mapped address reaches its IPv4 (the kernel routes it so): allowed alike.
+        mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+        forms = [a for a in (addr, mapped) if a is not None]
+        if any(a in net for net in self.settings.allowed_networks for a in forms):
             return
-        raise LookupBlocked(f"{ip} is not a public address: refused (SSRF guard)")
+        raise LookupBlocked(f"{ip} {problem}: refused (SSRF guard)")
 
     async def address(self, host: str) -> str:
         """The address to connect to for ``host``, checked by the SSRF guard."""
         try:
-            ip = str(ipaddress.ip_address(host.strip("[]")))
-        except ValueError:
-            ip = await self._first_address(host)
+            literal = ssrf.literal_ip(host)
+        except ssrf.AmbiguousAddress as exc:
+            raise LookupBlocked(f"{exc}: refused (SSRF guard)") from exc
+        ip = str(literal) if literal is not None else await self._first_address(host)
         self.check_address(ip)
         return ip
 
@@ -110,50 +127,78 @@ class Lookups:
                 continue
         raise LookupFailed(f"{host}: no address (no A or AAAA record)")
 
-    async def fetch(self, url: str) -> Fetched:
+    async def fetch(self, url: str, accept: str | None = None) -> Fetched:
         """GET ``url``, following at most ``resolve_max_hops`` redirects within the
-        time bound; each hop goes through the SSRF guard."""
+        time bound; each hop goes through the SSRF guard. The one way every look-up
+        (HTTP, RDAP, resolve-links, bio pages) reaches the network."""
         s = self.settings
         total = s.lookup_timeout_seconds * (s.resolve_max_hops + 1)
         try:
             async with asyncio.timeout(total):
-                return await self._follow(url)
+                return await self._follow(url, accept)
         except TimeoutError as exc:
             raise LookupFailed(f"{url}: no answer within {total:.0f} s") from exc
 
-    async def _follow(self, url: str) -> Fetched:
+    async def _follow(self, url: str, accept: str | None) -> Fetched:
         out = Fetched()
-        current = httpx.URL(url)
+        current = self._url(url)
         for _ in range(self.settings.resolve_max_hops + 1):
-            status, location, body, issuer = await self._one(current)
+            status, location, body, issuer = await self._one(current, accept)
             out.hops.append({"url": str(current), "status": status})
             if status in REDIRECTS and location:
-                current = current.join(location)
+                current = self._url(urljoin(str(current), location.strip()))
                 continue
             out.final_url, out.status, out.body, out.tls_issuer = str(current), status, body, issuer
             return out
         raise LookupFailed(f"{url}: more than {self.settings.resolve_max_hops} redirects")
 
-    async def _one(self, url: httpx.URL) -> tuple[int, str | None, str, str | None]:
+    def _url(self, text: str) -> httpx.URL:
+        """``text`` as a URL to fetch: http(s) only, a numeric host in its canonical
+        spelling (httpx takes no octal or decimal IPv4), checked before any connection."""
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise LookupFailed(f"{text[:200]}: only http(s) URLs are fetched")
+        try:
+            literal = ssrf.literal_ip(parts.hostname)
+        except ssrf.AmbiguousAddress as exc:
+            raise LookupBlocked(f"{exc}: refused (SSRF guard)") from exc
+        if literal is not None:
+            self.check_address(str(literal))
+            port = f":{parts.port}" if parts.port else ""
+            text = urlunsplit(parts._replace(netloc=ssrf.canonical(literal) + port))
+        try:
+            return httpx.URL(text)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise LookupFailed(f"{text[:200]}: not a valid URL ({exc})") from exc
+
+    async def _one(
+        self, url: httpx.URL, accept: str | None = None
+    ) -> tuple[int, str | None, str, str | None]:
         if url.scheme not in ("http", "https") or not url.host:
             raise LookupFailed(f"{url}: only http(s) URLs are fetched")
         name = url.raw_host.decode("ascii")  # IDNA form: what DNS, SNI and Host carry
         ip = await self.address(name)
         target = self._target(url, ip)
         headers = {"Host": url.netloc.decode("ascii"), "User-Agent": USER_AGENT}
+        if accept:
+            headers["Accept"] = accept
         ext = {"sni_hostname": name} if target.scheme == "https" else {}
-        client = self._http or _client(self.settings)
+        timeout = httpx.Timeout(self.settings.lookup_timeout_seconds).as_dict()
+        req = httpx.Request("GET", target, headers=headers, extensions={**ext, "timeout": timeout})
+        # The transport, not the client: httpx's client parses a redirect's Location
+        # itself (and raises on one it cannot read, e.g. an octal host) before we can
+        # classify it; every hop's URL goes through _url and the guard instead.
+        transport = self._transport or _transport(self.settings)
         try:
-            req = client.build_request("GET", target, headers=headers, extensions=ext)
-            resp = await client.send(req, stream=True, follow_redirects=False)
+            resp = await transport.handle_async_request(req)
             try:
                 issuer = _tls_issuer(resp)
                 body = await _bounded_text(resp)
             finally:
                 await resp.aclose()
         finally:
-            if self._http is None:
-                await client.aclose()
+            if self._transport is None:
+                await transport.aclose()
         return resp.status_code, resp.headers.get("location"), body, issuer
 
     def _target(self, url: httpx.URL, ip: str) -> httpx.URL:
@@ -161,11 +206,11 @@ class Lookups:
         return url.copy_with(host=ip, port=port if port is not None else url.port)
 
 
-def _client(settings: Settings) -> httpx.AsyncClient:
+def _transport(settings: Settings) -> httpx.AsyncHTTPTransport:
     verify: Any = True
     if settings.lookup_ca_file is not None:
         verify = ssl.create_default_context(cafile=str(settings.lookup_ca_file))
-    return httpx.AsyncClient(timeout=settings.lookup_timeout_seconds, verify=verify)
+    return httpx.AsyncHTTPTransport(verify=verify)
 
 
 async def _bounded_text(resp: httpx.Response) -> str:

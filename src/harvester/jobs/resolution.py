@@ -27,7 +27,7 @@ from harvester.jobs.intel_events import (
     enrich_events,
     resolve_events,
 )
-from harvester.jobs.lookups import LookupBlocked, LookupFailed, Lookups
+from harvester.jobs.lookups import LOOKUPS_OFF, LookupBlocked, LookupFailed, Lookups
 from harvester.jobs.metrics import RUNS
 from harvester.jobs.steps import tiktok_step, track
 from harvester.store import intel
@@ -44,17 +44,18 @@ async def pause_if_killed(deps: JobDeps) -> None:
 
 
 async def resolve(lookups: Lookups, url: str, source_domain: str) -> intel.Resolution:
-    """Resolve one link; a definitive failure is a result, a transient one raises."""
+    """Resolve one link. Whatever happens to this URL (refused by the guard, a
+    connection refused, a bad URL) is its result: it never fails the run and so never
+    keeps the event's other URLs from being resolved."""
     try:
         got = await lookups.fetch(url if "://" in url else f"https://{url}")
     except LookupBlocked as exc:
         return intel.Resolution(
             url, source_domain, LookupStatus.BLOCKED, [], None, None, [], str(exc)
         )
-    except LookupFailed as exc:
-        return intel.Resolution(
-            url, source_domain, LookupStatus.FAILED, [], None, None, [], str(exc)
-        )
+    except (LookupFailed, httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        error = str(exc) or type(exc).__name__
+        return intel.Resolution(url, source_domain, LookupStatus.FAILED, [], None, None, [], error)
     final_host = httpx.URL(got.final_url).host
     outbound: list[str] = []
     if host_kind(source_domain) is DomainKind.LINK_IN_BIO and got.status == 200:
@@ -113,7 +114,10 @@ def _via_rows(deps: JobDeps, r: intel.Resolution) -> list[MentionRow]:
 
 
 async def resolve_one(deps: JobDeps, url: str, source_domain: str) -> dict[str, Any]:
-    """One step: resolve (unless cached), store, count the domains reached."""
+    """One step: resolve (unless cached), store, count the domains reached; nothing
+    while look-ups are off."""
+    if not deps.settings.domain_lookups:
+        return {"url": url, "skipped": LOOKUPS_OFF, "events": []}
     await pause_if_killed(deps)
     now = deps.clock()
     with deps.db.session() as s:
@@ -157,6 +161,10 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             req = ResolveRequested.model_validate(dict(ctx.event.data))
         except pydantic.ValidationError as exc:
             raise inngest.NonRetriableError(f"invalid {RESOLVE_REQUESTED} data: {exc}") from exc
+        if not deps.settings.domain_lookups:  # the opt-in, where the look-up would happen
+            off = {"host": req.host, "skipped": LOOKUPS_OFF, "urls": len(req.urls)}
+            track(deps, ctx, FN_ID, "done", JobState.SKIPPED, off)
+            return off
         results = []
         for i, url in enumerate(req.urls):
             step = functools.partial(resolve_one, deps, url, req.host)
