@@ -8,11 +8,13 @@ domain), so a feed of 100k domains costs what the domain export costs.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,6 +27,7 @@ from harvester.store.models import DomainMention, LinkResolution, LookupStatus, 
 
 # Signals a feed can be narrowed to (the store filters on each).
 FILTER_SIGNALS = (Signal.YOUNG, Signal.SPIKING, Signal.PUSHED)
+USERNAME = re.compile(r"[A-Za-z0-9_.]{1,64}")  # TikTok's usernames
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,20 @@ def _evidence(
     )
 
 
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an http(s) URL with a host: stored data from sources and
+    imports reaches analysts' tools, so a ``javascript:`` or garbage link never does."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 def _video_url(video_id: str, url: str | None, username: str | None) -> str | None:
-    if url:
-        return url
-    if username:  # the canonical web address of a post
-        return f"https://www.tiktok.com/@{username}/video/{video_id}"
+    if web_url(url):
+        return web_url(url)
+    if username and USERNAME.fullmatch(username):  # the canonical address of a post
+        return f"https://www.tiktok.com/@{username}/video/{quote(video_id, safe='')}"
     return None
 
 
@@ -161,8 +173,9 @@ def _resolved_links(session: Session, names: list[str], most: int) -> dict[str, 
     )
     out: dict[str, list[ResolvedLink]] = defaultdict(list)
     for final_domain, url, final_url in session.execute(stmt):
-        if final_domain and final_url and len(out[final_domain]) < most:
-            out[final_domain].append(ResolvedLink(url=url, final_url=final_url))
+        link, final = web_url(url), web_url(final_url)
+        if final_domain and link and final and len(out[final_domain]) < most:
+            out[final_domain].append(ResolvedLink(url=link, final_url=final))
     return out
 
 
