@@ -11,8 +11,10 @@ from harvester.jobs import (
     discovery,
     enrichment,
     extraction,
+    feeds,
     harvest,
     health,
+    import_runs,
     resolution,
     system,
 )
@@ -27,7 +29,9 @@ def build_functions(client: inngest.Inngest, deps: JobDeps) -> list[inngest.Func
         extraction.build(client, deps),
         resolution.build(client, deps),
         *enrichment.build(client, deps),
+        feeds.build(client, deps),
         cleanup.build(client, deps),
         health.build(client, deps),
+        import_runs.build(client, deps),
         *system.build(client, deps),
     ]
