@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from harvester.cli import serving
 from harvester.cli.run_reads import STATUSES, check_status, list_runs
 from harvester.cli.target import fail, pick, server_url
 from harvester.clock import utcnow
@@ -22,7 +24,6 @@ from harvester.runtime import engine_settings
 from harvester.settings import get_settings
 from harvester.web.api.runs import standalone_router
 from harvester.web.event_schemas import data_problem, listeners
-from harvester.web.http_protocol import HeaderDeadlineProtocol
 
 console = Console(stderr=True)
 
@@ -56,15 +57,18 @@ def engine(
     app.include_router(standalone_router())  # our run API beside the protocol routes
     extra = worker_procs.spawn("engine", count - 1, s)
     try:
-        uvicorn.run(
-            app,
-            host=cfg.host,
-            port=cfg.port,
-            log_config=None,
-            http=HeaderDeadlineProtocol,  # slowloris: a deadline for request headers
-        )
+        asyncio.run(_serve(serving.server(app, cfg.host, cfg.port, lifespan="auto")))
     finally:
         worker_procs.stop(extra)
+
+
+async def _serve(server: uvicorn.Server) -> None:
+    """Serve until SIGTERM/SIGINT; the caller's clean-up runs after (no re-raise)."""
+    unhook = serving.on_stop_signals([server])
+    try:
+        await server.serve()
+    finally:
+        unhook()
 
 
 def send(

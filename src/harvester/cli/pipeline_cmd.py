@@ -15,6 +15,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from harvester.cli import serving
 from harvester.cli.cycle import (
     CycleState,
     discovery_started,
@@ -53,19 +54,6 @@ def _require_port(host: str, port: int, what: str, env: str) -> None:
             f"program (another `harvester up`?) or set {env}."
         )
         raise typer.Exit(1)
-
-
-def _server(app: Any, host: str, port: int) -> uvicorn.Server:
-    cfg = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        http=HeaderDeadlineProtocol,  # slowloris: a deadline for request headers
-    )
-    return uvicorn.Server(cfg)
 
 
 async def _announce_cycles(runtime: Runtime, checked: float, base: Summary) -> None:
@@ -137,29 +125,23 @@ async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
 
         _require_port("127.0.0.1", settings.sim_port, "Simulator", "HARVESTER_SIM_PORT")
         servers.append(
-            _server(create_sim_app(seed=settings.sim_seed), "127.0.0.1", settings.sim_port)
+            serving.server(create_sim_app(seed=settings.sim_seed), "127.0.0.1", settings.sim_port)
         )
     _require_port(settings.host, settings.port, "Web/engine", "HARVESTER_PORT")
     runtime = build_runtime(settings)
-    web = _server(create_app(runtime), settings.host, settings.port)
+    web = serving.server(create_app(runtime), settings.host, settings.port)
     servers.append(web)
     tasks = [asyncio.create_task(s.serve()) for s in servers]
+    boot = asyncio.create_task(_boot(runtime, settings, web, discover_now, workers, extra))
+    unhook = serving.on_stop_signals(servers, also=lambda: _cancel(boot))
+    cycles: asyncio.Task[None] | None = None
     try:
-        while not web.started:
-            await asyncio.sleep(0.05)
-        if workers > 1:
-            extra = await _start_workers(settings, workers - 1)
-        out.print(f"{clock()} ready: open {url} (Ctrl-C stops)", highlight=False, soft_wrap=True)
-        checked, base = unix_now(), await asyncio.to_thread(summarize, runtime.db)
-        if discover_now:
-            # Automatic, like the cron cycles after it: the day's quota is spread.
-            first = {"spread_quota": True}
-            await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": first}])
-            out.print(f"{clock()} first discovery requested; then every 10 minutes")
-        cycles = asyncio.create_task(_announce_cycles(runtime, checked, base))
+        with contextlib.suppress(asyncio.CancelledError):
+            cycles = await boot
         await asyncio.gather(*tasks)
-        cycles.cancel()
     finally:
+        if cycles is not None:
+            cycles.cancel()
         for s in servers:
             s.should_exit = True
         with contextlib.suppress(Exception):
@@ -169,14 +151,47 @@ async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
 
             await asyncio.to_thread(worker_procs.stop, extra)
         await runtime.aclose()
+        unhook()
+        out.print(f"{clock()} stopped", highlight=False)
 
 
-async def _start_workers(settings: Settings, count: int) -> list[Any]:
-    """Start ``count`` more engine processes; say how many take work (a worker that
-    could not start is named, and the others go on)."""
+def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+
+
+async def _boot(
+    runtime: Runtime,
+    settings: Settings,
+    web: uvicorn.Server,
+    discover_now: bool,
+    workers: int,
+    extra: list[Any],
+) -> asyncio.Task[None]:
+    """Once the web server listens: the worker processes (into ``extra``, so that a stop
+    during their start still ends them), the first discovery, then the cycle announcer."""
+    while not web.started:
+        if web.should_exit:
+            raise asyncio.CancelledError
+        await asyncio.sleep(0.05)
+    if workers > 1:
+        await _start_workers(settings, workers - 1, extra)
+    url = f"http://{settings.host}:{settings.port}/"
+    out.print(f"{clock()} ready: open {url} (Ctrl-C stops)", highlight=False, soft_wrap=True)
+    checked, base = unix_now(), await asyncio.to_thread(summarize, runtime.db)
+    if discover_now:
+        # Automatic, like the cron cycles after it: the day's quota is spread.
+        first = {"spread_quota": True}
+        await runtime.send_events([{"name": DISCOVERY_REQUESTED, "data": first}])
+        out.print(f"{clock()} first discovery requested; then every 10 minutes")
+    return asyncio.create_task(_announce_cycles(runtime, checked, base))
+
+
+async def _start_workers(settings: Settings, count: int, procs: list[Any]) -> None:
+    """Start ``count`` more engine processes into ``procs``; say how many take work (a
+    worker that could not start is named, and the others go on)."""
     from harvester.cli import worker_procs
 
-    procs = worker_procs.spawn("up", count, settings)
+    procs.extend(worker_procs.spawn("up", count, settings))
     failed = await asyncio.to_thread(worker_procs.wait_ready, procs)
     running = count - len(failed)
     out.print(
@@ -189,7 +204,6 @@ async def _start_workers(settings: Settings, count: int) -> list[Any]:
             f"{failed}): their error is above; this process does their share",
             highlight=False,
         )
-    return procs
 
 
 def up(
