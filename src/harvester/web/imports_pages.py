@@ -1,0 +1,85 @@
+"""The upload page: a file picker (and drag-and-drop), the upload's progress and its
+report, and the recent imports with their source. The form works without JavaScript
+(it redirects to the import's page, which refreshes until the import is done);
+``static/imports.js`` adds the progress bar and polls ``/api/check-query/``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from harvester.clock import utcnow
+from harvester.jobs.import_runs import ImportState, new_import_id, queue_import
+from harvester.store.imported import get_import, recent_imports
+from harvester.web.dashboard.context import admin_post, page_access
+from harvester.web.dashboard.render import page
+from harvester.web.zeeschuimer import (
+    MAX_UPLOAD_BYTES,
+    check_upload,
+    page_url,
+    progress_of,
+    status_of,
+    uploads_dir,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_access)])
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(request: Request) -> HTMLResponse:
+    """The upload form and the recent imports."""
+    with request.app.state.runtime.db.session() as s:
+        rows = recent_imports(s, 30)
+    for r in rows:
+        r["status"], r["progress"] = status_of(r), progress_of(r)
+    return page(request, "imports.html", imports=rows, limit_mb=MAX_UPLOAD_BYTES >> 20)
+
+
+def _store_upload(upload: UploadFile, path: Path) -> int:
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, 1024 * 1024)
+        return out.tell()
+
+
+@router.post("/imports/upload")
+async def upload(request: Request, file: UploadFile = File(...), csrf: str = Form("")) -> Response:
+    """Store the chosen file, queue its import; JSON for the page's script, else a
+    redirect to the import's page."""
+    admin_post(request, csrf)
+    key = new_import_id()
+    name = Path(file.filename or "upload").name[:200] or "upload"
+    path = uploads_dir(request) / f"{key}.upload"
+    size = _store_upload(file, path)
+    if not size or size > MAX_UPLOAD_BYTES:
+        path.unlink(missing_ok=True)
+        why = "the file is empty" if not size else f"over {MAX_UPLOAD_BYTES >> 20} MB"
+        raise HTTPException(413 if size else 400, f"{name}: {why}: use `harvester import`")
+    try:
+        fmt = check_upload(path, None)
+    except HTTPException as exc:
+        raise HTTPException(exc.status_code, f"{name}: {exc.detail}") from exc
+    runtime = request.app.state.runtime
+    event = queue_import(
+        runtime.db, utcnow(), import_id=key, path=path, file_name=name, origin="page", platform=None
+    )
+    await runtime.send_events([event])
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(
+            {"status": "queued", "key": key, "format": fmt, "url": page_url(request, key)}
+        )
+    return RedirectResponse(f"/imports/{key}", status_code=303)
+
+
+@router.get("/imports/{key}", response_class=HTMLResponse)
+def import_page(request: Request, key: str) -> HTMLResponse:
+    """One import: its state while it runs (the page refreshes), then its report."""
+    with request.app.state.runtime.db.session() as s:
+        row = get_import(s, key[:64])
+    if row is None:
+        raise HTTPException(404, f"no import {key[:64]!r}")
+    row["status"], row["progress"] = status_of(row), progress_of(row)
+    done = row["state"] in ImportState.FINISHED
+    return page(request, "import.html", imp=row, done=done)
