@@ -32,6 +32,9 @@ LARGER_LIMITS = {"/fn/register": 4 * MAX_BODY_BYTES, SDK_PATH: 64 * 1024 * 1024}
 # Routes under the JSON prefixes that take another format (an upload, say): they get
 # the size and time bounds only. A route that takes a larger body belongs above.
 NOT_JSON: frozenset[str] = frozenset()
+# Routes that stream their body themselves, with their own size bound (uploads of
+# collectors' files, which may be far larger than any JSON request): passed through.
+STREAMED: frozenset[str] = frozenset({"/api/import-dataset/"})
 BODY_TIMEOUT_S = 10.0
 MAX_HEADER_BYTES = 32 * 1024
 
@@ -59,7 +62,7 @@ class JSONBodyGuardMiddleware:
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        if not str(scope["path"]).startswith(JSON_PREFIXES):
+        if not str(scope["path"]).startswith(JSON_PREFIXES) or scope["path"] in STREAMED:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
