@@ -22,7 +22,15 @@ from harvester.jobs.metrics import export_quota, export_runs
 from harvester.jobs.sdk_transport import route_sdk_through, sdk_app
 from harvester.runtime import Runtime
 from harvester.store.db import StorageUnavailable, storage_problem
-from harvester.web import api, api_docs, dashboard, imports_pages, worker_results, zeeschuimer
+from harvester.web import (
+    api,
+    api_docs,
+    dashboard,
+    feeds_routes,
+    imports_pages,
+    worker_results,
+    zeeschuimer,
+)
 from harvester.web.body_guard import JSONBodyGuardMiddleware
 from harvester.web.queue_samples import QueueSamples
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
@@ -139,6 +147,7 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
     app.include_router(api_docs.router)
     app.include_router(worker_results.router)
     app.include_router(api.router)
+    app.include_router(feeds_routes.router)
     app.include_router(zeeschuimer.router)  # 4CAT's upload API, for Zeeschuimer
     app.include_router(imports_pages.router)
     app.include_router(dashboard.router)
