@@ -3,6 +3,16 @@ ground truth and faults."""
 
 from harvester.tiktok.simulator.app import Faults, create_app
 from harvester.tiktok.simulator.data import comment, ground_truth, iter_comments
+from harvester.tiktok.simulator.request_log import RequestLog, read_log
 from harvester.tiktok.simulator.world import mention_pool
 
-__all__ = ["Faults", "comment", "create_app", "ground_truth", "iter_comments", "mention_pool"]
+__all__ = [
+    "Faults",
+    "RequestLog",
+    "comment",
+    "create_app",
+    "ground_truth",
+    "iter_comments",
+    "mention_pool",
+    "read_log",
+]

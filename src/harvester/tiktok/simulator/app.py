@@ -5,6 +5,7 @@ search ids and faults on demand. Undocumented paths answer 404."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import secrets
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from harvester.clock import PROCESS_CLOCK
 from harvester.tiktok.simulator import endpoints as ep
+from harvester.tiktok.simulator.request_log import RequestLog, describe, records_in
 
 RESEARCH_PATHS = ("video/query", "comment/list")
 
@@ -182,10 +184,40 @@ def _handle(state: SimState, endpoint: str, fields: str, body: dict[str, Any]) -
     return ep.list_comments(state.seed, body, asked)
 
 
+async def _log_answer(
+    state: SimState, log: RequestLog, request: Request, endpoint: str, res: Response
+) -> None:
+    """One line of the request log: the request and the answer it got, as sent."""
+    try:
+        body = await request.json()  # starlette keeps the body: this reads it again
+    except ValueError:
+        body = None
+    try:
+        answered = json.loads(bytes(res.body))
+    except ValueError:
+        answered = {}
+    error = answered.get("error") if isinstance(answered, dict) else None
+    code = error.get("code") if isinstance(error, dict) else "malformed"
+    log.write(
+        {
+            **describe(endpoint, body),
+            "t": round(state.clock(), 3),
+            "api": "research" if endpoint in RESEARCH_PATHS else "commercial",
+            "status": res.status_code,
+            "code": code,
+            "records": records_in(answered.get("data") if isinstance(answered, dict) else None),
+        }
+    )
+
+
 def create_app(
-    seed: int = 42, faults: Faults | None = None, clock: Callable[[], float] | None = None
+    seed: int = 42,
+    faults: Faults | None = None,
+    clock: Callable[[], float] | None = None,
+    request_log: RequestLog | None = None,
 ) -> FastAPI:
-    """The simulator as an ASGI app (mount in-process or serve with ``harvester sim``)."""
+    """The simulator as an ASGI app (mount in-process or serve with ``harvester sim``).
+    ``request_log``: where every answered data request is written (observation only)."""
     state = SimState(seed=seed, faults=faults or Faults(), clock=clock or PROCESS_CLOCK.time)
     state.rng.seed(state.faults.seed)
     app = FastAPI(title="TikTok API simulator", docs_url=None, redoc_url=None)
@@ -209,6 +241,12 @@ def create_app(
         )
 
     async def answer(request: Request, endpoint: str) -> Response:
+        res = await respond(request, endpoint)
+        if request_log is not None:
+            await _log_answer(state, request_log, request, endpoint, res)
+        return res
+
+    async def respond(request: Request, endpoint: str) -> Response:
         state.stats["requests"] += 1
         if not _authorized(state, request):
             return _error(401, "access_token_invalid", "The access token is invalid or expired.")
