@@ -1,165 +1,91 @@
-"""Chaos: SIGKILL `harvester up` (engine + app + simulator) at random moments during a
-pipeline run, restart it, repeat; then check the database. Loopback only, bounded.
+"""Chaos: SIGKILL the harvester in every stage of a discovery → harvest → extraction
+cycle, restart it, and check that nothing was lost, stuck or done twice.
 
-    uv run python bench/chaos.py [--videos 500] [--kills 20] [--seed 1]
-    uv run python bench/chaos.py --postgres --redis   # the scale-out setup: chaos_scale.py
+    uv run python bench/chaos.py [--videos 120] [--seed 42]            # SQLite, one process
+    uv run python bench/chaos.py --postgres --redis [--videos 120]     # two engine processes
+
+Kills are aimed by the pipeline's progress (``chaos_kills``); duplicates are seen by
+their side effects in the simulator's request log (``chaos_check``). The world and its
+crons are pinned (seed and clock), so two runs with one seed compare. Loopback only,
+bounded (``--limit-s``). Exit 0 only when every check holds.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `bench.` from any cwd
+
+from bench.chaos_check import Report
+from bench.chaos_evidence import Databases
+from bench.chaos_kills import Plan
+from bench.chaos_run import Options, Setup, run
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "harvester.cli.app", "up", "--no-discover-now"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("harvester up did not start")
-
-
-def counts(data: Path) -> dict[str, int]:
-    app = sqlite3.connect(data / "harvester.db")
-    eng = sqlite3.connect(data / "engine.db")
-    q = lambda c, sql: c.execute(sql).fetchone()[0]  # noqa: E731
-    return {
-        "videos": q(app, "select count(*) from video"),
-        "harvested": q(app, "select count(*) from video where harvest_status = 'harvested'"),
-        "comments": q(app, "select count(*) from comment"),
-        "unextracted": q(app, "select count(*) from comment where extracted_at is null"),
-        "mentions": q(app, "select count(*) from domain_mention"),
-        "distinct_mentions": q(
-            app, "select count(*) from (select distinct comment_id, domain_id from domain_mention)"
-        ),
-        "dead_letters": q(app, "select count(*) from dead_letter"),
-        "runs_unfinished": q(
-            eng, "select count(*) from engine_runs where status in ('QUEUED', 'RUNNING')"
-        ),
-        "runs_failed": q(eng, "select count(*) from engine_runs where status = 'FAILED'"),
-        "queue": q(eng, "select count(*) from engine_queue where kind = 'call'"),
-    }
+def _args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--videos", type=int, default=120, help="videos to discover (not ads)")
+    ap.add_argument("--seed", type=int, default=42, help="the simulated world's seed")
+    ap.add_argument("--discovery-kills", type=int, default=3)
+    ap.add_argument("--harvest-kills", type=int, default=6)
+    ap.add_argument("--extraction-kills", type=int, default=6)
+    ap.add_argument("--latency-ms", type=float, default=50.0, help="the simulator's per request")
+    ap.add_argument("--limit-s", type=float, default=540.0, help="the whole run's bound")
+    ap.add_argument("--postgres", action="store_true", help="Postgres + Redis, two engines")
+    ap.add_argument("--redis", action="store_true", help="(with --postgres)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    return ap.parse_args()
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    # The discovery limit. It counts ads: linked to their advertisers' posts, they name
-    # fewer distinct videos (500 ads gave 71 on the simulator).
-    ap.add_argument("--videos", type=int, default=500)
-    ap.add_argument("--kills", type=int, default=20)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--postgres", action="store_true", help="scale-out: Postgres (+ --redis)")
-    ap.add_argument("--redis", action="store_true", help="scale-out: Redis (+ --postgres)")
-    ap.add_argument(
-        "--no-restarts", action="store_true", help="scale-out without restarting the services"
+    a = _args()
+    opts = Options(
+        videos=a.videos,
+        seed=a.seed,
+        plan=Plan(a.discovery_kills, a.harvest_kills, a.extraction_kills),
+        latency_ms=a.latency_ms,
+        limit_s=a.limit_s,
     )
-    args = ap.parse_args()
-    if args.postgres or args.redis:
-        if not (args.postgres and args.redis):
-            raise SystemExit("the scale-out setup needs both --postgres and --redis")
-        _scale_out(args.videos, args.kills, args.seed, not args.no_restarts)
-        return
-    rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as d:
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="chaos-") as d:
         data = Path(d)
-        port, sim_port = free_port(), free_port()
-        env = {
-            **os.environ,
-            "HARVESTER_DATA_DIR": str(data),
-            "HARVESTER_PORT": str(port),
-            "HARVESTER_SIM_PORT": str(sim_port),
-            "HARVESTER_REGIONS": "FR,DE,ES,IT,GB",
-            "HARVESTER_API_RATE_PER_MINUTE": "1000000",
-            "HARVESTER_HARVEST_THROTTLE_PER_MINUTE": "1000000",
-            "HARVESTER_LOG_LEVEL": "ERROR",
-        }
-        proc = start(env, port)
-        httpx.post(
-            f"http://127.0.0.1:{port}/e/key",
-            json={"name": "tiktok/video.discovery.requested", "data": {"limit": args.videos}},
-        )
-        for k in range(args.kills):
-            time.sleep(rng.uniform(0.5, 3.0))
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            c = counts(data)
-            print(
-                f"kill {k + 1:2d}: videos {c['videos']}, harvested {c['harvested']}, "
-                f"comments {c['comments']}",
-                flush=True,
-            )
-            proc = start(env, port)
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            c = counts(data)
-            if (
-                c["videos"]
-                and c["harvested"] == c["videos"]
-                and not c["runs_unfinished"]
-                and not c["unextracted"]
-            ):
-                break
-            time.sleep(1)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        c = counts(data)
-    print(f"after {args.kills} kills: {c}")
-    _verdict(c)
+        if a.postgres or a.redis:
+            if not (a.postgres and a.redis):
+                raise SystemExit("the scale-out setup needs both --postgres and --redis")
+            import bench.chaos_scale as scale
+
+            summary, report = scale.run_scale(opts, data)
+        else:
+            summary, report = run(_sqlite(data), opts, data)
+    summary["load_average_end"] = os.getloadavg()
+    _print(summary, report)
+    if a.json:
+        out = {"summary": summary, "figures": report.figures, "problems": report.problems}
+        a.json.write_text(json.dumps(out, indent=2, default=str))
+    sys.exit(0 if report.ok else 1)
 
 
-def _scale_out(videos: int, kills: int, seed: int, restarts: bool) -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
-    import chaos_scale
-
-    with tempfile.TemporaryDirectory() as d:
-        c = chaos_scale.run(videos, kills, seed, Path(d), restarts)
-    done = "one Redis and one Postgres restart" if restarts else "no service restart"
-    print(f"after {kills} kills, {done}: {c}")
-    _verdict(c)
+def _sqlite(data: Path) -> Setup:
+    dbs = Databases(f"sqlite:///{data / 'harvester.db'}", f"sqlite:///{data / 'engine.db'}")
+    return Setup("SQLite, one engine process", dbs, {}, ("engine",))
 
 
-def _verdict(c: dict[str, Any]) -> None:
-    ok = (
-        c.get("videos", 0) > 0
-        and c["harvested"] + c.get("unavailable", 0) == c["videos"]
-        and c["mentions"] == c["distinct_mentions"]
-        and not c["runs_unfinished"]
-        and not c["unextracted"]
-    )
+def _print(summary: dict[str, Any], report: Report) -> None:
+    print(json.dumps({"summary": summary, "figures": report.figures}, indent=1, default=str))
+    for p in report.problems:
+        print("PROBLEM:", p)
     print(
         "RESULT:",
-        "every video harvested, nothing duplicated, no run lost or stuck"
-        if ok
-        else "PROBLEM (see counts above)",
+        "every stage killed; nothing lost, stuck or done twice"
+        if report.ok
+        else "PROBLEM (see above)",
     )
-    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,158 @@
+"""When to kill: from the pipeline's progress, not from a timer, so every stage is hit.
+
+A kill is aimed at a stage: it is fired while a call of that stage is in flight (an
+engine holds a live lease on it) in the process that is killed, and only after the
+pipeline moved since the last restart (a new step recorded), so chaos never starves
+it. Harvest kills are spread over the share of videos done, extraction kills over the
+comments extracted (every N of the expected comments), discovery kills come as soon as
+discovery runs. Leases of killed processes are ignored: their calls are stalled until
+the lease runs out, not in flight.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bench.chaos_check import Kill
+from bench.chaos_evidence import (
+    STAGE_OF_FN,
+    Databases,
+    counts,
+    expected_comments,
+    in_flight,
+    settled,
+)
+from bench.chaos_procs import Procs
+
+POLL_S = 0.05
+COUNT_EVERY_S = 0.5
+STAGES = ("discovery", "harvest", "extraction")
+
+
+@dataclass
+class Plan:
+    """Kills wanted per stage."""
+
+    discovery: int = 3
+    harvest: int = 6
+    extraction: int = 6
+
+    def wanted(self, stage: str) -> int:
+        return int(getattr(self, stage))
+
+    @property
+    def total(self) -> int:
+        return self.discovery + self.harvest + self.extraction
+
+
+@dataclass
+class Controller:
+    dbs: Databases
+    procs: Procs
+    plan: Plan
+    rng: random.Random
+    pages: int = 2
+    per_page: int = 100
+    after_kill: Callable[[int], None] | None = None  # e.g. a service restart after kill n
+    kills: list[Kill] = field(default_factory=list)
+    landed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
+    dead: set[str] = field(default_factory=set)
+    _steps_at_restart: int = -1
+    _counts: dict[str, int] = field(default_factory=dict)
+    _counted_at: float = 0.0
+    _expected: int = 0
+
+    def run(self, deadline: float) -> dict[str, int]:
+        """Kill until the plan is done, the pipeline settled or ``deadline`` (monotonic)."""
+        while time.monotonic() < deadline and len(self.kills) < self.plan.total:
+            c = self._refresh()
+            if c and settled(c):
+                break
+            if not c or c.get("steps_done", 0) <= self._steps_at_restart:
+                time.sleep(POLL_S)
+                continue
+            target = self._target(c)
+            if target is None:
+                time.sleep(POLL_S)
+                continue
+            self._kill(*target)
+        return self._counts
+
+    def _refresh(self) -> dict[str, int]:
+        if time.monotonic() - self._counted_at >= COUNT_EVERY_S or not self._counts:
+            c = counts(self.dbs)
+            if c:
+                self._counts, self._counted_at = c, time.monotonic()
+        return self._counts
+
+    def _armed(self, stage: str, c: dict[str, int]) -> bool:
+        done = self.landed[stage]
+        if done >= self.plan.wanted(stage):
+            return False
+        if stage == "discovery":
+            return True
+        if not c.get("videos"):
+            return False
+        if stage == "harvest":
+            share = (c["harvested"] + c["unavailable"]) / c["videos"]
+            return share >= done / (self.plan.harvest + 1)
+        if not self._expected:
+            self._expected = expected_comments(self.dbs, self.pages, self.per_page)
+        return c["extracted"] >= self._expected * done / (self.plan.extraction + 1)
+
+    def _target(self, c: dict[str, int]) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
+        """(role to kill, the stages it has in flight, its runs in flight), or None."""
+        flight = [f for f in in_flight(self.dbs, self.procs.world.now()) if f[2] not in self.dead]
+        by_role: dict[str, list[tuple[str, str, str]]] = {}
+        for f in flight:
+            role = self.procs.role_of(f[2])
+            if role is not None:
+                by_role.setdefault(role, []).append(f)
+        # Extraction first: its calls are the briefest, the rarest to catch in flight.
+        for stage in ("extraction", "harvest", "discovery"):
+            if not self._armed(stage, c):
+                continue
+            roles = [
+                r for r, fs in by_role.items() if any(STAGE_OF_FN.get(f[1]) == stage for f in fs)
+            ]
+            if roles:
+                role = self.rng.choice(sorted(roles))
+                fs = by_role[role]
+                stages = tuple(sorted({STAGE_OF_FN.get(f[1], f[1]) for f in fs}))
+                return role, stages, frozenset(f[0] for f in fs)
+        return None
+
+    def _kill(self, role: str, stages: tuple[str, ...], runs: frozenset[str]) -> None:
+        owners = {f[2] for f in in_flight(self.dbs, self.procs.world.now())}
+        self.dead |= {o for o in owners if self.procs.role_of(o) == role}
+        kill = self.procs.kill(role, len(self.kills) + 1, stages, runs)
+        self.kills.append(kill)
+        for s in stages:
+            if s in self.landed:
+                self.landed[s] += 1
+        if self.after_kill is not None:
+            self.after_kill(kill.n)
+        c = counts(self.dbs)
+        self._steps_at_restart = c.get("steps_done", self._steps_at_restart)
+        print(
+            f"kill {kill.n:2d} ({role}) in {'+'.join(stages)}: {len(runs)} calls in flight; "
+            f"videos {c.get('videos')}, done {c.get('harvested', 0) + c.get('unavailable', 0)}, "
+            f"comments {c.get('comments')}, extracted {c.get('extracted')}; "
+            f"restarted in {self.procs.restart_s[-1]:.1f} s",
+            flush=True,
+        )
+
+
+def settle(dbs: Databases, deadline: float) -> tuple[dict[str, int], float]:
+    """Wait until nothing is left to do (or ``deadline``): the counts, and how long."""
+    started = time.monotonic()
+    c: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        c = counts(dbs) or c
+        if settled(c):
+            break
+        time.sleep(1)
+    return c, time.monotonic() - started

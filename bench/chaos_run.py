@@ -1,0 +1,129 @@
+"""One chaos run, whatever the backend: the simulator with its request log, the killed
+`harvester serve` processes, a discovery request, kills aimed by progress, the settle,
+then the checks — nothing lost or stuck (the counts), no duplicate side effect (the
+request log against the engine's history, the quota ledger, the alerts posted)."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from bench.chaos_check import Evidence, Report, check
+from bench.chaos_evidence import (
+    Databases,
+    alert_rows,
+    counts,
+    no_loss,
+    run_videos,
+    sql_quota,
+    step_history,
+)
+from bench.chaos_kills import Controller, Plan, settle
+from bench.chaos_procs import (
+    Procs,
+    WebhookReceiver,
+    World,
+    base_env,
+    free_port,
+    sim_command,
+    wait_port,
+)
+
+from harvester.tiktok.simulator import read_log
+
+# Ads the discovery examines per video it finds, on the pinned world (seed 42, the five
+# regions below): several ads promote one post. `--videos N` asks for N × this many ads.
+ADS_PER_VIDEO = 4.2
+REGIONS = "FR,DE,ES,IT,GB"
+
+
+@dataclass
+class Setup:
+    """What differs between backends."""
+
+    name: str
+    dbs: Databases
+    env: dict[str, str]  # DATABASE_URL, REDIS_URL
+    roles: tuple[str, ...]
+    quota: Callable[[], dict[str, tuple[int, int]]] | None = None  # default: the SQL ledger
+    between_kills: Callable[[int], None] | None = None  # service restarts, by kill number
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Options:
+    videos: int
+    seed: int
+    plan: Plan
+    latency_ms: float
+    limit_s: float
+
+
+def run(setup: Setup, opts: Options, data: Path) -> tuple[dict[str, Any], Report]:
+    world = World.pinned()
+    log = data / "requests.jsonl"
+    sim_port = free_port()
+    sim = subprocess.Popen(
+        sim_command(world, opts.seed, sim_port, log, opts.latency_ms),
+        stdout=(data / "sim.log").open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    hook = WebhookReceiver()
+    env = {**base_env(data, sim_port, hook.url, REGIONS), **setup.env}
+    env["HARVESTER_SIM_SEED"] = str(opts.seed)
+    procs = Procs(world, env, {r: free_port() for r in setup.roles}, data)
+    started = time.monotonic()
+    try:
+        wait_port(sim_port, "the simulator")
+        for role in setup.roles:
+            procs.start(role)
+        ads = round(opts.videos * ADS_PER_VIDEO)
+        httpx.post(
+            f"http://127.0.0.1:{procs.ports[setup.roles[0]]}/e/key",
+            json={"name": "tiktok/video.discovery.requested", "data": {"limit": ads}},
+            timeout=30,
+        ).raise_for_status()
+        ctl = Controller(setup.dbs, procs, opts.plan, random.Random(opts.seed))
+        ctl.after_kill = setup.between_kills
+        ctl.run(started + opts.limit_s * 0.6)
+        c, settle_s = settle(setup.dbs, started + opts.limit_s)
+    finally:
+        procs.stop()
+        sim.terminate()
+        sim.wait(timeout=30)
+        hook.close()
+    c = counts(setup.dbs) or c
+    ev = Evidence(
+        requests=list(read_log(log)),
+        steps=step_history(setup.dbs),
+        runs=run_videos(setup.dbs),
+        kills=ctl.kills,
+        quota=setup.quota() if setup.quota else sql_quota(setup.dbs),
+        alerts=alert_rows(setup.dbs),
+        webhook_posts=list(hook.posts),
+    )
+    report = check(ev)
+    report.problems = no_loss(c) + report.problems
+    short = {s: n for s, n in ctl.landed.items() if n < opts.plan.wanted(s)}
+    if short:
+        report.problems.append(f"fewer kills landed than planned: {short} of {opts.plan}")
+    discoveries = sum(1 for fn, _ in ev.runs.values() if fn == "discover-videos")
+    summary = {
+        **c,
+        "ads_asked": ads,
+        "kills": len(ctl.kills),
+        "restart_s_mean": round(sum(procs.restart_s) / max(1, len(procs.restart_s)), 1),
+        "settle_after_last_kill_s": round(settle_s, 1),
+        "run_s": round(time.monotonic() - started, 1),
+        "discovery_runs": discoveries,
+        "backend": setup.name,
+        "notes": setup.notes,
+        "kills_at": [(k.n, k.role, "+".join(k.stages), len(k.runs)) for k in ctl.kills],
+    }
+    return summary, report
