@@ -27,6 +27,9 @@ from harvester.store.models import DomainMention, LinkResolution, LookupStatus, 
 
 # Signals a feed can be narrowed to (the store filters on each).
 FILTER_SIGNALS = (Signal.YOUNG, Signal.SPIKING, Signal.PUSHED)
+# Signals a feed carries: what the enrichment found, not "new today" (stale by tomorrow)
+# nor "shortener" (shorteners never reach a feed).
+FEED_SIGNALS = frozenset({Signal.YOUNG, Signal.PUSHED, Signal.SPIKING, Signal.BLOCKLISTED})
 USERNAME = re.compile(r"[A-Za-z0-9_.]{1,64}")  # TikTok's usernames
 
 
@@ -121,7 +124,7 @@ def _evidence(
         mention_count=row["mention_count"],
         video_count=row["video_count"],
         advertiser_count=row["advertiser_count"],
-        signals=tuple(row["signals"]),
+        signals=tuple(s for s in row["signals"] if s in FEED_SIGNALS),
         registered_at=row["registered_at"],
         video_urls=tuple(videos),
         resolved_links=tuple(links),
