@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -27,6 +27,17 @@ SIM_RATE_PER_MINUTE = 1_000  # the simulator's demo world: see docs/sources.md
 # for a lively demo, spent through the same ledger and planner as the real one.
 SIM_QUOTA_REQUESTS_PER_DAY = 100_000
 SIM_QUOTA_RECORDS_PER_DAY = 10_000_000
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The drivers the lock ships: SQLite (stdlib) and Postgres through psycopg 3.
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
+# The ad library's countries (the EEA, GB, CH), as harvester.tiktok.wire.AD_COUNTRIES
+# (a test keeps the two equal): importing the tiktok package here would load the whole
+# application for every command, `--help` included.
+_AD_LIBRARY = "AT BE BG CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT"
+_AD_LIBRARY += " RO SE SI SK"
+AD_LIBRARY_COUNTRIES = tuple(_AD_LIBRARY.split())
 
 
 class LogFormat(enum.StrEnum):
@@ -73,7 +84,7 @@ class Settings(BaseSettings):
         description="Engine processes of `up` / `engine` sharing the queue (default: the "
         "number of cores).",
     )
-    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR.")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     log_format: LogFormat = Field(LogFormat.AUTO, description="auto: pretty on a TTY, else JSON.")
 
     # Inngest: standard names, read by the SDK too.
@@ -284,11 +295,39 @@ class Settings(BaseSettings):
             raise ValueError(f"HARVESTER_FEED_ALLOWLIST_FILE: no such file {v}; fix the path")
         return v
 
-    @field_validator("database_url")
+    @field_validator("database_url", "engine_database_url")
     @classmethod
     def _check_url(cls, v: str | None) -> str | None:
-        if v is not None and "://" not in v:
-            raise ValueError("DATABASE_URL must be a URL such as sqlite:///data/h.db")
+        if v is None:
+            return v
+        scheme, sep, _ = v.partition("://")
+        if not sep:
+            raise ValueError("must be a URL such as sqlite:///data/h.db")
+        if scheme.lower() not in DATABASE_SCHEMES:
+            raise ValueError(
+                f"unknown scheme {scheme!r}: use one of {', '.join(DATABASE_SCHEMES)} "
+                "(e.g. sqlite:///data/h.db or postgresql://user@host/db)"
+            )
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, v: str) -> str:
+        if v.upper() not in LOG_LEVELS:
+            raise ValueError(f"unknown log level: use one of {', '.join(LOG_LEVELS)}")
+        return v.upper()
+
+    @field_validator("regions")
+    @classmethod
+    def _check_regions(cls, v: str) -> str:
+        codes = [r.strip().upper() for r in v.split(",") if r.strip()]
+        unknown = [c for c in codes if c != "ALL" and c not in AD_LIBRARY_COUNTRIES]
+        if not codes or unknown:
+            raise ValueError(
+                f"{'no region' if not codes else 'not in the ad library: ' + ', '.join(unknown)}"
+                f"; use comma-separated country codes of {', '.join(AD_LIBRARY_COUNTRIES)}, "
+                "or ALL"
+            )
         return v
 
     @property
@@ -368,5 +407,11 @@ def normalize_database_url(url: str) -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment; a bad value raises
+    ``SettingsError``, which names each variable, its value and what it may be."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from harvester.settings_errors import SettingsError
+
+        raise SettingsError.of(exc, Settings) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -25,18 +26,40 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+_debug = {"on": False}  # --debug: a bad setting shows its traceback too
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of a settings error.")
+    ] = False,
 ) -> None:
     """TikTok Domain Harvester."""
+    _debug["on"] = debug
 
 
 def main() -> None:
-    """Entry point of the ``harvester`` script."""
-    app()
+    """Entry point of the ``harvester`` script: a bad setting is one line per variable
+    and exit 2, not a traceback (``--debug`` shows it)."""
+    from harvester.settings_errors import SettingsError
+
+    try:
+        app()
+    except SettingsError as exc:
+        if _debug["on"]:
+            raise
+        for line in exc.lines:
+            print(f"harvester: bad setting {line}", file=sys.stderr)
+        print(
+            "harvester: fix the variable(s) above (README: Settings) and run again; "
+            "`harvester --debug ...` shows the traceback",
+            file=sys.stderr,
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":

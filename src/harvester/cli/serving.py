@@ -30,7 +30,9 @@ class Server(uvicorn.Server):
         yield
 
 
-def server(app: Any, host: str, port: int, *, lifespan: Literal["auto", "on", "off"] = "on") -> Server:
+def server(
+    app: Any, host: str, port: int, *, lifespan: Literal["auto", "on", "off"] = "on"
+) -> Server:
     """One HTTP server for ``app`` with our defaults (no access log, header deadline)."""
     cfg = uvicorn.Config(
         app,
