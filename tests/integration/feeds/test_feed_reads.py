@@ -96,7 +96,7 @@ def test_site_domains_come_with_their_videos_and_resolved_links(db: Database) ->
     shop = found["shop.example"]
     assert shop.mention_count == 8 and shop.video_count == 3  # type: ignore[attr-defined]
     # What enrichment found travels; "new today" (stale tomorrow) does not.
-    assert shop.signals == ("pushed",)  # type: ignore[attr-defined]
+    assert shop.signals == ("pushed", "spiking")  # type: ignore[attr-defined]
     # Most mentioned first; v3 has neither a URL nor a username: no address to give.
     assert shop.video_urls == (  # type: ignore[attr-defined]
         "https://www.tiktok.com/@bee/video/v2",
