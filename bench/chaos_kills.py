@@ -109,7 +109,7 @@ class Controller:
         by_role: dict[str, list[tuple[str, str, str]]] = {}
         for f in flight:
             role = self.procs.role_of(f[2])
-            if role is not None:
+            if role is not None and self.procs.ready(role):
                 by_role.setdefault(role, []).append(f)
         # Extraction first: its calls are the briefest, the rarest to catch in flight.
         for stage in ("extraction", "harvest", "discovery"):
@@ -137,11 +137,14 @@ class Controller:
             self.after_kill(kill.n)
         c = counts(self.dbs)
         self._steps_at_restart = c.get("steps_done", self._steps_at_restart)
+        back = self.procs.restart_s[-1] if self.procs.ready(role) else None
         print(
             f"kill {kill.n:2d} ({role}) in {'+'.join(stages)}: {len(runs)} calls in flight; "
             f"videos {c.get('videos')}, done {c.get('harvested', 0) + c.get('unavailable', 0)}, "
             f"comments {c.get('comments')}, extracted {c.get('extracted')}; "
-            f"restarted in {self.procs.restart_s[-1]:.1f} s",
+            f"restarted in {back:.1f} s"
+            if back is not None
+            else "restarting meanwhile",
             flush=True,
         )
 

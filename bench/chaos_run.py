@@ -91,7 +91,7 @@ def run(setup: Setup, opts: Options, data: Path) -> tuple[dict[str, Any], Report
         ).raise_for_status()
         ctl = Controller(setup.dbs, procs, opts.plan, random.Random(opts.seed))
         ctl.after_kill = setup.between_kills
-        ctl.run(started + opts.limit_s * 0.6)
+        ctl.run(started + opts.limit_s * 0.8)
         c, settle_s = settle(setup.dbs, started + opts.limit_s)
     finally:
         procs.stop()
