@@ -17,8 +17,12 @@ from typing import Any
 from harvester.domains import extract
 from harvester.jobs.extraction import extract_pending
 from harvester.store import Database
-from harvester.store.comments import upsert_comments
-from harvester.store.imported import CaptionRow, record_caption_mentions, upsert_imported_videos
+from harvester.store.imported import (
+    CaptionRow,
+    record_caption_mentions,
+    upsert_imported_comments,
+    upsert_imported_videos,
+)
 from harvester.store.videos import mark_video_harvested
 from harvester.tiktok.imports import (
     CommentRecord,
@@ -38,7 +42,7 @@ SHOWN_ERRORS = 20
 COUNTS = ("new_videos", "updated_videos", "new_comments", "promoted_videos")
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all) over both readings
 VIDEO_KEYS = tuple(f.name for f in fields(VideoRecord))
-COMMENT_KEYS = tuple(f.name for f in fields(CommentRecord) if f.name != "video_id")
+COMMENT_KEYS = tuple(f.name for f in fields(CommentRecord))
 
 
 @dataclass
@@ -140,19 +144,19 @@ class Writer:
         if not self._videos and not self._comments:
             return
         now = self._clock()
-        by_video: dict[str, list[dict[str, Any]]] = {}
         collector = self.collector
+        rows = [{k: getattr(c, k) for k in COMMENT_KEYS} for c in self._comments.values()]
         for c in self._comments.values():
-            by_video.setdefault(c.video_id, []).append({k: getattr(c, k) for k in COMMENT_KEYS})
             self._videos.setdefault(c.video_id, {"video_id": c.video_id, "collector": collector})
-        new_ids: list[str] = []
         with self._db.session() as s:
             new, updated = upsert_imported_videos(s, list(self._videos.values()), now)
-            for vid, rows in by_video.items():
-                fresh = upsert_comments(s, vid, rows, now)
-                new_ids += fresh
-                if fresh:
-                    mark_video_harvested(s, vid, len(fresh), now)
+            new_ids = upsert_imported_comments(s, rows, now)
+            fresh = set(new_ids)
+            per_video = Counter(
+                c.video_id for c in self._comments.values() if c.comment_id in fresh
+            )
+            for vid, n in per_video.items():
+                mark_video_harvested(s, vid, n, now)
             captions, self._captions = self._captions, []
             self.report.new_domains += len(record_caption_mentions(s, captions, now))
         self.report.new_videos += len(new)

@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from harvester.store.domains import ensure_domains
-from harvester.store.models import CaptionMention, Domain, HarvestStatus, ImportFile, Video
+from harvester.store.models import (
+    CaptionMention,
+    Comment,
+    Domain,
+    HarvestStatus,
+    ImportFile,
+    Video,
+)
 from harvester.store.upsert import insert_for
 
 VIDEO_FIELDS = (
@@ -68,7 +75,7 @@ def upsert_imported_videos(
         }
         for r in rows
     ]
-    stmt = insert_for(session, Video.__table__).values(values)
+    stmt = insert_for(session, Video.__table__)  # executemany: compiled once, cached
     table = Video.__table__.c
     ex = stmt.excluded
     update: dict[str, Any] = {k: sa.func.coalesce(getattr(ex, k), table[k]) for k in VIDEO_FIELDS}
@@ -76,12 +83,30 @@ def upsert_imported_videos(
     update["promoted"] = sa.case(
         (ex.promoted == sa.true(), sa.true()), else_=sa.func.coalesce(table.promoted, ex.promoted)
     )
-    session.execute(stmt.on_conflict_do_update(index_elements=["video_id"], set_=update))
+    session.execute(stmt.on_conflict_do_update(index_elements=["video_id"], set_=update), values)
     new = [i for i in dict.fromkeys(ids) if i not in known]
     updated = [
         r["video_id"] for r in rows if r["video_id"] in known and _changed(known[r["video_id"]], r)
     ]
     return new, list(dict.fromkeys(updated))
+
+
+def upsert_imported_comments(
+    session: Session, rows: Sequence[dict[str, Any]], now: datetime
+) -> list[str]:
+    """Insert comments not seen before (of any videos, in one statement); known ones
+    get their counts refreshed. Returns the ids that were new."""
+    if not rows:
+        return []
+    ids = [r["comment_id"] for r in rows]
+    known = set(session.scalars(sa.select(Comment.comment_id).where(Comment.comment_id.in_(ids))))
+    stmt = insert_for(session, Comment.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["comment_id"],
+        set_={"like_count": stmt.excluded.like_count, "reply_count": stmt.excluded.reply_count},
+    )
+    session.execute(stmt, [{**r, "harvested_at": now} for r in rows])
+    return [i for i in dict.fromkeys(ids) if i not in known]
 
 
 @dataclass(frozen=True)
@@ -112,8 +137,9 @@ def record_caption_mentions(
         }
         for r in rows
     }
-    stmt = insert_for(session, CaptionMention.__table__).values(list(values.values()))
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["video_id", "domain_id"]))
+    stmt = insert_for(session, CaptionMention.__table__)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["video_id", "domain_id"])
+    session.execute(stmt, list(values.values()))
     return sorted(new_domains)
 
 
