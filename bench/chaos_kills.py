@@ -138,13 +138,11 @@ class Controller:
         c = counts(self.dbs)
         self._steps_at_restart = c.get("steps_done", self._steps_at_restart)
         back = self.procs.restart_s[-1] if self.procs.ready(role) else None
+        after = f"restarted in {back:.1f} s" if back is not None else "restarting meanwhile"
         print(
             f"kill {kill.n:2d} ({role}) in {'+'.join(stages)}: {len(runs)} calls in flight; "
             f"videos {c.get('videos')}, done {c.get('harvested', 0) + c.get('unavailable', 0)}, "
-            f"comments {c.get('comments')}, extracted {c.get('extracted')}; "
-            f"restarted in {back:.1f} s"
-            if back is not None
-            else "restarting meanwhile",
+            f"comments {c.get('comments')}, extracted {c.get('extracted')}; {after}",
             flush=True,
         )
 
