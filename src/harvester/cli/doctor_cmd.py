@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from harvester.cli.server_address import PortOption, UrlOption, find_server, is_harvester
 from harvester.cli.sqlite_path import sqlite_file
 from harvester.clock import utcnow
 from harvester.settings import Settings, SourceKind, get_settings
@@ -156,25 +157,34 @@ def check_quota(settings: Settings) -> Check:
     return Check("quota", True, detail, hint)
 
 
-def check_engine(settings: Settings) -> Check:
+def check_engine(settings: Settings, url: str | None = None, port: int | None = None) -> Check:
     if settings.inngest_base_url and not settings.inngest_dev:
         return check_http(
             "engine",
             settings.inngest_base_url,
             "check INNGEST_BASE_URL and your Inngest server / keys",
         )
-    url = f"http://{settings.host}:{settings.port}/health"
+    found = find_server(settings, url, port)
+    if is_harvester(found.url):
+        return Check("engine", True, f"embedded; running at {found.url} ({found.how})")
+    where = urlsplit(found.url)
     try:
-        with socket.create_connection((settings.host, settings.port), timeout=1):
+        with socket.create_connection((where.hostname or "", where.port or 80), timeout=1):
             pass
     except OSError:
         return Check(
             "engine",
-            True,
-            f"embedded; not running now at {settings.host}:{settings.port}",
-            "start it with `harvester up`",
+            not found.explicit,
+            f"embedded; not running now at {found.url} ({found.how})",
+            "start it with `harvester up`"
+            + ("" if found.explicit else " (or pass --port/--url if it runs elsewhere)"),
         )
-    return check_http("engine", url, "another program holds the port: set HARVESTER_PORT")
+    return Check(
+        "engine",
+        False,
+        f"{found.url} answers, but not as the harvester ({found.how})",
+        "another program holds the port: set HARVESTER_PORT, or pass --port/--url",
+    )
 
 
 def _redact(url: str) -> str:
@@ -184,7 +194,7 @@ def _redact(url: str) -> str:
     return url
 
 
-def doctor() -> None:
+def doctor(url: UrlOption = None, port: PortOption = None) -> None:
     """Print what is configured and what is reachable, with a hint for each problem."""
     settings = get_settings()
     checks = [
@@ -192,7 +202,7 @@ def doctor() -> None:
         check_redis(settings),
         check_source(settings),
         check_quota(settings),
-        check_engine(settings),
+        check_engine(settings, url, port),
     ]
     table = Table("check", "status", "detail", "what to do", title="harvester doctor")
     for c in checks:

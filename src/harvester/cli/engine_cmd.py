@@ -16,7 +16,8 @@ from rich.table import Table
 
 from harvester.cli import serving
 from harvester.cli.run_reads import STATUSES, check_status, list_runs
-from harvester.cli.target import fail, pick, server_url
+from harvester.cli.server_address import PortOption, UrlOption, find_server
+from harvester.cli.target import fail, pick
 from harvester.clock import utcnow
 from harvester.engine import create_engine_app
 from harvester.logging_setup import configure_logging
@@ -74,7 +75,8 @@ async def _serve(server: uvicorn.Server) -> None:
 def send(
     name: Annotated[str, typer.Argument(help="Event name, e.g. tiktok/video.discovery.requested")],
     data: Annotated[str, typer.Option(help="Event data as a JSON object.")] = "{}",
-    url: Annotated[str | None, typer.Option(help="Engine URL (default the local one).")] = None,
+    url: UrlOption = None,
+    port: PortOption = None,
 ) -> None:
     """Send one event to the engine; our own events are checked against their schema."""
     try:
@@ -88,14 +90,16 @@ def send(
     if problem:
         raise fail(f"[red]not sent:[/] {problem}", 2)
     s = get_settings()
-    base = (url or server_url(s)).rstrip("/")
+    found = find_server(s, url, port)
+    base = found.url
     key = s.inngest_event_key.get_secret_value() if s.inngest_event_key else "NO_EVENT_KEY_SET"
     try:
         res = httpx.post(f"{base}/e/{key}", json={"name": name, "data": payload}, timeout=10)
     except httpx.HTTPError as exc:
         console.print(
-            f"[red]engine unreachable at {base}:[/] {exc}. Start it with "
-            "`harvester up` (or `harvester engine`), or pass --url."
+            f"[red]engine unreachable at {base}[/] ({found.how}): {exc}. Start it with "
+            "`harvester up` (or `harvester engine`), or pass --url/--port.",
+            highlight=False,
         )
         raise typer.Exit(1) from exc
     body = res.json() if res.content else {}
@@ -143,12 +147,14 @@ def runs(
     status: Annotated[str | None, typer.Option(help=f"One of {', '.join(STATUSES)}.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    url: UrlOption = None,
+    port: PortOption = None,
 ) -> None:
     """List recent runs: from the running server, else the engine's database."""
     if fmt not in ("table", "json"):
         raise fail(f"--format must be table or json (got {fmt!r})", 2)
     check_status(status)
-    target = pick(get_settings())
+    target = pick(get_settings(), url=url, port=port)
     try:
         page, known = list_runs(target, fn, status, limit)
     finally:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import socket
-import sys
 from typing import Annotated, Any
 
 import httpx
@@ -15,7 +13,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from harvester.cli import serving
+from harvester.cli import server_address, serving
 from harvester.cli.cycle import (
     CycleState,
     discovery_started,
@@ -27,7 +25,7 @@ from harvester.cli.cycle_view import CycleProgress, clock, report_lines
 from harvester.cli.target import describe
 from harvester.clock import unix_now
 from harvester.jobs.events import DISCOVERY_REQUESTED
-from harvester.logging_setup import configure_logging
+from harvester.logging_setup import LOG_FILE, configure_logging
 from harvester.runtime import Runtime, Summary, build_runtime, summarize
 from harvester.settings import Settings, SourceKind, get_settings
 from harvester.web.app import create_app
@@ -103,13 +101,6 @@ def _address(settings: Settings, host: str | None, port: int | None) -> Settings
     return settings.model_copy(update=update) if update else settings
 
 
-def _quiet_startup() -> None:
-    """On a terminal, the dashboard URL comes first: no migration or server chatter."""
-    if sys.stderr.isatty():
-        for name in ("alembic", "uvicorn.error"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-
-
 async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
     servers: list[uvicorn.Server] = []
     extra: list[Any] = []  # the other engine processes (cli/worker_procs.py)
@@ -152,6 +143,7 @@ async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
             await asyncio.to_thread(worker_procs.stop, extra)
         await runtime.aclose()
         unhook()
+        server_address.remove(settings.data_dir)
         out.print(f"{clock()} stopped", highlight=False)
 
 
@@ -176,6 +168,8 @@ async def _boot(
     if workers > 1:
         await _start_workers(settings, workers - 1, extra)
     url = f"http://{settings.host}:{settings.port}/"
+    # doctor, runs, status and send find this server there, whatever its port.
+    server_address.write(settings.data_dir, server_address.server_url(settings))
     out.print(f"{clock()} ready: open {url} (Ctrl-C stops)", highlight=False, soft_wrap=True)
     checked, base = unix_now(), await asyncio.to_thread(summarize, runtime.db)
     if discover_now:
@@ -225,9 +219,8 @@ def up(
     from harvester.cli.worker_procs import default_workers
 
     settings = _address(get_settings(), host, port)
-    configure_logging(settings.log_level, settings.log_format)
-    _quiet_startup()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_level, settings.log_format, settings.data_dir / LOG_FILE)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_up(settings, discover_now, workers or default_workers(settings)))
 
@@ -347,8 +340,10 @@ def _summary_json(
 def serve() -> None:
     """Serve the app alone (for Inngest Cloud or a self-hosted server)."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_level, settings.log_format, settings.data_dir / LOG_FILE)
     runtime = build_runtime(settings)
+    out.print(f"serving on {server_address.server_url(settings)}", highlight=False)
     uvicorn.run(
         create_app(runtime),
         host=settings.host,

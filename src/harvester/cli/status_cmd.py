@@ -13,6 +13,7 @@ from rich.console import Console
 
 from harvester.cli.data_reads import open_database, server_call
 from harvester.cli.run_reads import open_engine
+from harvester.cli.server_address import PortOption, UrlOption
 from harvester.cli.target import Target, fail, pick
 from harvester.clock import installed
 from harvester.engine import RunStatus
@@ -23,6 +24,8 @@ from harvester.store.health import latest_health
 
 def status(
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    url: UrlOption = None,
+    port: PortOption = None,
 ) -> None:
     """Runs of the last 24 h by status, their success rate, and the last health check."""
     if fmt not in ("table", "json"):
@@ -30,7 +33,7 @@ def status(
     settings = get_settings()
     if not settings.embedded_engine:
         raise fail("runs live in your Inngest server (INNGEST_BASE_URL): open its dashboard")
-    target = pick(settings)
+    target = pick(settings, url=url, port=port)
     try:
         facts = _from_server(target) if target.api is not None else _from_files(target)
     finally:

@@ -15,14 +15,14 @@ import httpx
 import typer
 from rich.console import Console
 
+from harvester.cli.server_address import find_server, is_harvester
+from harvester.cli.server_address import server_url as server_url  # where it was before
 from harvester.cli.sqlite_path import sqlite_file
 from harvester.settings import Settings
 from harvester.store.db import hide_password
 
 err = Console(stderr=True)
-PROBE_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
 API_TIMEOUT = httpx.Timeout(30.0, connect=2.0)
-ANY_ADDRESS = ("0.0.0.0", "::", "")
 
 
 class ApiError(Exception):
@@ -32,23 +32,6 @@ class ApiError(Exception):
         super().__init__(f"{status}: {detail}")
         self.status = status
         self.detail = detail
-
-
-def server_url(settings: Settings, host: str | None = None, port: int | None = None) -> str:
-    """The base URL of the web/engine server (a wildcard bind is reached on loopback)."""
-    h = host or settings.host
-    h = "127.0.0.1" if h in ANY_ADDRESS else h
-    return f"http://{'[' + h + ']' if ':' in h else h}:{port or settings.port}"
-
-
-def is_harvester(base: str) -> bool:
-    """Does a harvester server (not some other program) answer at ``base``?"""
-    try:
-        res = httpx.get(f"{base}/health", timeout=PROBE_TIMEOUT)
-        body = res.json()
-    except (httpx.HTTPError, ValueError):
-        return False
-    return res.status_code == 200 and isinstance(body, dict) and {"ok", "engine"} <= set(body)
 
 
 class Api:
@@ -106,9 +89,18 @@ def reading(what: str) -> None:
     err.print(f"[dim]reading {what}[/]", highlight=False)
 
 
-def pick(settings: Settings, *, writes: bool = False) -> Target:
-    """The running server when one answers on the configured host/port, else the files."""
-    base = server_url(settings)
+def pick(
+    settings: Settings, *, writes: bool = False, url: str | None = None, port: int | None = None
+) -> Target:
+    """The running server (see ``find_server``) when one answers, else the files; a server
+    named with ``--url``/``--port`` that does not answer is an error, not a fallback."""
+    found = find_server(settings, url, port)
+    base = found.url
+    if found.explicit and not is_harvester(base):
+        raise fail(
+            f"[red]no harvester server answers at {base}[/] ({found.how}): start it with "
+            "`harvester up`, or fix the address"
+        )
     if is_harvester(base):
         err.print(f"[dim]{'using' if writes else 'reading'} server {base}[/]", highlight=False)
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
@@ -132,7 +124,7 @@ def require_database(url: str, what: str, settings: Settings) -> None:
         return
     raise fail(
         f"[red]no {what} database at {path}[/] and no harvester server answers at "
-        f"{server_url(settings)}.\nStart `harvester up` (it serves this command), or run "
+        f"{find_server(settings).url}.\nStart `harvester up` (it serves this command), or run "
         "the command from the folder that holds data/, or set HARVESTER_DATA_DIR "
         "(or DATABASE_URL) to where `harvester up` keeps its files."
     )
