@@ -45,10 +45,14 @@ def _store_upload(upload: UploadFile, path: Path) -> int:
 
 
 @router.post("/imports/upload")
-async def upload(request: Request, file: UploadFile = File(...), csrf: str = Form("")) -> Response:
+async def upload(
+    request: Request, file: UploadFile | None = File(None), csrf: str = Form("")
+) -> Response:
     """Store the chosen file, queue its import; JSON for the page's script, else a
     redirect to the import's page."""
-    admin_post(request, csrf)
+    admin_post(request, csrf)  # before anything in the form is looked at: forged is 403
+    if file is None:
+        raise HTTPException(400, "no file in the form: choose a file to upload")
     key = new_import_id()
     name = Path(file.filename or "upload").name[:200] or "upload"
     path = uploads_dir(request) / f"{key}.upload"
