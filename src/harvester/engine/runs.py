@@ -177,14 +177,19 @@ class RunBook:
             self.start_run(uow, fn, buf["events"], now, None)
 
     def _resolve_waits(self, uow: UnitOfWork, event: dict[str, Any], now: float) -> None:
-        for w in self.db.waits_for(uow.conn, event["name"]):
+        # Only a run whose wait matches is locked (a run's events never change, so the
+        # match is decided on an unlocked read), in run order: locking every waiting
+        # run, in the waits' order, deadlocked with timers and group commits on Postgres.
+        for w in sorted(self.db.waits_for(uow.conn, event["name"]), key=lambda w: w["run_id"]):
+            seen = self.db.get_run(uow.conn, w["run_id"])
+            if seen is None or not evaluate(
+                w["expression"], {"event": seen["events"][0], "async": event}
+            ):
+                continue
             run = self.db.get_run(uow.conn, w["run_id"], lock=True)
             if run is None or run["status"] in TERMINAL:
                 continue
-            ctx = {"event": run["events"][0], "async": event}
-            if not evaluate(w["expression"], ctx) or not self.db.take_wait(
-                uow.conn, w["run_id"], w["step_id"]
-            ):
+            if not self.db.take_wait(uow.conn, w["run_id"], w["step_id"]):
                 continue
             self.db.delete_run_items(
                 uow.conn, run["run_id"], [QueueKind.WAIT_TIMEOUT], w["step_id"]

@@ -147,10 +147,13 @@ class Worker:
         transaction; returns the events it emitted. Its item becomes the run's next call
         (see work.Carry), handed to the shared queue due now: no worker took a
         concurrency slot for it, so it waits its turn there."""
+        # The run first, then its item: the order every other writer locks them in
+        # (an event resolving the wait, a group commit, a cancel). Item first, a timer
+        # and an event answering its wait deadlocked on Postgres.
+        run = self.db.get_run(conn, item["run_id"], lock=True)
         if not self.db.lease_in(conn, item, owner, now, until):
             return []  # another process has it, or fired it already
         item = {**item, "lease_owner": owner, "lease_until": until}
-        run = self.db.get_run(conn, item["run_id"], lock=True)
         if run is None or run["status"] in TERMINAL:
             self.db.delete_item(conn, item)
             return []
