@@ -5,12 +5,12 @@ methods over them; the parts are its own business."""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
 
 from harvester.engine.api import build_router
+from harvester.engine.clock import monotonic
 from harvester.engine.config import TERMINAL, EngineConfig
 from harvester.engine.dispatcher import Dispatcher, normalize_event
 from harvester.engine.outcomes import OutcomeHandler
@@ -92,9 +92,9 @@ class Engine:
 
     async def wait_for_idle(self, timeout: float = 60.0) -> None:
         """Until nothing is queued or running, no batch is open and no timer is near."""
-        deadline = time.monotonic() + timeout
+        deadline = monotonic() + timeout
         streak = 0
-        while time.monotonic() < deadline:
+        while monotonic() < deadline:
             streak = streak + 1 if self.is_idle() else 0
             if streak >= 3:
                 return
@@ -108,8 +108,8 @@ class Engine:
 
     async def wait_for_run(self, run_id: str, timeout: float = 30.0) -> RunRecord:
         """The run once it has finished; TimeoutError if it has not after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = monotonic() + timeout
+        while monotonic() < deadline:
             run = self.get_run(run_id)
             if run and run.status in TERMINAL:
                 return run

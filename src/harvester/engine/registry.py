@@ -4,13 +4,13 @@ process sharing it routes the same functions) and the apps that serve them."""
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any
 
 import httpx
 import structlog
 
 from harvester.engine import executor, sync_tickets
+from harvester.engine.clock import monotonic
 from harvester.engine.config import EngineConfig
 from harvester.engine.durations import next_tick
 from harvester.engine.sysdb import SystemDatabase
@@ -48,11 +48,11 @@ class Registry:
                 fresh[spec.id] = spec
         self.functions.clear()
         self.functions.update(fresh)
-        self._loaded_at = time.monotonic()
+        self._loaded_at = monotonic()
 
     def refresh(self, max_age: float = FUNCTIONS_MAX_AGE_S) -> None:
         """Reload when the copy in memory is older than ``max_age`` seconds."""
-        if time.monotonic() - self._loaded_at > max_age:
+        if monotonic() - self._loaded_at > max_age:
             self.load()
 
     def get(self, fn_id: str) -> FunctionSpec | None:

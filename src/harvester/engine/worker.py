@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,7 @@ import structlog
 from prometheus_client import Histogram
 
 from harvester.engine import aigateway, executor
+from harvester.engine.clock import monotonic
 from harvester.engine.config import TERMINAL, EngineConfig, RunStatus
 from harvester.engine.outcomes import OutcomeHandler
 from harvester.engine.records import QueueKind
@@ -246,7 +246,7 @@ class Worker:
         fn = self.registry.get(run["fn_id"])
         if fn is None:
             return _Made(None, None, self.cfg.clock())
-        started = time.perf_counter()
+        started = monotonic()
         t0 = self.cfg.clock()
         structlog.contextvars.bind_contextvars(run_id=run["run_id"], fn_id=fn.id)
         out = await executor.call(
@@ -259,7 +259,7 @@ class Worker:
             dev=self.cfg.dev,
             now=t0,
         )
-        CALLS.labels(fn.id).observe(time.perf_counter() - started)
+        CALLS.labels(fn.id).observe(monotonic() - started)
         out = await aigateway.perform(out, self.cfg.request_timeout)  # step.ai.infer
         return _Made(fn, out, t0)
 
