@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from harvester.engine import Engine, read_json_body, validate_events
+from harvester.web.api.run_filters import check_our_events, function_id, run_status
 
 router = APIRouter(tags=["runs"])
 
@@ -40,9 +41,17 @@ def runs(
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> Any:
-    """Runs, newest first, filtered; pass ``next_cursor`` back for the next page."""
-    page = _engine(request).list_runs(
-        fn=fn, status=status, since=since, until=until, cursor=cursor, limit=limit
+    """Runs, newest first, filtered; pass ``next_cursor`` back for the next page. ``fn``
+    takes a function's id or its unique tail (``harvest-comments``); ``status`` one of
+    the run states (422 otherwise, naming them)."""
+    engine = _engine(request)
+    page = engine.list_runs(
+        fn=function_id(engine, fn),
+        status=run_status(status),
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
     )
     return page.to_json()
 
@@ -73,8 +82,12 @@ def replay(request: Request, run_id: str) -> Any:
 
 @router.post("/runs/cancel")
 def bulk_cancel(request: Request, body: BulkCancel) -> Any:
-    """Cancel every unfinished run of a function created in [since, until)."""
-    return {"cancelled": _engine(request).bulk_cancel(body.fn, body.since, body.until)}
+    """Cancel every unfinished run of a function (id or unique tail) created in
+    [since, until)."""
+    engine = _engine(request)
+    fn = function_id(engine, body.fn)
+    assert fn is not None  # body.fn is not empty
+    return {"cancelled": engine.bulk_cancel(fn, body.since, body.until)}
 
 
 @router.get("/functions")
@@ -91,9 +104,11 @@ def events(request: Request, name: str | None = None, limit: int = Query(50, ge=
 
 @router.post("/events")
 async def post_events(request: Request) -> Any:
-    """Send one event or a list (same validation as the event API)."""
+    """Send one event or a list (same validation as the event API); our own events must
+    fit their schema, as in the dashboard's form and ``harvester send`` (else 422)."""
     engine = _engine(request)
     events = validate_events(await read_json_body(request, engine.cfg.max_body_bytes))
+    check_our_events(events)
     return {"ids": await engine.send(events)}
 
 
