@@ -32,6 +32,7 @@ from harvester.web import (
     zeeschuimer,
 )
 from harvester.web.body_guard import JSONBodyGuardMiddleware
+from harvester.web.dashboard import errors as error_pages
 from harvester.web.queue_samples import QueueSamples
 from harvester.web.security import SECURITY_HEADERS, AdminGateMiddleware
 
@@ -115,6 +116,8 @@ def create_app(runtime: Runtime, *, start_engine: bool = True) -> FastAPI:
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
+
+    error_pages.install(app)  # browsers get pages in the dashboard's layout, clients JSON
 
     @app.exception_handler(StorageUnavailable)
     async def storage_unavailable(request: Request, exc: StorageUnavailable) -> Response:
