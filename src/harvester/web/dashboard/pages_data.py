@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
+from harvester.clock import today
 from harvester.domains.hosts import DomainKind
 from harvester.store import domain_list
 from harvester.store.comments import comments_page
@@ -17,9 +18,11 @@ from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.store.domains import domain_detail
 from harvester.store.health import latest_health
 from harvester.store.overview import overview as stored_overview
+from harvester.store.top_domains import top_domains
 from harvester.store.videos import video_detail, videos_page
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import MAX_ID
+from harvester.web.dashboard.collect import collection
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
 from harvester.web.dashboard.render import page
 from harvester.web.domain_params import domain_query, report_day
@@ -35,6 +38,7 @@ async def overview(request: Request) -> HTMLResponse:
     with rt.db.session() as s:
         data = stored_overview(s)
         health = latest_health(s)
+        top = top_domains(s, today())
     eng = rt.engine
     with_engine_run_counts(data, eng)
     stats = eng.queue_stats() if eng is not None else None
@@ -51,6 +55,8 @@ async def overview(request: Request) -> HTMLResponse:
         queue=stats,
         failures=recent_failures(eng),
         queue_series=request.app.state.queue_samples.series(),
+        top=top,
+        collection=await collection(request),
     )
 
 
