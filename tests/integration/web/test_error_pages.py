@@ -76,3 +76,15 @@ async def test_the_json_api_keeps_json(client: httpx.AsyncClient) -> None:
     assert res.status_code == 404 and res.json() == {"detail": "Not Found"}
     res = await client.get("/boom-for-test")
     assert res.status_code == 500 and "server log" in res.json()["detail"]
+
+
+async def test_a_punycode_domain_address_leads_to_its_page(app: FastAPI) -> None:
+    from harvester.clock import utcnow
+    from harvester.store.domains import ensure_domains
+
+    with app.state.runtime.db.session() as s:
+        ensure_domains(s, {"españa-ofertas.es": "xn--espaa-ofertas-lkb.es"}, utcnow(), frozenset())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        res = await c.get("/domains/xn--espaa-ofertas-lkb.es", headers=HTML, follow_redirects=True)
+    assert res.status_code == 200 and "españa-ofertas.es" in res.text

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.clock import today
 from harvester.domains.hosts import DomainKind
@@ -116,16 +116,27 @@ def report(request: Request, day: str | None = Query(None, max_length=10)) -> HT
     return page(request, "report.html", r=data, prev=prev.isoformat(), next=nxt.isoformat())
 
 
-@router.get("/domains/{name}", response_class=HTMLResponse)
+@router.get("/domains/{name}", response_class=HTMLResponse, response_model=None)
 def domain(
     request: Request, name: str, before: int | None = Query(None, ge=0, le=MAX_ID)
-) -> HTMLResponse:
+) -> HTMLResponse | RedirectResponse:
     """One domain: first/last seen, daily mentions, videos, highlighted comments."""
     with runtime(request).db.session() as s:
         d = domain_detail(s, name, before=before, limit=PAGE_SIZE)
+        unicode_name = _from_punycode(name)
+        if d is None and unicode_name != name:  # the CSV's ascii_name: xn--…
+            return RedirectResponse(f"/domains/{quote(unicode_name)}", status_code=307)
     if d is None:
         raise HTTPException(404, f"domain {name!r} not found")
     return page(request, "domain.html", d=d)
+
+
+def _from_punycode(name: str) -> str:
+    """``xn--espaa-ofertas-lkb.es`` → ``españa-ofertas.es``; other names unchanged."""
+    try:
+        return name.encode("ascii").decode("idna").lower() if "xn--" in name.lower() else name
+    except (UnicodeError, ValueError):
+        return name
 
 
 @router.get("/videos", response_class=HTMLResponse)
