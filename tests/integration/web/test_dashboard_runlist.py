@@ -131,7 +131,7 @@ async def test_search_opens_a_run_by_id_or_prefix_and_shows_an_event(
     found = await client.get("/search", params={"id": event_id})
     assert found.status_code == 200 and "t/alpha" in found.text and run_id in found.text
     missing = await client.get("/search", params={"id": "zz-nothing"})
-    assert missing.status_code == 404 and "No run or event has the id zz-nothing" in missing.text
+    assert missing.status_code == 404 and "Nothing matches zz-nothing" in missing.text
 
 
 async def test_function_series_counts_what_ended_and_the_page_charts_it(

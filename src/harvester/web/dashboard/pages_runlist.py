@@ -1,5 +1,5 @@
 """The runs list (filters, a custom UTC time range, live updates, bulk cancel and
-replay) and the search box every page carries (a run id or its start, an event id)."""
+replay); the search box lives in ``pages_search``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.clock import unix_now
 from harvester.engine import RunStatus
-from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine
 from harvester.web.dashboard.render import page
 
@@ -160,29 +159,3 @@ def _back_to_runs(back: str, said: str) -> str:
     """The runs list the form came from (never another site), with what was done."""
     kept = [(k, v) for k, v in parse_qsl(back.lstrip("?")) if k in LIST_KEYS]
     return "/runs?" + urlencode([*kept, ("done", said)])
-
-
-@router.get("/search", response_class=HTMLResponse, response_model=None)
-def search(
-    request: Request, run_or_event: str = Query("", alias="id", max_length=100)
-) -> HTMLResponse | RedirectResponse:
-    """A run id (or any unique start of one) opens the run; an event id shows the event
-    and the runs it started; otherwise the page says what matched."""
-    eng = engine(request)
-    q = run_or_event.strip().rstrip("…")
-    if q and eng.get_run(q) is not None:
-        return RedirectResponse(f"/runs/{q}", status_code=303)
-    event = eng.get_event(q) if q else None
-    ids, more = eng.run_ids_with_prefix(q, MAX_MATCHES) if valid_prefix(q) else ([], False)
-    if event is None and len(ids) == 1:
-        return RedirectResponse(f"/runs/{ids[0]}", status_code=303)
-    return page(
-        request,
-        "search.html",
-        status_code=200 if event or ids or not q else 404,
-        q=q,
-        event=event,
-        event_runs=eng.event_runs(event.internal_id) if event else [],
-        ids=ids,
-        more=more,
-    )

@@ -1,0 +1,38 @@
+"""In a browser: the one search box (domains, videos, comments, runs), the admin page's
+log tail, times with their zone, glossary tooltips, and narrow screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Served, shot
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_search_box_finds_a_domain_and_groups_results(page: Any, served: Served) -> None:
+    page.goto(served.url + "/domains")
+    name = page.locator("#domains tbody tr a, #domains tr a").first.inner_text()
+    page.fill("#search-box", name)
+    page.press("#search-box", "Enter")
+    page.wait_for_url("**/search?q=*")
+    assert page.locator("#hit-domains a", has_text=name).count() >= 1
+    shot(page, "search-results")
+    page.locator("#hit-domains a", has_text=name).first.click()
+    page.wait_for_url("**/domains/**")
+    assert name in page.locator("h1").inner_text()
+
+
+def test_the_search_box_finds_a_comment_by_text_and_a_video_by_id(
+    page: Any, served: Served
+) -> None:
+    page.goto(served.url + "/search?q=hostile-1")
+    assert page.locator("#hit-comments td", has_text="hostile-1").count() == 1
+    video = page.locator("#hit-comments a").first.inner_text()
+    page.fill("#search-box", video)
+    page.press("#search-box", "Enter")
+    page.wait_for_url("**/search?q=*")
+    page.locator("#hit-videos a", has_text=video).click()
+    page.wait_for_url(f"**/videos/{video}")
