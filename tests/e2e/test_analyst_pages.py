@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from harvester.logging_setup import LOG_FILE
+
 from .conftest import Served, shot
 
 pytestmark = pytest.mark.browser
@@ -36,3 +38,18 @@ def test_the_search_box_finds_a_comment_by_text_and_a_video_by_id(
     page.wait_for_url("**/search?q=*")
     page.locator("#hit-videos a", has_text=video).click()
     page.wait_for_url(f"**/videos/{video}")
+
+
+def test_the_admin_page_shows_the_log_tail_as_text(page: Any, served: Served) -> None:
+    log = served.runtime.settings.data_dir / LOG_FILE
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write('{"event": "<img src=x onerror=window.__xss=9> e2e log line"}\n')
+    page.goto(served.url + "/admin")
+    tail = page.locator("#log-tail")
+    assert "<img src=x onerror=window.__xss=9> e2e log line" in tail.inner_text()
+    assert page.evaluate("window.__xss") is None
+    page.locator("#log-lines a", has_text="200 lines").click()
+    page.wait_for_url("**/admin?log_lines=200*")
+    assert "e2e log line" in page.locator("#log-tail").inner_text()
+    tail.scroll_into_view_if_needed()
+    shot(page, "admin-log-tail")

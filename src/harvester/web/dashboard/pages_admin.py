@@ -1,11 +1,15 @@
-"""Admin pages: kill switch, dead letters with replay, alerts; login for off-loopback."""
+"""Admin pages: kill switch, dead letters with replay, alerts, the log's tail; login for
+off-loopback."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.jobs.operator_actions import replay_dead_letters, set_kill_switch
+from harvester.logging_setup import LOG_FILE, tail
 from harvester.store.alerts import alerts_page
 from harvester.store.job_runs import dead_letters_page
 from harvester.web.dashboard.context import admin_post, runtime
@@ -19,13 +23,18 @@ from harvester.web.security import (
 )
 
 router = APIRouter()
+LOG_LINES = (50, 200, 500)  # how much of the log the page may show
+LOG_LINE_CHARS = 2000  # one line's most characters (a huge event payload stays readable)
 
 
 @router.get("/admin", response_class=HTMLResponse)
 async def admin(
-    request: Request, status: str = Query("", max_length=16), done: str = Query("", max_length=80)
+    request: Request,
+    status: str = Query("", max_length=16),
+    done: str = Query("", max_length=80),
+    log_lines: int = Query(LOG_LINES[0], ge=1, le=LOG_LINES[-1]),
 ) -> HTMLResponse:
-    """Kill switch, dead letters (filter by status) and alerts."""
+    """Kill switch, dead letters (filter by status), alerts and the log file's tail."""
     rt = runtime(request)
     with rt.db.session() as s:
         letters = dead_letters_page(s, status=status or None)
@@ -39,7 +48,19 @@ async def admin(
         alerts=alerts,
         status=status,
         done=done,
+        log_file=rt.settings.data_dir / LOG_FILE,
+        log_tail=log_tail(rt.settings.data_dir / LOG_FILE, log_lines),
+        log_lines=log_lines,
+        log_choices=LOG_LINES,
     )
+
+
+def log_tail(log_file: Path, lines: int) -> list[str]:
+    """The newest ``lines`` lines, newest last, each cut at ``LOG_LINE_CHARS``."""
+    return [
+        line if len(line) <= LOG_LINE_CHARS else line[:LOG_LINE_CHARS] + " …(cut)"
+        for line in tail(log_file, lines)
+    ]
 
 
 @router.post("/admin/kill-switch")
