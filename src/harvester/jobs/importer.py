@@ -1,21 +1,23 @@
 """Imports of collectors' files into the pipeline's own tables and its extraction.
 
-A file is read twice: first to check it (format, bad rows, any TikTok rows at all), so
-that a refused file writes nothing; then to store it in batches of valid rows, each
-batch one transaction followed by the extraction of its new comments. Upserts on the
-post and comment ids make a re-import add nothing. Small files are read once and kept."""
+A file is parsed once: the checking pass counts its rows and skips and keeps the valid
+rows in a spool (memory up to 32 MB, a temporary file beyond), so that a refused file
+writes nothing; then the spooled rows are stored in batches, each one transaction that
+also stores the domains of the batch's new comments (extracted from the rows in hand,
+not read back). Upserts on the post and comment ids make a re-import add nothing."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from harvester.domains import extract
-from harvester.jobs.extraction import extract_pending
+from harvester.jobs.extraction import mentions_of
+from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS
 from harvester.store import Database
 from harvester.store.imported import (
     CaptionRow,
@@ -23,9 +25,9 @@ from harvester.store.imported import (
     upsert_imported_comments,
     upsert_imported_videos,
 )
+from harvester.store.mentions import record_mentions
 from harvester.store.videos import mark_video_harvested
 from harvester.tiktok.imports import (
-    CommentRecord,
     ImportFile,
     ImportFormat,
     Outcome,
@@ -34,15 +36,15 @@ from harvester.tiktok.imports import (
     VideoRecord,
     detect,
 )
+from harvester.tiktok.imports.spool import COMMENT_KEYS, CommentCells, Spool, Staged
 
-BATCH = 2_000
-KEEP_BYTES = 32 * 1024 * 1024  # files up to this size are parsed once and kept in memory
+BATCH = 5_000
 DEFAULT_MAX_BAD = 0.01
 SHOWN_ERRORS = 20
 COUNTS = ("new_videos", "updated_videos", "new_comments", "promoted_videos")
-Progress = Callable[[int, int], None]  # (bytes done, bytes in all) over both readings
+Progress = Callable[[int, int], None]  # (work done, work in all): the file's bytes, twice
 VIDEO_KEYS = tuple(f.name for f in fields(VideoRecord))
-COMMENT_KEYS = tuple(f.name for f in fields(CommentRecord))
+_ID, _VIDEO, _TEXT = (COMMENT_KEYS.index(k) for k in ("comment_id", "video_id", "text"))
 
 
 @dataclass
@@ -112,15 +114,16 @@ class Writer:
         self._db, self._clock, self.report = db, clock, report
         self.collector = report.format or "import"
         self._videos: dict[str, dict[str, Any]] = {}
-        self._comments: dict[str, CommentRecord] = {}
+        self._comments: dict[str, CommentCells] = {}
         self._captions: list[CaptionRow] = []
         self.promoted: set[str] = set()
 
-    def add(self, row: VideoRecord | CommentRecord) -> None:
+    def add(self, row: Staged) -> None:
+        """A video, or a comment as its cells (``COMMENT_KEYS`` order)."""
         if isinstance(row, VideoRecord):
             self._add_video(row)
         else:
-            self._comments[row.comment_id] = row  # the last copy of a comment wins
+            self._comments[row[_ID]] = row  # the last copy of a comment wins
         if len(self._videos) + len(self._comments) >= BATCH:
             self.flush()
 
@@ -140,39 +143,39 @@ class Writer:
             ]
 
     def flush(self) -> None:
-        """Store the pending rows in one transaction, then extract their domains."""
+        """Store the pending rows and the domains of the new comments, in one transaction."""
         if not self._videos and not self._comments:
             return
         now = self._clock()
-        collector = self.collector
-        rows = [{k: getattr(c, k) for k in COMMENT_KEYS} for c in self._comments.values()]
-        for c in self._comments.values():
-            self._videos.setdefault(c.video_id, {"video_id": c.video_id, "collector": collector})
+        comments = list(self._comments.values())
+        for c in comments:
+            self._videos.setdefault(c[_VIDEO], {"video_id": c[_VIDEO], "collector": self.collector})
+        rows = [dict(zip(COMMENT_KEYS, c, strict=True)) for c in comments]
+        captions, self._captions = self._captions, []
         with self._db.session() as s:
             new, updated = upsert_imported_videos(s, list(self._videos.values()), now)
-            new_ids = upsert_imported_comments(s, rows, now)
-            fresh = set(new_ids)
-            per_video = Counter(
-                c.video_id for c in self._comments.values() if c.comment_id in fresh
-            )
-            for vid, n in per_video.items():
+            fresh = set(upsert_imported_comments(s, rows, now, extracted=True))
+            added = [c for c in comments if c[_ID] in fresh]
+            for vid, n in Counter(c[_VIDEO] for c in added).items():
                 mark_video_harvested(s, vid, n, now)
-            captions, self._captions = self._captions, []
-            self.report.new_domains += len(record_caption_mentions(s, captions, now))
-        self.report.new_videos += len(new)
-        self.report.updated_videos += len(updated)
-        self.report.new_comments += len(new_ids)
-        self.report.caption_mentions += len({(c.video_id, c.domain) for c in captions})
+            caption_domains = record_caption_mentions(s, captions, now)
+            mentions = [m for c in added for m in mentions_of(c[_ID], c[_VIDEO], c[_TEXT])]
+            new_domains = record_mentions(s, mentions, now)
+        DOMAINS_NEW.inc(len(new_domains))
+        MENTIONS.inc(len(mentions))
+        r = self.report
+        r.new_videos += len(new)
+        r.updated_videos += len(updated)
+        r.new_comments += len(fresh)
+        r.caption_mentions += len({(c.video_id, c.domain) for c in captions})
+        r.mentions += len(mentions)
+        r.new_domains += len(caption_domains) + len(new_domains)
         self._videos, self._comments = {}, {}
-        if new_ids:
-            out = extract_pending(self._db, self._clock, new_ids)
-            self.report.mentions += out["mentions"]
-            self.report.new_domains += out["new_domain_count"]
 
 
-def _check(report: FileReport, outcomes: Iterable[Outcome], max_bad: float) -> int:
-    """First reading: count rows and skips; returns the TikTok rows found."""
-    found, first_skip = 0, ""
+def _check(report: FileReport, outcomes: Iterable[Outcome], max_bad: float, spool: Spool) -> int:
+    """The checking pass: count rows and skips, spool the valid rows; returns how many."""
+    first_skip = ""
     for o in outcomes:
         report.rows += 1
         if isinstance(o, Skip):
@@ -181,19 +184,19 @@ def _check(report: FileReport, outcomes: Iterable[Outcome], max_bad: float) -> i
             if o.bad and len(report.errors) < SHOWN_ERRORS:
                 report.errors.append(str(o))
         else:
-            found += 1
+            spool.add(o)
     limit = allowed_bad(report.rows, max_bad)
     if report.bad_rows > limit:
         report.refused = (
             f"{report.bad_rows} of {report.rows} rows are malformed, over the limit of {limit} "
             f"(--max-bad): nothing of this file was stored; fix the file or raise the limit"
         )
-    elif not found:
+    elif not spool.count:
         others = ", ".join(f"{k} {n}" for k, n in report.skipped.most_common(5))
         report.refused = (
             f"no TikTok posts or comments in this file ({others or 'no rows'}; {first_skip})"
         )
-    return found
+    return spool.count
 
 
 def import_path(
@@ -216,28 +219,31 @@ def import_path(
     report.format = str(detected.reader.format)
     source = ImportFile(path, detected)
     size = max(path.stat().st_size, 1)
-    kept: list[Outcome] | None = [] if size <= KEEP_BYTES else None
-    first = _tracked(source, 0, size, progress, kept)
-    if not _check(report, first, max_bad) or report.refused:
-        return report
-    writer = Writer(db, clock, report)
-    rows = kept if kept is not None else _tracked(source, size, size, progress, None)
-    for o in rows:
-        if not isinstance(o, Skip):
-            writer.add(o)
-    writer.flush()
+    with Spool() as spool:
+        found = _check(report, _read(source, size, progress), max_bad, spool)
+        if not found or report.refused:
+            return report
+        writer = Writer(db, clock, report)
+        for row in _stored(spool, found, size, progress):
+            writer.add(row)
+        writer.flush()
     report.promoted_videos = len(writer.promoted)
     if progress:
         progress(2 * size, 2 * size)
     return report
 
 
-def _tracked(
-    source: ImportFile, base: int, size: int, progress: Progress | None, keep: list[Outcome] | None
-) -> Iterable[Outcome]:
+def _read(source: ImportFile, size: int, progress: Progress | None) -> Iterator[Outcome]:
+    """The file's outcomes; progress is the bytes read (the first half of the work)."""
     for n, o in enumerate(source):
-        if keep is not None:
-            keep.append(o)
         if progress and n % 1000 == 0:
-            progress(base + source.position, 2 * size)
+            progress(source.position, 2 * size)
         yield o
+
+
+def _stored(spool: Spool, found: int, size: int, progress: Progress | None) -> Iterator[Staged]:
+    """The spooled rows; progress is the share of them stored (the second half)."""
+    for n, row in enumerate(spool):
+        if progress and n % 1000 == 0:
+            progress(size + size * n // found, 2 * size)
+        yield row

@@ -92,10 +92,11 @@ def upsert_imported_videos(
 
 
 def upsert_imported_comments(
-    session: Session, rows: Sequence[dict[str, Any]], now: datetime
+    session: Session, rows: Sequence[dict[str, Any]], now: datetime, *, extracted: bool = False
 ) -> list[str]:
     """Insert comments not seen before (of any videos, in one statement); known ones
-    get their counts refreshed. Returns the ids that were new."""
+    get their counts refreshed. Returns the ids that were new. ``extracted``: the caller
+    stores the new ones' mentions in this transaction, so they are marked extracted."""
     if not rows:
         return []
     ids = [r["comment_id"] for r in rows]
@@ -105,7 +106,8 @@ def upsert_imported_comments(
         index_elements=["comment_id"],
         set_={"like_count": stmt.excluded.like_count, "reply_count": stmt.excluded.reply_count},
     )
-    session.execute(stmt, [{**r, "harvested_at": now} for r in rows])
+    stamp = {"harvested_at": now, "extracted_at": now if extracted else None}
+    session.execute(stmt, [r | stamp for r in rows])
     return [i for i in dict.fromkeys(ids) if i not in known]
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from harvester.tiktok.imports.records import Skip, SkipReason
 
 MAX_LINE = 16 * 1024 * 1024  # one NDJSON row; a longer line is refused, not buffered
@@ -104,7 +106,7 @@ def _ndjson(fh: IO[bytes]) -> Iterator[RawRow]:
         if not line:
             continue
         try:
-            yield RawRow(n, json.loads(line))
+            yield RawRow(n, _loads(line))
         except UnicodeDecodeError:
             yield RawRow(n, Skip(n, SkipReason.MALFORMED, f"line {n}: not UTF-8 text"))
         except json.JSONDecodeError as exc:
@@ -113,6 +115,16 @@ def _ndjson(fh: IO[bytes]) -> Iterator[RawRow]:
                 yield RawRow(n, Skip(n, SkipReason.TRUNCATED_LAST_LINE, why))
             else:
                 yield RawRow(n, Skip(n, SkipReason.MALFORMED, f"line {n}: not JSON: {exc.msg}"))
+
+
+def _loads(line: bytes) -> Any:
+    """One JSON line: orjson, several times faster; the standard library where orjson is
+    stricter (integers over 64 bits, NaN, lone surrogates, UTF-16), so both read the same
+    rows and a bad one gets the standard library's error."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
 
 
 class _Buffer:
