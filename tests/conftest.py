@@ -100,6 +100,12 @@ TIME_DEPENDENT = (
     "tests/integration/web/test_domain_intel_api.py",
     "tests/integration/web/test_quota_views.py",
     "tests/integration/web/test_one_run_state.py",
+    "tests/integration/web/test_overview_answers.py",
+    "tests/integration/web/test_error_pages.py",
+    "tests/integration/engine/test_engine_clock.py",
+    "tests/unit/feeds/",
+    "tests/integration/feeds/test_feed_reads.py",
+    "tests/integration/feeds/test_feed_http.py",
 )
 
 

@@ -4,6 +4,7 @@ summary with the reason when it found nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -114,10 +115,15 @@ async def test_collect_now_sends_discovery_and_shows_its_run(client: httpx.Async
     assert token is not None
     res = await client.post("/collect", data={"csrf": token.group(1)})
     assert res.status_code == 303 and res.headers["location"].startswith("/collect?since=")
+    # The event starts its run a moment later: wait for it (bounded), as the page does.
+    for _ in range(100):
+        runs = (await client.get("/api/v1/runs", params={"fn": "discover-videos"})).json()["data"]
+        if runs:
+            break
+        await asyncio.sleep(0.05)
+    assert len(runs) == 1
     page = (await client.get(res.headers["location"])).text
-    assert 'id="collect-summary"' in page
-    runs = (await client.get("/api/v1/runs", params={"fn": "discover-videos"})).json()["data"]
-    assert len(runs) == 1 and runs[0]["run_id"] in page
+    assert 'id="collect-summary"' in page and runs[0]["run_id"] in page
 
 
 def test_the_summary_says_why_nothing_was_found() -> None:
