@@ -121,6 +121,8 @@ def comment_id(v: Any, field: str) -> str:
 
 def text(v: Any, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
     """A string of at most ``limit`` characters (numbers are taken as their digits)."""
+    if type(v) is str and 0 < len(v) <= limit:  # the usual case, first
+        return v
     if absent(v):
         if required:
             raise RowError(field, "missing or empty")
@@ -136,6 +138,8 @@ def text(v: Any, field: str, *, required: bool = False, limit: int = MAX_TEXT) -
 
 def count(v: Any, field: str) -> int | None:
     """A count ≥ 0 as a number or digits; absent stays None."""
+    if type(v) is int and v >= 0:  # the usual case, first (bool is not int's type)
+        return v
     if absent(v):
         return None
     if isinstance(v, bool):
@@ -151,6 +155,8 @@ def count(v: Any, field: str) -> int | None:
 
 def epoch(v: Any, field: str) -> datetime | None:
     """Unix seconds (or milliseconds) as a number or digits, in UTC."""
+    if type(v) is int and 0 <= v <= _MAX_EPOCH_S:  # the usual case, first
+        return datetime.fromtimestamp(v, UTC)
     if absent(v):
         return None
     if isinstance(v, str) and v.strip().isdigit():

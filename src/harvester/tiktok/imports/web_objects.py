@@ -30,8 +30,11 @@ def is_post(d: dict[str, Any]) -> bool:
     return all(k in d for k in POST_FIELDS) and any(k in d for k in POST_HINTS)
 
 
+_COMMENT_SET = frozenset(COMMENT_FIELDS)
+
+
 def is_comment(d: dict[str, Any]) -> bool:
-    return all(k in d for k in COMMENT_FIELDS)
+    return d.keys() >= _COMMENT_SET
 
 
 def missing_post(d: dict[str, Any]) -> list[str]:
