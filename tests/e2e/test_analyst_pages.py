@@ -3,13 +3,15 @@ log tail, times with their zone, glossary tooltips, and narrow screens."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from harvester.logging_setup import LOG_FILE
 
-from .conftest import Served, shot
+from .conftest import ARTIFACTS, Served, shot
 
 pytestmark = pytest.mark.browser
 
@@ -53,3 +55,28 @@ def test_the_admin_page_shows_the_log_tail_as_text(page: Any, served: Served) ->
     assert "e2e log line" in page.locator("#log-tail").inner_text()
     tail.scroll_into_view_if_needed()
     shot(page, "admin-log-tail")
+
+
+def test_times_say_utc_and_show_local_time_on_hover(page: Any, served: Served) -> None:
+    page.goto(served.url + "/runs")
+    first = page.locator("#runs time").first
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", first.inner_text())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first.get_attribute("datetime") or "")
+    assert "your time (" in (first.get_attribute("title") or "")
+
+
+def test_chart_times_are_24_hour_iso_utc(page: Any, served: Served) -> None:
+    page.goto(served.url + "/")
+    over = page.locator(".u-over").first
+    over.wait_for()
+    over.scroll_into_view_if_needed()
+    box = over.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    x_cell = page.locator(".u-legend").first.locator(".u-value").first
+    expect(x_cell).not_to_have_text("—")
+    x_value = x_cell.inner_text()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", x_value), x_value
+    assert "UTC" in page.locator(".u-legend").first.inner_text()
+    page.locator("#trend-charts").screenshot(path=str(ARTIFACTS / "trend-charts.png"))

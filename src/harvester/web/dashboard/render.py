@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from harvester.web import fn_config, timeline
 from harvester.web.security import csrf_token, is_admin, safe_url, token_required
@@ -22,13 +23,33 @@ assert templates.env.autoescape, "autoescape must stay on"
 MAX_STEP_DOMAINS = 24
 
 
-def ts(value: Any) -> str:
-    """A timestamp (epoch seconds or datetime) as ``YYYY-MM-DD HH:MM:SS`` UTC."""
-    if value is None:
-        return "—"
+def ts(value: Any) -> Markup:
+    """A time (epoch seconds, datetime or ISO text) as ``YYYY-MM-DD HH:MM:SS UTC`` in a
+    ``<time>`` element; app.js adds the reader's local time as its tooltip."""
+    if value is None or value == "":
+        return Markup("—")
+    when = _as_datetime(value)
+    if when is None:
+        return escape(str(value))
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    shown = when.strftime("%Y-%m-%d %H:%M:%S")
+    return Markup('<time datetime="{}" title="UTC">{} UTC</time>').format(iso, shown)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """The UTC datetime ``value`` stands for, or None when it is no time."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int | float):
-        value = datetime.fromtimestamp(value, UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else str(value)
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def pretty_json(value: Any) -> str:

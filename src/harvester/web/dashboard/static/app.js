@@ -5,6 +5,32 @@
 
   const COLORS = ["#4fb3ff", "#f2cc60", "#3fb950", "#f85149"];
 
+  // Times are shown in UTC, 24-hour ISO; these give the same form, and the reader's own.
+  function isoUtc(sec, withSeconds) {
+    const iso = new Date(sec * 1000).toISOString();
+    return iso.slice(0, 10) + " " + iso.slice(11, withSeconds ? 19 : 16);
+  }
+
+  // Tick labels as short as the spacing allows: MM-DD for days, HH:MM, HH:MM:SS.
+  function axisLabels(vals, incr) {
+    const [from, to] = incr >= 86400 ? [5, 10] : incr >= 60 ? [11, 16] : [11, 19];
+    return vals.map((v) => (v == null ? "" : isoUtc(v, true).slice(from, to)));
+  }
+
+  // A <time datetime="…Z"> shows UTC; its tooltip says when that is where the reader is.
+  function localTimes(root) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local";
+    root.querySelectorAll("time[datetime]").forEach((el) => {
+      const ms = Date.parse(el.getAttribute("datetime"));
+      if (Number.isNaN(ms)) return;
+      const d = new Date(ms);
+      const pad = (n) => String(n).padStart(2, "0");
+      const local = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+        pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+      el.title = local + " your time (" + zone + ")";
+    });
+  }
+
   function dayToTs(day) {
     return Date.parse(day + "T00:00:00Z") / 1000;
   }
@@ -18,6 +44,8 @@
       data.push(series.map((p) => (p[k] == null ? null : percent ? p[k] * 100 : p[k])))
     );
     const opts = {
+      // Ticks on UTC boundaries (whole hours and days in UTC, like the tables).
+      tzDate: (ts) => (uPlot.tzDate ? uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") : new Date(ts * 1000)),
       width: Math.max(300, el.clientWidth),
       height: 170,
       legend: { show: true },
@@ -27,11 +55,12 @@
         y: percent ? { range: [0, 100] } : { auto: true },
       },
       axes: [
-        { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" } },
+        { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" },
+          values: (u, vals, axis, space, incr) => axisLabels(vals, incr) },
         { stroke: "#8b98a5", grid: { stroke: "#263041" }, ticks: { stroke: "#263041" },
           values: (u, vals) => vals.map((v) => (percent ? v + "%" : el.dataset.unit === "s" ? v + " s" : v)) },
       ],
-      series: [{}].concat(
+      series: [{ label: "UTC", value: (u, v) => (v == null ? "—" : isoUtc(v, true)) }].concat(
         keys.map((k, i) => ({
           label: k.replace(/_/g, " "),
           stroke: COLORS[i % COLORS.length],
@@ -148,8 +177,13 @@
     if (document.getElementById("runs-list")) liveRuns();
     pickAll(document);
     loadCharts(document);
+    localTimes(document);
     document.querySelectorAll("form.json-editor").forEach(jsonEditor);
     confirmForms(document);
   });
-  document.addEventListener("htmx:afterSettle", (e) => { confirmForms(e.target); pickAll(e.target); });
+  document.addEventListener("htmx:afterSettle", (e) => {
+    confirmForms(e.target);
+    pickAll(e.target);
+    localTimes(e.target);
+  });
 })();
