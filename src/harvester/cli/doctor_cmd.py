@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from harvester.cli.server_address import PortOption, UrlOption, find_server, is_harvester
 from harvester.cli.sqlite_path import sqlite_file
+from harvester.cli.terminal import stdout_console
 from harvester.clock import utcnow
 from harvester.settings import Settings, SourceKind, get_settings
 
@@ -207,7 +207,7 @@ def doctor(url: UrlOption = None, port: PortOption = None) -> None:
     table = Table("check", "status", "detail", "what to do", title="harvester doctor")
     for c in checks:
         table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]problem[/]", c.detail, c.hint)
-    Console().print(table)
+    stdout_console().print(table)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
 

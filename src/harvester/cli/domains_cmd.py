@@ -16,8 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from harvester.cli.data_reads import open_database, server_domains
-from harvester.cli.operator_cmd import FORMATS, _fail, _iso, err, out
+from harvester.cli.operator_cmd import FORMATS, _fail, _iso, err
 from harvester.cli.target import pick
+from harvester.cli.terminal import stdout_console
 from harvester.clock import monotonic, utcnow
 from harvester.domains.hosts import DomainKind
 from harvester.settings import get_settings
@@ -41,7 +42,17 @@ DOMAIN_COLUMNS = [
     "age_days",
     "signals",
 ]
-TABLE_COLUMNS = ("name", "signals", "mentions", "today", "Δday", "videos", "advs", "age", "first")
+TABLE_COLUMNS = (
+    "name",
+    "signals",
+    "mentions",
+    "today",
+    "Δday",
+    "videos",
+    "advs",
+    "age",
+    "first (UTC)",
+)
 
 
 def _parse_day(value: str | None, flag: str) -> date | None:
@@ -169,7 +180,7 @@ def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
             "" if age is None else f"{age}d",
             r["first_seen_at"].strftime("%Y-%m-%d %H:%M"),
         )
-    out.print(table)
+    stdout_console().print(table)
 
 
 def report(

@@ -18,7 +18,7 @@ from harvester.cli import serving
 from harvester.cli.run_reads import STATUSES, check_status, list_runs
 from harvester.cli.server_address import PortOption, UrlOption, find_server
 from harvester.cli.target import fail, pick
-from harvester.clock import utcnow
+from harvester.cli.terminal import stdout_console
 from harvester.engine import create_engine_app
 from harvester.logging_setup import configure_logging
 from harvester.runtime import engine_settings
@@ -168,9 +168,10 @@ def runs(
 
 
 def _print_runs(page: list[dict[str, Any]], functions: list[str]) -> None:
-    """Ids are never cut (they are what `harvester run` takes); the rest fits 80 columns:
-    function ids lose their app's prefix (``--fn`` takes that tail too)."""
-    out = Console()
+    """Ids are never cut (they are what `harvester run` takes); on an 80-column terminal
+    function ids lose their app's prefix (``--fn`` takes that tail too); piped, nothing is
+    cut. Dates come with their times, in UTC like the dashboard."""
+    out = stdout_console()
     common = _common_prefix(functions) if len(functions) > 1 else ""
     cut = len(common.rpartition("-")[0]) + 1 if "-" in common else 0
     wide = out.width >= 120
@@ -180,12 +181,10 @@ def _print_runs(page: list[dict[str, Any]], functions: list[str]) -> None:
     table.add_column("status", no_wrap=True)
     if wide:
         table.add_column("event")
-    table.add_column("created", no_wrap=True)  # UTC, like the dashboard
+    table.add_column("created (UTC)", no_wrap=True)
     table.add_column("took", no_wrap=True, justify="right")
-    today = utcnow().date()
     for r in page:
-        at = datetime.fromtimestamp(r["created_at"], UTC)
-        created = at.strftime("%H:%M:%S" if at.date() == today else "%m-%d %H:%M")
+        created = datetime.fromtimestamp(r["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
         dur = f"{r['duration']:.2f}s" if r["duration"] is not None else ""
         event = [r["event_name"] or ""] if wide else []
         table.add_row(r["run_id"], r["fn_id"][cut:], r["status"], *event, created, dur)

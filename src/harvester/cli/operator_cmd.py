@@ -21,6 +21,7 @@ from harvester.cli.data_reads import dead_letters, open_database, server_call
 from harvester.cli.run_reads import get_run
 from harvester.cli.run_view import print_run
 from harvester.cli.target import pick
+from harvester.cli.terminal import stdout_console
 from harvester.guard.killswitch import KillSwitch
 from harvester.settings import Settings, get_settings
 from harvester.store import Database
@@ -129,7 +130,7 @@ def dlq(
             str(r["attempts"]),
             r["status"],
         )
-    out.print(table)
+    stdout_console().print(table)
     if not rows:
         err.print("no dead letters")
 
