@@ -80,3 +80,15 @@ def test_chart_times_are_24_hour_iso_utc(page: Any, served: Served) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", x_value), x_value
     assert "UTC" in page.locator(".u-legend").first.inner_text()
     page.locator("#trend-charts").screenshot(path=str(ARTIFACTS / "trend-charts.png"))
+
+
+def test_glossary_terms_and_the_enrichment_note(page: Any, served: Served) -> None:
+    page.goto(served.url + "/domains")
+    mentions = page.locator("#domains [data-term=mentions]")
+    assert "distinct comments" in (mentions.get_attribute("title") or "")
+    assert page.locator("[data-term=young]").count() >= 1
+    page.locator("#domains tr a").first.click()
+    page.wait_for_url("**/domains/**")
+    note = page.locator("#enrichment-off")
+    assert "HARVESTER_DOMAIN_LOOKUPS=true" in note.inner_text()
+    shot(page, "domain-enrichment-off")

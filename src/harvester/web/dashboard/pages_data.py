@@ -128,7 +128,8 @@ def domain(
             return RedirectResponse(f"/domains/{quote(unicode_name)}", status_code=307)
     if d is None:
         raise HTTPException(404, f"domain {name!r} not found")
-    return page(request, "domain.html", d=d)
+    lookups_on = runtime(request).settings.domain_lookups
+    return page(request, "domain.html", d=d, lookups_on=lookups_on)
 
 
 def _from_punycode(name: str) -> str:

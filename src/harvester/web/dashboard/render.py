@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from harvester.web import fn_config, timeline
+from harvester.web.dashboard.glossary import GLOSSARY
 from harvester.web.security import csrf_token, is_admin, safe_url, token_required
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -190,7 +191,11 @@ templates.env.filters.update(
     human=timeline.human,
 )
 templates.env.globals.update(
-    bars=bars, segments=segments, waterfall=waterfall, fn_options=fn_config.describe
+    bars=bars,
+    segments=segments,
+    waterfall=waterfall,
+    fn_options=fn_config.describe,
+    glossary=GLOSSARY,
 )
 
 
