@@ -92,3 +92,31 @@ def test_glossary_terms_and_the_enrichment_note(page: Any, served: Served) -> No
     note = page.locator("#enrichment-off")
     assert "HARVESTER_DOMAIN_LOOKUPS=true" in note.inner_text()
     shot(page, "domain-enrichment-off")
+
+
+@pytest.mark.parametrize("path", ["/", "/domains", "/runs", "/admin"])
+def test_a_narrow_screen_folds_the_nav_and_scrolls_tables_in_their_box(
+    browser: Any, served: Served, path: str
+) -> None:
+    ctx = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = ctx.new_page()
+        page.goto(served.url + path)
+        nav = page.locator("#main-nav")
+        assert not nav.is_visible()
+        page.locator("label.nav-button").click()
+        assert nav.is_visible() and page.locator("#main-nav a", has_text="Domains").is_visible()
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= 360, f"{path}: the page is {page_width} px wide"
+        wide = page.evaluate(
+            "[...document.querySelectorAll('main table')]"
+            ".filter(t => t.scrollWidth > t.clientWidth + 1)"
+            ".map(t => getComputedStyle(t).overflowX)"
+        )
+        assert all(o == "auto" for o in wide), wide
+        if path == "/domains":
+            assert wide, "the domains table is wider than a phone: it scrolls in its box"
+        page.locator("label.nav-button").click()
+        shot(page, "narrow" + (path.replace("/", "-") if path != "/" else "-overview"))
+    finally:
+        ctx.close()
