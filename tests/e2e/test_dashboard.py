@@ -159,7 +159,7 @@ def test_hostile_comment_is_shown_escaped(page: Any, served: Served) -> None:
 
 def test_domain_search_and_export(page: Any, served: Served) -> None:
     page.goto(served.url + "/domains")
-    page.fill("input[name=q]", "hostile")
+    page.fill("#domain-q", "hostile")
     expect(page.locator("#domains a.domain-link")).to_have_count(1)  # htmx, as you type
     assert page.locator("a.domain-link").inner_text() == HOSTILE_DOMAIN
     with page.expect_download() as dl:
