@@ -3,21 +3,26 @@ SDK call-backs) and the dev server's inspection API (/v0/gql, /v1/...)."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import re
 from typing import Any, Protocol
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from harvester.engine import browser_guard, eventids, safejson, signing, sync_tickets
+from harvester.engine.cancellations import CancellationError
 from harvester.engine.config import EngineConfig
 from harvester.engine.gql import answer_gql
 from harvester.engine.registration import registration_problem
+from harvester.engine.rest import build_rest_router, iso
 from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import ConfigError
 
 BODY_TIMEOUT_S = 10.0  # EngineConfig.body_timeout's default
+RUN_ID = re.compile(r"[0-9A-Za-z-]{1,40}")  # ours are 32 hex digits; ULIDs pass too
 
 
 class EngineProtocol(Protocol):
@@ -28,6 +33,12 @@ class EngineProtocol(Protocol):
     def register(self, url: str, app_id: str, configs: list[dict[str, Any]]) -> int: ...
 
     async def send(self, events: list[dict[str, Any]]) -> list[str]: ...
+
+    def create_cancellation(self, body: Any) -> dict[str, Any]: ...
+
+    def cancellations(self) -> list[dict[str, Any]]: ...
+
+    def delete_cancellation(self, job_id: str) -> bool: ...
 
 
 async def read_json_body(request: Request, limit: int, timeout: float = BODY_TIMEOUT_S) -> Any:
@@ -105,13 +116,15 @@ def seed_ids(events: list[dict[str, Any]], seed: str | None) -> list[dict[str, A
     return out
 
 
-def _refuse_browser(request: Request, cfg: EngineConfig) -> None:
-    """403/415 for a request another site's page made the browser send (browser_guard)."""
+def _refuse_browser(request: Request, cfg: EngineConfig, body: bool = True) -> None:
+    """403/415 for a request another site's page made the browser send (browser_guard);
+    a route without a ``body`` (a DELETE) needs no JSON content type."""
     refused = browser_guard.browser_problem(
         request.method,
         request.headers,
         bind_host=cfg.host,
         allowed_origins=cfg.allowed_origins,
+        require_json=body,
     )
     if refused is not None:
         raise HTTPException(refused[0], refused[1])
@@ -188,8 +201,54 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
         return JSONResponse({"ids": ids, "status": 200})
 
     _sdk_callbacks(router, cfg, db)
-    _inspection(router, db)
+    router.include_router(build_rest_router(db, cfg))
+    _cancellations(router, engine)
     return router
+
+
+def _job_json(job: dict[str, Any]) -> dict[str, Any]:
+    """A bulk cancellation as Inngest's ``cqrs.Cancellation`` (ISO times), with how
+    many runs it cancelled and whether it is done."""
+    return {
+        "id": job["id"],
+        "created_at": iso(job["created_at"]),
+        "name": None,
+        "app_id": job["app_id"],
+        "function_id": job["function_id"],
+        "started_after": iso(job["started_after"]),
+        "started_before": iso(job["started_before"]),
+        **({"if": job["if"]} if job.get("if") else {}),
+        "kind": "run",
+        "done": job["done"],
+        "cancelled": job["cancelled"],
+    }
+
+
+def _cancellations(router: APIRouter, engine: EngineProtocol) -> None:
+    """Inngest's bulk cancellation API; its writes pass the browser guard as every
+    engine write does."""
+    cfg = engine.cfg
+
+    @router.post("/v1/cancellations", tags=["inngest"])
+    async def create(request: Request) -> JSONResponse:
+        _refuse_browser(request, cfg)
+        body = await read_json_body(request, cfg.max_body_bytes, cfg.body_timeout)
+        try:
+            job = await asyncio.to_thread(engine.create_cancellation, body)
+        except CancellationError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status)
+        return JSONResponse(_job_json(job))
+
+    @router.get("/v1/cancellations", tags=["inngest"])
+    def listed() -> Any:
+        return {"data": [_job_json(j) for j in engine.cancellations()]}
+
+    @router.delete("/v1/cancellations/{job_id}", tags=["inngest"])
+    def delete(job_id: str, request: Request) -> Any:
+        _refuse_browser(request, cfg, body=False)
+        if not engine.delete_cancellation(job_id):
+            raise HTTPException(404, f"id: no cancellation {job_id[:80]!r}")
+        return {"data": {"ok": True}}
 
 
 def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> None:
@@ -201,44 +260,27 @@ def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> 
         if cfg.signing_key and not _signed(request, cfg):
             raise HTTPException(401, "bad signing key")
 
-    @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
-    def batch(run_id: str, request: Request) -> Any:
+    def state_of(run_id: str, request: Request) -> dict[str, Any]:
+        """The run's state as the dev server's core API serves it: 400 for an id that
+        cannot be a run id; 404 for no such run (the dev server: 410, state gone)."""
         authorized(request)
+        if not RUN_ID.fullmatch(run_id):
+            raise HTTPException(400, f"run_id: not a run id ({run_id[:80]!r})")
         run = db.load_run(run_id)
         if run is None:
-            raise HTTPException(404, "run not found")
-        return run["events"]
+            raise HTTPException(404, f"runtime state is not available for runID: {run_id}")
+        return run
+
+    @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
+    def batch(run_id: str, request: Request) -> Any:
+        return state_of(run_id, request)["events"]
 
     @router.get("/v0/runs/{run_id}/actions", tags=["inngest"])
     def actions(run_id: str, request: Request) -> Any:
-        authorized(request)
-        run = db.load_run(run_id)
-        if run is None:
-            raise HTTPException(404, "run not found")
-        return run["steps"]
+        return state_of(run_id, request)["steps"]
 
     @router.post("/v0/gql", tags=["inngest"])
     async def gql(request: Request) -> Any:
         _refuse_browser(request, cfg)
         body = await read_json_body(request, cfg.max_body_bytes, cfg.body_timeout)
         return answer_gql(db, body if isinstance(body, dict) else {})
-
-
-def _inspection(router: APIRouter, db: SystemDatabase) -> None:
-    """The dev server's REST inspection API."""
-
-    @router.get("/v1/events", tags=["inngest"])
-    def v1_events(name: str | None = None, limit: int = Query(50, ge=1, le=500)) -> Any:
-        rows = db.list_events(name=name, limit=limit)
-        return {"data": [{k: v for k, v in r.to_json().items() if k != "runs"} for r in rows]}
-
-    @router.get("/v1/events/{internal_id}/runs", tags=["inngest"])
-    def v1_event_runs(internal_id: str) -> Any:
-        return {"data": [r.to_json() for r in db.event_runs(internal_id)]}
-
-    @router.get("/v1/runs/{run_id}", tags=["inngest"])
-    def v1_run(run_id: str) -> Any:
-        run = db.run_detail(run_id)
-        if run is None:
-            raise HTTPException(404, "run not found")
-        return {"data": run.to_json()}

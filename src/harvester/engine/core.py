@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from harvester.engine import cancellations
 from harvester.engine.api import build_router
 from harvester.engine.clock import monotonic
 from harvester.engine.config import TERMINAL, EngineConfig
@@ -71,8 +72,26 @@ class Engine:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        """Start the dispatcher on the running event loop."""
+        """Start the dispatcher on the running event loop; finish the bulk
+        cancellations a restart cut short."""
+        for job in cancellations.unfinished(self._db):
+            cancellations.run(self._db, self._book, job, self.cfg.clock())
         await self._dispatcher.start()
+
+    def create_cancellation(self, body: Any) -> dict[str, Any]:
+        """Validate and run a bulk cancellation (``POST /v1/cancellations``); the job
+        with how many runs it cancelled. Raises ``CancellationError`` (status, field)."""
+        self._registry.refresh()
+        job = cancellations.validate(body, self._registry.functions, self.cfg.clock())
+        return cancellations.run(self._db, self._book, job, self.cfg.clock())
+
+    def cancellations(self) -> list[dict[str, Any]]:
+        """Every bulk cancellation job kept, oldest first."""
+        return cancellations.jobs(self._db)
+
+    def delete_cancellation(self, job_id: str) -> bool:
+        """Forget a bulk cancellation job; False when there is none by that id."""
+        return cancellations.delete(self._db, job_id)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work; let in-flight calls finish, then release what is left."""

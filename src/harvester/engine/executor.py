@@ -68,11 +68,9 @@ def request_body(
 
 def _error_of(body: Any, status: int) -> dict[str, Any]:
     if isinstance(body, dict) and ("message" in body or "name" in body):
-        error = {
-            "name": str(body.get("name", "Error")),
-            "message": str(body.get("message", "")),
-            "stack": body.get("stack"),
-        }
+        error = {"name": str(body.get("name", "Error")), "message": str(body.get("message", ""))}
+        if isinstance(body.get("stack"), str):  # no "stack": null when there is none
+            error["stack"] = body["stack"]
         if isinstance(body.get("code"), str):  # the SDK's own code, e.g. step_errored
             error["code"] = body["code"]
         return error
@@ -189,9 +187,12 @@ async def call(
     signing_key: str | None,
     dev: bool,
     now: float,
+    timeout: float | None = None,
 ) -> CallOutcome:
     """POST the call (over HTTP, or into the in-process app); map the response to an
-    outcome (never raises for HTTP errors)."""
+    outcome (never raises for HTTP errors). ``timeout`` bounds the whole exchange: a
+    streamed reply's keep-alive bytes reset the client's read timeout, so without it
+    a call that streams keep-alives forever would never end."""
     raw = encode_body(body)
     headers = {
         "content-type": "application/json",
@@ -201,16 +202,20 @@ async def call(
     if signing_key:
         headers["x-inngest-signature"] = signing.sign(signing.canonical(raw), signing_key, int(now))
     try:
-        if isinstance(target, httpx.AsyncClient):
-            res = await target.post(url, content=raw, headers=headers)
-            reply = Reply(res.status_code, dict(res.headers), res.content)
-        else:
-            reply = await post_asgi(target, url, raw, headers)
+        async with asyncio.timeout(timeout):
+            if isinstance(target, httpx.AsyncClient):
+                res = await target.post(url, content=raw, headers=headers)
+                reply = Reply(res.status_code, dict(res.headers), res.content)
+            else:
+                reply = await post_asgi(target, url, raw, headers)
     except httpx.HTTPError as exc:
         return CallOutcome(
             status=0,
             error={"name": "RequestError", "message": f"app unreachable at {url}: {exc!r}"},
         )
+    except TimeoutError:  # a failed attempt, retried like any other
+        message = f"no complete reply from {url} within {timeout:g} s"
+        return CallOutcome(status=0, error={"name": "RequestTimeout", "message": message})
     return outcome(reply, signing_key=signing_key, dev=dev, now=now)
 
 

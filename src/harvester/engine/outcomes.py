@@ -11,7 +11,7 @@ from harvester.engine.config import EngineConfig, RunStatus
 from harvester.engine.durations import parse_duration
 from harvester.engine.executor import CallOutcome
 from harvester.engine.records import QueueKind
-from harvester.engine.runs import INVOKED_EVENT, RunBook, backoff
+from harvester.engine.runs import INVOKED_EVENT, RunBook, backoff, standard_error
 from harvester.engine.sysdb import new_id
 from harvester.engine.triggers import FunctionSpec
 from harvester.engine.work import UnitOfWork
@@ -107,17 +107,23 @@ class OutcomeHandler:
             return
         p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
         p.no_retry, p.retry_at = out.no_retry, out.retry_at
-        # As the dev server: once a reply holds more than one op (parallel steps), every
-        # later step is planned first (disable_immediate_execution), for the whole run.
+        # As the dev server (ForceStepPlan): once a reply holds more than one op
+        # (parallel steps), later steps are planned first (disable_immediate_execution)
+        # while the run fans out.
         p.parallel = run["parallel"] or len(out.ops) > 1
         for op in out.ops:
             self._op(uow, run, op, p, started, now)
         race = any((op.get("opts") or {}).get("parallelMode") == "race" for op in out.ops)
+        discover = p.advance and (race or not p.pending)
+        if discover and len(out.ops) == 1:
+            # maybeResetForceStepPlan: the discovery call that follows a group (or, in
+            # race mode, a step) runs its next step at once again (request version 2).
+            p.parallel = False
         fields: dict[str, Any] = {"steps": p.steps, "stack": p.stack, "pending": p.pending}
         fields |= {"attempt": p.attempt, "parallel": p.parallel}
         self.book.db.update_run(uow.conn, run["run_id"], **fields)
         # Wait mode: discovery once the group's steps are all done; race: after each.
-        if p.advance and (race or not p.pending):
+        if discover:
             nxt = {**run, "status": RunStatus.RUNNING, **fields}
             self.book.enqueue_call(uow, nxt, now, may_carry=True)
 
@@ -251,7 +257,12 @@ class OutcomeHandler:
             error=error,
         )
         if out.no_retry or attempt >= fn.max_attempts:
-            self.book.finish(uow, run, now, error=error)
+            # The dev server's driver error: its no-retry marker, else the HTTP status.
+            cause = "NonRetriableError" if out.no_retry else f"invalid status code: {out.status}"
+            if out.status == 0:  # unreachable: no status, the transport's message
+                cause = str(error.get("message") or cause)
+            failure = standard_error(error, cause)
+            self.book.finish(uow, run, now, error=error, failure=failure)
             return
         due = (
             out.retry_at

@@ -202,10 +202,12 @@ class RunBook:
         """Memoize a step's result from outside (timer, event, child run) and go on."""
         steps, stack = {**run["steps"], step_id: memo}, [*run["stack"], step_id]
         pending = [x for x in run["pending"] if x != step_id]  # its sleep, wait or invoke
-        self.db.update_run(
-            uow.conn, run["run_id"], steps=steps, stack=stack, pending=pending, attempt=0
-        )
-        nxt = {**run, "steps": steps, "stack": stack, "pending": pending, "attempt": 0}
+        # Nothing left in flight: the run no longer fans out, its next step may run at
+        # once (the dev server's maybeResetForceStepPlan on a resume).
+        parallel = bool(run["parallel"] and pending)
+        fields = {"steps": steps, "stack": stack, "pending": pending, "attempt": 0}
+        self.db.update_run(uow.conn, run["run_id"], parallel=parallel, **fields)
+        nxt = {**run, **fields, "parallel": parallel}
         self.enqueue_call(uow, nxt, now, may_carry=True)
 
     def _cancel_matching(self, uow: UnitOfWork, event: dict[str, Any], now: float) -> None:
@@ -243,7 +245,10 @@ class RunBook:
         now: float,
         output: Any = None,
         error: dict[str, Any] | None = None,
+        failure: dict[str, Any] | None = None,
     ) -> None:
+        """End the run; a failure's ``inngest/function.failed`` carries ``failure``
+        (else the error in the dev server's shape)."""
         status = RunStatus.FAILED if error else RunStatus.COMPLETED
         self.db.update_run(
             uow.conn, run["run_id"], status=status, output=output, error=error, ended_at=now
@@ -266,10 +271,25 @@ class RunBook:
                         "function_id": run["fn_id"],
                         "run_id": run["run_id"],
                         "event": run["events"][0],
-                        "error": error,  # the final error as the SDK sent it
+                        "error": failure or standard_error(error, None),
                     },
                 }
             )
+
+
+def standard_error(error: dict[str, Any], cause: str | None) -> dict[str, Any]:
+    """``inngest/function.failed``'s ``data.error`` as the dev server builds it
+    (``StandardError``): ``error`` is what went wrong with the call (``invalid status
+    code: 500``, ``NonRetriableError``) or the message, then ``name``, ``message`` and
+    ``stack`` only when there is one; the SDK's ``code`` is not carried."""
+    out = {
+        "error": cause or str(error.get("message") or "Function execution error"),
+        "name": str(error.get("name") or "Error"),
+        "message": str(error.get("message") or "Function execution error"),
+    }
+    if isinstance(error.get("stack"), str) and error["stack"]:
+        out["stack"] = error["stack"]
+    return out
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:

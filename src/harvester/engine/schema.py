@@ -53,6 +53,16 @@ events = Table(
     Column("received_at", Float, nullable=False, index=True),
 )
 
+# Every reception of an event beyond its first (the SDK's resend of the same seeded
+# request): the dev server stores each one, so /v1/events lists each one.
+event_receipts = Table(
+    "engine_event_receipts",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("internal_id", String(40), nullable=False, index=True),
+    Column("received_at", Float, nullable=False, index=True),
+)
+
 runs = Table(
     "engine_runs",
     metadata,

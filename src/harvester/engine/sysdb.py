@@ -169,7 +169,8 @@ class SystemDatabase(HistoryReads):
 
     # -- events ----------------------------------------------------------------------
     def insert_event(self, conn: Connection, ev: dict[str, Any], now: float) -> tuple[str, bool]:
-        """Store an event; a repeated ``id`` is the same event (returns its id, False)."""
+        """Store an event; a repeated ``id`` is the same event (returns its id, False)
+        and is recorded as one more reception of it."""
         internal = new_id()
         values = {
             "internal_id": internal,
@@ -185,6 +186,7 @@ class SystemDatabase(HistoryReads):
         existing = conn.execute(
             sa.select(schema.events.c.internal_id).where(schema.events.c.id == ev["id"])
         ).scalar_one()
+        conn.execute(sa.insert(schema.event_receipts).values(internal_id=existing, received_at=now))
         return str(existing), False
 
     # -- runs ------------------------------------------------------------------------
@@ -455,6 +457,8 @@ class SystemDatabase(HistoryReads):
                     ~sa.exists().where(r.c.event_id == schema.events.c.internal_id),
                 )
             )
+            receipts = schema.event_receipts
+            conn.execute(sa.delete(receipts).where(receipts.c.received_at < before))
             conn.execute(sa.delete(schema.flow).where(schema.flow.c.expires_at < before))
         return total
 

@@ -258,6 +258,7 @@ class Worker:
             signing_key=self.cfg.signing_key,
             dev=self.cfg.dev,
             now=t0,
+            timeout=self.cfg.request_timeout,
         )
         CALLS.labels(fn.id).observe(monotonic() - started)
         out = await aigateway.perform(out, self.cfg.request_timeout)  # step.ai.infer

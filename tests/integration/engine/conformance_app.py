@@ -15,6 +15,7 @@ import inngest.fast_api
 import uvicorn
 from fastapi import FastAPI
 from inngest.experimental import ai
+from inngest.experimental.remote_state_middleware import InMemoryDriver, RemoteStateMiddleware
 
 client = inngest.Inngest(app_id="conf", is_production=False)
 MODEL_URL = sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:9/v1"
@@ -23,6 +24,39 @@ MODEL_URL = sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:9/v1"
 @client.create_function(fn_id="fails", trigger=inngest.TriggerEvent(event="h/fails"))
 async def fails(ctx: inngest.Context) -> None:
     raise inngest.NonRetriableError("over http")
+
+
+async def _failed(ctx: inngest.Context) -> Any:
+    """Reads ``error["error"]`` as on_failure handlers written for the dev server do."""
+    error = ctx.event.data["error"]
+    assert isinstance(error, dict)
+    return {"error": error["error"], "keys": sorted(error)}
+
+
+@client.create_function(
+    fn_id="doomed", on_failure=_failed, retries=0, trigger=inngest.TriggerEvent(event="h/doomed")
+)
+async def doomed(ctx: inngest.Context) -> None:
+    raise ValueError("boom")
+
+
+@client.create_function(fn_id="odd", retries=0, trigger=inngest.TriggerEvent(event="h/odd"))
+async def odd(ctx: inngest.Context) -> Any:
+    return object()  # the SDK cannot serialise it: the run fails, with no stack
+
+
+_remote = RemoteStateMiddleware.factory(InMemoryDriver())
+
+
+@client.create_function(
+    fn_id="remote", middleware=[_remote], trigger=inngest.TriggerEvent(event="h/remote")
+)
+async def remote(ctx: inngest.Context) -> Any:
+    """Step output kept outside the engine (the engine memoises the driver's marker),
+    and a state over the engine's inline limit (``use_api``): both fetched back."""
+    big = await ctx.step.run("big", lambda: "y" * 3_000)
+    small = await ctx.step.run("small", lambda: {"n": 1})
+    return {"big": len(big), "small": small}
 
 
 @client.create_function(fn_id="nested", retries=4, trigger=inngest.TriggerEvent(event="h/nested"))
@@ -50,6 +84,20 @@ async def mum(ctx: inngest.Context) -> Any:
         )
     )
     return {"answer": answer["choices"][0]["message"]["content"], "both": [len(both[0]), both[1]]}
+
+
+@client.create_function(fn_id="claude", trigger=inngest.TriggerEvent(event="h/claude"))
+async def claude(ctx: inngest.Context) -> Any:
+    """The Anthropic adapter: its auth and version headers must reach the model."""
+    adapter = ai.anthropic.Adapter(auth_key="sk-ant", base_url=MODEL_URL, model="c3")
+    answer = await ctx.step.ai.infer("ask", adapter=adapter, body={"max_tokens": 5})
+    return answer["choices"][0]["message"]["content"]
+
+
+@client.create_function(fn_id="slow", retries=0, trigger=inngest.TriggerEvent(event="h/slow"))
+async def slow(ctx: inngest.Context) -> str:
+    await asyncio.sleep(12)  # streamed: a keep-alive byte every 3 s meanwhile
+    return "late"
 
 
 @client.create_function(fn_id="ok", trigger=inngest.TriggerEvent(event="h/ok"))
@@ -110,7 +158,7 @@ app = FastAPI()
 inngest.fast_api.serve(
     app,
     client,
-    [fails, nested, kid, mum, ok, racer, after, later],
+    [fails, doomed, odd, remote, nested, kid, mum, claude, slow, ok, racer, after, later],
     streaming=inngest.Streaming.FORCE,
 )
 

@@ -59,7 +59,9 @@ async def test_failed_run_output_is_the_sdk_error_body_with_its_code(sqlite_url:
     output = json.loads(shown["output"])
     assert output["code"] == "non_retriable_error"
     assert output["name"] == "NonRetriableError" and output["message"] == "never again"
-    assert failures and failures[0]["code"] == "non_retriable_error"
+    # inngest/function.failed carries the dev server's StandardError, without the code
+    # (issue 30, 3): a no-retry reply's driver error is "NonRetriableError".
+    assert failures and failures[0]["error"] == "NonRetriableError" and "code" not in failures[0]
     assert failures[0]["message"] == "never again"
 
 
@@ -163,7 +165,10 @@ class _Model(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        self.seen.append({"path": self.path, "auth": self.headers["authorization"], **body})
+        names = ("authorization", "x-api-key", "anthropic-version")
+        heard = {h: self.headers[h] for h in names if h in self.headers}
+        auth = heard.pop("authorization", None)
+        self.seen.append({"path": self.path, "auth": auth, **heard, **body})
         reply = json.dumps({"choices": [{"message": {"content": f"echo {body['model']}"}}]})
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -299,9 +304,10 @@ async def test_race_mode_runs_discovery_after_each_parallel_step(sqlite_url: str
     assert run.output == ["ab", "slow"]
 
 
-async def test_after_a_parallel_group_later_steps_are_planned_first(sqlite_url: str) -> None:
-    """disable_immediate_execution, as the dev server sets it: once a reply held more
-    than one op, each later step is planned (one call) and then run (another)."""
+async def test_after_a_parallel_group_the_next_step_runs_at_once(sqlite_url: str) -> None:
+    """disable_immediate_execution, as the dev server sets it: on while the run fans
+    out (each parallel step is planned, then run), off again once the group is done,
+    so the discovery after it runs "later" in the same call (maybeResetForceStepPlan)."""
     calls: list[str] = []
 
     def fns(client: inngest.Inngest) -> list[Any]:
@@ -320,8 +326,8 @@ async def test_after_a_parallel_group_later_steps_are_planned_first(sqlite_url: 
         run = await run_of(engine, eid)
         detail = engine.get_run(run.run_id)
     assert run.status == RunStatus.COMPLETED and run.output == "x"
-    # discovery, p1, p2, discovery (later planned), later, final call
-    assert len(calls) == 6
+    # discovery, p1, p2, discovery running "later", final call (not 6: no planning)
+    assert len(calls) == 5
     assert detail is not None
     assert [s.name for s in detail.steps if s.op == "StepRun"][-1] == "later"
 

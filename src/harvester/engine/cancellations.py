@@ -1,0 +1,144 @@
+"""Bulk cancellation, as Inngest's REST API offers it: ``POST /v1/cancellations``
+(``app_id``, ``function_id``, ``started_before``, optional ``started_after`` and a CEL
+``if`` on the triggering event) stores a job and cancels the function's unfinished
+runs (queued, sleeping, waiting, running) created in that window, in batches of
+``BATCH`` runs per transaction. The job is kept in the engine's ``flow`` table, so a
+job cut short by a restart is taken up again when the engine starts
+(``resume``); ``GET /v1/cancellations`` lists jobs, ``DELETE`` removes one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from harvester.engine import schema
+from harvester.engine.config import TERMINAL
+from harvester.engine.runs import RunBook
+from harvester.engine.sysdb import SystemDatabase, new_id
+from harvester.engine.triggers import compile_expr, evaluate
+from harvester.engine.work import UnitOfWork
+
+PREFIX = "cancellation:"
+BATCH = 500
+FUTURE_SLACK_S = 5.0  # Inngest: started_before may be at most 5 s ahead of now
+
+
+class CancellationError(ValueError):
+    """A request the API refuses: ``status`` and a message naming the field."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _time(body: dict[str, Any], field: str, required: bool) -> float | None:
+    value = body.get(field)
+    if value is None:
+        if required:
+            raise CancellationError(400, f"{field} is required (an ISO 8601 time)")
+        return None
+    if not isinstance(value, str):
+        raise CancellationError(400, f"{field} must be an ISO 8601 time string")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CancellationError(400, f"{field}: not an ISO 8601 time ({value!r})") from exc
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def validate(body: Any, functions: dict[str, Any], now: float) -> dict[str, Any]:
+    """The job a request body asks for, checked as Inngest checks it; the function is
+    ``{app_id}-{function_id}`` (the SDK's full id) or ``function_id`` itself."""
+    if not isinstance(body, dict):
+        raise CancellationError(400, "body must be a JSON object")
+    for field in ("app_id", "function_id"):
+        if not isinstance(body.get(field), str) or not body[field].strip():
+            raise CancellationError(400, f"{field} is required (a non-empty string)")
+    before = _time(body, "started_before", required=True)
+    after = _time(body, "started_after", required=False)
+    assert before is not None
+    if before > now + FUTURE_SLACK_S:
+        raise CancellationError(400, "started_before must be in the past")
+    if after is not None and after > before:
+        raise CancellationError(400, "started_after must be before started_before")
+    expr = body.get("if")
+    if expr is not None:
+        if not isinstance(expr, str):
+            raise CancellationError(400, "if must be a CEL expression string")
+        try:
+            compile_expr(expr)
+        except Exception as exc:  # ConfigError, or the CEL library's own kinds
+            raise CancellationError(400, f"if: not a valid expression ({exc})") from exc
+    fn_id = f"{body['app_id']}-{body['function_id']}"
+    if fn_id not in functions:
+        fn_id = body["function_id"]
+    if fn_id not in functions:
+        raise CancellationError(404, f"function_id: no function {body['function_id']!r}")
+    return {
+        "id": new_id(),
+        "app_id": body["app_id"],
+        "function_id": body["function_id"],
+        "fn": fn_id,
+        "started_after": after,
+        "started_before": before,
+        "if": expr,
+        "created_at": now,
+        "done": False,
+        "cancelled": 0,
+    }
+
+
+def _batch(job: dict[str, Any], conn: Any, past: str) -> list[dict[str, Any]]:
+    """The next unfinished runs of the job's window after run id ``past``."""
+    r = schema.runs
+    q = sa.select(r.c.run_id, r.c.events).where(
+        r.c.fn_id == job["fn"],
+        r.c.status.not_in([s.value for s in TERMINAL]),
+        r.c.created_at < job["started_before"],
+        r.c.run_id > past,
+    )
+    if job["started_after"] is not None:
+        q = q.where(r.c.created_at >= job["started_after"])
+    return [dict(row._mapping) for row in conn.execute(q.order_by(r.c.run_id).limit(BATCH))]
+
+
+def _wanted(job: dict[str, Any], row: dict[str, Any]) -> bool:
+    return not job["if"] or evaluate(job["if"], {"event": (row["events"] or [{}])[0]})
+
+
+def run(db: SystemDatabase, book: RunBook, job: dict[str, Any], now: float) -> dict[str, Any]:
+    """Cancel the job's runs, batch by batch, each batch one transaction that also
+    records the job's progress (so a restart resumes after it); the finished job."""
+    key, past = PREFIX + job["id"], ""
+    while not job["done"]:
+        with db.tx() as conn:
+            rows = _batch(job, conn, past)
+            uow = UnitOfWork(conn)
+            for row in rows:
+                why = f"cancelled by bulk cancellation {job['id']}"
+                if _wanted(job, row) and book.cancel(uow, row["run_id"], now, why):
+                    job["cancelled"] += 1
+            past = rows[-1]["run_id"] if rows else past
+            job["done"] = len(rows) < BATCH
+            db.flow_put(conn, key, job, None)
+    return job
+
+
+def unfinished(db: SystemDatabase) -> list[dict[str, Any]]:
+    """Jobs a restart cut short."""
+    return [j for j in jobs(db) if not j.get("done")]
+
+
+def jobs(db: SystemDatabase) -> list[dict[str, Any]]:
+    with db.sql.connect() as conn:
+        return sorted((v for _, v in db.flow_prefix(conn, PREFIX)), key=lambda j: j["id"])
+
+
+def delete(db: SystemDatabase, job_id: str) -> bool:
+    with db.tx() as conn:
+        if db.flow_get(conn, PREFIX + job_id) is None:
+            return False
+        db.flow_delete(conn, PREFIX + job_id)
+        return True
