@@ -43,7 +43,7 @@ async def test_a_missing_domain_is_a_page_with_a_way_back(client: httpx.AsyncCli
     )
     assert res.status_code == 404
     assert res.headers["content-type"].startswith("text/html")
-    assert 'id="error-page"' in res.text and "<nav>" in res.text  # inside the layout
+    assert 'id="error-page"' in res.text and 'id="main-nav"' in res.text  # in the layout
     assert "nowhere.example" in res.text
     assert 'href="/domains?q=x"' in res.text and 'href="/"' in res.text
     assert '{"detail"' not in res.text
