@@ -101,9 +101,11 @@ async def collection(request: Request) -> Collection | None:
 async def collect_now(request: Request, csrf: str = Form("")) -> RedirectResponse:
     """Send the discovery event, as the cron does, then show its run."""
     admin_post(request, csrf)
-    since = unix_now()
+    # Whole seconds, rounded down: the run's start is stamped within the same moment, and
+    # a since rounded up (``:.3f``) once left it out, so the page waited for ever.
+    since = math.floor(unix_now())
     await runtime(request).send_events([{"name": DISCOVERY_REQUESTED, "data": {}}])
-    return RedirectResponse(f"/collect?since={since:.3f}", status_code=303)
+    return RedirectResponse(f"/collect?since={since}", status_code=303)
 
 
 @router.get("/collect", response_class=HTMLResponse)
