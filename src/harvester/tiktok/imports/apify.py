@@ -1,5 +1,5 @@
-"""Apify's TikTok scraper datasets, downloaded as JSON or CSV (CSV flattens nested
-objects into ``authorMeta/name`` columns).
+"""Apify's TikTok scraper datasets, downloaded as JSON, CSV or XLSX (CSV and XLSX
+flatten nested objects into ``authorMeta/name`` columns).
 
 Posts: ``id, text, createTime, createTimeISO, webVideoUrl, authorMeta{name, …},
 isAd, isSponsored, diggCount, shareCount, playCount, commentCount, …``.

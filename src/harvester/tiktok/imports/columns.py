@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from harvester.tiktok.imports.formats import ALL_CONTAINERS, ImportFormat, Reader
+from harvester.tiktok.imports.formats import TEXT_CONTAINERS, ImportFormat, Reader
 from harvester.tiktok.imports.records import (
     CommentRecord,
     Outcome,
@@ -121,7 +121,7 @@ def _video(d: dict[str, Any]) -> VideoRecord:
 class ColumnsReader(Reader):
     format = ImportFormat.COLUMNS
     title = "harvester columns"
-    containers = ALL_CONTAINERS
+    containers = TEXT_CONTAINERS
 
     def missing(self, row: Any) -> list[str]:
         if not isinstance(row, dict):

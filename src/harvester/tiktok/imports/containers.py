@@ -1,6 +1,7 @@
-"""The containers exports come in — JSON lines, a JSON array, one JSON document, CSV —
-recognised by their first bytes (never by the suffix) and read as a stream of rows,
-each with the line it starts on. Memory stays bounded by the largest row, not the file.
+"""The containers exports come in — JSON lines, a JSON array, one JSON document, CSV,
+an XLSX workbook — recognised by their first bytes (never by the suffix) and read as a
+stream of rows, each with the line it starts on (an XLSX row: its row number). Memory
+stays bounded by the largest row, not the file.
 
 A BOM, CRLF line ends and a last line cut off mid-write are normal in exports and are
 handled here; everything else that is not a row is a ``Skip`` the readers never see."""
@@ -12,8 +13,10 @@ import csv
 import enum
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +30,11 @@ MAX_ITEM = 64 * 1024 * 1024  # one element of a JSON array
 CHUNK = 1024 * 1024
 SNIFF = 64 * 1024
 BOM = codecs.BOM_UTF8
+ZIP_MAGIC = b"PK\x03\x04"
+WORKBOOK = "xl/workbook.xml"
+# openpyxl keeps a workbook's shared strings in memory (the rows themselves stream):
+# a workbook whose string table unpacks beyond this is refused, not loaded.
+MAX_SHARED_STRINGS = 256 * 1024 * 1024
 
 
 class Container(enum.StrEnum):
@@ -34,6 +42,7 @@ class Container(enum.StrEnum):
     JSON_ARRAY = "json-array"
     JSON_DOCUMENT = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 class Unreadable(ValueError):
@@ -51,8 +60,8 @@ def sniff(head: bytes) -> Container:
     body = head.removeprefix(BOM).lstrip()
     if not body:
         raise Unreadable("the file is empty")
-    if body.startswith(b"PK\x03\x04"):
-        raise Unreadable("a ZIP or XLSX workbook: download the dataset as JSON or CSV")
+    if body.startswith(ZIP_MAGIC):  # sniff_file() looks inside; bytes alone cannot tell
+        raise Unreadable("a ZIP archive: import the files inside it")
     try:
         sample = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -76,7 +85,25 @@ def sniff(head: bytes) -> Container:
 
 def sniff_file(path: Path) -> Container:
     with path.open("rb") as fh:
-        return sniff(fh.read(SNIFF))
+        head = fh.read(SNIFF)
+    if head.startswith(ZIP_MAGIC):
+        return _sniff_zip(path)
+    return sniff(head)
+
+
+def _sniff_zip(path: Path) -> Container:
+    """An XLSX workbook is a ZIP holding ``xl/workbook.xml``; any other ZIP is refused."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = {i.filename: i for i in z.infolist()}
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Unreadable(f"a damaged ZIP or XLSX file ({exc})") from exc
+    if WORKBOOK not in names:
+        raise Unreadable("a ZIP archive, not an XLSX workbook: import the files inside it")
+    strings = names.get("xl/sharedStrings.xml")
+    if strings is not None and strings.file_size > MAX_SHARED_STRINGS:
+        raise Unreadable("an XLSX workbook whose strings unpack beyond 256 MB: export CSV")
+    return Container.XLSX
 
 
 def rows(fh: IO[bytes], container: Container) -> Iterator[RawRow]:
@@ -87,6 +114,8 @@ def rows(fh: IO[bytes], container: Container) -> Iterator[RawRow]:
         return _json_array(fh)
     if container is Container.JSON_DOCUMENT:
         return _json_document(fh)
+    if container is Container.XLSX:
+        return _xlsx(fh)
     return _csv(fh)
 
 
@@ -218,3 +247,47 @@ def _csv(fh: IO[bytes]) -> Iterator[RawRow]:
         yield RawRow(start, Skip(start, SkipReason.MALFORMED, f"line {start}: {exc}"))
     finally:
         text.detach()  # the caller closes the file
+
+
+def _cell(v: Any) -> Any:
+    """A cell as the CSV export would give it: a date-time as ISO 8601 text, the rest as
+    openpyxl reads it (text, int, float, bool; an empty cell is None)."""
+    if isinstance(v, datetime | date | time):
+        return v.isoformat()
+    return v
+
+
+def _xlsx(fh: IO[bytes]) -> Iterator[RawRow]:
+    """The first sheet's rows as header → cell dicts, streamed (openpyxl read-only mode:
+    one row in memory at a time). Row 1 is the header; an empty row is passed over."""
+    import openpyxl  # only when a workbook is read: it is slow to import
+
+    try:
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        yield RawRow(1, Skip(1, SkipReason.MALFORMED, f"not a readable XLSX workbook: {exc}"))
+        return
+    n = 1
+    try:
+        cells = wb.worksheets[0].iter_rows(values_only=True)
+        header = next(cells, None)
+        if header is None:
+            return
+        names = [str(h).strip() if h is not None else "" for h in header]
+        width = len(names)
+        for n, row in enumerate(cells, start=2):
+            if all(c is None for c in row):
+                continue
+            if any(c is not None for c in row[width:]):
+                msg = f"line {n}: more cells than the header has columns"
+                yield RawRow(n, Skip(n, SkipReason.MALFORMED, msg))
+                continue
+            out = dict.fromkeys(k for k in names if k)
+            for k, v in zip(names, row, strict=False):
+                if k:
+                    out[k] = _cell(v)
+            yield RawRow(n, out)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        yield RawRow(n, Skip(n, SkipReason.MALFORMED, f"line {n}: unreadable sheet: {exc}"))
+    finally:
+        wb.close()

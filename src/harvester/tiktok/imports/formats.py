@@ -21,7 +21,8 @@ class ImportFormat(enum.StrEnum):
 
 
 JSON_CONTAINERS = frozenset({Container.NDJSON, Container.JSON_ARRAY, Container.JSON_DOCUMENT})
-ALL_CONTAINERS = frozenset(Container)
+TEXT_CONTAINERS = JSON_CONTAINERS | {Container.CSV}
+ALL_CONTAINERS = frozenset(Container)  # with XLSX: only Apify offers a workbook download
 
 
 class Reader:
