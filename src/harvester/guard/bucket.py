@@ -7,13 +7,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-import sqlalchemy as sa
-
 from harvester.clock import PROCESS_CLOCK
 from harvester.guard.errors import BudgetExhausted
 from harvester.store import Database
-from harvester.store.models import RateBucket
-from harvester.store.upsert import insert_for
+from harvester.store.guard_state import BucketRecord, GuardState
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -46,41 +43,27 @@ class BucketBackend(Protocol):
 
 
 class SqlBucket:
-    """Bucket rows in SQL. The transaction first makes sure the row exists (insert or
-    nothing), then locks it with an UPDATE — the row lock on Postgres, the database
-    write lock on SQLite — so read-modify-write is atomic across processes."""
+    """Bucket rows in SQL: each take is one read-modify-write under the row's lock
+    (the store's ``GuardState.update_bucket``), so it is atomic across processes."""
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self._state = GuardState(db)
 
     def take(
         self, name: str, cap: float, rate: float, now: float, want: float, mode: str
     ) -> tuple[bool, float, float]:
-        with self._db.session() as s:
-            seed = insert_for(s, RateBucket.__table__).values(name=name, tokens=cap, updated_at=now)
-            s.execute(seed.on_conflict_do_nothing(index_elements=["name"]))
-            s.execute(
-                sa.update(RateBucket).where(RateBucket.name == name).values(name=RateBucket.name)
-            )
-            row = s.get(RateBucket, name, populate_existing=True)
-            assert row is not None  # inserted above
+        def change(row: BucketRecord) -> tuple[BucketRecord | None, tuple[bool, float, float]]:
             # ``now`` was read before we got the lock: never move the bucket's time back.
-            now = max(now, row.updated_at)
-            tokens = min(cap, row.tokens + (now - row.updated_at) * rate)
+            at = max(now, row.updated_at)
+            tokens = min(cap, row.tokens + (at - row.updated_at) * rate)
             granted = mode == "force" or tokens >= want
             wait = 0.0 if granted else (want - tokens) / rate
             if granted:
                 tokens -= want
-            if mode != "peek":
-                stmt = insert_for(s, RateBucket.__table__).values(
-                    name=name, tokens=tokens, updated_at=now
-                )
-                s.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["name"], set_={"tokens": tokens, "updated_at": now}
-                    )
-                )
-            return granted, tokens, wait
+            new = None if mode == "peek" else BucketRecord(name, tokens, at)
+            return new, (granted, tokens, wait)
+
+        return self._state.update_bucket(BucketRecord(name, cap, now), change)
 
 
 class RedisBucket:

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from harvester.clock import PROCESS_CLOCK
 from harvester.guard.breaker import StateStore
 from harvester.guard.bucket import BucketBackend
+from harvester.store.guard_state import BreakerRecord
 
 log = structlog.get_logger(__name__)
 
@@ -109,11 +110,12 @@ class FailoverStore:
                 return got
         return call(self._sql)
 
-    def load(self, name: str) -> dict[str, Any]:
-        return dict(self._use(lambda s: s.load(name)))
+    def load(self, name: str) -> BreakerRecord | None:
+        found: BreakerRecord | None = self._use(lambda s: s.load(name))
+        return found
 
-    def save(self, name: str, state: dict[str, Any]) -> None:
-        self._use(lambda s: s.save(name, state))
+    def save(self, record: BreakerRecord) -> None:
+        self._use(lambda s: s.save(record))
 
     def names(self) -> list[str]:
         return list(self._use(lambda s: s.names()))

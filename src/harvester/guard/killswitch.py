@@ -6,22 +6,19 @@ from typing import Any
 
 from harvester.clock import monotonic, utcnow
 from harvester.store import Database
-from harvester.store.kv import get_setting, put_setting
+from harvester.store.guard_state import GuardState, KillSwitchRecord
 
-KEY = "kill_switch"
 CACHE_SECONDS = 1.0
 
 
 class KillSwitch:
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self._state = GuardState(db)
         self._cached: tuple[float, dict[str, Any]] | None = None
 
     async def state(self) -> dict[str, Any]:
         """``{"on": bool, "reason", "by", "at"}`` as stored (off when never set)."""
-        with self._db.session() as s:
-            stored = get_setting(s, KEY)
-        value = stored or {"on": False, "reason": "", "by": "", "at": None}
+        value = self._state.load_kill_switch().as_dict()
         self._cached = (monotonic(), value)
         return value
 
@@ -31,10 +28,9 @@ class KillSwitch:
         return bool((await self.state()).get("on"))
 
     async def _set(self, on: bool, reason: str, by: str) -> None:
-        value = {"on": on, "reason": reason, "by": by, "at": utcnow().isoformat()}
-        with self._db.session() as s:
-            put_setting(s, KEY, value)
-        self._cached = (monotonic(), value)
+        record = KillSwitchRecord(on, reason, by, utcnow().isoformat())
+        self._state.save_kill_switch(record)
+        self._cached = (monotonic(), record.as_dict())
 
     async def turn_on(self, reason: str, by: str) -> None:
         await self._set(True, reason, by)

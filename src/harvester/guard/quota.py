@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import sqlalchemy as sa
-
 from harvester.clock import PROCESS_CLOCK, from_unix, next_midnight
 from harvester.guard.errors import DailyQuotaSpent
 from harvester.store import Database
-from harvester.store.models import QuotaUsage
-from harvester.store.upsert import insert_for
+from harvester.store.guard_state import GuardState, QuotaKey
 
 APIS = ("research", "commercial")
 # Documented for the Research API; the Commercial Content API's are not documented,
@@ -90,11 +87,12 @@ class LedgerBackend(Protocol):
 
 
 class SqlLedger:
-    """One row per key and day. A spend is one ``UPDATE … RETURNING`` (conditional for
-    requests): atomic on SQLite and Postgres alike. The row is seeded once a day."""
+    """One row per key and day (the store's ``GuardState``). A spend is one conditional
+    ``UPDATE … RETURNING``: atomic on SQLite and Postgres alike. The row is seeded once
+    a day."""
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self._state = GuardState(db)
         self._seeded: set[tuple[str, str, str]] = set()
 
     def spend(
@@ -103,39 +101,22 @@ class SqlLedger:
         cached = key in self._seeded
         if mode != "peek" and not cached:
             self._seed(key, now)
-        cols = (QuotaUsage.requests, QuotaUsage.records)
-        with self._db.session() as s:
-            if mode in ("request", "records"):
-                stmt = sa.update(QuotaUsage).where(*_row_of(key))
-                if mode == "request":
-                    stmt = stmt.where(
-                        QuotaUsage.requests < limits[0], QuotaUsage.records < limits[1]
-                    ).values(requests=QuotaUsage.requests + 1, updated_at=now)
-                else:
-                    stmt = stmt.values(records=QuotaUsage.records + n, updated_at=now)
-                row = s.execute(stmt.returning(*cols)).first()
-                if row is not None:
-                    return True, int(row[0]), int(row[1])
-            row = s.execute(sa.select(*cols).where(*_row_of(key))).first()
+        row_key = QuotaKey(*key)
+        if mode == "request":
+            granted, row = self._state.count_request(row_key, limits, now)
+        elif mode == "records":
+            row = self._state.count_records(row_key, n, now)
+            granted = row is not None
+        else:
+            granted, row = True, self._state.quota_usage(row_key)
         if row is None and mode != "peek" and cached:
             self._seeded.discard(key)  # the row went away (a reset database): seed again
             return self.spend(key, mode, n, limits, now)
-        used = (int(row[0]), int(row[1])) if row else (0, 0)
-        return mode == "peek", used[0], used[1]
+        return granted, (row.requests if row else 0), (row.records if row else 0)
 
     def _seed(self, key: tuple[str, str, str], now: float) -> None:
-        client_key, api, day = key
-        with self._db.session() as s:
-            seed = insert_for(s, QuotaUsage.__table__).values(
-                client_key=client_key, api=api, day=day, requests=0, records=0, updated_at=now
-            )
-            s.execute(seed.on_conflict_do_nothing())
-        self._seeded = {k for k in self._seeded if k[2] == day} | {key}
-
-
-def _row_of(key: tuple[str, str, str]) -> tuple[Any, ...]:
-    client_key, api, day = key
-    return (QuotaUsage.client_key == client_key, QuotaUsage.api == api, QuotaUsage.day == day)
+        self._state.seed_quota(QuotaKey(*key), now)
+        self._seeded = {k for k in self._seeded if k[2] == key[2]} | {key}
 
 
 class RedisLedger:
