@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     worker_result_timeout_seconds: float = Field(
         600.0, gt=0, le=86_400, description="How long a harvest waits for a worker's result."
     )
+    upload_timeout_seconds: float = Field(
+        900.0,
+        gt=0,
+        le=86_400,
+        description="How long an upload's whole body may take to arrive (slower: 408).",
+    )
     sim_seed: int = Field(42, description="Seed of the simulator's data.")
     sim_port: int = Field(8299, ge=1, le=65535, description="Port of `harvester sim`.")
 

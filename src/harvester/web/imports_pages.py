@@ -1,26 +1,30 @@
 """The upload page: a file picker (and drag-and-drop), the upload's progress and its
 report, and the recent imports with their source. The form works without JavaScript
 (it redirects to the import's page, which refreshes until the import is done);
-``static/imports.js`` adds the progress bar and polls ``/api/check-query/``."""
+``static/imports.js`` adds the progress bar and polls ``/api/check-query/``. The body
+is read with the upload bounds of ``web/zeeschuimer.py`` (size, and time in all)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from harvester.clock import utcnow
 from harvester.jobs.import_runs import ImportState, new_import_id, queue_import
 from harvester.store.imported import get_import, recent_imports
 from harvester.web.dashboard.context import admin_post, page_access
 from harvester.web.dashboard.render import page
+from harvester.web.security import CSRF_HEADER, require_admin, require_same_site
 from harvester.web.zeeschuimer import (
     MAX_UPLOAD_BYTES,
     check_upload,
     page_url,
     progress_of,
+    read_form,
     status_of,
     uploads_dir,
 )
@@ -44,19 +48,43 @@ def _store_upload(upload: UploadFile, path: Path) -> int:
         return out.tell()
 
 
+async def _form_file(request: Request) -> UploadFile:
+    """The form's file, after the checks of every state-changing form. The body is read
+    with the upload bounds (413 past the size, 408 past the time), so a client that
+    trickles it cannot hold the request open; admin and same-site are checked before a
+    byte of it is read, the CSRF token (a form field) right after."""
+    header_token = request.headers.get(CSRF_HEADER, "")
+    if header_token:
+        admin_post(request, header_token)
+    else:
+        require_admin(request)
+        require_same_site(request)
+    form = await read_form(request)
+    try:
+        if not header_token:
+            csrf = form.get("csrf")
+            admin_post(request, csrf if isinstance(csrf, str) else "")
+        file = form.get("file")
+        if not isinstance(file, UploadFile) or not (file.filename or file.size):
+            raise HTTPException(400, "no file in the form: choose a file to upload")
+    except BaseException:
+        await form.close()
+        raise
+    return file
+
+
 @router.post("/imports/upload")
-async def upload(
-    request: Request, file: UploadFile | None = File(None), csrf: str = Form("")
-) -> Response:
+async def upload(request: Request) -> Response:
     """Store the chosen file, queue its import; JSON for the page's script, else a
     redirect to the import's page."""
-    admin_post(request, csrf)  # before anything in the form is looked at: forged is 403
-    if file is None:
-        raise HTTPException(400, "no file in the form: choose a file to upload")
+    file = await _form_file(request)
     key = new_import_id()
     name = Path(file.filename or "upload").name[:200] or "upload"
     path = uploads_dir(request) / f"{key}.upload"
-    size = _store_upload(file, path)
+    try:
+        size = _store_upload(file, path)
+    finally:
+        await file.close()
     if not size or size > MAX_UPLOAD_BYTES:
         path.unlink(missing_ok=True)
         why = "the file is empty" if not size else f"over {MAX_UPLOAD_BYTES >> 20} MB"

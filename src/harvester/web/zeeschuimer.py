@@ -7,19 +7,24 @@ with the harvester's address as the 4CAT URL:
 - ``GET /api/check-query/?key=K``: polled every second until ``done``; answers
   ``{datasource, status, rows, key, done, progress, url}``.
 
-The body is streamed to a file under the data dir with a size bound, checked (it must be
-Zeeschuimer's NDJSON), and imported by the durable function ``import-file``. Off
-loopback a token is required, as 4CAT does: ``?access-token=`` or the
-``Authorization``/``Authentication`` header, or the dashboard's login cookie."""
+The body is streamed to a file under the data dir with a size bound and a bound on the
+whole body's time (``HARVESTER_UPLOAD_TIMEOUT_SECONDS``: a client that trickles its
+body gets 408 and nothing is kept), checked (it must be Zeeschuimer's NDJSON), and
+imported by the durable function ``import-file``. Off loopback a token is required, as
+4CAT does: ``?access-token=`` or the ``Authorization``/``Authentication`` header, or
+the dashboard's login cookie."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.datastructures import FormData
+from starlette.types import Message
 
 from harvester.clock import utcnow
 from harvester.jobs.import_runs import ImportState, new_import_id, queue_import
@@ -64,22 +69,78 @@ def uploads_dir(request: Request) -> Path:
     return d
 
 
-async def store_body(request: Request, path: Path, limit: int = MAX_UPLOAD_BYTES) -> int:
-    """Stream the request body to ``path``; 413 (and nothing kept) over ``limit``."""
+def upload_seconds(request: Request) -> float:
+    """The time an upload's whole body may take (``HARVESTER_UPLOAD_TIMEOUT_SECONDS``)."""
+    return float(request.app.state.runtime.settings.upload_timeout_seconds)
+
+
+def too_slow(seconds: float) -> HTTPException:
+    return HTTPException(
+        408,
+        f"the upload took longer than {seconds:g} s (HARVESTER_UPLOAD_TIMEOUT_SECONDS) and "
+        "was dropped, nothing kept: send it again over a faster link, or copy the file to "
+        "the server and run `harvester import`",
+        headers={"Connection": "close"},
+    )
+
+
+def too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"upload over {limit >> 20} MB: use `harvester import`")
+
+
+def _check_length(request: Request, limit: int) -> None:
+    """413 before any byte is read when the announced length is over ``limit``."""
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise too_large(limit)
+
+
+async def store_body(
+    request: Request, path: Path, limit: int = MAX_UPLOAD_BYTES, seconds: float | None = None
+) -> int:
+    """Stream the request body to ``path``; 413 over ``limit`` bytes, 408 when it takes
+    longer than ``seconds`` in all; either way nothing is kept."""
+    seconds = upload_seconds(request) if seconds is None else seconds
+    _check_length(request, limit)
     size = 0
     try:
-        with path.open("wb") as fh:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise HTTPException(
-                        413, f"upload over {limit >> 20} MB: use `harvester import`"
-                    )
-                fh.write(chunk)
+        async with asyncio.timeout(seconds):
+            with path.open("wb") as fh:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large(limit)
+                    fh.write(chunk)
+    except TimeoutError as exc:
+        path.unlink(missing_ok=True)
+        raise too_slow(seconds) from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return size
+
+
+async def read_form(request: Request, limit: int = MAX_UPLOAD_BYTES) -> FormData:
+    """A multipart form (one file) read with the same bounds as ``store_body``: 413 past
+    ``limit`` bytes, 408 past the upload time. Starlette spools the file to an anonymous
+    temporary file, closed (and so gone) when the form is dropped or closed."""
+    seconds = upload_seconds(request)
+    _check_length(request, limit)
+    received = 0
+
+    async def bounded() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise too_large(limit)
+        return message
+
+    try:
+        async with asyncio.timeout(seconds):
+            return await Request(request.scope, bounded).form(max_files=1, max_fields=8)
+    except TimeoutError as exc:
+        raise too_slow(seconds) from exc
 
 
 def check_upload(path: Path, expected: ImportFormat | None) -> str:

@@ -227,6 +227,13 @@ async def test_the_upload_page_imports_a_workbook_and_refuses_another(
     assert done["report"]["new_comments"] == 11
     domains = await client.get("/domains")
     assert all(d in domains.text for d in COMMENT_DOMAINS)
+    forged = await client.post(
+        "/imports/upload",
+        data={"csrf": "forged"},
+        files={"file": ("posts.xlsx", (tmp_path / "posts.xlsx").read_bytes())},
+        headers={"Origin": "http://127.0.0.1:8000"},
+    )
+    assert forged.status_code == 403 and "CSRF" in forged.text
     bad = await _upload(client, not_apify_xlsx(tmp_path / "shopping.xlsx"))
     assert bad.status_code == 400
     assert "shopping.xlsx" in bad.text and "createTimeISO" in bad.text
