@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from harvester.store.clock import as_utc, utcnow
+from harvester.store.list_order import order_by
 from harvester.store.models import Alert
 from harvester.store.states import Severity
 
@@ -67,16 +68,43 @@ def mark_delivered(session: Session, alert_id: int) -> None:
     session.execute(sa.update(Alert).where(Alert.id == alert_id).values(delivered=True))
 
 
+# The alerts list's sort keys (the dashboard's column headers) and their columns.
+ALERT_SORTS: dict[str, Any] = {
+    "when": Alert.created_at,
+    "severity": Alert.severity,
+    "message": Alert.message,
+    "occurrences": Alert.occurrences,
+    "delivered": Alert.delivered,
+}
+
+
+def count_alerts(session: Session, *, severity: str | None = None) -> int:
+    """How many alerts ``alerts_page`` would list over all its pages."""
+    stmt = sa.select(sa.func.count()).select_from(Alert)
+    if severity:
+        stmt = stmt.where(Alert.severity == severity)
+    return int(session.scalar(stmt) or 0)
+
+
 def alerts_page(
-    session: Session, *, severity: str | None = None, after: int | None = None, limit: int = 100
+    session: Session,
+    *,
+    severity: str | None = None,
+    after: int | None = None,
+    limit: int = 100,
+    sort: str = "when",
+    descending: bool = True,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Alerts, newest first."""
+    """Alerts in ``sort`` order (a key of ``ALERT_SORTS``; the id breaks ties), newest
+    first by default; ``after`` (an id) pages the default order."""
     stmt = sa.select(Alert)
     if severity:
         stmt = stmt.where(Alert.severity == severity)
     if after is not None:
         stmt = stmt.where(Alert.id < after)
-    rows = session.scalars(stmt.order_by(Alert.id.desc()).limit(limit))
+    stmt = order_by(stmt, ALERT_SORTS, sort, descending, Alert.id)
+    rows = session.scalars(stmt.offset(offset).limit(limit))
     return [
         {
             "id": a.id,

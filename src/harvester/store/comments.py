@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from harvester.store.clock import as_utc
+from harvester.store.list_order import order_by
 from harvester.store.models import Comment, Domain, DomainMention
 from harvester.store.upsert import insert_for
 
@@ -54,6 +55,26 @@ def mark_extracted(session: Session, comment_ids: Sequence[str], now: datetime) 
         )
 
 
+# The comments list's sort keys (the dashboard's column headers) and their columns.
+COMMENT_SORTS: dict[str, Any] = {
+    "comment": Comment.comment_id,
+    "text": Comment.text,
+    "video": Comment.video_id,
+    "likes": Comment.like_count,
+    "harvested": Comment.harvested_at,
+}
+
+
+def _comment_filter(stmt: Any, video_id: str | None, q: str | None, with_domains: bool) -> Any:
+    if video_id:
+        stmt = stmt.where(Comment.video_id == video_id)
+    if q:
+        stmt = stmt.where(Comment.text.contains(q, autoescape=True))
+    if with_domains:
+        stmt = stmt.where(sa.exists().where(DomainMention.comment_id == Comment.comment_id))
+    return stmt
+
+
 def comments_page(
     session: Session,
     *,
@@ -62,18 +83,17 @@ def comments_page(
     with_domains: bool = False,
     after: str | None = None,
     limit: int = 50,
+    sort: str = "comment",
+    descending: bool = True,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Comments by id (descending), each with its mention spans for highlighting."""
-    stmt = sa.select(Comment)
-    if video_id:
-        stmt = stmt.where(Comment.video_id == video_id)
-    if q:
-        stmt = stmt.where(Comment.text.contains(q, autoescape=True))
-    if with_domains:
-        stmt = stmt.where(sa.exists().where(DomainMention.comment_id == Comment.comment_id))
+    """Comments in ``sort`` order (a key of ``COMMENT_SORTS``; the id breaks ties), each
+    with its mention spans for highlighting; ``after`` (an id) pages the default order."""
+    stmt = _comment_filter(sa.select(Comment), video_id, q, with_domains)
     if after:
         stmt = stmt.where(Comment.comment_id < after)
-    rows = list(session.scalars(stmt.order_by(Comment.comment_id.desc()).limit(limit)))
+    stmt = order_by(stmt, COMMENT_SORTS, sort, descending, Comment.comment_id)
+    rows = list(session.scalars(stmt.offset(offset).limit(limit)))
     found = _mentions_of(session, [c.comment_id for c in rows])
     return [
         {
@@ -88,6 +108,18 @@ def comments_page(
         }
         for c in rows
     ]
+
+
+def count_comments(
+    session: Session,
+    *,
+    video_id: str | None = None,
+    q: str | None = None,
+    with_domains: bool = False,
+) -> int:
+    """How many comments ``comments_page`` would list over all its pages."""
+    stmt = sa.select(sa.func.count()).select_from(Comment)
+    return int(session.scalar(_comment_filter(stmt, video_id, q, with_domains)) or 0)
 
 
 def _mentions_of(session: Session, ids: list[str]) -> dict[str, list[tuple[str, Span]]]:

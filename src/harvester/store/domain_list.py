@@ -35,6 +35,7 @@ class DomainSort(enum.StrEnum):
     GROWTH_DAY = "growth_day"
     GROWTH_WEEK = "growth_week"
     YOUNGEST = "youngest"
+    NAME = "name"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class DomainQuery:
     since: date | None = None  # mentioned on or after this day
     until: date | None = None  # mentioned on or before this day
     sort: DomainSort = DomainSort.NEWEST
+    descending: bool = True  # False: the reverse of the sort's order (A→Z for names)
     thresholds: Thresholds = field(default=DEFAULT_THRESHOLDS)
     today: date | None = None  # the clock's day (tests pin it)
 
@@ -151,20 +153,25 @@ def _date_range(stmt: Any, query: DomainQuery) -> Any:
 
 
 def _order(query: DomainQuery, c: dict[str, Any]) -> list[Any]:
+    """ORDER BY of the query: its sort's column (unknown ages last, on both databases),
+    then the id, both descending unless the query asks for the reverse."""
     keys: dict[DomainSort, Any] = {
-        DomainSort.NEWEST: Domain.id.desc(),
-        DomainSort.MENTIONS: Domain.mention_count.desc(),
-        DomainSort.VIDEOS: Domain.video_count.desc(),
-        DomainSort.ADVERTISERS: Domain.advertiser_count.desc(),
-        DomainSort.FIRST_SEEN: Domain.first_seen_at.desc(),
-        DomainSort.LAST_SEEN: Domain.last_seen_at.desc(),
-        DomainSort.TODAY: c["today"].desc(),
-        DomainSort.GROWTH_DAY: (c["today"] - c["yesterday"]).desc(),
-        DomainSort.GROWTH_WEEK: (c["week"] - c["prev_week"]).desc(),
-        # Unknown ages last, on both databases.
-        DomainSort.YOUNGEST: Domain.registered_at.desc().nulls_last(),
+        DomainSort.NEWEST: Domain.id,
+        DomainSort.MENTIONS: Domain.mention_count,
+        DomainSort.VIDEOS: Domain.video_count,
+        DomainSort.ADVERTISERS: Domain.advertiser_count,
+        DomainSort.FIRST_SEEN: Domain.first_seen_at,
+        DomainSort.LAST_SEEN: Domain.last_seen_at,
+        DomainSort.TODAY: c["today"],
+        DomainSort.GROWTH_DAY: c["today"] - c["yesterday"],
+        DomainSort.GROWTH_WEEK: c["week"] - c["prev_week"],
+        DomainSort.YOUNGEST: Domain.registered_at,
+        DomainSort.NAME: Domain.name,
     }
-    return [keys[query.sort], Domain.id.desc()]
+    col = keys[query.sort]
+    if query.descending:
+        return [col.desc().nulls_last(), Domain.id.desc()]
+    return [col.asc().nulls_last(), Domain.id.asc()]
 
 
 def list_domains(
@@ -183,7 +190,7 @@ def list_domains(
     )
     stmt = _where(stmt, query, c)
     if after is not None and query.sort is DomainSort.NEWEST:
-        stmt = stmt.where(Domain.id < after)
+        stmt = stmt.where(Domain.id < after if query.descending else Domain.id > after)
     rows = session.execute(stmt.order_by(*_order(query, c)).offset(offset).limit(limit)).all()
     return [intel_dict(r[0], dict(r._mapping), query) for r in rows]
 

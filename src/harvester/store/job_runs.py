@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from harvester.clock import utcnow
 from harvester.store.clock import as_utc
+from harvester.store.list_order import order_by
 from harvester.store.models import DeadLetter, JobStatus
 from harvester.store.states import DeadLetterStatus, JobState
 from harvester.store.upsert import insert_for
@@ -86,16 +87,44 @@ def dead_letters_to_replay(session: Session, ids: Sequence[int] | None) -> list[
     return list(session.scalars(q.order_by(DeadLetter.id)))
 
 
+# The dead letters list's sort keys (the dashboard's column headers) and their columns.
+DEAD_LETTER_SORTS: dict[str, Any] = {
+    "id": DeadLetter.id,
+    "function": DeadLetter.fn_id,
+    "error": DeadLetter.error,
+    "attempts": DeadLetter.attempts,
+    "status": DeadLetter.status,
+    "created": DeadLetter.created_at,
+}
+
+
+def count_dead_letters(session: Session, *, status: str | None = None) -> int:
+    """How many dead letters ``dead_letters_page`` would list over all its pages."""
+    stmt = sa.select(sa.func.count()).select_from(DeadLetter)
+    if status:
+        stmt = stmt.where(DeadLetter.status == status)
+    return int(session.scalar(stmt) or 0)
+
+
 def dead_letters_page(
-    session: Session, *, status: str | None = None, after: int | None = None, limit: int = 100
+    session: Session,
+    *,
+    status: str | None = None,
+    after: int | None = None,
+    limit: int = 100,
+    sort: str = "id",
+    descending: bool = True,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Dead letters, newest first (``status``: pending or replayed)."""
+    """Dead letters in ``sort`` order (a key of ``DEAD_LETTER_SORTS``; the id breaks
+    ties), newest first by default (``status``: pending or replayed)."""
     stmt = sa.select(DeadLetter)
     if status:
         stmt = stmt.where(DeadLetter.status == status)
     if after is not None:
         stmt = stmt.where(DeadLetter.id < after)
-    rows = session.scalars(stmt.order_by(DeadLetter.id.desc()).limit(limit))
+    stmt = order_by(stmt, DEAD_LETTER_SORTS, sort, descending, DeadLetter.id)
+    rows = session.scalars(stmt.offset(offset).limit(limit))
     return [
         {
             "id": r.id,

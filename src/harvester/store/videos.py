@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from harvester.store.ads import ad_domains_of_video, links_of_video
 from harvester.store.clock import as_utc
 from harvester.store.comments import comments_page
+from harvester.store.list_order import order_by
 from harvester.store.models import Video
 from harvester.store.states import HarvestStatus
 from harvester.store.upsert import insert_for
@@ -57,17 +58,49 @@ def mark_video_harvested(session: Session, video_id: str, count: int, now: datet
     )
 
 
-def videos_page(
-    session: Session, *, q: str | None = None, after: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
-    """Videos by id (descending); ``q`` matches the advertiser name."""
-    stmt = sa.select(Video)
+# The videos list's sort keys (the dashboard's column headers) and their columns.
+VIDEO_SORTS: dict[str, Any] = {
+    "video": Video.video_id,
+    "advertiser": Video.advertiser_name,
+    "region": Video.region_code,
+    "status": Video.harvest_status,
+    "comments": Video.comments_harvested,
+    "source": Video.collector,
+    "discovered": Video.discovered_at,
+    "harvested": Video.last_harvested_at,
+}
+
+
+def _video_filter(stmt: Any, q: str | None) -> Any:
     if q:
         stmt = stmt.where(Video.advertiser_name.contains(q.strip(), autoescape=True))
+    return stmt
+
+
+def videos_page(
+    session: Session,
+    *,
+    q: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+    sort: str = "video",
+    descending: bool = True,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Videos in ``sort`` order (a key of ``VIDEO_SORTS``; the id breaks ties);
+    ``q`` matches the advertiser name; ``after`` (an id) pages the default order."""
+    stmt = _video_filter(sa.select(Video), q)
     if after:
         stmt = stmt.where(Video.video_id < after)
-    rows = session.scalars(stmt.order_by(Video.video_id.desc()).limit(limit))
+    stmt = order_by(stmt, VIDEO_SORTS, sort, descending, Video.video_id)
+    rows = session.scalars(stmt.offset(offset).limit(limit))
     return [video_dict(v) for v in rows]
+
+
+def count_videos(session: Session, *, q: str | None = None) -> int:
+    """How many videos ``videos_page`` would list over all its pages."""
+    stmt = _video_filter(sa.select(sa.func.count()).select_from(Video), q)
+    return int(session.scalar(stmt) or 0)
 
 
 def video_dict(v: Video) -> dict[str, Any]:
@@ -85,6 +118,7 @@ def video_dict(v: Video) -> dict[str, Any]:
         "discovered_at": as_utc(v.discovered_at),
         "last_harvested_at": as_utc(v.last_harvested_at),
         "comments_harvested": v.comments_harvested,
+        "collector": v.collector,
     }
 
 

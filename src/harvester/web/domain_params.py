@@ -60,6 +60,12 @@ def domain_query(
         description=f"One of {_SORTS} (default newest; growth_day and growth_week are the "
         "'pushed now' views; youngest orders by registration date).",
     ),
+    direction: str | None = Query(
+        None,
+        alias="dir",
+        max_length=4,
+        description="asc or desc (default desc: most first, newest first; asc for name).",
+    ),
     kind: str | None = Query(None, max_length=20, description=f"One of {_KINDS}."),
     young: bool = Query(False, description="Only domains registered recently (RDAP)."),
     spiking: bool = Query(False, description="Only domains whose mentions spike today."),
@@ -73,6 +79,7 @@ def domain_query(
 ) -> DomainQuery:
     """A ``DomainQuery`` from the request; 422 naming the field when a value is wrong."""
     start, end = _day("since", since), _day("until", until)
+    order = _choice("sort", sort, DomainSort) or DomainSort.NEWEST
     if start and end and start > end:
         raise _bad("since", f"{start} is after until ({end}): swap them")
     return DomainQuery(
@@ -88,9 +95,16 @@ def domain_query(
         min_advertisers=_least("min_advertisers", min_advertisers),
         since=start,
         until=end,
-        sort=_choice("sort", sort, DomainSort) or DomainSort.NEWEST,  # type: ignore[arg-type]
+        sort=order,  # type: ignore[arg-type]
+        descending=_descending(direction, order),
         thresholds=request.app.state.runtime.settings.thresholds,
     )
+
+
+def _descending(value: str | None, order: object) -> bool:
+    if value and value not in ("asc", "desc"):
+        raise _bad("dir", f"{value!r} is not one of asc, desc")
+    return value == "desc" if value else order is not DomainSort.NAME
 
 
 def report_day(value: str | None) -> date:

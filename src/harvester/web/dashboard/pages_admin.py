@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.jobs.operator_actions import replay_dead_letters, set_kill_switch
 from harvester.logging_setup import LOG_FILE, tail
-from harvester.store.alerts import alerts_page
-from harvester.store.job_runs import dead_letters_page
+from harvester.store.alerts import alerts_page, count_alerts
+from harvester.store.job_runs import count_dead_letters, dead_letters_page
 from harvester.web.dashboard.context import admin_post, runtime
+from harvester.web.dashboard.listing import ListQuery, list_query
 from harvester.web.dashboard.render import page
 from harvester.web.security import (
     ADMIN_COOKIE,
@@ -25,6 +26,17 @@ from harvester.web.security import (
 router = APIRouter()
 LOG_LINES = (50, 200, 500)  # how much of the log the page may show
 LOG_LINE_CHARS = 2000  # one line's most characters (a huge event payload stays readable)
+# Two lists on one page: their sort and page parameters are named apart (dl_…, al_…).
+letters_query = list_query(
+    {"id": True, "function": False, "error": False, "attempts": True, "status": False},
+    "id",
+    prefix="dl_",
+)
+alerts_query = list_query(
+    {"when": True, "severity": False, "message": False, "occurrences": True, "delivered": False},
+    "when",
+    prefix="al_",
+)
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -33,19 +45,35 @@ async def admin(
     status: str = Query("", max_length=16),
     done: str = Query("", max_length=80),
     log_lines: int = Query(LOG_LINES[0], ge=1, le=LOG_LINES[-1]),
+    dl: ListQuery = Depends(letters_query),
+    al: ListQuery = Depends(alerts_query),
 ) -> HTMLResponse:
     """Kill switch, dead letters (filter by status), alerts and the log file's tail."""
     rt = runtime(request)
     with rt.db.session() as s:
-        letters = dead_letters_page(s, status=status or None)
-        alerts = alerts_page(s)
+        dl = dl.counted(count_dead_letters(s, status=status or None))
+        letters = dead_letters_page(
+            s,
+            status=status or None,
+            sort=dl.sort,
+            descending=dl.descending,
+            offset=dl.offset,
+            limit=dl.size,
+        )
+        al = al.counted(count_alerts(s))
+        alerts = alerts_page(
+            s, sort=al.sort, descending=al.descending, offset=al.offset, limit=al.size
+        )
+        pending_total = count_dead_letters(s, status="pending")
     return page(
         request,
         "admin.html",
         kill=await rt.guard.kill_switch.state(),
         letters=letters,
-        pending=sum(1 for x in letters if x["status"] == "pending"),
+        pending=pending_total,
         alerts=alerts,
+        dl=dl,
+        al=al,
         status=status,
         done=done,
         log_file=rt.settings.data_dir / LOG_FILE,

@@ -12,19 +12,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from harvester.clock import today
 from harvester.domains.hosts import DomainKind
 from harvester.store import domain_list
-from harvester.store.comments import comments_page
+from harvester.store.comments import comments_page, count_comments
 from harvester.store.day_report import day_report
 from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.store.domains import domain_detail
 from harvester.store.health import latest_health
 from harvester.store.overview import overview as stored_overview
+from harvester.store.provenance import domain_sources, video_sources
 from harvester.store.top_domains import top_domains
-from harvester.store.videos import video_detail, videos_page
+from harvester.store.videos import count_videos, video_detail, videos_page
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.collect import collection
 from harvester.web.dashboard.context import PAGE_SIZE, runtime
+from harvester.web.dashboard.listing import ListQuery, list_query
 from harvester.web.dashboard.render import page
+from harvester.web.dashboard.sources import source_label, source_title
 from harvester.web.domain_params import domain_query, report_day
 
 router = APIRouter()
@@ -73,36 +76,36 @@ def recent_failures(eng: Any, n: int = RECENT_FAILURES) -> list[dict[str, Any]]:
     return out
 
 
+DOMAIN_SORTS = {s.value: s is not DomainSort.NAME for s in DomainSort}
+domain_list_query = list_query(DOMAIN_SORTS, DomainSort.NEWEST.value)
+
+
 @router.get("/domains", response_class=HTMLResponse)
 def domains(
     request: Request,
     query: DomainQuery = Depends(domain_query),
-    after: int | None = Query(None, ge=0, le=MAX_ID),
-    offset: int = Query(0, ge=0, le=MAX_ID),
+    lq: ListQuery = Depends(domain_list_query),
 ) -> HTMLResponse:
     """Search, filter and rank domains (signals as columns); export links to the API."""
     with runtime(request).db.session() as s:
-        rows = domain_list.list_domains(s, query, after=after, offset=offset, limit=PAGE_SIZE)
         total = domain_list.count(s, query)
-    full = len(rows) == PAGE_SIZE
-    newest = query.sort is DomainSort.NEWEST
+        rows = domain_list.list_domains(s, query, offset=lq.offset, limit=lq.size)
     return page(
         request,
         "domains.html",
         domains=rows,
-        total=total,
+        lq=lq.counted(total),
         f=query,
         qs=_query_string(request),
         sorts=[s.value for s in DomainSort],
         kinds=[k.value for k in DomainKind],
-        next_after=rows[-1]["id"] if full and newest else None,
-        next_offset=offset + PAGE_SIZE if full and not newest else None,
     )
 
 
 def _query_string(request: Request) -> str:
-    """The page's filters, without its position (for export and pager links)."""
-    keep = [(k, v) for k, v in request.query_params.multi_items() if k not in ("after", "offset")]
+    """The page's filters and order, without its position (for export links)."""
+    drop = ("after", "offset", "page", "size")
+    keep = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
     return urlencode(keep)
 
 
@@ -126,10 +129,13 @@ def domain(
         unicode_name = _from_punycode(name)
         if d is None and unicode_name != name:  # the CSV's ascii_name: xn--…
             return RedirectResponse(f"/domains/{quote(unicode_name)}", status_code=307)
-    if d is None:
-        raise HTTPException(404, f"domain {name!r} not found")
-    lookups_on = runtime(request).settings.domain_lookups
-    return page(request, "domain.html", d=d, lookups_on=lookups_on)
+        if d is None:
+            raise HTTPException(404, f"domain {name!r} not found")
+        found = domain_sources(s, d["id"])
+    settings = runtime(request).settings
+    pipeline = source_title(settings.source)
+    sources = [{**f, "label": source_label(f, pipeline)} for f in found]
+    return page(request, "domain.html", d=d, lookups_on=settings.domain_lookups, sources=sources)
 
 
 def _from_punycode(name: str) -> str:
@@ -140,20 +146,41 @@ def _from_punycode(name: str) -> str:
         return name
 
 
+VIDEO_LIST_SORTS = {
+    "video": True,
+    "advertiser": False,
+    "region": False,
+    "status": False,
+    "comments": True,
+    "source": False,
+    "discovered": True,
+    "harvested": True,
+}
+video_list_query = list_query(VIDEO_LIST_SORTS, "video")
+
+
 @router.get("/videos", response_class=HTMLResponse)
 def videos(
-    request: Request, q: str = Query("", max_length=200), after: str | None = None
+    request: Request,
+    q: str = Query("", max_length=200),
+    lq: ListQuery = Depends(video_list_query),
 ) -> HTMLResponse:
-    """Promoted videos, searchable by advertiser."""
+    """Promoted videos, searchable by advertiser, each with where it came from."""
     with runtime(request).db.session() as s:
-        rows = videos_page(s, q=q or None, after=after, limit=PAGE_SIZE)
-    return page(
-        request,
-        "videos.html",
-        videos=rows,
-        q=q,
-        next_after=rows[-1]["video_id"] if len(rows) == PAGE_SIZE else None,
-    )
+        total = count_videos(s, q=q or None)
+        rows = videos_page(
+            s,
+            q=q or None,
+            sort=lq.sort,
+            descending=lq.descending,
+            offset=lq.offset,
+            limit=lq.size,
+        )
+        sources = video_sources(s, rows)
+    pipeline = source_title(runtime(request).settings.source)
+    for v in rows:
+        v["source"] = source_label(sources[v["video_id"]], pipeline)
+    return page(request, "videos.html", videos=rows, q=q, lq=lq.counted(total))
 
 
 @router.get("/videos/{video_id}", response_class=HTMLResponse)
@@ -166,17 +193,34 @@ def video(request: Request, video_id: str) -> HTMLResponse:
     return page(request, "video.html", v=v)
 
 
+COMMENT_LIST_SORTS = {
+    "comment": True,
+    "text": False,
+    "video": False,
+    "likes": True,
+    "harvested": True,
+}
+comment_list_query = list_query(COMMENT_LIST_SORTS, "comment")
+
+
 @router.get("/comments", response_class=HTMLResponse)
 def comments(
     request: Request,
     q: str = Query("", max_length=200),
     with_domains: bool = False,
-    after: str | None = None,
+    lq: ListQuery = Depends(comment_list_query),
 ) -> HTMLResponse:
     """Comments, searchable, optionally only those that mention a domain."""
     with runtime(request).db.session() as s:
+        total = count_comments(s, q=q or None, with_domains=with_domains)
         rows = comments_page(
-            s, q=q or None, with_domains=with_domains, after=after, limit=PAGE_SIZE
+            s,
+            q=q or None,
+            with_domains=with_domains,
+            sort=lq.sort,
+            descending=lq.descending,
+            offset=lq.offset,
+            limit=lq.size,
         )
     return page(
         request,
@@ -184,5 +228,5 @@ def comments(
         comments=rows,
         q=q,
         with_domains=with_domains,
-        next_after=rows[-1]["comment_id"] if len(rows) == PAGE_SIZE else None,
+        lq=lq.counted(total),
     )
