@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import time
@@ -25,23 +24,14 @@ from harvester.settings import get_settings
 from harvester.store import domain_list
 from harvester.store.day_report import day_report, known_days
 from harvester.store.domain_list import DomainQuery, DomainSort
-from harvester.web.csv_cells import cell
+from harvester.web.api.export_columns import (
+    DOMAIN_EXPORT_COLUMNS,
+    UnknownColumns,
+    csv_chunks,
+    pick_columns,
+)
 from harvester.web.report import render_csv, render_html
 
-DOMAIN_COLUMNS = [
-    "name",
-    "mention_count",
-    "first_seen_at",
-    "last_seen_at",
-    "kind",
-    "video_count",
-    "advertiser_count",
-    "mentions_today",
-    "growth_day",
-    "growth_week",
-    "age_days",
-    "signals",
-]
 TABLE_COLUMNS = (
     "name",
     "signals",
@@ -83,10 +73,24 @@ def domains(
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
     all_: Annotated[bool, typer.Option("--all", help="Every match (ignores --limit).")] = False,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="csv/json columns, comma-separated, in order (default: all of "
+            + ", ".join(DOMAIN_EXPORT_COLUMNS)
+            + "; the web export's ?columns= takes the same names)."
+        ),
+    ] = None,
 ) -> None:
     """List harvested domains with their signals (json/csv stream; progress on stderr)."""
     if fmt not in FORMATS:
         raise _fail(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})", 2)
+    try:
+        chosen = pick_columns(columns)
+    except UnknownColumns as exc:
+        raise _fail(f"--columns: {exc}", 2) from None
+    if columns is not None and fmt == "table":
+        raise _fail("--columns applies to --format csv or json, not to the table", 2)
     query = DomainQuery(
         q=q,
         new_today=new_today,
@@ -122,7 +126,7 @@ def domains(
         }
         try:
             want, rows = server_domains(target.api, params, None if all_ else limit)
-            _emit(_with_progress(rows, want), fmt)
+            _emit(_with_progress(rows, want), fmt, chosen, columns is not None)
         finally:
             target.close()
         return
@@ -131,7 +135,8 @@ def domains(
         with db.session() as s:
             total = domain_list.count(s, query)
             want = total if all_ else min(limit, total)
-            _emit(_with_progress(domain_list.iter_all(s, query, limit=want), want), fmt)
+            found = domain_list.iter_all(s, query, limit=want)
+            _emit(_with_progress(found, want), fmt, chosen, columns is not None)
     finally:
         db.dispose()
 
@@ -148,23 +153,21 @@ def _with_progress(rows: Iterator[dict[str, Any]], total: int) -> Iterator[dict[
             progress.advance(task)
 
 
-def _cell(value: Any) -> Any:
-    """A CSV cell: lists as words, dates as ISO text, formula-like text kept as text."""
-    return cell(" ".join(value) if isinstance(value, list) else value)
-
-
-def _emit(rows: Iterator[dict[str, Any]], fmt: str) -> None:
+def _emit(rows: Iterator[dict[str, Any]], fmt: str, columns: tuple[str, ...], chosen: bool) -> None:
+    """Rows as JSON (whole rows unless columns were chosen), CSV (the export's shared
+    columns, as the web writes them) or a table."""
     if fmt == "json":
         sys.stdout.write("[")
         for i, r in enumerate(rows):
-            sys.stdout.write(("," if i else "") + json.dumps(r, default=_iso, ensure_ascii=False))
+            item = {c: r[c] for c in columns} if chosen else r
+            sys.stdout.write(
+                ("," if i else "") + json.dumps(item, default=_iso, ensure_ascii=False)
+            )
         sys.stdout.write("]\n")
         return
     if fmt == "csv":
-        w = csv.writer(sys.stdout)
-        w.writerow(DOMAIN_COLUMNS)
-        for r in rows:
-            w.writerow([_cell(r[c]) for c in DOMAIN_COLUMNS])
+        for chunk in csv_chunks(rows, columns):
+            sys.stdout.write(chunk)
         return
     table = Table(*TABLE_COLUMNS)
     for r in rows:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any, Literal
@@ -18,6 +16,12 @@ from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.store.domains import domain_detail
 from harvester.store.overview import overview as stored_overview
 from harvester.store.videos import video_detail, videos_page
+from harvester.web.api.export_columns import (
+    DOMAIN_EXPORT_COLUMNS,
+    UnknownColumns,
+    csv_chunks,
+    pick_columns,
+)
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import (
     MAX_ID,
@@ -28,29 +32,10 @@ from harvester.web.api.schemas import (
     VideoDetail,
     VideoPage,
 )
-from harvester.web.csv_cells import cell
 from harvester.web.domain_params import domain_query, report_day
 from harvester.web.report import render_csv
 
 router = APIRouter(tags=["data"])
-EXPORT_COLUMNS = (
-    "name",
-    "ascii_name",
-    "first_seen_at",
-    "last_seen_at",
-    "mention_count",
-    "kind",
-    "video_count",
-    "advertiser_count",
-    "mentions_today",
-    "growth_day",
-    "growth_week",
-    "registered_at",
-    "age_days",
-    "registrar",
-    "blocklisted",
-    "signals",
-)
 MAX_EXPORT = 1_000_000
 
 
@@ -84,13 +69,23 @@ def domains(
     format: Literal["csv", "json"] | None = Query(
         None, description="Export every match as a CSV or JSON file instead of a page."
     ),
+    columns: str | None = Query(
+        None,
+        max_length=1000,
+        description="The export's columns, comma-separated, in order (default: all of "
+        f"{', '.join(DOMAIN_EXPORT_COLUMNS)}).",
+    ),
 ) -> Any:
     """Domains with their numbers and signals, filtered and sorted (newest first by
     default); ``format=csv|json`` exports all matches in the same order."""
     db = _db(request)
+    try:
+        chosen = pick_columns(columns)
+    except UnknownColumns as exc:
+        raise HTTPException(422, f"columns: {exc}") from None
     if format is not None:
         found = _export_rows(db, query)
-        body = _csv(found) if format == "csv" else _json_array(found)
+        body = csv_chunks(found, chosen) if format == "csv" else _json_array(found, chosen)
         return StreamingResponse(
             body,
             media_type="text/csv" if format == "csv" else "application/json",
@@ -113,27 +108,10 @@ def _export_rows(db: Any, query: DomainQuery) -> Iterator[dict[str, Any]]:
         yield from domain_list.iter_all(s, query, limit=MAX_EXPORT)
 
 
-def _flat(value: Any) -> Any:
-    return " ".join(value) if isinstance(value, list) else value
-
-
-def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(EXPORT_COLUMNS)
-    for i, row in enumerate(rows):
-        writer.writerow([cell(_flat(row[c])) for c in EXPORT_COLUMNS])
-        if i % 500 == 499:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
-
-
-def _json_array(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+def _json_array(rows: Iterator[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[str]:
     yield "["
     for i, row in enumerate(rows):
-        item = {c: row[c] for c in ("id", *EXPORT_COLUMNS)}
+        item = {c: row[c] for c in ("id", *columns)}
         yield ("," if i else "") + json.dumps(item, default=str, ensure_ascii=False)
     yield "]"
 
