@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 
+from harvester.domains.normalize import icann_domain
+
 
 class DomainKind(enum.StrEnum):
     SITE = "site"
@@ -63,8 +65,21 @@ LINK_IN_BIO: frozenset[str] = frozenset(
 
 
 def host_kind(domain: str, extra_shorteners: frozenset[str] = frozenset()) -> DomainKind:
-    """The kind of a registrable domain (``extra_shorteners``: configured additions)."""
+    """The kind of a registrable domain (``extra_shorteners``: configured additions).
+
+    A page on a shared platform is of the platform's kind: ``mylinks.carrd.co`` is a
+    link-in-bio page as ``carrd.co`` is (the Public Suffix List's private section
+    makes the page its own domain)."""
     name = domain.lower()
+    kind = _kind(name, extra_shorteners)
+    if kind is DomainKind.SITE:
+        icann = icann_domain(name)
+        if icann is not None and icann != name:
+            return _kind(icann, extra_shorteners)
+    return kind
+
+
+def _kind(name: str, extra_shorteners: frozenset[str]) -> DomainKind:
     if name in SHORTENERS or name in extra_shorteners:
         return DomainKind.SHORTENER
     if name in LINK_IN_BIO:

@@ -31,9 +31,12 @@ def test_evidence_of_a_url() -> None:
 def test_obfuscated_and_email_flags() -> None:
     (o,) = extract("example dot com").domains
     assert o.obfuscated and o.matched == "example dot com"
-    (e,) = extract("write to bob@gmail.com").domains
-    assert e.email and e.domain == "gmail.com"
-    assert extract("write to bob@gmail.com", include_emails=False).domains == ()
+    # Issue 29: an address gives no domain; it is reported apart, as filtered.
+    res = extract("write to bob@gmail.com")
+    assert res.domains == ()
+    (e,) = res.filtered
+    assert e.email and e.domain == "gmail.com" and e.reason == "email"
+    assert extract("write to bob@gmail.com", include_emails=False).filtered == ()
 
 
 def test_idn_has_unicode_and_ascii_forms() -> None:
@@ -80,3 +83,14 @@ def test_normalize_is_idempotent(host: str) -> None:
 def test_idempotent_on_own_output(text: str) -> None:
     for d in extract(text).domains:
         assert normalize_domain(d.domain) == d.domain
+
+
+def test_matches_are_plain_frozen_dataclasses() -> None:
+    import dataclasses
+
+    (d,) = extract("see https://shop.example.com/x").domains
+    fields = {f.name: getattr(d, f.name) for f in dataclasses.fields(d)}
+    assert dataclasses.replace(d) == d and hash(dataclasses.replace(d)) == hash(d)
+    assert type(d)(**fields) == d
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.domain = "other.com"  # type: ignore[misc]
