@@ -53,15 +53,57 @@ def evidence(session: Session, domain_id: int, day: date) -> dict[str, Any]:
     }
 
 
+SECTIONS = ("spiking", "new")  # the order the pages show them in
+
+
+def _sections(day: date, thresholds: Thresholds) -> dict[str, DomainQuery]:
+    base = DomainQuery(today=day, thresholds=thresholds, sort=DomainSort.TODAY)
+    return {
+        "new": replace(base, new_today=True),
+        "spiking": replace(base, spiking=True),
+    }
+
+
+def report_outline(
+    session: Session, day: date, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> dict[str, Any]:
+    """The report's table of contents: how many domains each section holds, and the
+    young and spiking ones (called out first), without any section's rows."""
+    queries = _sections(day, thresholds)
+    counts = {name: domain_list.count(session, queries[name]) for name in SECTIONS}
+    young = replace(queries["spiking"], young=True)
+    rows = domain_list.list_domains(session, young, limit=MAX_DOMAINS)
+    return {
+        "day": day.isoformat(),
+        "counts": counts,
+        "young_spiking": [r["name"] for r in rows if "young" in r["signals"]],
+    }
+
+
+def report_section(
+    session: Session,
+    day: date,
+    section: str,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    sort: DomainSort = DomainSort.TODAY,
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """One page of one section (``spiking`` or ``new``), each row with its evidence."""
+    query = replace(_sections(day, thresholds)[section], sort=sort, descending=descending)
+    rows = domain_list.list_domains(session, query, offset=offset, limit=limit)
+    for r in rows:
+        r["evidence"] = evidence(session, r["id"], day)
+    return rows
+
+
 def day_report(
     session: Session, day: date, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> dict[str, Any]:
     """``{"day", "new": [...], "spiking": [...]}``: rows of domain_list plus evidence."""
-    base = DomainQuery(today=day, thresholds=thresholds, sort=DomainSort.TODAY)
-    sections = {
-        "new": replace(base, new_today=True),
-        "spiking": replace(base, spiking=True),
-    }
+    sections = _sections(day, thresholds)
     out: dict[str, Any] = {"day": day.isoformat()}
     for name, query in sections.items():
         rows = domain_list.list_domains(session, query, limit=MAX_DOMAINS)

@@ -162,3 +162,30 @@ async def test_videos_and_domains_say_their_source(client: httpx.AsyncClient) ->
     assert int(row.group(3)) >= 1  # its captions
     pipeline = await client.get("/domains/pipeline-shop.com", headers=HTML)
     assert re.search(r'<td class="source">simulator</td><td class="num">1</td>', pipeline.text)
+
+
+async def test_the_report_is_one_section_a_page_with_contents(client: httpx.AsyncClient) -> None:
+    day = NOW.date().isoformat()
+    first = await client.get("/report", params={"day": day, "section": "spiking"}, headers=HTML)
+    assert first.status_code == 200 and 'id="report-toc"' in first.text
+    assert 'data-section="spiking"' in first.text and 'id="report-new"' not in first.text
+    nxt = re.search(r'id="next-section" href="([^"]+)">New \((\d+)\) →', first.text)
+    assert nxt and 'id="prev-section"' not in first.text
+    new_count = int(nxt.group(2))
+    assert new_count >= 2  # pipeline-shop.com and the import's caption domain(s)
+    new = await client.get(nxt.group(1).replace("&amp;", "&"), headers=HTML)
+    assert 'id="report-new"' in new.text and 'id="prev-section"' in new.text
+    names = re.findall(r'class="domain-link" href="/domains/([^"]+)"', new.text)
+    assert len(names) == new_count and "pipeline-shop.com" in names
+    assert f'data-total="{new_count}"' in new.text
+    by_name = await client.get(
+        "/report",
+        params={"day": day, "section": "new", "sort": "name", "dir": "desc"},
+        headers=HTML,
+    )
+    desc = re.findall(r'class="domain-link" href="/domains/([^"]+)"', by_name.text)
+    assert desc == sorted(names, reverse=True)
+    default = await client.get("/report", params={"day": day}, headers=HTML)
+    assert 'id="report-new"' in default.text  # nothing spikes: the first filled section
+    bad = await client.get("/report", params={"day": day, "section": "all"}, headers=HTML)
+    assert bad.status_code == 422 and "spiking, new" in bad.text

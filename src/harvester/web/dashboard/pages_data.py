@@ -13,7 +13,7 @@ from harvester.clock import today
 from harvester.domains.hosts import DomainKind
 from harvester.store import domain_list
 from harvester.store.comments import comments_page, count_comments
-from harvester.store.day_report import day_report
+from harvester.store.day_report import SECTIONS, report_outline, report_section
 from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.store.domains import domain_detail
 from harvester.store.health import latest_health
@@ -109,14 +109,56 @@ def _query_string(request: Request) -> str:
     return urlencode(keep)
 
 
+REPORT_SORTS = {"today": True, "videos": True, "advertisers": True, "youngest": True}
+REPORT_SORTS |= {"name": False}
+report_list_query = list_query(REPORT_SORTS, "today")
+REPORT_TITLES = {"spiking": "Spiking", "new": "New"}
+
+
 @router.get("/report", response_class=HTMLResponse)
-def report(request: Request, day: str | None = Query(None, max_length=10)) -> HTMLResponse:
-    """The day's new and spiking domains with their evidence (CSV: the API)."""
+def report(
+    request: Request,
+    day: str | None = Query(None, max_length=10),
+    section: str = Query("", max_length=16),
+    lq: ListQuery = Depends(report_list_query),
+) -> HTMLResponse:
+    """The day's new and spiking domains with their evidence, one section a page with
+    a table of contents (CSV: the API)."""
     the_day = report_day(day)
+    if section and section not in SECTIONS:
+        raise HTTPException(422, f"section: {section!r} is not one of {', '.join(SECTIONS)}")
+    thresholds = runtime(request).settings.thresholds
     with runtime(request).db.session() as s:
-        data = day_report(s, the_day, runtime(request).settings.thresholds)
+        outline = report_outline(s, the_day, thresholds)
+        # No section asked for: the first one with something in it.
+        filled = [name for name in SECTIONS if outline["counts"][name]]
+        section = section or (filled or [SECTIONS[0]])[0]
+        rows = report_section(
+            s,
+            the_day,
+            section,
+            thresholds,
+            sort=DomainSort(lq.sort),
+            descending=lq.descending,
+            offset=lq.offset,
+            limit=lq.size,
+        )
+    at = SECTIONS.index(section)
     prev, nxt = the_day - timedelta(days=1), the_day + timedelta(days=1)
-    return page(request, "report.html", r=data, prev=prev.isoformat(), next=nxt.isoformat())
+    return page(
+        request,
+        "report.html",
+        r=outline,
+        rows=rows,
+        section=section,
+        titles=REPORT_TITLES,
+        sections=SECTIONS,
+        prev_section=SECTIONS[at - 1] if at > 0 else None,
+        next_section=SECTIONS[at + 1] if at + 1 < len(SECTIONS) else None,
+        lq=lq.counted(outline["counts"][section]),
+        prev=prev.isoformat(),
+        next=nxt.isoformat(),
+    )
 
 
 @router.get("/domains/{name}", response_class=HTMLResponse, response_model=None)

@@ -173,8 +173,16 @@
     });
   }
 
+  // A page-size choice applies at once (the Show button stays for pages without JS).
+  function pageSizes(root) {
+    root.querySelectorAll("form.page-size select").forEach((sel) => {
+      sel.addEventListener("change", () => sel.form.submit());
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     if (document.getElementById("runs-list")) liveRuns();
+    pageSizes(document);
     pickAll(document);
     loadCharts(document);
     localTimes(document);
@@ -183,6 +191,7 @@
   });
   document.addEventListener("htmx:afterSettle", (e) => {
     confirmForms(e.target);
+    pageSizes(e.target);
     pickAll(e.target);
     localTimes(e.target);
   });
