@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from harvester.domains import extract
-from harvester.jobs.extraction import mentions_of
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS
 from harvester.store import Database
+from harvester.store.import_writes import (
+    insert_comments,
+    insert_mentions,
+    mark_harvested,
+)
 from harvester.store.imported import (
     CaptionRow,
     record_caption_mentions,
-    upsert_imported_comments,
     upsert_imported_videos,
 )
-from harvester.store.mentions import record_mentions
-from harvester.store.videos import mark_video_harvested
+from harvester.store.mentions import refresh_distinct_counts
 from harvester.tiktok.imports import (
     ImportFile,
     ImportFormat,
@@ -39,6 +41,10 @@ from harvester.tiktok.imports import (
 from harvester.tiktok.imports.spool import COMMENT_KEYS, CommentCells, Spool, Staged
 
 BATCH = 5_000
+# Distinct video/advertiser counts of the touched domains are recounted every this many
+# batches and at the end of the file, not every batch (a recount reads every mention of
+# a domain: per batch, that grew with the database).
+RECOUNT_EVERY = 20
 DEFAULT_MAX_BAD = 0.01
 SHOWN_ERRORS = 20
 COUNTS = ("new_videos", "updated_videos", "new_comments", "promoted_videos")
@@ -117,6 +123,8 @@ class Writer:
         self._comments: dict[str, CommentCells] = {}
         self._captions: list[CaptionRow] = []
         self.promoted: set[str] = set()
+        self._touched: set[int] = set()
+        self._batches = 0
 
     def add(self, row: Staged) -> None:
         """A video, or a comment as its cells (``COMMENT_KEYS`` order)."""
@@ -150,17 +158,20 @@ class Writer:
         comments = list(self._comments.values())
         for c in comments:
             self._videos.setdefault(c[_VIDEO], {"video_id": c[_VIDEO], "collector": self.collector})
-        rows = [dict(zip(COMMENT_KEYS, c, strict=True)) for c in comments]
         captions, self._captions = self._captions, []
         with self._db.session() as s:
             new, updated = upsert_imported_videos(s, list(self._videos.values()), now)
-            fresh = set(upsert_imported_comments(s, rows, now, extracted=True))
+            fresh = set(insert_comments(s, comments, now, extracted=True))
             added = [c for c in comments if c[_ID] in fresh]
-            for vid, n in Counter(c[_VIDEO] for c in added).items():
-                mark_video_harvested(s, vid, n, now)
+            mark_harvested(s, Counter(c[_VIDEO] for c in added), now)
             caption_domains = record_caption_mentions(s, captions, now)
-            mentions = [m for c in added for m in mentions_of(c[_ID], c[_VIDEO], c[_TEXT])]
-            new_domains = record_mentions(s, mentions, now)
+            mentions = [m for c in added for m in _mentions(c[_ID], c[_VIDEO], c[_TEXT])]
+            new_domains, touched, _stored = insert_mentions(s, mentions, now)
+            self._touched |= touched
+            self._batches += 1
+            if self._batches % RECOUNT_EVERY == 0:
+                refresh_distinct_counts(s, sorted(self._touched))
+                self._touched = set()
         DOMAINS_NEW.inc(len(new_domains))
         MENTIONS.inc(len(mentions))
         r = self.report
@@ -171,6 +182,36 @@ class Writer:
         r.mentions += len(mentions)
         r.new_domains += len(caption_domains) + len(new_domains)
         self._videos, self._comments = {}, {}
+
+    def recount(self) -> None:
+        """Recount the distinct counts of the domains touched since the last recount:
+        at the end of the file, and after a failure, for the batches stored so far."""
+        if self._touched:
+            with self._db.session() as s:
+                refresh_distinct_counts(s, sorted(self._touched))
+            self._touched = set()
+
+
+def _mentions(comment_id: str, video_id: str, text: str) -> list[tuple[Any, ...]]:
+    """A comment's mentions as ``import_writes.MENTION_COLUMNS`` tuples (as
+    ``jobs.extraction.mentions_of`` makes them, without a dataclass per mention)."""
+    return [
+        (
+            comment_id,
+            video_id,
+            m.domain,
+            m.ascii_domain,
+            m.host,
+            m.matched,
+            m.url,
+            m.start,
+            m.end,
+            m.obfuscated,
+            m.email,
+            m.confidence,
+        )
+        for m in extract(text).domains
+    ]
 
 
 def _check(report: FileReport, outcomes: Iterable[Outcome], max_bad: float, spool: Spool) -> int:
@@ -224,9 +265,12 @@ def import_path(
         if not found or report.refused:
             return report
         writer = Writer(db, clock, report)
-        for row in _stored(spool, found, size, progress):
-            writer.add(row)
-        writer.flush()
+        try:
+            for row in _stored(spool, found, size, progress):
+                writer.add(row)
+            writer.flush()
+        finally:
+            writer.recount()
     report.promoted_videos = len(writer.promoted)
     if progress:
         progress(2 * size, 2 * size)

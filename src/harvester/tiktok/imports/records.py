@@ -96,8 +96,14 @@ def absent(v: Any) -> bool:
     return v is None or v == ""
 
 
+_IS_DIGITS = _DIGITS.fullmatch
+_IS_COMMENT_ID = _COMMENT_ID.fullmatch
+
+
 def video_id(v: Any, field: str) -> str:
     """A TikTok post id: 1-25 digits (a number or a string)."""
+    if type(v) is str and _IS_DIGITS(v):  # the usual case, first
+        return v
     s = str(v).strip() if isinstance(v, int | str) and not isinstance(v, bool) else ""
     if not _DIGITS.fullmatch(s):
         raise RowError(field, f"a TikTok post id is 1-25 digits, got {_show(v)}")
@@ -113,6 +119,8 @@ def video_id_from_url(url: Any, field: str) -> str:
 
 
 def comment_id(v: Any, field: str) -> str:
+    if type(v) is str and _IS_COMMENT_ID(v):  # the usual case, first
+        return v
     s = str(v).strip() if isinstance(v, int | str) and not isinstance(v, bool) else ""
     if not _COMMENT_ID.fullmatch(s):
         raise RowError(field, f"a comment id is 1-64 of A-Z a-z 0-9 _ . : -, got {_show(v)}")

@@ -22,6 +22,7 @@ COMMENTS = "tiktok-comments"
 PLATFORMS = (POSTS, COMMENTS)
 ENVELOPE = ("item_id", "source_platform", "data")
 ENVELOPE_KEYS = frozenset({*ENVELOPE, "__import_meta", "timestamp_collected", "source_url"})
+_ENVELOPE_SET = frozenset(ENVELOPE)
 
 
 def _envelope(row: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -37,6 +38,8 @@ class ZeeschuimerReader(Reader):
     title = "Zeeschuimer NDJSON"
 
     def missing(self, row: Any) -> list[str]:
+        if type(row) is dict and "__import_meta" not in row and row.keys() >= _ENVELOPE_SET:
+            return []  # the usual case, first
         if isinstance(row, dict) and isinstance(row.get("__import_meta"), dict):
             return lacking(row["__import_meta"], ("source_platform",))
         return lacking(row, ENVELOPE)
