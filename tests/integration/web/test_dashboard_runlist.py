@@ -150,3 +150,29 @@ async def test_function_series_counts_what_ended_and_the_page_charts_it(
     fn_page = await client.get("/functions/alpha")
     assert fn_page.status_code == 200 and 'data-src="/api/v1/functions/alpha/series' in fn_page.text
     assert "failures: runs failed · cancelled" in fn_page.text
+
+
+RUN_ROW = re.compile(
+    r'<a class="run-link mono" href="/runs/([^"]+)">.*?<td class="fn"><a [^>]+>([^<]+)</a>'
+)
+
+
+async def test_runs_and_events_sort_in_sql_count_and_page(
+    dash: tuple[httpx.AsyncClient, Engine],
+) -> None:
+    client, engine = dash
+    engine.ingest([{"name": "t/alpha", "data": {"i": i}} for i in range(20)])
+    engine.ingest([{"name": "t/beta", "data": {"i": i}} for i in range(7)])
+    up = RUN_ROW.findall((await client.get("/runs?sort=function&dir=asc&size=100")).text)
+    down = RUN_ROW.findall((await client.get("/runs?sort=function&dir=desc&size=100")).text)
+    assert [fn for _, fn in up] == ["alpha"] * 20 + ["beta"] * 7
+    assert down == list(reversed(up))  # the run id breaks ties the same way round
+    paged = await client.get("/runs", params={"size": "25", "page": "2"})
+    assert "27 runs" in paged.text and len(RUN_ROW.findall(paged.text)) == 2
+    assert 'rel="prev"' in paged.text and 'rel="next"' not in paged.text
+    bad = await client.get("/runs", params={"sort": "created_at; --"})
+    assert bad.status_code == 422 and "created, run, function" in bad.text
+    events = await client.get("/events", params={"sort": "name", "dir": "desc", "size": "25"})
+    names = re.findall(r'<td class="mono">(t/[a-z]+)<br>', events.text)
+    assert names == ["t/beta"] * 7 + ["t/alpha"] * 18 and "27 events" in events.text
+    assert (await client.get("/events", params={"sort": "ts"})).status_code == 422

@@ -4,21 +4,33 @@ replay); the search box lives in ``pages_search``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.clock import unix_now
 from harvester.engine import RunStatus
-from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine
+from harvester.store.engine_lists import count_runs, runs_page
+from harvester.web.dashboard.context import admin_post, engine
+from harvester.web.dashboard.listing import ListQuery, list_query
 from harvester.web.dashboard.render import page
 
 router = APIRouter()
 STATUSES = tuple(RunStatus)
 WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
-LIST_KEYS = frozenset({"fn", "status", "window", "since", "until"})
+LIST_KEYS = frozenset({"fn", "status", "window", "since", "until", "sort", "dir", "size"})
+RUN_LIST_SORTS = {
+    "created": True,
+    "run": False,
+    "function": False,
+    "status": False,
+    "duration": True,
+    "attempt": True,
+}
+run_list_query = list_query(RUN_LIST_SORTS, "created")
 BULK_MAX = 200  # runs one bulk form may name
 TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
@@ -67,28 +79,33 @@ def runs(
     window: str = Query("", max_length=4),
     since: str = Query("", max_length=32),
     until: str = Query("", max_length=32),
-    cursor: str | None = Query(None, max_length=64),
     done: str = Query("", max_length=200),
+    lq: ListQuery = Depends(run_list_query),
 ) -> HTMLResponse:
-    """Runs newest first, filtered by function, status and time; live on page one."""
+    """Runs newest first (or by a column), filtered by function, status and time; live
+    on page one."""
     eng = engine(request)
     rng = run_range(window, since, until, unix_now())
-    result = eng.list_runs(
-        fn=fn or None,
-        status=status.upper() if status.upper() in STATUSES else None,
-        since=rng.since,
-        until=rng.until,
-        cursor=cursor or None,
-        limit=PAGE_SIZE,
+    filters: dict[str, Any] = {
+        "fn": fn or None,
+        "status": status.upper() if status.upper() in STATUSES else None,
+        "since": rng.since,
+        "until": rng.until,
+    }
+    url = eng.cfg.database_url
+    lq = lq.counted(count_runs(url, **filters))
+    found = runs_page(
+        url, **filters, sort=lq.sort, descending=lq.descending, offset=lq.offset, limit=lq.size
     )
     query = {"fn": fn, "status": status.upper(), "window": window, "since": since}
-    query["until"] = until
+    query |= {"until": until, "sort": lq.sort, "dir": "desc" if lq.descending else "asc"}
+    query["size"] = str(lq.size)
     return page(
         request,
         "runs.html",
         status_code=400 if rng.error else 200,
-        runs=result.data,
-        next_cursor=result.next_cursor,
+        runs=found,
+        lq=lq,
         query=urlencode(query),
         fn=fn,
         status=status.upper(),
@@ -96,7 +113,7 @@ def runs(
         since=since,
         until=until,
         range_error=rng.error,
-        live=cursor is None and rng.until is None,
+        live=lq.page == 1 and rng.until is None,
         done=done,
         windows=list(WINDOWS),
         statuses=STATUSES,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.clock import unix_now
-from harvester.engine import TERMINAL, validate_events
+from harvester.engine import TERMINAL, EventRecord, EventRun, validate_events
+from harvester.store.engine_lists import count_events, events_page
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.api.series import bucket_for, function_points
-from harvester.web.dashboard.context import PAGE_SIZE, admin_post, engine, runtime
+from harvester.web.dashboard.context import admin_post, engine, runtime
+from harvester.web.dashboard.listing import read_list_query
 from harvester.web.dashboard.render import page
 from harvester.web.event_schemas import data_problem, listeners
 from harvester.web.timeline import human
@@ -96,11 +99,25 @@ def function(request: Request, fn_id: str) -> HTMLResponse:
     )
 
 
-def _events_page(
-    request: Request, cursor: float | None = None, name: str = "", **ctx: Any
-) -> HTMLResponse:
+EVENT_LIST_SORTS = {"received": True, "name": False}
+
+
+def _events_page(request: Request, name: str = "", **ctx: Any) -> HTMLResponse:
     eng = engine(request)
-    rows = eng.list_events(name=name or None, limit=PAGE_SIZE, cursor=cursor)
+    lq = read_list_query(request, EVENT_LIST_SORTS, "received")
+    url = eng.cfg.database_url
+    lq = lq.counted(count_events(url, name=name or None))
+    rows = with_batched_runs(
+        eng,
+        events_page(
+            url,
+            name=name or None,
+            sort=lq.sort,
+            descending=lq.descending,
+            offset=lq.offset,
+            limit=lq.size,
+        ),
+    )
     functions = eng.list_functions()
     names = sorted({t["event"] for f in functions for t in f.triggers if t.get("event")})
     sent = next((r for r in rows if r.internal_id == ctx.get("sent")), None)
@@ -113,7 +130,7 @@ def _events_page(
         known_events=[n for n in names if not n.startswith("inngest/")],
         event_names=sorted(set(names) | {name} - {""}),
         name_filter=name,
-        next_cursor=rows[-1].received_at if len(rows) == PAGE_SIZE else None,
+        lq=lq,
         sent_name=sent.name if sent else None,
         sent_listened=bool(sent is None or listeners(sent.name, configs)),
         **ctx,
@@ -125,10 +142,21 @@ def events(
     request: Request,
     sent: str = Query("", max_length=64),
     name: str = Query("", max_length=300),
-    cursor: float | None = None,
 ) -> HTMLResponse:
     """Recent events (of one name, if given) and the runs they started; a form to send one."""
-    return _events_page(request, cursor=cursor, name=name.strip(), sent=sent)
+    return _events_page(request, name=name.strip(), sent=sent)
+
+
+def with_batched_runs(eng: Any, rows: list[EventRecord]) -> list[EventRecord]:
+    """Events that name no run as theirs may have been taken in a batch or a debounce:
+    the engine finds those runs by the events they hold."""
+    out = []
+    for r in rows:
+        if not r.runs:
+            took = [EventRun(x.run_id, x.fn_id, x.status) for x in eng.event_runs(r.internal_id)]
+            r = replace(r, runs=took)
+        out.append(r)
+    return out
 
 
 def parse_event(name: str, data: str) -> dict[str, Any]:
