@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `bench.` from
 from bench.chaos_check import Report
 from bench.chaos_evidence import Databases
 from bench.chaos_kills import Plan
+from bench.chaos_procs import Tuning
 from bench.chaos_run import Options, Setup, run
 
 
@@ -32,14 +33,28 @@ def _args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--videos", type=int, default=120, help="videos to discover (not ads)")
     ap.add_argument("--seed", type=int, default=42, help="the simulated world's seed")
-    ap.add_argument("--discovery-kills", type=int, default=3)
+    ap.add_argument("--discovery-kills", type=int, default=2)
     ap.add_argument("--harvest-kills", type=int, default=6)
     ap.add_argument("--extraction-kills", type=int, default=6)
     ap.add_argument("--latency-ms", type=float, default=50.0, help="the simulator's per request")
+    ap.add_argument(
+        "--comment-latency-ms",
+        type=float,
+        default=4000.0,
+        help="more per comment page: harvesting lasts long enough to be killed",
+    )
+    ap.add_argument(
+        "--extract-delay-ms",
+        type=float,
+        default=1500.0,
+        help="added in the extraction step: its calls are seen in flight",
+    )
+    ap.add_argument("--lease-s", type=float, default=20.0, help="the engines' lease on a call")
     ap.add_argument("--limit-s", type=float, default=540.0, help="the whole run's bound")
     ap.add_argument("--postgres", action="store_true", help="Postgres + Redis, two engines")
     ap.add_argument("--redis", action="store_true", help="(with --postgres)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--keep", type=Path, help="run in this (new) directory and keep its logs")
     return ap.parse_args()
 
 
@@ -51,10 +66,15 @@ def main() -> None:
         plan=Plan(a.discovery_kills, a.harvest_kills, a.extraction_kills),
         latency_ms=a.latency_ms,
         limit_s=a.limit_s,
+        comment_latency_ms=a.comment_latency_ms,
+        tuning=Tuning(lease_s=a.lease_s, extract_delay_ms=a.extract_delay_ms),
     )
     print(f"load average at start: {os.getloadavg()}", flush=True)
+    print(f"command: {' '.join(sys.argv)}", flush=True)
+    if a.keep:
+        a.keep.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="chaos-") as d:
-        data = Path(d)
+        data = a.keep or Path(d)
         if a.postgres or a.redis:
             if not (a.postgres and a.redis):
                 raise SystemExit("the scale-out setup needs both --postgres and --redis")

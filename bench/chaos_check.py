@@ -13,7 +13,10 @@ the simulator's request log has every page fetched. The rules:
 - quota units spent = data requests made (plus at most one per call a kill cut
   between spending and sending); records are reported (the client and the simulator
   count them differently: an ad's detail is one record to one, none to the other);
-- each alert posted to the webhook once, and only alerts that were stored.
+- each alert posted to the webhook once, and only alerts that were stored; the alert a
+  planted fault raises (``expected_alerts``) stored once and posted exactly once;
+- a planted failure (a video TikTok refuses) is counted apart: its refused page is no
+  page fetched.
 
 Pure functions over recorded data, so a test can feed it a planted fault.
 """
@@ -30,6 +33,7 @@ from typing import Any
 HARVEST_FN = "harvest-comments"
 DISCOVERY_FN = "discover-videos"
 PAGE_STEP = re.compile(r"^page-\d+$")
+AD_PAGE_STEP = re.compile(r"^discover-[A-Z]+-\d+$")
 LINK_STEP = re.compile(r"^link-[A-Z]+-\d+$")
 # Linking looks an advertiser's posts up from every link step that holds one of its
 # ads (several regions, several chunks): one answer per link step is by design.
@@ -57,6 +61,8 @@ class Evidence:
     quota: dict[str, tuple[int, int]] = field(default_factory=dict)  # api -> (req, records)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     webhook_posts: list[str] = field(default_factory=list)
+    planted_videos: frozenset[str] = frozenset()  # videos whose harvest fails on purpose
+    expected_alerts: tuple[str, ...] = ()  # alert keys that must be posted exactly once
 
 
 @dataclass
@@ -78,7 +84,7 @@ def served(entry: dict[str, Any]) -> bool:
 def check(ev: Evidence) -> Report:
     figures: dict[str, Any] = {}
     problems: list[str] = []
-    for part in (_refetches, _pages_vs_steps, _step_records, _quota, _alerts):
+    for part in (_refetches, _pages_vs_steps, _ad_pages_vs_steps, _step_records, _quota, _alerts):
         f, p = part(ev)
         figures.update(f)
         problems += p
@@ -146,8 +152,9 @@ def _describe(e: dict[str, Any]) -> str:
 def _pages_vs_steps(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
     fetched: dict[str, set[str]] = defaultdict(set)
     for e in ev.requests:
-        if e["endpoint"] == "comment/list" and served(e):
-            fetched[str(e.get("video_id"))].add(e["key"])
+        page_of = str(e.get("video_id"))
+        if e["endpoint"] == "comment/list" and served(e) and page_of not in ev.planted_videos:
+            fetched[page_of].add(e["key"])
     steps: Counter[str] = Counter()
     for s in ev.steps:
         fn, vid = ev.runs.get(s["run_id"], ("", None))
@@ -165,6 +172,21 @@ def _pages_vs_steps(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
     return figures, [f"{len(off)} videos whose pages and steps differ: {off[:5]}"] if off else []
 
 
+def _ad_pages_vs_steps(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
+    """A resumed ad search sends the same body for each next page (the simulator logs
+    the position it resumed from), so a re-run page step would fetch the page after it,
+    not the same one: count ad pages against discovery's page steps instead. A kill
+    that cut a discovery call may add one page."""
+    fetched = sum(1 for e in ev.requests if e["endpoint"] == "ad/query" and served(e))
+    steps = sum(1 for s in ev.steps if s["op"] == "StepRun" and AD_PAGE_STEP.match(s["name"]))
+    discovery = {r for r, (fn, _) in ev.runs.items() if fn == DISCOVERY_FN}
+    cut = sum(1 for k in ev.kills if k.runs & discovery)
+    figures = {"ad_pages_fetched": fetched, "ad_page_steps": steps}
+    if steps <= fetched <= steps + cut:
+        return figures, []
+    return figures, [f"{fetched} ad pages fetched for {steps} page steps ({cut} kills cut one)"]
+
+
 def _step_records(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
     done = Counter((s["run_id"], s["step_id"]) for s in ev.steps if s["op"] == "StepRun")
     twice = [f"run {r} step {sid}: {n}" for (r, sid), n in done.items() if n > 1]
@@ -180,7 +202,7 @@ def _step_records(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
 
 def _quota(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
     made = Counter(e["api"] for e in ev.requests)
-    answered = Counter()
+    answered: Counter[str] = Counter()
     for e in ev.requests:
         answered[e["api"]] += int(e.get("records", 0))
     cut = sum(len(k.runs) for k in ev.kills)  # calls a kill may have cut after the spend
@@ -219,7 +241,17 @@ def _alerts(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
         times.sort()
         if any(b - a < ALERT_WINDOW for a, b in itertools.pairwise(times)):
             problems.append(f"alert {key!r} stored twice within its deduplication window")
-    figures = {"alerts_stored": len(ev.alerts), "webhook_posts": len(ev.webhook_posts)}
+    for key in ev.expected_alerts:
+        rows = [a for a in ev.alerts if a["key"] == key]
+        texts = {f"[{str(a['severity']).upper()}] {a['message']}" for a in rows}
+        n = sum(posted[t] for t in texts)
+        if len(rows) != 1 or n != 1:
+            problems.append(f"alert {key!r}: stored {len(rows)} times, posted {n} (want 1, 1)")
+    figures = {
+        "alerts_stored": len(ev.alerts),
+        "webhook_posts": len(ev.webhook_posts),
+        "alerts_by_key": dict(Counter(str(a["key"]) for a in ev.alerts)),
+    }
     return figures, problems
 
 

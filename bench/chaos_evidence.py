@@ -95,8 +95,10 @@ def settled(c: dict[str, int]) -> bool:
     return done and not c["runs_unfinished"] and not c["unextracted"]
 
 
-def no_loss(c: dict[str, int]) -> list[str]:
-    """What the counts say is lost, duplicated or stuck (empty: nothing)."""
+def no_loss(c: dict[str, int], planted_failures: int = 0) -> list[str]:
+    """What the counts say is lost, duplicated or stuck (empty: nothing).
+    ``planted_failures``: runs the bench made fail on purpose (each leaves one failed
+    run and one dead letter); any other failure is a problem."""
     problems = []
     if not c.get("videos"):
         problems.append("no video discovered")
@@ -109,8 +111,11 @@ def no_loss(c: dict[str, int]) -> list[str]:
         problems.append("duplicate mention rows")
     if c["runs_unfinished"]:
         problems.append(f"{c['runs_unfinished']} runs unfinished (lost or stuck)")
-    if c["runs_failed"] or c["dead_letters"]:
-        problems.append(f"{c['runs_failed']} failed runs, {c['dead_letters']} dead letters")
+    if c["runs_failed"] != planted_failures or c["dead_letters"] != planted_failures:
+        problems.append(
+            f"{c['runs_failed']} failed runs, {c['dead_letters']} dead letters "
+            f"({planted_failures} planted)"
+        )
     return problems
 
 

@@ -2,11 +2,14 @@
 
 A kill is aimed at a stage: it is fired while a call of that stage is in flight (an
 engine holds a live lease on it) in the process that is killed, and only after the
-pipeline moved since the last restart (a new step recorded), so chaos never starves
-it. Harvest kills are spread over the share of videos done, extraction kills over the
-comments extracted (every N of the expected comments), discovery kills come as soon as
-discovery runs. Leases of killed processes are ignored: their calls are stalled until
-the lease runs out, not in flight.
+pipeline moved since the last kill (a new step recorded), so chaos never starves it.
+Discovery kills come as soon as discovery runs. Harvest kills are spaced by the share
+of videos done, extraction kills by the share of expected comments extracted: the
+first as soon as the stage runs, each next one after 1/(r+1) of what is left, r being
+the kills still wanted in that stage. So a slow restart that lets the stage run on
+compresses the remaining kills into the remaining work instead of losing them. Leases
+of killed processes are ignored: their calls are stalled until the lease runs out,
+not in flight.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class Controller:
     pages: int = 2
     per_page: int = 100
     after_kill: Callable[[int], None] | None = None  # e.g. a service restart after kill n
+    # Called once when harvesting has begun (the planted fault goes in then, among the
+    # real harvests, not alone where a kill would count it as the harvest stage's).
+    on_harvest: Callable[[], None] | None = None
     kills: list[Kill] = field(default_factory=list)
     landed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
     dead: set[str] = field(default_factory=set)
@@ -64,6 +70,7 @@ class Controller:
     _counts: dict[str, int] = field(default_factory=dict)
     _counted_at: float = 0.0
     _expected: int = 0
+    _mark: dict[str, float] = field(default_factory=dict)  # progress at the stage's last kill
 
     def run(self, deadline: float) -> dict[str, int]:
         """Kill until the plan is done, the pipeline settled or ``deadline`` (monotonic)."""
@@ -71,6 +78,9 @@ class Controller:
             c = self._refresh()
             if c and settled(c):
                 break
+            if self.on_harvest is not None and c.get("harvested"):
+                self.on_harvest()
+                self.on_harvest = None
             if not c or c.get("steps_done", 0) <= self._steps_at_restart:
                 time.sleep(POLL_S)
                 continue
@@ -86,22 +96,27 @@ class Controller:
             c = counts(self.dbs)
             if c:
                 self._counts, self._counted_at = c, time.monotonic()
+                if c.get("videos"):  # discovery stores videos as it goes: re-estimate
+                    self._expected = expected_comments(self.dbs, self.pages, self.per_page)
         return self._counts
+
+    def progress(self, stage: str, c: dict[str, int]) -> float:
+        """The share of ``stage`` done, 0..1 (discovery: 0, its kills are not spaced)."""
+        if stage == "harvest" and c.get("videos"):
+            return (c["harvested"] + c["unavailable"]) / c["videos"]
+        if stage == "extraction" and self._expected:
+            return min(1.0, c.get("extracted", 0) / self._expected)
+        return 0.0
 
     def _armed(self, stage: str, c: dict[str, int]) -> bool:
         done = self.landed[stage]
-        if done >= self.plan.wanted(stage):
+        left = self.plan.wanted(stage) - done
+        if left <= 0:
             return False
-        if stage == "discovery":
+        if stage == "discovery" or done == 0:
             return True
-        if not c.get("videos"):
-            return False
-        if stage == "harvest":
-            share = (c["harvested"] + c["unavailable"]) / c["videos"]
-            return share >= done / (self.plan.harvest + 1)
-        if not self._expected:
-            self._expected = expected_comments(self.dbs, self.pages, self.per_page)
-        return c["extracted"] >= self._expected * done / (self.plan.extraction + 1)
+        mark = self._mark.get(stage, 0.0)
+        return self.progress(stage, c) >= mark + (1.0 - mark) / (left + 1)
 
     def _target(self, c: dict[str, int]) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
         """(role to kill, the stages it has in flight, its runs in flight), or None."""
@@ -133,6 +148,7 @@ class Controller:
         for s in stages:
             if s in self.landed:
                 self.landed[s] += 1
+                self._mark[s] = self.progress(s, self._counts)
         if self.after_kill is not None:
             self.after_kill(kill.n)
         c = counts(self.dbs)

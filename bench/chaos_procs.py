@@ -6,6 +6,17 @@ Pinning: every child installs ``OffsetClock(real time + offset)`` before anythin
 with one offset for the whole run, so a restarted process continues the same clock
 (``OffsetClock(start)`` alone would send it back to ``start``). The simulated world and
 the crons then depend on the seed and the pinned start only.
+
+Fast restarts by design: on a loaded 2-core machine a cold `harvester serve` spends
+20-100 s importing before it can take work, longer than a stage lasts. So each role
+has a warm spare: a process started in advance that installs the clock, imports the
+application and then waits on its stdin; a restart tells it to go (it then only
+builds the runtime and starts serving), and a new spare is started behind it.
+
+The bench's engines are tuned in the spare, before the runtime is built (``Tuning``):
+a shorter lease (a killed call is retried after it), and optionally a delay in the
+extraction step (a slow CPU's stand-in, so an extraction call is seen in flight).
+Timing only: what the pipeline does is unchanged.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 from bench.chaos_check import Kill
@@ -60,23 +72,44 @@ class World:
         return [sys.executable, "-c", head + code]
 
 
-def sim_command(world: World, seed: int, port: int, log: Path, latency_ms: float) -> list[str]:
+def sim_command(world: World, seed: int, port: int, log: Path, faults: dict[str, Any]) -> list[str]:
     code = (
         "from pathlib import Path; import uvicorn; "
         "from harvester.tiktok.simulator import Faults, RequestLog, create_app; "
-        f"app = create_app(seed={seed}, faults=Faults(latency_ms={latency_ms}), "
+        f"app = create_app(seed={seed}, faults=Faults(**{faults!r}), "
         f"request_log=RequestLog(Path({str(log)!r}))); "
         f"uvicorn.run(app, host='127.0.0.1', port={port}, log_config=None, log_level='warning')"
     )
     return world.command(code)
 
 
-def serve_command(world: World) -> list[str]:
-    code = (
-        "import runpy, sys; sys.argv = ['harvester', 'serve']; "
-        "runpy.run_module('harvester.cli.app', run_name='__main__', alter_sys=True)"
+@dataclass(frozen=True)
+class Tuning:
+    """What the bench changes in the engines it starts (timing only)."""
+
+    lease_s: float = 20.0  # the engine's lease on a call: a killed call waits it out
+    extract_delay_ms: float = 0.0  # added inside the extraction step
+
+
+def serve_code(tuning: Tuning) -> str:
+    """A warm spare's code: tune, import the application, wait for "go", serve."""
+    patches = (
+        "import harvester.runtime as _rt; _es = _rt.engine_settings; "
+        f"_rt.engine_settings = lambda s, **kw: _es(s, **{{'lease_seconds': {tuning.lease_s!r}, "
+        "**kw}); "
     )
-    return world.command(code)
+    if tuning.extract_delay_ms > 0:
+        patches += (
+            "import asyncio, harvester.jobs.extraction as _ex; _ec = _ex.extract_comments\n"
+            "async def _slow(deps, ids):\n"
+            f"    await asyncio.sleep({tuning.extract_delay_ms / 1000!r})\n"
+            "    return await _ec(deps, ids)\n"
+            "_ex.extract_comments = _slow; "
+        )
+    return (
+        patches + "import sys, harvester.web.app; from harvester.cli.app import main; "
+        "sys.stdin.readline(); sys.argv = ['harvester', 'serve']; main()"
+    )
 
 
 def wait_health(port: int, what: str, limit: float = 300) -> None:
@@ -116,24 +149,48 @@ class Incarnation:
 
 @dataclass
 class Procs:
-    """The killable `harvester serve` processes, by role."""
+    """The killable `harvester serve` processes, by role, each with a warm spare."""
 
     world: World
     env: dict[str, str]
     ports: dict[str, int]
     logs: Path
+    tuning: Tuning = field(default_factory=Tuning)
     lives: list[Incarnation] = field(default_factory=list)
     restart_s: list[float] = field(default_factory=list)
+    spares: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    spares_lost: list[str] = field(default_factory=list)
 
-    def start(self, role: str, wait: bool = True) -> None:
-        """Start ``role``; without ``wait`` it becomes ready in the background (the
-        other engines keep working meanwhile, as in production)."""
-        t = time.time()
+    def _spawn(self, role: str) -> subprocess.Popen[bytes]:
         out = (self.logs / f"{role}.log").open("ab")
         env = {**self.env, "HARVESTER_PORT": str(self.ports[role])}
-        proc = subprocess.Popen(serve_command(self.world), env=env, stdout=out, stderr=out)
+        cmd = self.world.command(serve_code(self.tuning))
+        return subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=out, stderr=out)
+
+    def warm(self) -> None:
+        """Start a spare for every role that has none."""
+        for role in self.ports:
+            if role not in self.spares:
+                self.spares[role] = self._spawn(role)
+
+    def start(self, role: str, wait: bool = True) -> None:
+        """Start ``role`` (its spare, if warm); without ``wait`` it becomes ready in the
+        background (the other engines keep working meanwhile, as in production)."""
+        proc = self.spares.pop(role, None)
+        if proc is None or proc.poll() is not None:  # none yet, or it died: start cold
+            if proc is not None:
+                self.spares_lost.append(f"{role}: exit {proc.returncode}")
+                print(
+                    f"the spare of {role} died (exit {proc.returncode}): a cold start", flush=True
+                )
+            proc = self._spawn(role)
+        t = time.time()
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
         life = Incarnation(role, proc, t)
         self.lives.append(life)
+        self.spares[role] = self._spawn(role)  # the next restart's
 
         def ready() -> None:
             wait_health(self.ports[role], role)
@@ -171,14 +228,15 @@ class Procs:
         return Kill(n, at, role, stages, runs)
 
     def stop(self) -> None:
-        for life in self.lives:
-            if life.proc.poll() is None:
-                life.proc.send_signal(signal.SIGTERM)
-        for life in self.lives:
+        procs = [life.proc for life in self.lives] + list(self.spares.values())
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
             try:
-                life.proc.wait(timeout=30)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                life.proc.kill()
+                proc.kill()
 
 
 class WebhookReceiver:

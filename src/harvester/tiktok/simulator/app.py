@@ -35,6 +35,12 @@ class Faults:
     timeout_ratio: float = 0.0
     timeout_seconds: float = 30.0
     latency_ms: float = 0.0
+    # More per endpoint (``{"comment/list": 1500}``): a stage made to last, as in a bench
+    # that must catch calls in flight.
+    endpoint_latency_ms: dict[str, float] = field(default_factory=dict)
+    # Comment pages of these video ids are refused (400 invalid_params): a planted fault
+    # that fails one harvest for good, and so raises an alert.
+    refused_videos: list[str] = field(default_factory=list)
     token_ttl: int = 7200
     daily_quota: int | None = None  # requests per API per UTC day
     # The reference documents rate_limit_exceeded; some clients see the other code.
@@ -106,10 +112,11 @@ def _limits(state: SimState, api: str) -> Response | None:
     return None
 
 
-async def _faults(state: SimState) -> Response | None:
+async def _faults(state: SimState, endpoint: str) -> Response | None:
     f = state.faults
-    if f.latency_ms:
-        await asyncio.sleep(f.latency_ms / 1000)
+    latency = f.latency_ms + float(f.endpoint_latency_ms.get(endpoint, 0.0))
+    if latency:
+        await asyncio.sleep(latency / 1000)
     if state.burst_left > 0:
         state.burst_left -= 1
         state.stats["5xx"] += 1
@@ -184,8 +191,26 @@ def _handle(state: SimState, endpoint: str, fields: str, body: dict[str, Any]) -
     return ep.list_comments(state.seed, body, asked)
 
 
+async def _position(state: SimState, request: Request) -> Any:
+    """Where a resumed search stands before this request is answered: the same body
+    with one ``search_id`` asks for the next page each time, so the position names the
+    page the log line is about."""
+    try:
+        body = await request.json()  # starlette keeps the body: read again later
+    except ValueError:
+        return None
+    sid = body.get("search_id") if isinstance(body, dict) else None
+    saved = state.searches.get(str(sid)) if sid else None
+    return saved[1] if saved else None
+
+
 async def _log_answer(
-    state: SimState, log: RequestLog, request: Request, endpoint: str, res: Response
+    state: SimState,
+    log: RequestLog,
+    request: Request,
+    endpoint: str,
+    res: Response,
+    position: Any = None,
 ) -> None:
     """One line of the request log: the request and the answer it got, as sent."""
     try:
@@ -200,7 +225,7 @@ async def _log_answer(
     code = error.get("code") if isinstance(error, dict) else "malformed"
     log.write(
         {
-            **describe(endpoint, body),
+            **describe(endpoint, body, position),
             "t": round(state.clock(), 3),
             "api": "research" if endpoint in RESEARCH_PATHS else "commercial",
             "status": res.status_code,
@@ -241,9 +266,10 @@ def create_app(
         )
 
     async def answer(request: Request, endpoint: str) -> Response:
+        position = await _position(state, request) if request_log is not None else None
         res = await respond(request, endpoint)
         if request_log is not None:
-            await _log_answer(state, request_log, request, endpoint, res)
+            await _log_answer(state, request_log, request, endpoint, res, position)
         return res
 
     async def respond(request: Request, endpoint: str) -> Response:
@@ -251,13 +277,16 @@ def create_app(
         if not _authorized(state, request):
             return _error(401, "access_token_invalid", "The access token is invalid or expired.")
         api = "research" if endpoint in RESEARCH_PATHS else "commercial"
-        limited = _limits(state, api) or await _faults(state)
+        limited = _limits(state, api) or await _faults(state, endpoint)
         if limited is not None:
             return limited
         try:
             body = await request.json()
             if not isinstance(body, dict):
                 raise ep.invalid("the body must be a JSON object")
+            refused = state.faults.refused_videos
+            if endpoint == "comment/list" and str(body.get("video_id")) in refused:
+                raise ep.invalid(f"video_id {body['video_id']} is refused (a planted fault)")
             data = _handle(state, endpoint, request.query_params.get("fields", ""), body)
             _count_records(state, api, data)
             return _envelope(data)

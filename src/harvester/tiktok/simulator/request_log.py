@@ -20,19 +20,23 @@ from typing import Any
 DATA_KEYS = ("ads", "videos", "comments")
 
 
-def request_key(endpoint: str, body: dict[str, Any]) -> str:
-    """Names one request exactly (endpoint and whole body): two equal keys are the same
-    page fetched twice."""
-    canonical = json.dumps(body, sort_keys=True, default=str)
+def request_key(endpoint: str, body: dict[str, Any], position: Any = None) -> str:
+    """Names one request exactly (endpoint, whole body and, for a resumed search, the
+    position it resumes from): two equal keys are the same page fetched twice."""
+    named = body if position is None else {**body, "_position": position}
+    canonical = json.dumps(named, sort_keys=True, default=str)
     return f"{endpoint}:{hashlib.sha1(canonical.encode()).hexdigest()[:16]}"
 
 
-def describe(endpoint: str, body: Any) -> dict[str, Any]:
+def describe(endpoint: str, body: Any, position: Any = None) -> dict[str, Any]:
     """The fields of a request worth reading back (bodies may be anything: logged as
-    they came, the simulator's validation decides)."""
+    they came, the simulator's validation decides). ``position``: where a resumed
+    search (a ``search_id`` sent again with the same body) stood, which page it asks."""
     body = body if isinstance(body, dict) else {}
     filters = body.get("filters") if isinstance(body.get("filters"), dict) else {}
-    entry: dict[str, Any] = {"endpoint": endpoint, "key": request_key(endpoint, body)}
+    entry: dict[str, Any] = {"endpoint": endpoint, "key": request_key(endpoint, body, position)}
+    if position is not None:
+        entry["position"] = str(position)
     for name in ("video_id", "cursor", "search_id"):
         if name in body:
             entry[name] = str(body[name])
