@@ -1,0 +1,3 @@
+from tests.unit.store.backends import postgres_guard_db
+
+__all__ = ["postgres_guard_db"]
