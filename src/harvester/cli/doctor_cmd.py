@@ -13,7 +13,8 @@ from harvester.cli.server_address import PortOption, UrlOption, find_server, is_
 from harvester.cli.sqlite_path import sqlite_file
 from harvester.cli.terminal import stdout_console
 from harvester.clock import utcnow
-from harvester.settings import Settings, SourceKind, get_settings
+from harvester.settings import Settings, get_settings
+from harvester.tiktok.capabilities import capabilities, missing_settings
 
 
 @dataclass
@@ -89,35 +90,31 @@ def check_http(name: str, url: str, hint: str) -> Check:
 
 
 def check_source(settings: Settings) -> Check:
-    if settings.source is SourceKind.SIMULATOR:
-        return Check("source", True, "simulator (built in; started by `harvester up`)")
-    if settings.source is SourceKind.RESEARCH:
-        if not (settings.tiktok_client_key and settings.tiktok_client_secret):
-            return Check(
-                "source",
-                False,
-                "research API selected without credentials",
-                "set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",
-            )
-        host = urlsplit(settings.tiktok_api_base_url).hostname or ""
-        return Check("source", True, f"research API at {host} (credentials set)")
-    if not settings.worker_webhook_url:
+    source = capabilities(settings.source)
+    missing = missing_settings(settings)
+    if missing:
         return Check(
             "source",
             False,
-            "webhook source selected without a URL",
-            "set WORKER_WEBHOOK_URL (and WORKER_WEBHOOK_SECRET)",
+            f"{source.label} selected without {' and '.join(missing)}",
+            f"set {' and '.join(missing)}",
         )
-    return check_http(
-        "source",
-        settings.worker_webhook_url,
-        "start your worker (`harvester worker`) or fix WORKER_WEBHOOK_URL",
-    )
+    if source.simulated:
+        return Check("source", True, source.label)
+    if source.callbacks:  # a worker of the user's: is it up?
+        assert settings.worker_webhook_url
+        return check_http(
+            "source",
+            settings.worker_webhook_url,
+            "start your worker (`harvester worker`) or fix WORKER_WEBHOOK_URL",
+        )
+    host = urlsplit(settings.tiktok_api_base_url).hostname or ""
+    return Check("source", True, f"{source.label} at {host} (credentials set)")
 
 
 def check_quota(settings: Settings) -> Check:
     """Today's use of the daily TikTok quota, from the shared ledger."""
-    if settings.source is SourceKind.WEBHOOK:
+    if not capabilities(settings.source).spends_quota:
         return Check("quota", True, "webhook worker: no TikTok quota is spent here")
     missing = sqlite_file(settings.effective_database_url)
     if not settings.redis_url and missing is not None and not missing.exists():

@@ -27,7 +27,8 @@ from harvester.clock import unix_now
 from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.logging_setup import LOG_FILE, configure_logging
 from harvester.runtime import Runtime, Summary, build_runtime, summarize
-from harvester.settings import Settings, SourceKind, get_settings
+from harvester.settings import Settings, get_settings
+from harvester.tiktok.capabilities import capabilities
 from harvester.web.app import create_app
 from harvester.web.event_schemas import data_problem
 from harvester.web.http_protocol import HeaderDeadlineProtocol
@@ -111,7 +112,7 @@ async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    if settings.source is SourceKind.SIMULATOR:
+    if capabilities(settings.source).simulated:
         from harvester.tiktok.simulator import create_app as create_sim_app
 
         _require_port("127.0.0.1", settings.sim_port, "Simulator", "HARVESTER_SIM_PORT")
@@ -230,11 +231,11 @@ async def _once(
 ) -> tuple[CycleState, Summary, float, bool]:
     """Run the cycle: its state, the totals after it, its seconds, whether it timed out."""
     transport = None
-    if settings.source is SourceKind.SIMULATOR:
+    if capabilities(settings.source).simulated:
         from harvester.tiktok.simulator import create_app as create_sim_app
 
         transport = httpx.ASGITransport(app=create_sim_app(seed=settings.sim_seed))
-    if settings.source is SourceKind.WEBHOOK and settings.worker_callback_url is None:
+    if capabilities(settings.source).callbacks and settings.worker_callback_url is None:
         # `once` serves no HTTP, so no worker could post results to it: synchronous jobs.
         settings = settings.model_copy(update={"worker_callback_url": "sync"})
     # One cycle: no cron fires meanwhile (a */10 discovery would double the wait).

@@ -11,7 +11,6 @@ import structlog
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.metrics import QUOTA_DEFERRED
 from harvester.jobs.planner import Candidate, WorkKind, choose, cycle_allowance
-from harvester.settings import SourceKind
 from harvester.store.backlog import harvest_candidates
 
 log = structlog.get_logger(__name__)
@@ -38,7 +37,7 @@ async def link_allowance(deps: JobDeps, *, spread: bool) -> int | None:
     and one ``video/query`` request): at most half of the research allowance, so the
     harvests of what is found keep the rest; ``None`` for a worker, which spends no
     TikTok quota."""
-    if deps.settings.source is SourceKind.WEBHOOK:
+    if not deps.source.capabilities.spends_quota:
         return None
     research = allowance(deps, HARVEST_API, spread=spread)
     commercial = allowance(deps, "commercial", spread=spread)
@@ -72,7 +71,7 @@ async def plan_harvests(
 ) -> list[str]:
     """The video ids to harvest this cycle, most valuable first, within the quota.
     A worker source spends no TikTok quota: everything due goes, as before."""
-    if deps.settings.source is SourceKind.WEBHOOK:
+    if not deps.source.capabilities.spends_quota:
         return due
     status = deps.guard.quota.status(HARVEST_API)
     candidates = _candidates(deps, due, datetime.fromisoformat(stale_before))

@@ -109,7 +109,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         pending: list[str] = []
         cursor, pages, gone = 0, 0, None
         while pages < max_pages:
-            if getattr(deps.source, "asynchronous", False):  # the worker answers later
+            if deps.source.capabilities.asynchronous:  # the worker answers later
                 page = await worker_comment_page(deps, ctx, FN_ID, req.video_id, cursor, pages)
                 store = functools.partial(_store_worker_page, deps, req.video_id, page)
                 out = await tracked_step(deps, ctx, FN_ID, f"page-{pages}", store)

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from harvester.settings import Settings, SourceKind
+from harvester.tiktok import capabilities as caps
 from harvester.tiktok.budget import InMemoryBudget, RequestBudget
 from harvester.tiktok.models import Source
 from harvester.tiktok.research import TIMEOUT, ResearchApiSource
@@ -27,12 +28,12 @@ def make_source(
 ) -> Source:
     """simulator (default) | research | webhook — every call through ``guard`` if given,
     every official data request spent from ``budget`` (default: in this process)."""
+    missing = caps.missing_settings(settings)
+    if missing:
+        raise ValueError(f"HARVESTER_SOURCE={settings.source} needs {' and '.join(missing)}")
     http = httpx.AsyncClient(timeout=TIMEOUT, transport=transport)
     if settings.source is SourceKind.WEBHOOK:
-        if not settings.worker_webhook_url or not settings.worker_webhook_secret:
-            raise ValueError(
-                "HARVESTER_SOURCE=webhook needs WORKER_WEBHOOK_URL and WORKER_WEBHOOK_SECRET"
-            )
+        assert settings.worker_webhook_url and settings.worker_webhook_secret
         return WebhookWorkerSource(
             settings.worker_webhook_url,
             settings.worker_webhook_secret.get_secret_value(),
@@ -41,10 +42,7 @@ def make_source(
             callback_url=settings.effective_worker_callback_url,
         )
     if settings.source is SourceKind.RESEARCH:
-        if not settings.tiktok_client_key or not settings.tiktok_client_secret:
-            raise ValueError(
-                "HARVESTER_SOURCE=research needs TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET"
-            )
+        assert settings.tiktok_client_key and settings.tiktok_client_secret
         return ResearchApiSource(
             settings.tiktok_api_base_url,
             settings.tiktok_client_key,
@@ -62,4 +60,5 @@ def make_source(
         http=http,
         guard=guard,
         budget=budget or getattr(guard, "quota", None) or InMemoryBudget(SIM_DAILY_QUOTA),
+        capabilities=caps.SIMULATOR,
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from harvester.tiktok.errors import SourceResponseError
 from harvester.tiktok.wire import epoch
+
+if TYPE_CHECKING:
+    from harvester.tiktok.capabilities import Capabilities
 
 
 class LinkRule(enum.StrEnum):
@@ -107,6 +110,11 @@ class Source(Protocol):
     """
 
     name: str
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this source can do (``harvester.tiktok.capabilities``)."""
+        ...
 
     async def discover_page(
         self,

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from harvester.clock import PROCESS_CLOCK
+from harvester.tiktok import capabilities as caps
 from harvester.tiktok.budget import COMMERCIAL, RESEARCH, InMemoryBudget, RequestBudget
 from harvester.tiktok.errors import SourceRejected
 from harvester.tiktok.models import (
@@ -87,7 +88,10 @@ class ResearchApiSource:
         clock: Callable[[], float] = PROCESS_CLOCK.time,
         daily_quota: int = 1000,
         deadline: float = 30.0,
+        capabilities: caps.Capabilities = caps.RESEARCH,
     ) -> None:
+        # The simulator speaks this wire format too: the factory says which it is.
+        self._capabilities = capabilities
         self.api = OfficialApi(
             base_url,
             client_key,
@@ -98,6 +102,10 @@ class ResearchApiSource:
             clock=clock,
             deadline=deadline,
         )
+
+    @property
+    def capabilities(self) -> caps.Capabilities:
+        return self._capabilities
 
     async def discover_page(
         self,

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harvester.clock import unix_now
 from harvester.engine import JSONRejected, strict_json_loads
+from harvester.tiktok import capabilities as caps
 from harvester.tiktok.errors import (
     RateLimited,
     SourceResponseError,
@@ -112,8 +113,9 @@ class WebhookWorkerSource:
         self.callback_url = callback_url
 
     @property
-    def asynchronous(self) -> bool:
-        return self.callback_url is not None
+    def capabilities(self) -> caps.Capabilities:
+        """Comment pages come back later, by callback, when a reply-to URL is set."""
+        return caps.WEBHOOK.answering_by_callback(self.callback_url is not None)
 
     async def submit_comments(
         self, job_id: str, video_id: str, *, cursor: int = 0, max_count: int = 100

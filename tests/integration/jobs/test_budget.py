@@ -11,6 +11,7 @@ from harvester.jobs.budget import allowance, plan_harvests, spreads_quota
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, SourceKind
 from harvester.store.videos import mark_video_harvested, upsert_videos
+from harvester.tiktok import WebhookWorkerSource
 
 MIDNIGHT = datetime(2026, 12, 2, tzinfo=UTC)
 
@@ -44,9 +45,14 @@ async def test_plan_harvests_spreads_and_puts_new_videos_first(tmp_path: Path) -
         assert allowance(deps, "commercial", spread=False) == 1000
         now += timedelta(hours=23, minutes=55)  # the last cycle of the day takes the rest
         assert allowance(deps, "research", spread=True) == 1000
+        worker = WebhookWorkerSource("http://127.0.0.1:9/jobs", "x" * 32)
         webhook = dataclasses.replace(
-            deps, settings=deps.settings.model_copy(update={"source": SourceKind.WEBHOOK})
+            deps,
+            settings=deps.settings.model_copy(update={"source": SourceKind.WEBHOOK}),
+            source=worker,
         )
+        # A worker spends no TikTok quota: everything due goes.
         assert await plan_harvests(webhook, ids[:2], stale, spread=True) == ids[:2]
+        await worker.aclose()
     finally:
         await runtime.aclose()
