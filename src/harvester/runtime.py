@@ -101,7 +101,11 @@ def build_runtime(
         clock=clock.time,
         quota=quota,
     )
-    src = source if source is not None else make_source(settings, guard, transport=source_transport)
+    src = (
+        source
+        if source is not None
+        else make_source(settings, guard, transport=source_transport, budget=guard.quota)
+    )
     http = make_http_client()
     deps = JobDeps(
         settings=settings,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from harvester.settings import Settings, SourceKind
 from harvester.tiktok import capabilities as caps
 from harvester.tiktok.budget import InMemoryBudget, RequestBudget
-from harvester.tiktok.models import Source
+from harvester.tiktok.models import CallGuard, Source
 from harvester.tiktok.research import TIMEOUT, ResearchApiSource
 from harvester.tiktok.webhook import WebhookWorkerSource
 
@@ -21,13 +19,14 @@ SIM_DAILY_QUOTA = 1_000_000  # the demo world grants itself a larger quota
 
 def make_source(
     settings: Settings,
-    guard: Any,
+    guard: CallGuard | None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     budget: RequestBudget | None = None,
 ) -> Source:
     """simulator (default) | research | webhook — every call through ``guard`` if given,
-    every official data request spent from ``budget`` (default: in this process)."""
+    every official data request spent from ``budget`` (the guard's shared ledger, as
+    the runtime passes it; default: counted in this process)."""
     missing = caps.missing_settings(settings)
     if missing:
         raise ValueError(f"HARVESTER_SOURCE={settings.source} needs {' and '.join(missing)}")
@@ -49,7 +48,7 @@ def make_source(
             settings.tiktok_client_secret.get_secret_value(),
             http=http,
             guard=guard,
-            budget=budget if budget is not None else getattr(guard, "quota", None),
+            budget=budget,
         )
     # The simulator speaks the official wire format: the real client is what runs.
     base = "http://simulator" if transport else f"http://127.0.0.1:{settings.sim_port}"
@@ -59,6 +58,6 @@ def make_source(
         "simulator-secret",
         http=http,
         guard=guard,
-        budget=budget or getattr(guard, "quota", None) or InMemoryBudget(SIM_DAILY_QUOTA),
+        budget=budget or InMemoryBudget(SIM_DAILY_QUOTA),
         capabilities=caps.SIMULATOR,
     )

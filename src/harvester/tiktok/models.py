@@ -4,6 +4,7 @@ Validation of external data happens at the boundary (``parse``)."""
 from __future__ import annotations
 
 import enum
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -98,6 +99,13 @@ class CommentPage(BaseModel):
     comments: list[Comment]
     cursor: int
     has_more: bool
+
+
+class CallGuard(Protocol):
+    """What a source needs of ``harvester.guard``: each call to TikTok passes its rate
+    limit and circuit breaker (``async with guard.call("comment/list"): ...``)."""
+
+    def call(self, endpoint: str) -> AbstractAsyncContextManager[None]: ...
 
 
 class Source(Protocol):

@@ -24,6 +24,7 @@ from harvester.tiktok.errors import (
     SourceUnavailable,
     VideoUnavailable,
 )
+from harvester.tiktok.models import CallGuard
 
 TOKEN_PATH = "/v2/oauth/token/"
 REFRESH_MARGIN_S = 300.0
@@ -86,7 +87,7 @@ class OfficialApi:
         client_secret: str,
         *,
         http: httpx.AsyncClient | None = None,
-        guard: Any = None,
+        guard: CallGuard | None = None,
         budget: RequestBudget | None = None,
         clock: Callable[[], float] = PROCESS_CLOCK.time,
         deadline: float = 30.0,

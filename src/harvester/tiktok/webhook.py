@@ -36,7 +36,14 @@ from harvester.tiktok.errors import (
     SourceUnavailable,
     VideoUnavailable,
 )
-from harvester.tiktok.models import AdDetail, AdPage, CommentPage, VideoPage, parse
+from harvester.tiktok.models import (
+    AdDetail,
+    AdPage,
+    CallGuard,
+    CommentPage,
+    VideoPage,
+    parse,
+)
 
 HEADER = "X-Harvester-Signature"
 TOLERANCE_S = 300
@@ -103,7 +110,7 @@ class WebhookWorkerSource:
         url: str,
         secret: str,
         http: httpx.AsyncClient | None = None,
-        guard: Any = None,
+        guard: CallGuard | None = None,
         callback_url: str | None = None,
     ) -> None:
         self._url, self._secret = url, secret
