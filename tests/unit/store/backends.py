@@ -32,18 +32,44 @@ def _tables() -> list[sa.Table]:
 @pytest.fixture(scope="session")
 def postgres_guard_db(postgres_base_url: str) -> Iterator[Database]:
     """One Postgres schema with the guard's tables for the whole session."""
+    yield from _postgres_schema(postgres_base_url, _tables())
+
+
+def _postgres_schema(base_url: str, tables: list[sa.Table]) -> Iterator[Database]:
     schema = f"u_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_base_url)
+    admin = sa.create_engine(base_url)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres_base_url else "?"
-    db = Database(f"{postgres_base_url}{sep}options=-csearch_path%3D{schema}")
-    Base.metadata.create_all(db.engine, tables=_tables())
-    yield db
-    db.dispose()
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    sep = "&" if "?" in base_url else "?"
+    db = Database(f"{base_url}{sep}options=-csearch_path%3D{schema}")
+    try:
+        Base.metadata.create_all(db.engine, tables=tables)
+        yield db
+    finally:
+        db.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_store_db(postgres_base_url: str) -> Iterator[Database]:
+    """One Postgres schema with every table of the store for the whole session."""
+    yield from _postgres_schema(postgres_base_url, list(Base.metadata.sorted_tables))
+
+
+def store_database(kind: str, request: pytest.FixtureRequest) -> Database:
+    """An empty database with every table of the store (``sqlite`` or ``postgres``)."""
+    if kind == "sqlite":
+        db = Database("sqlite:///:memory:")
+        Base.metadata.create_all(db.engine)
+        request.addfinalizer(db.dispose)
+        return db
+    db = request.getfixturevalue("postgres_store_db")
+    with db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    return db
 
 
 def sql_database(kind: str, request: pytest.FixtureRequest) -> Database:

@@ -1,3 +1,3 @@
-from tests.unit.store.backends import postgres_guard_db
+from tests.unit.store.backends import postgres_guard_db, postgres_store_db
 
-__all__ = ["postgres_guard_db"]
+__all__ = ["postgres_guard_db", "postgres_store_db"]
