@@ -83,6 +83,8 @@ def main() -> None:
         "run-waterfall": f"/runs/{slowest.run_id}",
         "domains": "/domains?sort=videos",
         "function": f"/functions/{HARVEST_FN}",
+        "videos": "/videos?sort=comments",
+        "report": "/report",
     }
     _shoot(url, pages)
     server.should_exit = True

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_search_box_finds_a_domain_and_groups_results(page: Any, served: Served) -> None:
     page.goto(served.url + "/domains")
-    name = page.locator("#domains tbody tr a, #domains tr a").first.inner_text()
+    name = page.locator("#domains a.domain-link").first.inner_text()
     page.fill("#search-box", name)
     page.press("#search-box", "Enter")
     page.wait_for_url("**/search?q=*")
@@ -87,7 +87,7 @@ def test_glossary_terms_and_the_enrichment_note(page: Any, served: Served) -> No
     mentions = page.locator("#domains [data-term=mentions]")
     assert "distinct comments" in (mentions.get_attribute("title") or "")
     assert page.locator("[data-term=young]").count() >= 1
-    page.locator("#domains tr a").first.click()
+    page.locator("#domains a.domain-link").first.click()
     page.wait_for_url("**/domains/**")
     note = page.locator("#enrichment-off")
     assert "HARVESTER_DOMAIN_LOOKUPS=true" in note.inner_text()

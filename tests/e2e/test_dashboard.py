@@ -41,7 +41,7 @@ def test_detail_pages_render(page: Any, served: Served) -> None:
     assert "retries" in page.locator("#fn-config").inner_text().lower()
     shot(page, "function-detail")
     page.goto(served.url + "/videos")
-    page.locator("#videos a").first.click()
+    page.locator("#videos tbody a").first.click()
     assert page.locator("#video-comments tr").count() > 1
     shot(page, "video-detail")
 

@@ -33,7 +33,7 @@ def test_a_missing_domain_is_a_page_with_a_way_back(page: Any, served: Served) -
     assert '{"detail"' not in page.content()
     page.locator("#error-ways-back a", has_text="domains").click()
     page.wait_for_url("**/domains")
-    page.goto(served.url + "/domains?after=abc")
+    page.goto(served.url + "/domains?page=abc")
     assert page.locator("#error-page").get_attribute("data-status") == "422"
-    assert "after" in page.locator("#error-problems").inner_text()
+    assert "page: 'abc' is not a page number" in page.locator("#error-message").inner_text()
     shot(page, "error-422")
