@@ -12,8 +12,8 @@ from typing import Any
 import inngest
 import pydantic
 
-from harvester.jobs.budget import link_allowance, plan_harvests, spreads_quota
 from harvester.jobs.calls import call_tiktok
+from harvester.jobs.cycle_plan import link_allowance, plan_harvests, spreads_quota
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED, HARVEST_REQUESTED, DiscoveryRequested
 from harvester.jobs.linking import link_ads
@@ -81,14 +81,14 @@ async def _ad_page(
 
 
 async def _discover_region(
-    deps: JobDeps, ctx: inngest.Context, region: str, start: date, end: date, budget: int
+    deps: JobDeps, ctx: inngest.Context, region: str, start: date, end: date, limit: int
 ) -> dict[str, list[dict[str, Any]]]:
-    """Ads (and posts, for sources that name them) of one region, up to ``budget``."""
+    """Ads (and posts, for sources that name them) of one region, up to ``limit``."""
     ads: dict[str, dict[str, Any]] = {}
     videos: list[dict[str, Any]] = []
     search_id: str | None = None
     page, restarts = 0, 0
-    while len(ads) + len(videos) < budget:
+    while len(ads) + len(videos) < limit:
 
         async def fetch(search_id: str | None = search_id) -> dict[str, Any]:
             return await _ad_page(deps, region, start, end, search_id)
@@ -108,7 +108,7 @@ async def _discover_region(
         if not out["has_more"]:
             break
         search_id = out["search_id"]
-    return {"ads": list(ads.values())[:budget], "videos": videos[:budget]}
+    return {"ads": list(ads.values())[:limit], "videos": videos[:limit]}
 
 
 def _within(ads: list[dict[str, Any]], advertisers: int | None) -> list[dict[str, Any]]:
@@ -172,9 +172,9 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         n_ads = 0
         spread = spreads_quota(ctx.event.name == DISCOVERY_REQUESTED, req.spread_quota)
         # The cap is shared out over the regions: the newest ads of each, not of the first.
-        budget = -(-req.limit // max(1, len(plan["regions"])))
+        per_region = -(-req.limit // max(1, len(plan["regions"])))
         for region in plan["regions"]:
-            found = await _discover_region(deps, ctx, region, start, end, budget)
+            found = await _discover_region(deps, ctx, region, start, end, per_region)
             n_ads += len(found["ads"])
             linked = await _link(deps, ctx, region, found["ads"], spread=spread)
             videos += found["videos"] + linked

@@ -1,5 +1,8 @@
-"""The I/O side of the quota planner: read today's ledger and the harvest candidates,
-let ``planner`` choose, and report the choice (logs, metrics)."""
+"""The cycle plan: how much of the day's TikTok quota this cycle may spend, and which
+videos it harvests. The I/O side of the quota planner: read today's ledger and the
+harvest candidates, let ``planner`` choose, and report the choice (logs, metrics).
+(Formerly ``jobs/budget.py``: "budget" meant four things; see the glossary in
+``docs/architecture.md``.)"""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harvester.guard.quota import QuotaLedger, SqlLedger
-from harvester.jobs.budget import allowance, plan_harvests, spreads_quota
+from harvester.jobs.cycle_plan import allowance, plan_harvests, spreads_quota
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, SourceKind
 from harvester.store.videos import mark_video_harvested, upsert_videos
