@@ -104,7 +104,7 @@ def build_runtime(
     src = (
         source
         if source is not None
-        else make_source(settings, guard, transport=source_transport, budget=guard.quota)
+        else make_source(settings, guard, transport=source_transport, quota=guard.quota)
     )
     http = make_http_client()
     deps = JobDeps(

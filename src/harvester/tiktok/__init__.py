@@ -1,6 +1,6 @@
 """TikTok sources: the official APIs, a webhook worker, and the loopback simulator.
 Its names load on first use: a command that needs one part (doctor asks a source's
-capabilities) does not import the HTTP clients, the budget or the simulator.
+capabilities) does not import the HTTP clients, the quota seam or the simulator.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from harvester.tiktok.budget import InMemoryBudget, RequestBudget
     from harvester.tiktok.errors import (
         QuotaExhausted,
         RateLimited,
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
         Source,
         VideoPage,
     )
+    from harvester.tiktok.quota import InMemoryQuota, QuotaSpender
     from harvester.tiktok.research import ResearchApiSource
     from harvester.tiktok.webhook import WebhookWorkerSource
 
@@ -42,12 +42,12 @@ _WHERE = {
     "AdPage": "harvester.tiktok.models",
     "Comment": "harvester.tiktok.models",
     "CommentPage": "harvester.tiktok.models",
-    "InMemoryBudget": "harvester.tiktok.budget",
+    "InMemoryQuota": "harvester.tiktok.quota",
     "LinkRule": "harvester.tiktok.models",
     "PromotedVideo": "harvester.tiktok.models",
     "QuotaExhausted": "harvester.tiktok.errors",
     "RateLimited": "harvester.tiktok.errors",
-    "RequestBudget": "harvester.tiktok.budget",
+    "QuotaSpender": "harvester.tiktok.quota",
     "ResearchApiSource": "harvester.tiktok.research",
     "SearchExpired": "harvester.tiktok.errors",
     "Source": "harvester.tiktok.models",
@@ -78,12 +78,12 @@ __all__ = [
     "AdPage",
     "Comment",
     "CommentPage",
-    "InMemoryBudget",
+    "InMemoryQuota",
     "LinkRule",
     "PromotedVideo",
     "QuotaExhausted",
+    "QuotaSpender",
     "RateLimited",
-    "RequestBudget",
     "ResearchApiSource",
     "SearchExpired",
     "Source",

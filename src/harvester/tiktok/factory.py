@@ -6,8 +6,8 @@ import httpx
 
 from harvester.settings import Settings, SourceKind
 from harvester.tiktok import capabilities as caps
-from harvester.tiktok.budget import InMemoryBudget, RequestBudget
 from harvester.tiktok.models import CallGuard, Source
+from harvester.tiktok.quota import InMemoryQuota, QuotaSpender
 from harvester.tiktok.research import TIMEOUT, ResearchApiSource
 from harvester.tiktok.webhook import WebhookWorkerSource
 
@@ -22,10 +22,10 @@ def make_source(
     guard: CallGuard | None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-    budget: RequestBudget | None = None,
+    quota: QuotaSpender | None = None,
 ) -> Source:
     """simulator (default) | research | webhook — every call through ``guard`` if given,
-    every official data request spent from ``budget`` (the guard's shared ledger, as
+    every official data request spent from ``quota`` (the guard's shared ledger, as
     the runtime passes it; default: counted in this process)."""
     missing = caps.missing_settings(settings)
     if missing:
@@ -48,7 +48,7 @@ def make_source(
             settings.tiktok_client_secret.get_secret_value(),
             http=http,
             guard=guard,
-            budget=budget,
+            quota=quota,
         )
     # The simulator speaks the official wire format: the real client is what runs.
     base = "http://simulator" if transport else f"http://127.0.0.1:{settings.sim_port}"
@@ -58,6 +58,6 @@ def make_source(
         "simulator-secret",
         http=http,
         guard=guard,
-        budget=budget or InMemoryBudget(SIM_DAILY_QUOTA),
+        quota=quota or InMemoryQuota(SIM_DAILY_QUOTA),
         capabilities=caps.SIMULATOR,
     )

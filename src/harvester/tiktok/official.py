@@ -1,5 +1,5 @@
 """The official APIs' transport: OAuth client credentials and the one choke point
-every data request goes through (budget, guard, token refresh, error taxonomy)."""
+every data request goes through (quota, guard, token refresh, error taxonomy)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import httpx
 
 from harvester.clock import PROCESS_CLOCK, utcnow
 from harvester.engine import JSONRejected, strict_json_loads
-from harvester.tiktok.budget import COMMERCIAL, InMemoryBudget, RequestBudget, next_reset
 from harvester.tiktok.errors import (
     QuotaExhausted,
     RateLimited,
@@ -25,6 +24,7 @@ from harvester.tiktok.errors import (
     VideoUnavailable,
 )
 from harvester.tiktok.models import CallGuard
+from harvester.tiktok.quota import COMMERCIAL, InMemoryQuota, QuotaSpender, next_reset
 
 TOKEN_PATH = "/v2/oauth/token/"
 REFRESH_MARGIN_S = 300.0
@@ -88,7 +88,7 @@ class OfficialApi:
         *,
         http: httpx.AsyncClient | None = None,
         guard: CallGuard | None = None,
-        budget: RequestBudget | None = None,
+        quota: QuotaSpender | None = None,
         clock: Callable[[], float] = PROCESS_CLOCK.time,
         deadline: float = 30.0,
     ) -> None:
@@ -96,7 +96,7 @@ class OfficialApi:
         self._key, self._secret = client_key, client_secret
         self.http = http or httpx.AsyncClient(timeout=TIMEOUT)
         self._guard = guard
-        self.budget: RequestBudget = budget or InMemoryBudget(clock=clock)
+        self.quota: QuotaSpender = quota or InMemoryQuota(clock=clock)
         self._clock = clock
         self._token: tuple[str, float] | None = None
         self._deadline = deadline  # whole-request limit, whatever the transport
@@ -159,10 +159,10 @@ class OfficialApi:
     async def post(
         self, api: str, endpoint: str, path: str, fields: str, body: dict[str, Any], records: str
     ) -> dict[str, Any]:
-        """One data request: budget, guard, send; ``data`` or the taxonomy's error."""
+        """One data request: quota, guard, send; ``data`` or the taxonomy's error."""
         async with self._guarded(endpoint):
             for attempt in (0, 1):
-                await self.budget.spend_request(api)
+                await self.quota.spend_request(api)
                 res = await self._send(path, fields, body)
                 payload = _json(res, f"{endpoint} response") if res.status_code < 500 else {}
                 err = payload.get("error") if isinstance(payload.get("error"), dict) else {}
@@ -176,7 +176,7 @@ class OfficialApi:
                 if not isinstance(data, dict):
                     raise SourceResponseError(f"{endpoint}: response without a data object")
                 items = data.get(records) if records else [data]
-                await self.budget.spend_records(api, len(items) if isinstance(items, list) else 0)
+                await self.quota.spend_records(api, len(items) if isinstance(items, list) else 0)
                 return data
         raise AssertionError("unreachable")  # pragma: no cover
 

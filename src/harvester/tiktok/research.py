@@ -12,7 +12,6 @@ import httpx
 
 from harvester.clock import PROCESS_CLOCK
 from harvester.tiktok import capabilities as caps
-from harvester.tiktok.budget import COMMERCIAL, RESEARCH, InMemoryBudget, RequestBudget
 from harvester.tiktok.errors import SourceRejected
 from harvester.tiktok.models import (
     Ad,
@@ -26,6 +25,7 @@ from harvester.tiktok.models import (
     parse,
 )
 from harvester.tiktok.official import TIMEOUT, OfficialApi
+from harvester.tiktok.quota import COMMERCIAL, RESEARCH, InMemoryQuota, QuotaSpender
 from harvester.tiktok.wire import (
     AD_COUNTRIES,
     AD_DETAIL_FIELDS,
@@ -85,7 +85,7 @@ class ResearchApiSource:
         *,
         http: httpx.AsyncClient | None = None,
         guard: CallGuard | None = None,
-        budget: RequestBudget | None = None,
+        quota: QuotaSpender | None = None,
         clock: Callable[[], float] = PROCESS_CLOCK.time,
         daily_quota: int = 1000,
         deadline: float = 30.0,
@@ -99,7 +99,7 @@ class ResearchApiSource:
             client_secret,
             http=http,
             guard=guard,
-            budget=budget or InMemoryBudget(daily_quota, clock),
+            quota=quota or InMemoryQuota(daily_quota, clock),
             clock=clock,
             deadline=deadline,
         )

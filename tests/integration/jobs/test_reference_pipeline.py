@@ -27,7 +27,7 @@ from harvester.store.models import (
     PromotedAd,
     Video,
 )
-from harvester.tiktok import InMemoryBudget, ResearchApiSource
+from harvester.tiktok import InMemoryQuota, ResearchApiSource
 from harvester.web.app import create_app
 
 from ..tiktok.reference import Reference
@@ -39,7 +39,7 @@ DATA_REQUESTS = 6  # 2 ad pages, 2 ad details, 1 video query, 1 comment page
 
 
 @asynccontextmanager
-async def _runtime(tmp_path: Path, ref: Reference, budget: InMemoryBudget) -> AsyncIterator[Any]:
+async def _runtime(tmp_path: Path, ref: Reference, budget: InMemoryQuota) -> AsyncIterator[Any]:
     settings = Settings(
         data_dir=tmp_path,
         source=SourceKind.RESEARCH,
@@ -53,7 +53,7 @@ async def _runtime(tmp_path: Path, ref: Reference, budget: InMemoryBudget) -> As
         "key",
         "secret",
         http=httpx.AsyncClient(transport=httpx.ASGITransport(app=ref.app())),
-        budget=budget,
+        quota=budget,
     )
     runtime = build_runtime(settings, engine_config=FAST_ENGINE, source=source)
     app = create_app(runtime)
@@ -78,7 +78,7 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
     transport = httpx.ASGITransport(app=ref.app())
     runtime = build_runtime(settings, engine_config=FAST_ENGINE, source_transport=transport)
     assert isinstance(runtime.source, ResearchApiSource)
-    budget = runtime.source.api.budget
+    budget = runtime.source.api.quota
     assert budget is runtime.guard.quota  # the shared, persistent ledger
     app = create_app(runtime)
     try:
@@ -121,7 +121,7 @@ async def test_one_cycle_on_the_reference_examples(tmp_path: Path) -> None:
 async def test_a_spent_quota_waits_instead_of_failing(tmp_path: Path) -> None:
     ref = Reference()
     # Three commercial requests a day: two ad pages and one ad detail.
-    async with _runtime(tmp_path, ref, InMemoryBudget(3)) as (runtime, _app):
+    async with _runtime(tmp_path, ref, InMemoryQuota(3)) as (runtime, _app):
         summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
         with runtime.db.session() as s:
             states = set(s.scalars(sa.select(JobStatus.state)))
@@ -137,7 +137,7 @@ async def test_expired_search_restarts_and_unavailable_comments_mark_the_video(
     ref = Reference()
     ref.then(AD_QUERY, "ad_query_page1", "error_search_id_expired")
     ref.then("/v2/research/video/comment/list/", "error_comments_not_disclosed")
-    async with _runtime(tmp_path, ref, InMemoryBudget(100)) as (runtime, _app):
+    async with _runtime(tmp_path, ref, InMemoryQuota(100)) as (runtime, _app):
         summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
         with runtime.db.session() as s:
             video = s.get(Video, VIDEO)
@@ -154,7 +154,7 @@ async def test_expired_search_restarts_and_unavailable_comments_mark_the_video(
 async def test_a_missing_scope_fails_the_run_at_once_naming_the_scope(tmp_path: Path) -> None:
     ref = Reference()
     ref.then(AD_QUERY, "error_scope_not_authorized")
-    async with _runtime(tmp_path, ref, InMemoryBudget(100)) as (runtime, _app):
+    async with _runtime(tmp_path, ref, InMemoryQuota(100)) as (runtime, _app):
         summary = await run_once(runtime, {"regions": ["IT"], "limit": 10}, timeout=120)
         with runtime.db.session() as s:
             letters = list(s.scalars(sa.select(DeadLetter)))

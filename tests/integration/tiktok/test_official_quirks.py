@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from harvester.tiktok import (
-    InMemoryBudget,
+    InMemoryQuota,
     QuotaExhausted,
     RateLimited,
     ResearchApiSource,
@@ -168,8 +168,8 @@ async def test_a_broken_shape_fails_naming_the_field(ref: Reference, tmp_path: o
 
 
 async def test_budget_is_spent_before_sending_and_counts_records(ref: Reference) -> None:
-    budget = InMemoryBudget(2)
-    src = _source(ref, budget=budget)
+    budget = InMemoryQuota(2)
+    src = _source(ref, quota=budget)
     await src.comment_page(VIDEO)
     await src.comment_page(VIDEO)
     with pytest.raises(QuotaExhausted) as err:

@@ -117,7 +117,7 @@ async def test_daily_quota_is_enforced_before_sending(sqlite_url: str) -> None:
     upgrade(db)
     clock = Clock()
     ledger = make_ledger(db, None, "key", requests_per_day=2, clock=clock)
-    src, sim = _source(clock=clock, budget=ledger)
+    src, sim = _source(clock=clock, quota=ledger)
     for _ in range(2):
         await src.comment_page("7300000000000000001", max_count=3)
     with pytest.raises(DailyQuotaSpent) as err:

@@ -2,7 +2,7 @@
 
 Every data request of the official clients passes one choke point that calls
 ``spend_request`` before sending and ``spend_records`` after a response carrying
-records. ``InMemoryBudget`` is the per-process default; a persistent, shared ledger
+records. ``InMemoryQuota`` is the per-process default; a persistent, shared ledger
 (``harvester.guard``) can be passed instead — this module imports nothing from it.
 """
 
@@ -19,7 +19,7 @@ RESEARCH = "research"
 COMMERCIAL = "commercial"
 
 
-class RequestBudget(Protocol):
+class QuotaSpender(Protocol):
     """What the clients spend; an implementation may raise ``QuotaExhausted``."""
 
     async def spend_request(self, api: str) -> None:
@@ -36,7 +36,7 @@ def next_reset(now: datetime) -> datetime:
     return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
 
 
-class InMemoryBudget:
+class InMemoryQuota:
     """Requests per UTC day and per api, counted in this process only."""
 
     def __init__(
