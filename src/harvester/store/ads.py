@@ -28,7 +28,10 @@ def upsert_ads(session: Session, rows: Sequence[dict[str, Any]], now: datetime) 
     """Insert ads not seen before; returns the ids still to link (new or never linked)."""
     if not rows:
         return []
-    values = [{**r, "discovered_at": now} for r in rows]
+    # One row per ad: Postgres refuses an INSERT … ON CONFLICT that touches a row twice,
+    # SQLite lets the later one win; the later one wins on both.
+    latest = {r["ad_id"]: r for r in rows}
+    values = [{**r, "discovered_at": now} for r in latest.values()]
     stmt = insert_for(session, PromotedAd.__table__).values(values)
     session.execute(
         stmt.on_conflict_do_update(

@@ -64,6 +64,16 @@ def test_an_ad_seen_again_is_one_row_that_keeps_its_discovery(db: Database) -> N
     assert _count(db, PromotedAd) == 1
 
 
+def test_an_ad_twice_in_one_batch_is_one_row_on_every_backend(db: Database) -> None:
+    with db.session() as s:
+        ads = [_ad(date(2030, 3, 13)), _ad(date(2030, 3, 14))]
+        assert upsert_ads(s, ads, NOW) == ["ad1"]
+    with db.session() as s:
+        ad = s.get(PromotedAd, "ad1")
+        assert ad is not None and ad.last_shown == date(2030, 3, 14)
+    assert _count(db, PromotedAd) == 1
+
+
 def _mention(comment_id: str) -> MentionRow:
     return MentionRow(
         comment_id=comment_id,
