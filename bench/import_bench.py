@@ -3,14 +3,16 @@ through ``import_path`` into a fresh SQLite database, end to end — detection, 
 checking pass (which spools the valid rows), the storing pass, the extraction of every
 new comment's domains.
 
-    .venv/bin/python bench/import_bench.py [--comments 60000] [--per-post 100] [--runs 3]
-    .venv/bin/python bench/import_bench.py --comments 500000 --keep /tmp/z500k.ndjson
+    uv run --frozen python bench/import_bench.py [--comments 60000] [--per-post 100] [--runs 3]
+    uv run --frozen python bench/import_bench.py --comments 2200000 --keep /tmp/z2g.ndjson
 
 Prints one JSON line per run: wall and CPU seconds of the import (CPU is
 ``time.process_time``, the figure a loaded machine distorts least), comments/s for
 both, the load average at the end, and the peak RSS (getrusage, the whole process's
 high-water mark, so later runs of one process show the worst so far). ``--keep PATH``
-writes the file there once and reuses it (large files take a while to build).
+writes the file there once and reuses it (large files take a while to build). The
+last line is the summary: the worst comments/s of the runs and the highest peak RSS.
+Figures are in docs/import.md ("Speed and memory").
 """
 
 from __future__ import annotations
@@ -87,8 +89,18 @@ def main() -> None:
         f = args.keep or Path(tmp) / "zeeschuimer-comments.ndjson"
         if not f.exists():
             write_file(f, args.comments, args.per_post)
+        runs = []
         for _ in range(args.runs):
-            print(json.dumps(run_once(f, args.comments, posts)), flush=True)
+            runs.append(run_once(f, args.comments, posts))
+            print(json.dumps(runs[-1]), flush=True)
+    worst = {
+        "worst_of": len(runs),
+        "comments_per_s_cpu": min(r["comments_per_s_cpu"] for r in runs),  # type: ignore[type-var]
+        "comments_per_s_wall": min(r["comments_per_s_wall"] for r in runs),  # type: ignore[type-var]
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),  # type: ignore[type-var]
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+    }
+    print(json.dumps(worst), flush=True)
 
 
 if __name__ == "__main__":
