@@ -6,6 +6,7 @@ is read with the upload bounds of ``web/zeeschuimer.py`` (size, and time in all)
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -82,7 +83,10 @@ async def upload(request: Request) -> Response:
     name = Path(file.filename or "upload").name[:200] or "upload"
     path = uploads_dir(request) / f"{key}.upload"
     try:
-        size = _store_upload(file, path)
+        size = await asyncio.to_thread(_store_upload, file, path)  # up to 1 GB of copying
+    except BaseException:
+        path.unlink(missing_ok=True)  # a disk full or a cancelled request keeps nothing
+        raise
     finally:
         await file.close()
     if not size or size > MAX_UPLOAD_BYTES:
@@ -90,7 +94,7 @@ async def upload(request: Request) -> Response:
         why = "the file is empty" if not size else f"over {MAX_UPLOAD_BYTES >> 20} MB"
         raise HTTPException(413 if size else 400, f"{name}: {why}: use `harvester import`")
     try:
-        fmt = check_upload(path, None)
+        fmt = await asyncio.to_thread(check_upload, path, None)  # reads the file
     except HTTPException as exc:
         raise HTTPException(exc.status_code, f"{name}: {exc.detail}") from exc
     runtime = request.app.state.runtime

@@ -171,7 +171,8 @@ async def import_dataset(request: Request) -> JSONResponse:
     if not await store_body(request, path):
         path.unlink(missing_ok=True)
         raise HTTPException(400, "empty upload: Zeeschuimer sent no items")
-    check_upload(path, ImportFormat.ZEESCHUIMER)
+    # Detection reads the file (a workbook: all of its sheet): off the event loop.
+    await asyncio.to_thread(check_upload, path, ImportFormat.ZEESCHUIMER)
     runtime = request.app.state.runtime
     event = queue_import(
         runtime.db,
