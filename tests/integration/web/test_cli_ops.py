@@ -16,6 +16,7 @@ from harvester.jobs.events import HARVEST_REQUESTED
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
 from harvester.store.job_runs import add_dead_letter
+from harvester.web.api.export_columns import DOMAIN_EXPORT_COLUMNS
 from tests.cycle_data import small_cycle
 from tests.free_port import free_port
 
@@ -63,7 +64,7 @@ def test_domains_formats(env: Path) -> None:
     rows = list(
         csv.reader(io.StringIO(runner.invoke(app, ["domains", "--format", "csv", "--all"]).stdout))
     )
-    assert rows[0][:4] == ["name", "mention_count", "first_seen_at", "last_seen_at"]
+    assert rows[0] == list(DOMAIN_EXPORT_COLUMNS)  # the dashboard's export's columns
     assert {"video_count", "advertiser_count", "signals"} <= set(rows[0])
     assert len(rows) == len(as_json) + 1
     new = json.loads(
