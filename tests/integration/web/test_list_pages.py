@@ -61,8 +61,10 @@ def _seed(rt: Runtime, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    runtime = build_runtime(Settings(data_dir=tmp_path / "data"))
+async def app(tmp_path: Path, database_url: str) -> AsyncIterator[FastAPI]:
+    """On SQLite and on Postgres (where reachable): NULLs, collations and ties differ."""
+    shared = {} if database_url.startswith("sqlite") else {"database_url": database_url}
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data", **shared))
     _seed(runtime, tmp_path)
     yield create_app(runtime, start_engine=False)
     await runtime.aclose()
