@@ -10,6 +10,7 @@ import contextvars
 import enum
 import heapq
 import itertools
+import random
 from typing import Any
 
 import structlog
@@ -30,7 +31,9 @@ QUEUE_DEPTH = Gauge("engine_queue_due", "Queue items due now")
 IDLE_HORIZON_S = 2.0
 PRUNE_EVERY_S = 60.0
 CRON_RECHECK_S = 1.0
-TIMER_GROUP = 500  # due timers fired in one transaction
+TIMER_GROUP = 64  # due timers fired in one transaction (a pass starts their calls)
+TIMER_WINDOW = 4 * TIMER_GROUP  # due timers read; a group is a slice of them
+KEEP_WOKEN = 4  # woken calls kept (leased, in _ready) per worker, beyond: shared queue
 CHAIN_MAX = 32  # calls one worker makes in a row for one run before it requeues it
 
 
@@ -76,6 +79,7 @@ class Dispatcher:
         self._arrival = itertools.count()
         self._backlog = False  # did the dispatcher leave due work for lack of workers?
         self._cron_check_at = 0.0
+        self._rand = random.Random()
 
     def wake(self, crons: bool = False) -> None:
         """Look for due work now (and at the cron schedules, after a sync)."""
@@ -348,13 +352,25 @@ class Dispatcher:
         return lost
 
     def _fire_timers(self, now: float) -> int:
-        """Fire a group of due timers, whether or not a worker is free: what they wake
-        is queued due now, and due order then decides who runs first."""
-        timers = self.db.due_timers(now, TIMER_GROUP)
+        """Fire a group of due timers, whether or not a worker is free. The woken
+        runs' next calls stay with us while our held calls number under
+        ``KEEP_WOKEN`` per worker: they start in this same pass, with the run as the
+        timer wrote it (no second lease or read). The rest go to the shared queue,
+        due now, for any process; due order then decides who runs first.
+
+        A group is a random slice of the due timers read: two processes firing a burst
+        at once then seldom try the same timers (one of them would lose each)."""
+        timers = self.db.due_timers(now, TIMER_WINDOW)
+        if len(timers) > TIMER_GROUP:
+            at = self._rand.randrange(len(timers) - TIMER_GROUP + 1)
+            timers = timers[at : at + TIMER_GROUP]
         if timers:
-            emitted = self.worker.fire_timers(timers, self.owner)
-            if emitted:
-                self.ingest([normalize_event(e, self.cfg.clock()) for e in emitted])
+            room = max(0, KEEP_WOKEN * self.cfg.workers - len(self._ready))
+            fired = self.worker.fire_timers(timers, self.owner, room, self.cfg.limited_calls)
+            for item, run in fired.kept:
+                self._hold(item, run)
+            if fired.emitted:
+                self.ingest([normalize_event(e, self.cfg.clock()) for e in fired.emitted])
         return len(timers)
 
     async def _process(

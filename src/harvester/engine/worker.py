@@ -58,6 +58,16 @@ class _Made:
     t0: float
 
 
+@dataclass
+class Fired:
+    """What a group of timers did once its transaction committed: events to ingest,
+    and the woken runs' next calls still leased to us (``kept``), with each run's new
+    state, for the dispatcher to start without another trip through the queue."""
+
+    emitted: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[Taken] = field(default_factory=list)
+
+
 _Pending = tuple[dict[str, Any], dict[str, Any], _Made, "asyncio.Future[Handled]"]
 
 
@@ -105,32 +115,43 @@ class Worker:
                 return Handled()
         return await self.call(item, run)
 
-    def fire_timers(self, items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+    def fire_timers(
+        self, items: list[dict[str, Any]], owner: str, keep: int = 0, keep_limited: bool = True
+    ) -> Fired:
         """Take and fire due timers together: one transaction leases each (if nobody
         holds it) and applies it, so a thousand sleeps ending at once cost a commit per
-        group, not two per sleep. Each woken run's next call goes to the shared queue,
-        due now, for whichever process has a free worker (one process firing a burst
-        must not keep all its calls). Returns the events the timers emitted (a
-        cancelled run's), to ingest."""
+        group, not two per sleep. The first ``keep`` woken runs' next calls stay leased
+        to us and come back in ``kept`` (with the runs as written), for the dispatcher's
+        free workers: no second lease, no second read of the run. The others go to the
+        shared queue, due now, for whichever process has a free worker (one process
+        firing a burst must not keep all its calls); so do calls with concurrency slots
+        unless ``keep_limited``. Events the timers emitted (a cancelled run's) come back
+        in ``emitted``, to ingest."""
         now = self.cfg.clock()
         until = now + self.cfg.lease_seconds
         in_lock_order = sorted(items, key=lambda it: it["run_id"])  # as group commits lock
+        out = Fired()
         try:
             with self.db.tx() as conn:
-                fired = [self._fire(conn, it, owner, now, until) for it in in_lock_order]
+                room = [keep, keep_limited]
+                fired = [self._fire(conn, it, owner, now, until, room) for it in in_lock_order]
         except Exception:
             log.warning("firing timers together failed; firing them one by one", exc_info=True)
             fired = []
             for it in in_lock_order:
                 try:
                     with self.db.tx() as conn:
-                        fired.append(self._fire(conn, it, owner, now, until))
+                        fired.append(self._fire(conn, it, owner, now, until, [0, False]))
                 except Exception:
                     log.exception(
                         "a timer failed; it is retried after its lease", run_id=it["run_id"]
                     )
                     self._lease_alone(it, owner, now, until)
-        return [e for events in fired for e in events]
+        for events, taken in fired:  # committed
+            out.emitted.extend(events)
+            if taken is not None:
+                out.kept.append(taken)
+        return out
 
     def _lease_alone(self, item: dict[str, Any], owner: str, now: float, until: float) -> None:
         """Hold a timer that failed until its lease expires (a retry, not a hot loop)."""
@@ -141,31 +162,41 @@ class Worker:
             log.exception("could not lease a failing timer", run_id=item["run_id"])
 
     def _fire(
-        self, conn: Any, item: dict[str, Any], owner: str, now: float, until: float
-    ) -> list[dict[str, Any]]:
+        self,
+        conn: Any,
+        item: dict[str, Any],
+        owner: str,
+        now: float,
+        until: float,
+        room: list[Any],
+    ) -> tuple[list[dict[str, Any]], Taken | None]:
         """Lease a due timer (if nobody holds it) and apply it in the caller's
-        transaction; returns the events it emitted. Its item becomes the run's next call
-        (see work.Carry), handed to the shared queue due now: no worker took a
-        concurrency slot for it, so it waits its turn there."""
+        transaction; returns the events it emitted and, while ``room`` ([calls we may
+        keep, whether limited ones too]) allows, the run's next call, kept leased. Its
+        item becomes that call (see work.Carry); a call not kept is handed to the
+        shared queue due now and waits its turn there."""
         # The run first, then its item: the order every other writer locks them in
         # (an event resolving the wait, a group commit, a cancel). Item first, a timer
         # and an event answering its wait deadlocked on Postgres.
         run = self.db.get_run(conn, item["run_id"], lock=True)
         if not self.db.lease_in(conn, item, owner, now, until):
-            return []  # another process has it, or fired it already
+            return [], None  # another process has it, or fired it already
         item = {**item, "lease_owner": owner, "lease_until": until}
         if run is None or run["status"] in TERMINAL:
             self.db.delete_item(conn, item)
-            return []
+            return [], None
         uow = UnitOfWork(conn, carry=Carry(item, now, until))
         self._timer(uow, QueueKind(item["kind"]), run, item, now)
         carry = uow.carry
         assert carry is not None
         if carry.next_run is None:
             self.db.delete_item(conn, item)
-        else:
-            self.db.unlease_in(conn, item["id"])
-        return uow.emitted
+            return uow.emitted, None
+        if room[0] > 0 and (room[1] or not carry.item["concurrency"]):
+            room[0] -= 1
+            return uow.emitted, (carry.item, carry.next_run)
+        self.db.unlease_in(conn, item["id"])
+        return uow.emitted, None
 
     def _timer(
         self,

@@ -187,9 +187,9 @@ async def test_sleeps_ending_together_fire_in_one_transaction_and_wake_every_run
         worker = engine._worker
         fire = worker.fire_timers
 
-        def spied(items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+        def spied(items: list[dict[str, Any]], *args: Any) -> Any:
             fired.append(len(items))
-            return fire(items, owner)
+            return fire(items, *args)
 
         worker.fire_timers = spied  # type: ignore[method-assign]
         at = time.time() + 1.5
