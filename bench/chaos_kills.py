@@ -3,11 +3,13 @@
 A kill is aimed at a stage: it is fired while a call of that stage is in flight (an
 engine holds a live lease on it) in the process that is killed, and only after the
 pipeline moved since the last kill (a new step recorded), so chaos never starves it.
-Discovery kills come as soon as discovery runs. Harvest kills are spaced by the share
-of videos done, extraction kills by the share of expected comments extracted: the
-first as soon as the stage runs, each next one after 1/(r+1) of what is left, r being
-the kills still wanted in that stage. So a slow restart that lets the stage run on
-compresses the remaining kills into the remaining work instead of losing them. Leases
+Discovery and extraction kills come whenever a call of theirs is in flight
+(extraction runs in batches, 50 events or 5 s: each is a chance). Harvest kills are
+spaced by the share of videos done: the first as soon as harvesting runs, each next
+one after 1/(r+1) of what is left, r being the kills still wanted. So a slow restart
+that lets the stage run on compresses the remaining kills into the remaining work
+instead of losing them. The role killed is the one with the most armed stages in
+flight: a kill that lands in harvest and extraction at once costs one stall. Leases
 of killed processes are ignored: their calls are stalled until the lease runs out,
 not in flight.
 """
@@ -39,9 +41,9 @@ STAGES = ("discovery", "harvest", "extraction")
 class Plan:
     """Kills wanted per stage."""
 
-    discovery: int = 3
-    harvest: int = 6
-    extraction: int = 6
+    discovery: int = 2
+    harvest: int = 5
+    extraction: int = 5
 
     def wanted(self, stage: str) -> int:
         return int(getattr(self, stage))
@@ -113,35 +115,37 @@ class Controller:
         left = self.plan.wanted(stage) - done
         if left <= 0:
             return False
-        if stage == "discovery" or done == 0:
+        if stage != "harvest" or done == 0:
+            # Extraction runs come in batches (50 events or 5 s): each is a chance, not
+            # spaced, or the stage ends with kills still wanted.
             return True
         mark = self._mark.get(stage, 0.0)
         return self.progress(stage, c) >= mark + (1.0 - mark) / (left + 1)
 
     def _target(self, c: dict[str, int]) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
         """(role to kill, the stages it has in flight, its runs in flight), or None."""
-        flight = [f for f in in_flight(self.dbs, self.procs.world.now()) if f[2] not in self.dead]
+        flight = [f for f in in_flight(self.dbs) if f[2] not in self.dead]
         by_role: dict[str, list[tuple[str, str, str]]] = {}
         for f in flight:
             role = self.procs.role_of(f[2])
             if role is not None and self.procs.ready(role):
                 by_role.setdefault(role, []).append(f)
-        # Extraction first: its calls are the briefest, the rarest to catch in flight.
-        for stage in ("extraction", "harvest", "discovery"):
-            if not self._armed(stage, c):
-                continue
-            roles = [
-                r for r, fs in by_role.items() if any(STAGE_OF_FN.get(f[1]) == stage for f in fs)
-            ]
-            if roles:
-                role = self.rng.choice(sorted(roles))
-                fs = by_role[role]
-                stages = tuple(sorted({STAGE_OF_FN.get(f[1], f[1]) for f in fs}))
-                return role, stages, frozenset(f[0] for f in fs)
-        return None
+        # The role with the most armed stages in flight: a kill that lands in harvest and
+        # extraction at once costs one stall (the killed calls wait out their lease).
+        best: tuple[int, str] | None = None
+        for role in sorted(by_role):
+            there = {STAGE_OF_FN.get(f[1], f[1]) for f in by_role[role]}
+            n = sum(1 for st in STAGES if st in there and self._armed(st, c))
+            if n and (best is None or n > best[0] or (n == best[0] and self.rng.random() < 0.5)):
+                best = (n, role)
+        if best is None:
+            return None
+        fs = by_role[best[1]]
+        stages = tuple(sorted({STAGE_OF_FN.get(f[1], f[1]) for f in fs}))
+        return best[1], stages, frozenset(f[0] for f in fs)
 
     def _kill(self, role: str, stages: tuple[str, ...], runs: frozenset[str]) -> None:
-        owners = {f[2] for f in in_flight(self.dbs, self.procs.world.now())}
+        owners = {f[2] for f in in_flight(self.dbs)}
         self.dead |= {o for o in owners if self.procs.role_of(o) == role}
         kill = self.procs.kill(role, len(self.kills) + 1, stages, runs)
         self.kills.append(kill)

@@ -91,7 +91,7 @@ def run(setup: Setup, opts: Options, data: Path) -> tuple[dict[str, Any], Report
     env = {**base_env(data, sim_port, hook.url, REGIONS), **setup.env}
     env["HARVESTER_SIM_SEED"] = str(opts.seed)
     procs = Procs(world, env, {r: free_port() for r in setup.roles}, data, opts.tuning)
-    started = time.monotonic()
+    started, world_start = time.monotonic(), world.now()
     try:
         wait_port(sim_port, "the simulator")
         for role in setup.roles:
@@ -155,6 +155,9 @@ def run(setup: Setup, opts: Options, data: Path) -> tuple[dict[str, Any], Report
         "discovery_runs": discoveries,
         "backend": setup.name,
         "notes": setup.notes,
-        "kills_at": [(k.n, k.role, "+".join(k.stages), len(k.runs)) for k in ctl.kills],
+        "kills_at": [
+            (k.n, k.role, "+".join(k.stages), len(k.runs), round(k.at - world_start, 1))
+            for k in ctl.kills
+        ],
     }
     return summary, report
