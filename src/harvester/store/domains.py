@@ -16,6 +16,7 @@ from harvester.domains.hosts import host_kind
 from harvester.store import domain_list, intel
 from harvester.store.clock import as_utc, iso_day, start_of_day, today, utcnow
 from harvester.store.domain_list import domain_dict
+from harvester.store.list_order import order_by
 from harvester.store.models import Comment, Domain, DomainDay, DomainMention, Video
 from harvester.store.upsert import insert_for
 
@@ -106,10 +107,26 @@ def count_domains(session: Session, *, q: str | None = None, new_today: bool = F
     return int(session.scalar(stmt) or 0)
 
 
+# The mentions list of a domain's page: its sort keys and their columns.
+MENTION_SORTS: dict[str, Any] = {
+    "when": DomainMention.id,
+    "video": DomainMention.video_id,
+    "confidence": DomainMention.confidence,
+}
+
+
 def domain_detail(
-    session: Session, name: str, *, before: int | None = None, limit: int = 50
+    session: Session,
+    name: str,
+    *,
+    before: int | None = None,
+    limit: int = 50,
+    sort: str = "when",
+    descending: bool = True,
+    offset: int = 0,
 ) -> dict[str, Any] | None:
-    """A domain with a page of its mentions (newest first), its videos and daily counts."""
+    """A domain with a page of its mentions (newest first, or by ``sort``, a key of
+    ``MENTION_SORTS``), how many it has, its videos and daily counts."""
     d = session.scalar(sa.select(Domain).where(Domain.name == name.strip().lower()))
     if d is None:
         return None
@@ -121,7 +138,11 @@ def domain_detail(
     )
     if before is not None:
         stmt = stmt.where(DomainMention.id < before)
-    rows = session.execute(stmt.order_by(DomainMention.id.desc()).limit(limit)).all()
+    stmt = order_by(stmt, MENTION_SORTS, sort, descending, DomainMention.id)
+    rows = session.execute(stmt.offset(offset).limit(limit)).all()
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(DomainMention).where(DomainMention.domain_id == d.id)
+    )
     mentions = [_mention_dict(m, text, adv) for m, text, adv in rows]
     vids = session.execute(
         sa.select(DomainMention.video_id, Video.advertiser_name, sa.func.count())
@@ -141,6 +162,7 @@ def domain_detail(
         **intel.evidence(session, d.id, d.name),
         "mentions": mentions,
         "next_before": mentions[-1]["id"] if len(mentions) == limit else None,
+        "mention_rows": int(total or 0),
         "videos": [{"video_id": v, "advertiser": a, "mentions": n} for v, a, n in vids],
         "days": dense_days({iso_day(day): int(n) for day, n in days}, as_utc(d.first_seen_at)),
     }

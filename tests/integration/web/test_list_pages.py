@@ -44,6 +44,10 @@ def _seed(rt: Runtime, tmp_path: Path) -> None:
         upsert_comments(s, "v001", [{"comment_id": "c1", "text": "see pipeline-shop.com"}], NOW)
         record_mentions(s, mentions_of("c1", "v001", "see pipeline-shop.com"), NOW)
         for i in range(30):
+            text = f"deal {i:02d} at many-mentions.com"
+            upsert_comments(s, f"v{i % 3:03d}", [{"comment_id": f"m{i:02d}", "text": text}], NOW)
+            record_mentions(s, mentions_of(f"m{i:02d}", f"v{i % 3:03d}", text), NOW)
+        for i in range(30):
             add_alert(s, f"k{i}", Severity.WARNING, f"alert {i:02d}", None)
             add_dead_letter(s, "fn-a", f"run-{i:02d}", {"name": "e"}, {"message": "x"}, i % 5)
     posts = tmp_path / "posts.ndjson"
@@ -188,6 +192,27 @@ async def test_the_report_is_one_section_a_page_with_contents(client: httpx.Asyn
     desc = re.findall(r'class="domain-link" href="/domains/([^"]+)"', by_name.text)
     assert desc == sorted(names, reverse=True)
     default = await client.get("/report", params={"day": day}, headers=HTML)
-    assert 'id="report-new"' in default.text  # nothing spikes: the first filled section
+    assert 'id="report-spiking"' in default.text  # the first section, as it is filled
+    assert 'href="/domains/many-mentions.com"' in default.text
     bad = await client.get("/report", params={"day": day, "section": "all"}, headers=HTML)
     assert bad.status_code == 422 and "spiking, new" in bad.text
+
+
+async def test_a_domains_mentions_sort_and_page(client: httpx.AsyncClient) -> None:
+    def deals(html: str) -> list[str]:
+        return re.findall(r"deal (\d\d) at", html)
+
+    res = await client.get("/domains/many-mentions.com", params={"size": "25"}, headers=HTML)
+    assert res.status_code == 200 and "30 mentions" in res.text
+    newest = deals(res.text)
+    assert newest == [f"{i:02d}" for i in range(29, 4, -1)]
+    rest = await client.get(
+        "/domains/many-mentions.com", params={"size": "25", "page": "2"}, headers=HTML
+    )
+    assert deals(rest.text) == ["04", "03", "02", "01", "00"]
+    oldest = await client.get(
+        "/domains/many-mentions.com", params={"sort": "when", "dir": "asc", "size": "50"}
+    )
+    assert deals(oldest.text) == [f"{i:02d}" for i in range(30)]
+    bad = await client.get("/domains/many-mentions.com", params={"sort": "text"}, headers=HTML)
+    assert bad.status_code == 422 and "when, video, confidence" in bad.text

@@ -22,9 +22,8 @@ from harvester.store.provenance import domain_sources, video_sources
 from harvester.store.top_domains import top_domains
 from harvester.store.videos import count_videos, video_detail, videos_page
 from harvester.web.api.run_counts import with_engine_run_counts
-from harvester.web.api.schemas import MAX_ID
 from harvester.web.dashboard.collect import collection
-from harvester.web.dashboard.context import PAGE_SIZE, runtime
+from harvester.web.dashboard.context import runtime
 from harvester.web.dashboard.listing import ListQuery, list_query
 from harvester.web.dashboard.render import page
 from harvester.web.dashboard.sources import source_label, source_title
@@ -161,13 +160,23 @@ def report(
     )
 
 
+mention_list_query = list_query({"when": True, "video": False, "confidence": True}, "when")
+
+
 @router.get("/domains/{name}", response_class=HTMLResponse, response_model=None)
 def domain(
-    request: Request, name: str, before: int | None = Query(None, ge=0, le=MAX_ID)
+    request: Request, name: str, lq: ListQuery = Depends(mention_list_query)
 ) -> HTMLResponse | RedirectResponse:
     """One domain: first/last seen, daily mentions, videos, highlighted comments."""
     with runtime(request).db.session() as s:
-        d = domain_detail(s, name, before=before, limit=PAGE_SIZE)
+        d = domain_detail(
+            s,
+            name,
+            sort=lq.sort,
+            descending=lq.descending,
+            offset=lq.offset,
+            limit=lq.size,
+        )
         unicode_name = _from_punycode(name)
         if d is None and unicode_name != name:  # the CSV's ascii_name: xn--…
             return RedirectResponse(f"/domains/{quote(unicode_name)}", status_code=307)
@@ -177,7 +186,14 @@ def domain(
     settings = runtime(request).settings
     pipeline = source_title(settings.source)
     sources = [{**f, "label": source_label(f, pipeline)} for f in found]
-    return page(request, "domain.html", d=d, lookups_on=settings.domain_lookups, sources=sources)
+    return page(
+        request,
+        "domain.html",
+        d=d,
+        lookups_on=settings.domain_lookups,
+        sources=sources,
+        lq=lq.counted(d["mention_rows"]),
+    )
 
 
 def _from_punycode(name: str) -> str:
