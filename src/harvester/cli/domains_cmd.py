@@ -105,6 +105,7 @@ def domains(
         since=_parse_day(since, "--since"),
         until=_parse_day(until, "--until"),
         sort=sort,
+        descending=sort is not DomainSort.NAME,  # names A→Z, as the web sorts them
         thresholds=get_settings().thresholds,
     )
     target = pick(get_settings())

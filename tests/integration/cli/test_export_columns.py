@@ -94,3 +94,8 @@ async def test_unknown_columns_are_refused_with_the_allowed_list(
     assert "nope" in err and "allowed: name, ascii_name" in err
     code, _, err = _cli("--columns", "name")  # the table has its own columns
     assert code == 2 and "csv or json" in err
+
+
+def test_names_sort_a_to_z_as_on_the_web(data_dir: Path) -> None:
+    code, out, _ = _cli("--format", "csv", "--columns", "name", "--sort", "name")
+    assert code == 0 and [r[0] for r in _rows(out)[1:]] == ["españa-ofertas.es", "glow.shop"]
