@@ -21,6 +21,7 @@ from harvester.engine import (
     read_limited,
     strict_json_loads,
 )
+from harvester.web.http_protocol import MAX_HEADER_BYTES
 
 JSON_PREFIXES = ("/api/", "/e/", "/fn/", "/v0/", "/v1/")
 BODY_LIMIT = MAX_BODY_BYTES  # our JSON API's request limit
@@ -36,7 +37,6 @@ NOT_JSON: frozenset[str] = frozenset()
 # collectors' files, which may be far larger than any JSON request): passed through.
 STREAMED: frozenset[str] = frozenset({"/api/import-dataset/"})
 BODY_TIMEOUT_S = 10.0
-MAX_HEADER_BYTES = 32 * 1024
 
 
 class JSONBodyGuardMiddleware:
