@@ -5,7 +5,11 @@ TikTok source, the engine and the dashboard on a free loopback port, then one di
 cycle to completion. The harvest throttle is set low (6 runs a minute) so that some
 harvests wait for it, as they do on a busy day, and the run waterfall shows that wait.
 Then headless Chromium opens the overview, the slowest harvest run, the domains ranked
-by distinct videos, and the harvest function's page.
+by distinct videos, the harvest function's page, the videos by comment count (with
+their source) and the day's report (its contents and first section).
+
+The simulator's comments are in many scripts: install Debian's fonts-wqy-zenhei and
+fonts-noto-color-emoji first, or the report's evidence shows empty boxes.
 
     .venv/bin/python tools/screenshots.py        # writes docs/screens/*.png
 """
