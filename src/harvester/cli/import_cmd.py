@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from harvester.cli.terminal import stderr_console
 from harvester.jobs.importer import DEFAULT_MAX_BAD, FileReport, import_path, totals
 from harvester.logging_setup import configure_logging
 from harvester.settings import get_settings
@@ -20,7 +21,7 @@ from harvester.store import Database, upgrade
 from harvester.store.clock import utcnow
 from harvester.tiktok.imports import ImportFormat, Refused, detect
 
-console = Console(stderr=True)
+console = Console(stderr=True)  # the progress bars: a terminal's width
 _MAX_BAD = re.compile(r"^(\d{1,9})(%?)$")
 
 
@@ -68,6 +69,7 @@ def _table(reports: list[FileReport]) -> Table:
 
 
 def _print(reports: list[FileReport]) -> None:
+    console = stderr_console()  # the report: never cut when piped or logged
     console.print(_table(reports))
     for r in reports:
         for err in r.errors:

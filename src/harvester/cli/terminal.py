@@ -17,3 +17,10 @@ def stdout_console() -> Console:
     if sys.stdout.isatty() or os.environ.get("COLUMNS"):
         return Console()
     return Console(width=PIPED_WIDTH)
+
+
+def stderr_console() -> Console:
+    """A console on stderr (reports beside JSON on stdout), uncut the same way."""
+    if sys.stderr.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=True)
+    return Console(stderr=True, width=PIPED_WIDTH)

@@ -172,3 +172,12 @@ def test_too_many_bad_rows_refuse_the_file_and_roll_nothing_in(here: Path) -> No
     assert _db_counts()["video"] == 0
     code, report, _ = _import("bad.ndjson", "--max-bad", "5%")
     assert code == 1 and report["new_videos"] == 48 and report["skipped"] == {"malformed": 2}
+
+
+def test_the_report_is_never_cut_when_piped(here: Path) -> None:
+    long = "zeeschuimer-export-of-the-spring-campaign-by-the-brand-protection-team.ndjson"
+    shutil.copy(here / "zeeschuimer-tiktok.ndjson", here / long)
+    res = runner.invoke(app, ["import", long], env={"COLUMNS": None})  # a pipe: no width
+    assert res.exit_code == 0, res.stderr
+    row = next(line for line in res.stderr.splitlines() if long in line)
+    assert "zeeschuimer " in row and " 6 " in row  # file, format and counts on one line
