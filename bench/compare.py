@@ -4,6 +4,7 @@ to bench/results/compare.json and plots them to docs/compare.png.
 
     uv run python bench/compare.py [--runs 200] [--samples 100] [--sleepers 1000]
         [--sleep-delay 20] [--harvest-seconds 150] [--workloads ten,sleepers,harvest]
+        [--repeat 5]
 
 Workloads:
 - ten: a 10-step durable function, each step a tiny committed SQLite write (steps/s,
@@ -12,6 +13,8 @@ Workloads:
 - sleepers: N runs sleep durably until one common deadline, then write a row (peak RSS
   while they sleep, lateness of the wake-ups); ours with one engine process per core
   and with one;
+  (`--sleepers 10000` for the large case: the sleep delay is then raised to leave
+  time for all of them to reach their sleep);
 - harvest: comment pages fetched from the TikTok simulator (HTTP on loopback, 429
   above 100 calls/min), each engine throttling itself to 100 calls/min (calls per
   full minute, 429s).
@@ -30,6 +33,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,9 +120,11 @@ def sleepers(name: str, work: Path, args: argparse.Namespace) -> Result:
         async def go() -> Result:
             # As `harvester up` runs by default: one engine process per core; and one.
             one = await ours.sleepers_accuracy(work, args.sleepers, args.sleep_delay)
-            many = await ours.sleepers_accuracy(
-                work, args.sleepers, args.sleep_delay, procs=args.procs
-            )
+            many = one
+            if args.procs > 1:
+                many = await ours.sleepers_accuracy(
+                    work, args.sleepers, args.sleep_delay, procs=args.procs
+                )
             return {**many, "late_p99_ms_1proc": one["late_p99_ms"], "rss_mb_1proc": one["rss_mb"]}
 
         return asyncio.run(go())
@@ -181,6 +187,49 @@ WORKLOADS: dict[str, Callable[[str, Path, argparse.Namespace], Result]] = {
 }
 
 
+def summarize(repeats: list[Result]) -> Result:
+    """Several runs of one workload on one engine: each numeric figure's median, with
+    its min and max in ``spread`` and every run in ``repeats`` (one run: itself)."""
+    if len(repeats) == 1:
+        return repeats[0]
+    out: Result = dict(repeats[-1])
+    spread: dict[str, list[float]] = {}
+    for key, value in repeats[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values = sorted(float(r[key]) for r in repeats if key in r)
+            out[key] = statistics.median(values)
+            spread[key] = [values[0], values[-1]]
+    return {**out, "spread": spread, "repeats": repeats}
+
+
+def report_spread(results: dict[str, dict[str, Result]]) -> None:
+    """Min / median / max of the headline figures, where a workload was repeated."""
+    keys = {
+        "ten": ["steps_per_s", "steps_per_s_1proc", "p50_ms", "p99_ms"],
+        "sleepers": ["late_p99_ms", "late_p99_ms_1proc", "rss_mb", "rss_mb_1proc"],
+    }
+    rows = [
+        (w, name, key, r["spread"][key], r[key])
+        for w, per in results.items()
+        for name, r in per.items()
+        if "spread" in r
+        for key in keys.get(w, [])
+        if key in r["spread"]
+    ]
+    if not rows:
+        return
+    n = len(next(iter(next(iter(results.values())).values())).get("repeats", []))
+    print(f"\nrepeated {n} times: min / median / max (max/min)")
+    for w, name, key, (lo, hi), med in rows:
+        ratio = f"{hi / lo:.2f}" if lo else "-"
+        print(f"{w:9} {name:7} {key:18} {lo:9.1f} {med:9.1f} {hi:9.1f}  ({ratio})")
+    t = results.get("ten", {})
+    for peer in [p for p in ("dbos", "celery") if p in t and "ours" in t and "repeats" in t[p]]:
+        worst = min(r["steps_per_s"] for r in t["ours"]["repeats"])
+        best_peer = max(r["steps_per_s"] for r in t[peer]["repeats"])
+        print(f"ours/{peer}, our worst run against its best: ×{worst / best_peer:.2f}")
+
+
 def report(results: dict[str, dict[str, Result]]) -> None:
     if "ten" in results:
         t = results["ten"]
@@ -194,7 +243,7 @@ def report(results: dict[str, dict[str, Result]]) -> None:
         if "steps_per_s_1proc" in t.get("ours", {}):
             o = t["ours"]
             print(
-                f"ours: {o['steps_per_s']:.0f} steps/s with {o['procs']} engine processes, "
+                f"ours: {o['steps_per_s']:.0f} steps/s with {o['procs']:.0f} engine processes, "
                 f"{o['steps_per_s_1proc']:.0f} with one"
             )
         for peer in [p for p in ("dbos", "celery") if p in t and "ours" in t]:
@@ -207,13 +256,13 @@ def report(results: dict[str, dict[str, Result]]) -> None:
         print(f" {'p99':>9} {'max':>9} (ms)")
         for name, r in results["sleepers"].items():
             print(
-                f"{name:8} {r['woke']:6d} {r['rss_mb']:8.0f} {r['late_p50_ms']:9.0f} "
+                f"{name:8} {r['woke']:6.0f} {r['rss_mb']:8.0f} {r['late_p50_ms']:9.0f} "
                 f"{r['late_p99_ms']:9.0f} {r['late_max_ms']:9.0f}"
             )
         o = results["sleepers"].get("ours", {})
         if "late_p99_ms_1proc" in o:
             print(
-                f"ours: p99 {o['late_p99_ms']:.0f} ms with {o['procs']} engine processes "
+                f"ours: p99 {o['late_p99_ms']:.0f} ms with {o['procs']:.0f} engine processes "
                 f"({o['rss_mb']:.0f} MB together), {o['late_p99_ms_1proc']:.0f} ms with one "
                 f"({o['rss_mb_1proc']:.0f} MB)"
             )
@@ -248,6 +297,7 @@ def main() -> None:
     ap.add_argument("--sleepers", type=int, default=1000, help="runs sleeping at once")
     ap.add_argument("--sleep-delay", type=float, default=20.0, help="seconds until they wake")
     ap.add_argument("--harvest-seconds", type=float, default=150.0)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each workload (min/median/max)")
     ap.add_argument("--workloads", default="ten,sleepers,harvest")
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--png", type=Path, default=ROOT / "docs" / "compare.png")
@@ -272,17 +322,28 @@ def main() -> None:
     for e in engines:
         if e not in ENGINES:
             ap.error(f"unknown engine {e!r}; choose from {', '.join(ENGINES)}")
-    results: dict[str, dict[str, Result]] = {}
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
+    if args.sleepers < 1:
+        ap.error("--sleepers must be at least 1")
+    # Every sleeper must reach its sleep before the deadline: about 1,000 runs a second.
+    args.sleep_delay = max(args.sleep_delay, 10.0 + args.sleepers / 500)
+    repeats: dict[str, dict[str, list[Result]]] = {}
     with tempfile.TemporaryDirectory() as d:
-        for w in chosen:
-            for name in engines:
-                work = Path(d) / w / name
-                work.mkdir(parents=True)
-                print(f"{w}: {name}…", flush=True)
-                t0 = time.perf_counter()
-                results.setdefault(w, {})[name] = WORKLOADS[w](name, work, args)
-                print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
+        for k in range(args.repeat):
+            for w in chosen:  # engines alternate within each repeat: same minutes
+                for name in engines:
+                    work = Path(d) / f"{w}-{k}" / name
+                    work.mkdir(parents=True)
+                    print(f"{w}: {name} (run {k + 1} of {args.repeat})…", flush=True)
+                    t0, load = time.perf_counter(), os.getloadavg()[0]
+                    r = WORKLOADS[w](name, work, args)
+                    r["load_avg"] = max(load, os.getloadavg()[0])
+                    repeats.setdefault(w, {}).setdefault(name, []).append(r)
+                    print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
+    results = {w: {n: summarize(rs) for n, rs in per.items()} for w, per in repeats.items()}
     report(results)
+    report_spread(results)
     if set(engines) != set(ENGINES):
         return  # a partial comparison is printed, not recorded
     # Workloads not rerun keep their last figures; each records its own command line.

@@ -1,6 +1,8 @@
 """Plot compare.py's results (JSON on stdin) to the PNG named by argv[1]: throughput
 and latency per engine, sleeping runs' wake-up lateness and memory, harvest calls per
-minute against the 100/min budget. Runs in the peers' environment (matplotlib)."""
+minute against the 100/min budget. Where compare.py repeated a workload (--repeat), a
+bar is the median and its whisker the min–max of the runs. Runs in the peers'
+environment (matplotlib)."""
 
 import json
 import sys
@@ -18,9 +20,29 @@ fig, axes = plt.subplots(1, len(panels) + ("ten" in res), figsize=(4.2 * (len(pa
 axes = list(axes) if hasattr(axes, "__iter__") else [axes]
 
 
-def bars(ax, values, title, unit, fmt="{:.0f}"):
+def span(per, key):
+    """Whiskers (below, above the bar) from the min and max of repeated runs, if any."""
+    names = [e for e in engines if e in per]
+    if not any(key in per[e].get("spread", {}) for e in names):
+        return None
+    low, high = [], []
+    for e in names:
+        lo, hi = per[e].get("spread", {}).get(key, [per[e][key], per[e][key]])
+        low.append(per[e][key] - lo)
+        high.append(hi - per[e][key])
+    return [low, high]
+
+
+def bars(ax, values, title, unit, fmt="{:.0f}", err=None):
     names = [e for e in engines if e in values]
-    ax.bar(names, [values[e] for e in names], color=[colors[e] for e in names])
+    ax.bar(
+        names,
+        [values[e] for e in names],
+        color=[colors[e] for e in names],
+        yerr=err,
+        capsize=4 if err else 0,
+        ecolor="#333333",
+    )
     for i, e in enumerate(names):
         ax.annotate(fmt.format(values[e]), (i, values[e]), ha="center", va="bottom", fontsize=8)
     ax.set_title(title, fontsize=10)
@@ -30,7 +52,13 @@ def bars(ax, values, title, unit, fmt="{:.0f}"):
 i = 0
 if "ten" in res:
     t = res["ten"]
-    bars(axes[i], {e: r["steps_per_s"] for e, r in t.items()}, "10-step function", "steps/s")
+    bars(
+        axes[i],
+        {e: r["steps_per_s"] for e, r in t.items()},
+        "10-step function" + (" (min–max of runs)" if span(t, "steps_per_s") else ""),
+        "steps/s",
+        err=span(t, "steps_per_s"),
+    )
     i += 1
     ax = axes[i]
     names = [e for e in engines if e in t]
@@ -41,6 +69,8 @@ if "ten" in res:
         0.4,
         label="p50",
         color=[colors[e] for e in names],
+        yerr=span(t, "p50_ms"),
+        capsize=3,
     )
     ax.bar(
         [v + 0.2 for v in x],
@@ -49,6 +79,8 @@ if "ten" in res:
         label="p99",
         color=[colors[e] for e in names],
         alpha=0.45,
+        yerr=span(t, "p99_ms"),
+        capsize=3,
     )
     ax.set_xticks(list(x), names)
     ax.set_title("event → first step (p50, p99 pale)", fontsize=10)
@@ -62,6 +94,7 @@ if "sleepers" in res:
         {e: r["late_p99_ms"] for e, r in s.items()},
         f"{n} sleepers: wake-up lateness p99",
         "ms",
+        err=span(s, "late_p99_ms"),
     )
     for j, e in enumerate(e for e in engines if e in s):
         axes[i].annotate(
