@@ -19,23 +19,30 @@ import typer
 from harvester.domains import DEFAULT_BLOCKLIST, extract, parse_blocklist
 from harvester.web.csv_cells import cell
 
+STDIN = Path("-")
+HEADER = (
+    *("line_no", "text", "domain", "host", "obfuscated", "email", "confidence"),
+    *("icann_domain", "deceptive"),
+)
+
 
 def _lines(files: list[Path]) -> Iterator[str]:
-    if not files:  # undecodable bytes read as U+FFFD, as in files
-        stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-        yield from (line.rstrip("\n") for line in stdin)
-        return
-    for f in files:
+    for f in files or [STDIN]:
+        if f == STDIN:  # undecodable bytes read as U+FFFD, as in files
+            stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+            yield from (line.rstrip("\n") for line in stdin)
+            continue
         with f.open(encoding="utf-8", errors="replace") as fh:
             yield from (line.rstrip("\n") for line in fh)
 
 
 def _write_csv(out: TextIO, lines: Iterator[str], kwargs: dict[str, object]) -> None:
     writer = csv.writer(out)
-    writer.writerow(["line_no", "text", "domain", "host", "obfuscated", "email", "confidence"])
+    writer.writerow(HEADER)
     for n, text in enumerate(lines, 1):
         for d in extract(text, **kwargs).domains:  # type: ignore[arg-type]
             row = [n, text, d.domain, d.host, d.obfuscated, d.email, d.confidence]
+            row += [d.icann_domain, d.deceptive]
             writer.writerow([cell(v) for v in row])
 
 
@@ -62,7 +69,9 @@ def _write_json(out: BinaryIO, lines: Iterator[str], kwargs: dict[str, object]) 
 
 
 def extract_cmd(
-    files: Annotated[list[Path] | None, typer.Argument(help="Text files (default: stdin).")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Text files; - or none: standard input.")
+    ] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="json (one object per line) or csv.")
     ] = "json",
@@ -77,7 +86,7 @@ def extract_cmd(
         raise typer.Exit(2)
     paths = files or []
     for p in [*paths, *([blocklist_file] if blocklist_file else [])]:
-        if not p.is_file():
+        if p != STDIN and not p.is_file():
             typer.echo(f"cannot read {p}: no such file; check the path", err=True)
             raise typer.Exit(2)
     blocklist = (

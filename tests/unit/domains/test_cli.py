@@ -31,6 +31,24 @@ def test_csv_from_file(tmp_path: Path) -> None:
     assert len(lines) == 2 and ",shop.com," in lines[1] and ",True," in lines[1]
 
 
+def test_a_dash_reads_standard_input_between_files(tmp_path: Path) -> None:
+    f = tmp_path / "in.txt"
+    f.write_text("see first.com\n", encoding="utf-8")
+    res = runner.invoke(app, ["extract", str(f), "-"], input="then shop.myshopify.com\n")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["domains"][0]["domain"] for r in rows] == ["first.com", "shop.myshopify.com"]
+
+
+def test_csv_gives_the_platform_name_and_the_deceptive_flag() -> None:
+    text = "claim it https://instagram.com@prize.myshopify.com/x\n"
+    res = runner.invoke(app, ["extract", "--format", "csv"], input=text)
+    assert res.exit_code == 0, res.output
+    header, row = res.stdout.strip().splitlines()
+    assert header.endswith(",icann_domain,deceptive")
+    assert row.endswith(",myshopify.com,True") and ",prize.myshopify.com," in row
+
+
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     res = runner.invoke(app, ["extract", str(tmp_path / "nope.txt")])
     assert res.exit_code == 2
