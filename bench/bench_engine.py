@@ -28,6 +28,43 @@ from harvester.engine import Engine, EngineConfig
 from harvester.jobs.sdk_transport import route_sdk_through, sdk_app
 
 APP_URL = "http://bench:8288/api/inngest"
+# compare.py --db postgres: the engine's system database on this Postgres server (a
+# server URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/), one scratch
+# database per workload run, dropped by drop_scratch_dbs(). None: a SQLite file.
+PG_SERVER: str | None = None
+_SCRATCH: list[str] = []
+PG_OPTIONS = "?options=-c%20synchronous_commit%3Doff"
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    assert PG_SERVER is not None
+    url = PG_SERVER.replace("postgresql+psycopg://", "postgresql://").rstrip("/") + "/postgres"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def system_db(tmp: Path, name: str) -> str:
+    """The engine's database for one workload run: a fresh SQLite file in ``tmp``, or
+    a fresh scratch database on ``PG_SERVER``."""
+    if PG_SERVER is None:
+        return f"sqlite:///{tmp / name}"
+    db = f"bench_compare_{os.getpid()}_{len(_SCRATCH)}"
+    _pg_admin(f"CREATE DATABASE {db}")
+    _SCRATCH.append(db)
+    # synchronous_commit=off: the durability SQLite has here (WAL, synchronous=NORMAL):
+    # a commit survives the process crashing, not the machine losing power (the last
+    # few hundred ms of commits may go; nothing is corrupted). Set on the connection.
+    return PG_SERVER.rstrip("/") + "/" + db + PG_OPTIONS
+
+
+def drop_scratch_dbs() -> None:
+    """Drop the scratch databases system_db() made (connections still open: forced)."""
+    while _SCRATCH:
+        _pg_admin(f"DROP DATABASE IF EXISTS {_SCRATCH.pop()} WITH (FORCE)")
+
+
 LEAN = os.environ.get("BENCH_CALL", "lean") == "lean"  # BENCH_CALL=fastapi: the old call
 
 
@@ -78,7 +115,7 @@ async def latency(tmp: Path, n: int) -> dict[str, float]:
 
         return [lat]
 
-    engine = await start(fns, f"sqlite:///{tmp / 'lat.db'}")
+    engine = await start(fns, system_db(tmp, "lat.db"))
     samples = []
     for i in range(n):
         t0 = time.perf_counter()
@@ -186,7 +223,7 @@ async def ten_steps(tmp: Path, runs: int, flow: bool, procs: int = 1) -> dict[st
     queue on one SQLite file (each with its own in-process copy of the function)."""
     side = tmp / f"side-{flow}-{procs}.db"
     conn = _side_db(side)
-    db = f"sqlite:///{tmp / f'ten-{flow}-{procs}.db'}"
+    db = system_db(tmp, f"ten-{flow}-{procs}.db")
     engine = await start(_ten_fns(conn, flow), db, workers=16)
     others, stop = await _others(db, side, flow, procs)
     t0 = time.perf_counter()
@@ -225,7 +262,7 @@ async def distinct_keys(tmp: Path, n: int) -> dict[str, float]:
 
         return [keys]
 
-    engine = await start(fns, f"sqlite:///{tmp / 'keys.db'}", workers=16)
+    engine = await start(fns, system_db(tmp, "keys.db"), workers=16)
     t0 = time.perf_counter()
     await engine.send([{"name": "b/keys", "data": {"k": f"key-{i}"}} for i in range(n)])
     await engine.wait_for_idle(600)
@@ -243,7 +280,7 @@ async def sleepers(tmp: Path, n: int) -> dict[str, float]:
         return [zz]
 
     before = rss_mb()
-    engine = await start(fns, f"sqlite:///{tmp / 'zz.db'}", workers=16)
+    engine = await start(fns, system_db(tmp, "zz.db"), workers=16)
     for i in range(0, n, 1000):
         await engine.send([{"name": "b/zz", "data": {}} for _ in range(min(1000, n - i))])
     await engine.wait_for_idle(600)
@@ -260,7 +297,7 @@ async def sleepers_accuracy(tmp: Path, n: int, delay: float, procs: int = 1) -> 
     share the queue, as `harvester up` runs by default."""
     side = tmp / f"nap-side-{procs}.db"
     conn = _side_db(side)
-    db = f"sqlite:///{tmp / f'nap-{procs}.db'}"
+    db = system_db(tmp, f"nap-{procs}.db")
     engine = await start(_nap_fns(conn), db, workers=16)
     others, stop = await _others(db, side, None, procs)
     deadline = time.time() + delay

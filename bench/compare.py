@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -74,8 +75,17 @@ def peers_python() -> str:
     return str(py)
 
 
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"  # --db postgres, trust auth
+
+
 def run_peer(script: str, work: Path, *args: object, timeout: float = 1800) -> Result:
-    """Run a peer script in the peers' environment; its last stdout line is JSON."""
+    """Run a peer script in the peers' environment; its last stdout line is JSON. With
+    --db postgres, DBOS gets a scratch database of its own for its system database."""
+    extra = {}
+    ours = _ours()
+    if ours.PG_SERVER is not None and script.startswith("dbos"):
+        url = ours.system_db(work, "dbos")
+        extra["BENCH_DBOS_SYS_DB"] = url.replace("postgresql+psycopg://", "postgresql://")
     out = subprocess.run(
         [peers_python(), str(HERE / "peers" / script), *map(str, args)],
         cwd=HERE / "peers",
@@ -83,7 +93,7 @@ def run_peer(script: str, work: Path, *args: object, timeout: float = 1800) -> R
         stderr=None,  # the peers' progress goes straight to the terminal
         text=True,
         timeout=timeout,
-        env={**os.environ, "BENCH_WORK": str(work), "BENCH_REDIS": REDIS},
+        env={**os.environ, "BENCH_WORK": str(work), "BENCH_REDIS": REDIS, **extra},
     )
     if out.returncode != 0:
         raise SystemExit(f"{script} failed (exit {out.returncode}); see above")
@@ -298,6 +308,14 @@ def main() -> None:
     ap.add_argument("--sleep-delay", type=float, default=20.0, help="seconds until they wake")
     ap.add_argument("--harvest-seconds", type=float, default=150.0)
     ap.add_argument("--repeat", type=int, default=1, help="runs of each workload (min/median/max)")
+    ap.add_argument(
+        "--db",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="system database of ours and DBOS (Celery unchanged); postgres: scratch "
+        "databases on --pg-server, dropped at the end (ten and sleepers only)",
+    )
+    ap.add_argument("--pg-server", default=PG_SERVER, help="Postgres server URL (no database)")
     ap.add_argument("--workloads", default="ten,sleepers,harvest")
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--png", type=Path, default=ROOT / "docs" / "compare.png")
@@ -310,7 +328,7 @@ def main() -> None:
         if not out.exists():
             ap.error(f"no results yet in {out}: run without --plot-only first")
         runs = json.loads(out.read_text())["runs"]
-        results_only = {w: v["results"] for w, v in runs.items()}
+        results_only = {w: v["results"] for w, v in runs.items() if w in WORKLOADS}
         report(results_only)
         plot(results_only, args.png)
         return
@@ -322,6 +340,10 @@ def main() -> None:
     for e in engines:
         if e not in ENGINES:
             ap.error(f"unknown engine {e!r}; choose from {', '.join(ENGINES)}")
+    if args.db == "postgres":
+        if "harvest" in chosen:
+            ap.error("--db postgres runs the ten and sleepers workloads only")
+        _ours().PG_SERVER = args.pg_server
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     if args.sleepers < 1:
@@ -329,7 +351,9 @@ def main() -> None:
     # Every sleeper must reach its sleep before the deadline: about 1,000 runs a second.
     args.sleep_delay = max(args.sleep_delay, 10.0 + args.sleepers / 500)
     repeats: dict[str, dict[str, list[Result]]] = {}
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, contextlib.ExitStack() as cleanup:
+        if args.db == "postgres":
+            cleanup.callback(_ours().drop_scratch_dbs)
         for k in range(args.repeat):
             for w in chosen:  # engines alternate within each repeat: same minutes
                 for name in engines:
@@ -351,10 +375,11 @@ def main() -> None:
     runs = saved.get("runs", {})
     stamp = time.strftime("%Y-%m-%d %H:%M")
     for w, r in results.items():
-        runs[w] = {"argv": sys.argv[1:], "at": stamp, "results": r}
+        key = w if args.db == "sqlite" else f"{w}-{args.db}"  # the plot draws SQLite's
+        runs[key] = {"argv": sys.argv[1:], "at": stamp, "results": r}
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
-    plot({w: v["results"] for w, v in runs.items()}, args.png)
+    plot({w: v["results"] for w, v in runs.items() if w in WORKLOADS}, args.png)
     print(f"\nfigures in {out.relative_to(ROOT)}, plot in {args.png}")
 
 

@@ -151,7 +151,8 @@ def main() -> None:
     DBOS(
         config={
             "name": "bench-extra",
-            "system_database_url": f"sqlite:///{work / 'dbos-extra-sys.db'}",
+            "system_database_url": os.environ.get("BENCH_DBOS_SYS_DB")
+            or f"sqlite:///{work / 'dbos-extra-sys.db'}",
             "log_level": "WARNING",
         }
     )

@@ -8,6 +8,7 @@ usage: python dbos_workloads.py WORKDIR RUNS LATENCY_SAMPLES  → one JSON line
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -26,7 +27,8 @@ first_step: dict[str, float] = {}
 DBOS(
     config={
         "name": "bench",
-        "system_database_url": f"sqlite:///{WORK / 'dbos-sys.db'}",
+        "system_database_url": os.environ.get("BENCH_DBOS_SYS_DB")
+        or f"sqlite:///{WORK / 'dbos-sys.db'}",
         "log_level": "WARNING",
     }
 )
