@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from harvester.store.domains import ensure_domains
+from harvester.store.list_order import order_by
 from harvester.store.models import (
     CaptionMention,
     Comment,
@@ -190,6 +191,30 @@ def get_import(session: Session, import_id: str) -> dict[str, Any] | None:
     return {k: getattr(row, k) for k in IMPORT_FIELDS} if row else None
 
 
-def recent_imports(session: Session, limit: int = 20) -> list[dict[str, Any]]:
-    q = sa.select(ImportFile).order_by(ImportFile.created_at.desc()).limit(limit)
+# The columns the imports list sorts by (its report's counts live in JSON: not sortable).
+IMPORT_SORTS = {
+    "when": ImportFile.created_at,
+    "file": ImportFile.file_name,
+    "source": ImportFile.origin,
+    "format": ImportFile.format,
+    "state": ImportFile.state,
+    "size": ImportFile.size,
+}
+
+
+def recent_imports(
+    session: Session,
+    limit: int = 20,
+    *,
+    sort: str = "when",
+    descending: bool = True,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """A page of the import files, newest first unless sorted otherwise."""
+    q = order_by(sa.select(ImportFile), IMPORT_SORTS, sort, descending, ImportFile.id)
+    q = q.offset(offset).limit(limit)
     return [{k: getattr(r, k) for k in IMPORT_FIELDS} for r in session.scalars(q)]
+
+
+def count_imports(session: Session) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(ImportFile)) or 0)

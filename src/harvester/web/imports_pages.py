@@ -16,8 +16,9 @@ from starlette.datastructures import UploadFile
 
 from harvester.clock import utcnow
 from harvester.jobs.import_runs import ImportState, new_import_id, queue_import
-from harvester.store.imported import get_import, recent_imports
+from harvester.store.imported import count_imports, get_import, recent_imports
 from harvester.web.dashboard.context import admin_post, page_access
+from harvester.web.dashboard.listing import ListQuery, list_query
 from harvester.web.dashboard.render import page
 from harvester.web.security import CSRF_HEADER, require_admin, require_same_site
 from harvester.web.zeeschuimer import (
@@ -33,14 +34,33 @@ from harvester.web.zeeschuimer import (
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_access)])
 
 
+# Sort key → descending first? Sorted like every list (web/dashboard/listing.py).
+IMPORT_LIST_SORTS = {
+    "when": True,
+    "file": False,
+    "source": False,
+    "format": False,
+    "state": False,
+    "size": True,
+}
+import_list_query = list_query(IMPORT_LIST_SORTS, "when")
+
+
 @router.get("/imports", response_class=HTMLResponse)
-def imports_page(request: Request) -> HTMLResponse:
-    """The upload form and the recent imports."""
+def imports_page(request: Request, lq: ListQuery = Depends(import_list_query)) -> HTMLResponse:
+    """The upload form and the imports, sortable and paged."""
     with request.app.state.runtime.db.session() as s:
-        rows = recent_imports(s, 30)
+        total = count_imports(s)
+        rows = recent_imports(s, lq.size, sort=lq.sort, descending=lq.descending, offset=lq.offset)
     for r in rows:
         r["status"], r["progress"] = status_of(r), progress_of(r)
-    return page(request, "imports.html", imports=rows, limit_mb=MAX_UPLOAD_BYTES >> 20)
+    return page(
+        request,
+        "imports.html",
+        imports=rows,
+        lq=lq.counted(total),
+        limit_mb=MAX_UPLOAD_BYTES >> 20,
+    )
 
 
 def _store_upload(upload: UploadFile, path: Path) -> int:

@@ -216,3 +216,26 @@ async def test_a_domains_mentions_sort_and_page(client: httpx.AsyncClient) -> No
     assert deals(oldest.text) == [f"{i:02d}" for i in range(30)]
     bad = await client.get("/domains/many-mentions.com", params={"sort": "text"}, headers=HTML)
     assert bad.status_code == 422 and "when, video, confidence" in bad.text
+
+
+async def test_the_imports_list_sorts_and_counts(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    rt = app.state.runtime
+    for n, name in enumerate(["b-comments.ndjson", "a-posts.csv"]):
+        f = tmp_path / name
+        f.write_text("x" * (10 + n), encoding="utf-8")
+        queue_import(rt.db, NOW, import_id=f"imp-{n}", path=f, file_name=name, origin="upload")
+
+    async def files(**params: str) -> list[str]:
+        res = await client.get("/imports", params=params, headers=HTML)
+        assert res.status_code == 200, res.text
+        assert '<span class="total" data-total="3">3 imports</span>' in res.text
+        return re.findall(r'<a href="/imports/[^"]+">([^<]+)</a>', res.text)
+
+    up = await files(sort="file", dir="asc")
+    assert up == ["a-posts.csv", "b-comments.ndjson", "posts.ndjson"]
+    assert await files(sort="file", dir="desc") == list(reversed(up))
+    assert (await files())[0] == "posts.ndjson"  # newest first: it ran an hour later
+    bad = await client.get("/imports", params={"sort": "rows"}, headers=HTML)
+    assert bad.status_code == 422 and "when, file, source, format, state, size" in bad.text

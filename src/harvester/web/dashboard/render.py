@@ -181,7 +181,20 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def filesize(n: int | None) -> str:
+    """1536 → ``1.5 KB``; None → an em dash."""
+    if n is None:
+        return "—"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"  # not reached
+
+
 templates.env.filters.update(
+    filesize=filesize,
     ts=ts,
     tojson_pretty=pretty_json,
     compact_json=compact_json,
