@@ -4,6 +4,7 @@ serialised anyway; Postgres takes row locks with SKIP LOCKED."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,6 +136,19 @@ class SystemDatabase(HistoryReads):
             .returning(schema.events.c.internal_id)
         )
         self._waits_for = sa.select(schema.waits).where(schema.waits.c.event_name == b("b_name"))
+        # SQLite: a run's read and update go to the driver itself, in the same
+        # transaction (the same DBAPI connection): SQLAlchemy's per-statement work
+        # (parameter processing, result proxy, type processors) costs several times
+        # what SQLite takes to run them, and every SDK call and timer does both. The
+        # values are what SQLAlchemy reads and writes: JSON as json.dumps/json.loads
+        # (None as JSON null), booleans as 0/1.
+        self._raw_runs = not self.postgres
+        cols = list(r.c)
+        self._run_cols = [c.name for c in cols]
+        self._run_json = {c.name for c in cols if isinstance(c.type, sa.JSON)}
+        self._run_bool = {c.name for c in cols if isinstance(c.type, sa.Boolean)}
+        self._raw_get_run = f"SELECT {', '.join(self._run_cols)} FROM {r.name} WHERE run_id = ?"
+        self._raw_updates: dict[tuple[str, ...], str] = {}
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -194,6 +208,20 @@ class SystemDatabase(HistoryReads):
         conn.execute(self._insert_run, run)
 
     def get_run(self, conn: Connection, run_id: str, lock: bool = False) -> dict[str, Any] | None:
+        if self._raw_runs:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            found = raw.execute(self._raw_get_run, (run_id,)).fetchone()
+            if found is None:
+                return None
+            run = dict(zip(self._run_cols, found, strict=True))
+            for name in self._run_json:
+                if run[name] is not None:
+                    run[name] = json.loads(run[name])
+            for name in self._run_bool:
+                if run[name] is not None:
+                    run[name] = bool(run[name])
+            return run
         q = self._get_run_locked if lock and self.postgres else self._get_run
         row = conn.execute(q, {"b_run_id": run_id}).first()
         return dict(row._mapping) if row else None
@@ -204,6 +232,21 @@ class SystemDatabase(HistoryReads):
             return self.get_run(conn, run_id)
 
     def update_run(self, conn: Connection, run_id: str, **values: Any) -> None:
+        if self._raw_runs and values:
+            names = tuple(values)
+            sql = self._raw_updates.get(names)
+            if sql is None:
+                unknown = set(names) - set(self._run_cols)
+                if unknown:
+                    raise ValueError(f"not columns of {schema.runs.name}: {sorted(unknown)}")
+                sets = ", ".join(f"{n} = ?" for n in names)
+                sql = f"UPDATE {schema.runs.name} SET {sets} WHERE run_id = ?"
+                self._raw_updates[names] = sql
+            params = [json.dumps(v) if n in self._run_json else v for n, v in values.items()]
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute(sql, (*params, run_id))
+            return
         conn.execute(self._update_run, {"b_run_id": run_id, **values})
 
     def active_runs(self, conn: Connection, fn_id: str) -> list[dict[str, Any]]:
