@@ -67,6 +67,36 @@ def test_a_run_reads_back_as_written_with_its_steps(db: SystemDatabase) -> None:
     assert db.run_detail("nope") is None
 
 
+def test_a_run_written_and_read_through_the_driver_matches_sqlalchemy(
+    db: SystemDatabase,
+) -> None:
+    """On SQLite a run's read and update skip SQLAlchemy: what they write must read
+    back the same through SQLAlchemy (JSON, JSON null, SQL NULL, booleans, enums)."""
+    import sqlalchemy as sa
+
+    from harvester.engine import schema
+
+    with db.tx() as conn:
+        db.insert_run(conn, _run("r1", 5.0, parent={"run_id": "p", "step_id": "s"}))
+        db.update_run(
+            conn, "r1", status=RunStatus.RUNNING, parallel=True, steps={"s": None, "t": [1]},
+            output=None, error={"name": "E", "message": "é ✓"}, ended_at=None,
+        )  # fmt: skip
+        ours = db.get_run(conn, "r1")
+    with db.sql.connect() as conn:
+        row = conn.execute(sa.select(schema.runs).where(schema.runs.c.run_id == "r1")).one()
+    theirs = dict(row._mapping)
+    assert ours == theirs
+    assert ours["parallel"] is True and ours["status"] == RunStatus.RUNNING
+    assert ours["steps"] == {"s": None, "t": [1]} and ours["output"] is None
+    assert ours["error"] == {"name": "E", "message": "é ✓"} and ours["ended_at"] is None
+    with db.tx() as conn:
+        assert db.get_run(conn, "missing") is None
+    if not db.postgres:  # a column that does not exist is refused before any SQL
+        with db.tx() as conn, pytest.raises(ValueError, match="not columns"):
+            db.update_run(conn, "r1", nonsense=1)
+
+
 def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase) -> None:
     with db.tx() as conn:
         db.insert_run(conn, _run("r1", 1.0))
