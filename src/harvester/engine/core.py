@@ -150,6 +150,60 @@ class Engine:
             fn=fn, status=status, since=since, until=until, cursor=cursor, limit=limit
         )
 
+    def runs_page(
+        self,
+        *,
+        fn: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        sort: str = "created",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[RunSummary]:
+        """One page of runs sorted by a column of ``RUN_SORTS`` (ValueError for another),
+        for a list a person pages through; ``list_runs`` is the cursor API."""
+        return self._db.runs_page(
+            fn=fn,
+            status=status,
+            since=since,
+            until=until,
+            sort=sort,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
+
+    def count_runs(
+        self,
+        *,
+        fn: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> int:
+        """How many runs match the filters (``runs_page``'s total)."""
+        return self._db.count_runs(fn=fn, status=status, since=since, until=until)
+
+    def events_page(
+        self,
+        *,
+        name: str | None = None,
+        sort: str = "received",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[EventRecord]:
+        """One page of events sorted by a column of ``EVENT_SORTS``, with their runs."""
+        return self._db.events_page(
+            name=name, sort=sort, descending=descending, offset=offset, limit=limit
+        )
+
+    def count_events(self, *, name: str | None = None) -> int:
+        """How many events ``events_page`` lists over all its pages."""
+        return self._db.count_events(name=name)
+
     def run_ids_with_prefix(self, prefix: str, limit: int = 10) -> tuple[list[str], bool]:
         """Run ids starting with ``prefix`` (at most ``limit``, newest first), and
         whether more do."""

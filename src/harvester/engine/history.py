@@ -48,10 +48,122 @@ def _summary(row: Any) -> RunSummary:
     return RunSummary(**_summary_fields(row._mapping))
 
 
+# The columns the dashboard may sort runs and events by (never text into SQL).
+RUN_SORTS: dict[str, Any] = {
+    "created": R.c.created_at,
+    "run": R.c.run_id,
+    "function": R.c.fn_id,
+    "status": R.c.status,
+    "duration": R.c.ended_at - sa.func.coalesce(R.c.started_at, R.c.created_at),
+    "attempt": R.c.attempt,
+}
+EVENT_SORTS: dict[str, Any] = {"received": E.c.received_at, "name": E.c.name}
+_RUN_COLUMNS = (
+    R.c.run_id,
+    R.c.fn_id,
+    R.c.status,
+    R.c.events,
+    R.c.created_at,
+    R.c.started_at,
+    R.c.ended_at,
+    R.c.attempt,
+)
+
+
+def _ordered(stmt: Any, columns: dict[str, Any], key: str, descending: bool, tie: Any) -> Any:
+    """``stmt`` by ``columns[key]``, then ``tie``, both one way; unknowns last."""
+    if key not in columns:
+        raise ValueError(f"sort {key!r} is not one of {', '.join(columns)}")
+    col = columns[key]
+    first = (col.desc() if descending else col.asc()).nulls_last()
+    return stmt.order_by(first, tie.desc() if descending else tie.asc())
+
+
+def _run_filter(
+    stmt: Any, fn: str | None, status: str | None, since: float | None, until: float | None
+) -> Any:
+    if fn:
+        stmt = stmt.where(R.c.fn_id == fn)
+    if status:
+        stmt = stmt.where(R.c.status == status.upper())
+    if since is not None:
+        stmt = stmt.where(R.c.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(R.c.created_at < until)
+    return stmt
+
+
 class HistoryReads:
     """Reads over the run history; ``sql`` is the SQLAlchemy engine they run on."""
 
     sql: sa.Engine
+
+    def runs_page(
+        self,
+        *,
+        fn: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        sort: str = "created",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[RunSummary]:
+        """Runs in ``sort`` order (a key of ``RUN_SORTS``; the run id breaks ties)."""
+        stmt = _run_filter(sa.select(*_RUN_COLUMNS), fn, status, since, until)
+        stmt = _ordered(stmt, RUN_SORTS, sort, descending, R.c.run_id)
+        with self.sql.connect() as conn:
+            return [_summary(r) for r in conn.execute(stmt.offset(offset).limit(limit))]
+
+    def count_runs(
+        self,
+        *,
+        fn: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> int:
+        """How many runs ``runs_page`` lists over all its pages."""
+        stmt = _run_filter(sa.select(sa.func.count()).select_from(R), fn, status, since, until)
+        with self.sql.connect() as conn:
+            return int(conn.execute(stmt).scalar() or 0)
+
+    def events_page(
+        self,
+        *,
+        name: str | None = None,
+        sort: str = "received",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[EventRecord]:
+        """Events in ``sort`` order (a key of ``EVENT_SORTS``), each with the runs that
+        name it as their trigger (runs that took it in a batch: ``event_runs``)."""
+        stmt = sa.select(E)
+        if name:
+            stmt = stmt.where(E.c.name == name)
+        stmt = _ordered(stmt, EVENT_SORTS, sort, descending, E.c.internal_id)
+        with self.sql.connect() as conn:
+            rows = conn.execute(stmt.offset(offset).limit(limit)).all()
+            ids = [r.internal_id for r in rows]
+            runs = conn.execute(
+                sa.select(R.c.event_id, R.c.run_id, R.c.fn_id, R.c.status).where(
+                    R.c.event_id.in_(ids)
+                )
+            ).all()
+        by_event: dict[str, list[EventRun]] = {}
+        for ev_id, run_id, fn_id, status in runs:
+            by_event.setdefault(ev_id, []).append(EventRun(run_id, fn_id, RunStatus(status)))
+        return [EventRecord(**dict(r._mapping), runs=by_event.get(r.internal_id, [])) for r in rows]
+
+    def count_events(self, *, name: str | None = None) -> int:
+        """How many events ``events_page`` lists over all its pages."""
+        stmt = sa.select(sa.func.count()).select_from(E)
+        if name:
+            stmt = stmt.where(E.c.name == name)
+        with self.sql.connect() as conn:
+            return int(conn.execute(stmt).scalar() or 0)
 
     def list_runs(
         self,

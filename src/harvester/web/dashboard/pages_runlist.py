@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.clock import unix_now
 from harvester.engine import RunStatus
-from harvester.store.engine_lists import count_runs, runs_page
 from harvester.web.dashboard.context import admin_post, engine
 from harvester.web.dashboard.listing import ListQuery, list_query
 from harvester.web.dashboard.render import page
@@ -92,10 +91,9 @@ def runs(
         "since": rng.since,
         "until": rng.until,
     }
-    url = eng.cfg.database_url
-    lq = lq.counted(count_runs(url, **filters))
-    found = runs_page(
-        url, **filters, sort=lq.sort, descending=lq.descending, offset=lq.offset, limit=lq.size
+    lq = lq.counted(eng.count_runs(**filters))
+    found = eng.runs_page(
+        **filters, sort=lq.sort, descending=lq.descending, offset=lq.offset, limit=lq.size
     )
     query = {"fn": fn, "status": status.upper(), "window": window, "since": since}
     query |= {"until": until, "sort": lq.sort, "dir": "desc" if lq.descending else "asc"}

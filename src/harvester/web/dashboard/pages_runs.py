@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.clock import unix_now
 from harvester.engine import TERMINAL, EventRecord, EventRun, validate_events
-from harvester.store.engine_lists import count_events, events_page
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.api.series import bucket_for, function_points
 from harvester.web.dashboard.context import admin_post, engine, runtime
@@ -105,12 +104,10 @@ EVENT_LIST_SORTS = {"received": True, "name": False}
 def _events_page(request: Request, name: str = "", **ctx: Any) -> HTMLResponse:
     eng = engine(request)
     lq = read_list_query(request, EVENT_LIST_SORTS, "received")
-    url = eng.cfg.database_url
-    lq = lq.counted(count_events(url, name=name or None))
+    lq = lq.counted(eng.count_events(name=name or None))
     rows = with_batched_runs(
         eng,
-        events_page(
-            url,
+        eng.events_page(
             name=name or None,
             sort=lq.sort,
             descending=lq.descending,
