@@ -20,16 +20,16 @@ from harvester.cli.target import pick
 from harvester.cli.terminal import stdout_console
 from harvester.clock import monotonic, utcnow
 from harvester.domains.hosts import DomainKind
-from harvester.settings import get_settings
-from harvester.store import domain_list
-from harvester.store.day_report import day_report, known_days
-from harvester.store.domain_list import DomainQuery, DomainSort
-from harvester.web.api.export_columns import (
+from harvester.kernel.export_columns import (
     DOMAIN_EXPORT_COLUMNS,
     UnknownColumns,
     csv_chunks,
     pick_columns,
 )
+from harvester.settings import get_settings
+from harvester.store import domain_list
+from harvester.store.day_report import day_report, known_days
+from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.web.report import render_csv, render_html
 
 TABLE_COLUMNS = (

@@ -17,7 +17,7 @@ import orjson
 import typer
 
 from harvester.domains import DEFAULT_BLOCKLIST, extract, parse_blocklist
-from harvester.web.csv_cells import cell
+from harvester.kernel.csv_cells import cell
 
 STDIN = Path("-")
 HEADER = (

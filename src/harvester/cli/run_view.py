@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from harvester.clock import unix_now
-from harvester.web import timeline
-from harvester.web.timeline import Phase
+from harvester.kernel import timeline
+from harvester.kernel.timeline import Phase
 
 NAME_WIDTH = 26
 MIN_BAR = 20

@@ -14,12 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from harvester.cli import app
+from harvester.kernel.csv_cells import FORMULA_STARTS, cell
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, get_settings
 from harvester.store import Database, upgrade
 from harvester.store.models import Domain
 from harvester.web.app import create_app
-from harvester.web.csv_cells import FORMULA_STARTS, cell
 from tests.free_port import free_port
 
 runner = CliRunner()

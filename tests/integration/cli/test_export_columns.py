@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from harvester.cli import app
+from harvester.kernel.export_columns import DOMAIN_EXPORT_COLUMNS
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, get_settings
 from harvester.store.domains import ensure_domains
-from harvester.web.api.export_columns import DOMAIN_EXPORT_COLUMNS
 from harvester.web.app import create_app
 from tests.free_port import free_port
 

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from harvester.cli import app
 from harvester.jobs.events import HARVEST_REQUESTED
+from harvester.kernel.export_columns import DOMAIN_EXPORT_COLUMNS
 from harvester.settings import get_settings
 from harvester.store import Database, upgrade
 from harvester.store.job_runs import add_dead_letter
-from harvester.web.api.export_columns import DOMAIN_EXPORT_COLUMNS
 from tests.cycle_data import small_cycle
 from tests.free_port import free_port
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harvester.web import timeline
+from harvester.kernel import timeline
+from harvester.kernel.timeline import Phase
 from harvester.web.dashboard.render import bars, segments, step_domains, waterfall
 from harvester.web.fn_config import describe
 from harvester.web.security import is_loopback, safe_url, session_value
-from harvester.web.timeline import Phase
 
 
 def test_segments_mark_each_span_once() -> None:

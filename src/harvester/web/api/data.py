@@ -9,6 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
+from harvester.kernel.export_columns import (
+    DOMAIN_EXPORT_COLUMNS,
+    UnknownColumns,
+    csv_chunks,
+    pick_columns,
+)
 from harvester.store import domain_list
 from harvester.store.comments import comments_page
 from harvester.store.day_report import day_report
@@ -16,12 +22,6 @@ from harvester.store.domain_list import DomainQuery, DomainSort
 from harvester.store.domains import domain_detail
 from harvester.store.overview import overview as stored_overview
 from harvester.store.videos import video_detail, videos_page
-from harvester.web.api.export_columns import (
-    DOMAIN_EXPORT_COLUMNS,
-    UnknownColumns,
-    csv_chunks,
-    pick_columns,
-)
 from harvester.web.api.run_counts import with_engine_run_counts
 from harvester.web.api.schemas import (
     MAX_ID,

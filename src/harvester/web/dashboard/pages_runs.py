@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from harvester.clock import unix_now
 from harvester.engine import TERMINAL, EventRecord, EventRun, validate_events
+from harvester.kernel.timeline import human
 from harvester.web.api.run_ids import MAX_MATCHES, valid_prefix
 from harvester.web.api.series import bucket_for, function_points
 from harvester.web.dashboard.context import admin_post, engine, runtime
 from harvester.web.dashboard.listing import read_list_query
 from harvester.web.dashboard.render import page
 from harvester.web.event_schemas import data_problem, listeners
-from harvester.web.timeline import human
 
 router = APIRouter()
 MAX_EVENT_BYTES = 512 * 1024

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from harvester.web import fn_config, timeline
+from harvester.kernel import timeline
+from harvester.web import fn_config
 from harvester.web.dashboard.glossary import GLOSSARY
 from harvester.web.security import csrf_token, is_admin, safe_url, token_required
 

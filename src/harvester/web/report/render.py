@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from harvester.web.csv_cells import cell
+from harvester.kernel.csv_cells import cell
 
 CSV_COLUMNS = (
     "section",

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from harvester.web.csv_cells import cell
+from harvester.kernel.csv_cells import cell
 
 DOMAIN_EXPORT_COLUMNS = (
     "name",
