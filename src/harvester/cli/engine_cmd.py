@@ -41,14 +41,14 @@ def engine(
     ] = None,
 ) -> None:
     """Run the Inngest-compatible engine alone; SDK apps sync to it with INNGEST_DEV=1."""
-    from harvester.cli import worker_procs
+    from harvester.cli import engine_procs
 
     s = get_settings()
     changes = {"host": host, "port": port, "engine_database_url": database_url}
     s = s.model_copy(update={k: v for k, v in changes.items() if v is not None})
     configure_logging(s.log_level, s.log_format)
     cfg = engine_settings(s)
-    count = workers or worker_procs.default_workers(s)
+    count = workers or engine_procs.default_workers(s)
     console.print(
         f"[bold green]engine[/] on http://{cfg.host}:{cfg.port} · {cfg.database_url} · "
         f"{count} process{'es' if count > 1 else ''}",
@@ -56,11 +56,11 @@ def engine(
     )
     app = create_engine_app(cfg)
     app.include_router(standalone_router())  # our run API beside the protocol routes
-    extra = worker_procs.spawn("engine", count - 1, s)
+    extra = engine_procs.spawn("engine", count - 1, s)
     try:
         asyncio.run(_serve(serving.server(app, cfg.host, cfg.port, lifespan="auto")))
     finally:
-        worker_procs.stop(extra)
+        engine_procs.stop(extra)
 
 
 async def _serve(server: uvicorn.Server) -> None:

@@ -104,7 +104,7 @@ def _address(settings: Settings, host: str | None, port: int | None) -> Settings
 
 async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
     servers: list[uvicorn.Server] = []
-    extra: list[Any] = []  # the other engine processes (cli/worker_procs.py)
+    extra: list[Any] = []  # the other engine processes (cli/engine_procs.py)
     url = f"http://{settings.host}:{settings.port}/"
     out.print(
         f"[bold green]harvester up[/]: dashboard {url} · source {settings.source} · "
@@ -139,9 +139,9 @@ async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
         with contextlib.suppress(Exception):
             await asyncio.gather(*tasks, return_exceptions=True)
         if extra:
-            from harvester.cli import worker_procs
+            from harvester.cli import engine_procs
 
-            await asyncio.to_thread(worker_procs.stop, extra)
+            await asyncio.to_thread(engine_procs.stop, extra)
         await runtime.aclose()
         unhook()
         server_address.remove(settings.data_dir)
@@ -184,10 +184,10 @@ async def _boot(
 async def _start_workers(settings: Settings, count: int, procs: list[Any]) -> None:
     """Start ``count`` more engine processes into ``procs``; say how many take work (a
     worker that could not start is named, and the others go on)."""
-    from harvester.cli import worker_procs
+    from harvester.cli import engine_procs
 
-    procs.extend(worker_procs.spawn("up", count, settings))
-    failed = await asyncio.to_thread(worker_procs.wait_ready, procs)
+    procs.extend(engine_procs.spawn("up", count, settings))
+    failed = await asyncio.to_thread(engine_procs.wait_ready, procs)
     running = count - len(failed)
     out.print(
         f"{clock()} {running + 1} engine processes share the queue (--workers {count + 1})",
@@ -217,7 +217,7 @@ def up(
     ] = None,
 ) -> None:
     """Run everything on one machine: engine, functions, simulator, dashboard."""
-    from harvester.cli.worker_procs import default_workers
+    from harvester.cli.engine_procs import default_workers
 
     settings = _address(get_settings(), host, port)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
