@@ -1,4 +1,6 @@
-"""Engine worker processes: `harvester up` and `harvester engine` use every core.
+"""Engine processes: `harvester up` and `harvester engine` use every core. (Formerly
+``worker_procs``: "worker" also names the webhook worker, a source; see the
+vocabulary in docs/architecture.md. The ``--workers`` option keeps its name.)
 
 One Python process runs the SDK's handler and the engine's transaction for one step at
 a time on one core. ``--workers N`` (``HARVESTER_WORKERS``; default: the number of
@@ -11,7 +13,7 @@ next call. They serve no HTTP and fire no crons: the main process does both. A w
 stops on SIGTERM or SIGINT (Ctrl-C reaches the whole process group), or when its parent
 is gone, and says how many calls it made.
 
-    python -m harvester.cli.worker_procs up|engine INDEX   (what ``spawn`` starts)
+    python -m harvester.cli.engine_procs up|engine INDEX   (what ``spawn`` starts)
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def spawn(role: str, count: int, settings: Settings) -> list[subprocess.Popen[by
     env = {**os.environ, SETTINGS_ENV: _settings_json(settings)}
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "harvester.cli.worker_procs", role, str(i)],
+            [sys.executable, "-m", "harvester.cli.engine_procs", role, str(i)],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -164,7 +166,7 @@ async def _serve_engine(settings: Settings, ready: Callable[[], None]) -> Engine
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] not in ROLES or not argv[1].isdigit():
-        print("use: python -m harvester.cli.worker_procs up|engine INDEX", file=sys.stderr)
+        print("use: python -m harvester.cli.engine_procs up|engine INDEX", file=sys.stderr)
         return 2
     from harvester.logging_setup import configure_logging
 

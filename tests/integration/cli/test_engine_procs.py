@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from harvester.cli import worker_procs
+from harvester.cli import engine_procs
 from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.runtime import build_runtime, summarize
 from harvester.settings import Settings
@@ -63,9 +63,9 @@ async def test_a_worker_process_shares_the_cycle_on_the_shared_database(
     )
     runtime = build_runtime(settings, engine_config={"fire_crons": False})
     app = create_app(runtime)
-    procs = worker_procs.spawn("up", 1, settings)
+    procs = engine_procs.spawn("up", 1, settings)
     try:
-        assert worker_procs.wait_ready(procs) == []
+        assert engine_procs.wait_ready(procs) == []
         async with app.router.lifespan_context(app):
             await runtime.send_events(
                 [{"name": DISCOVERY_REQUESTED, "data": {"regions": ["FR"], "limit": 2}}]
@@ -84,7 +84,7 @@ async def test_a_worker_process_shares_the_cycle_on_the_shared_database(
             ]
             assert summarize(runtime.db).domains > 0
     finally:
-        worker_procs.stop(procs)
+        engine_procs.stop(procs)
         await runtime.aclose()
     assert procs[0].returncode == 0
     said = re.search(r"worker 1 \(pid \d+\) stopped after (\d+) calls", capfd.readouterr().err)
@@ -105,9 +105,9 @@ def test_up_is_told_which_workers_did_not_start() -> None:
     silent = _proc("import time; time.sleep(30)")
     started = time.monotonic()
     try:
-        assert worker_procs.wait_ready([ready, dead, silent], timeout=2.0) == [3, -1]
+        assert engine_procs.wait_ready([ready, dead, silent], timeout=2.0) == [3, -1]
         assert time.monotonic() - started < 10
         assert silent.poll() is not None and ready.poll() is None
     finally:
-        worker_procs.stop([ready, dead, silent], timeout=5)
+        engine_procs.stop([ready, dead, silent], timeout=5)
     assert ready.poll() is not None
