@@ -88,11 +88,11 @@ if "ten" in res:
     i += 1
 if "sleepers" in res:
     s = res["sleepers"]
-    n = next(iter(s.values()))["n"]
+    n = int(next(iter(s.values()))["n"])
     bars(
         axes[i],
         {e: r["late_p99_ms"] for e, r in s.items()},
-        f"{n} sleepers: wake-up lateness p99",
+        f"{n:,} sleepers: wake-up lateness p99" + (" (min–max)" if span(s, "late_p99_ms") else ""),
         "ms",
         err=span(s, "late_p99_ms"),
     )
