@@ -33,7 +33,7 @@ def _args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--videos", type=int, default=120, help="videos to discover (not ads)")
     ap.add_argument("--seed", type=int, default=42, help="the simulated world's seed")
-    ap.add_argument("--discovery-kills", type=int, default=2)
+    ap.add_argument("--discovery-kills", type=int, default=1)
     ap.add_argument("--harvest-kills", type=int, default=5)
     ap.add_argument("--extraction-kills", type=int, default=5)
     ap.add_argument("--latency-ms", type=float, default=50.0, help="the simulator's per request")
@@ -55,7 +55,7 @@ def _args() -> argparse.Namespace:
         help="the engines' lease on a call (default: the engine's own, 60 s; at 20 s on a "
         "loaded machine calls outlive their lease and run twice: the checker sees it)",
     )
-    ap.add_argument("--limit-s", type=float, default=540.0, help="the whole run's bound")
+    ap.add_argument("--limit-s", type=float, default=600.0, help="the whole run's bound")
     ap.add_argument("--postgres", action="store_true", help="Postgres + Redis, two engines")
     ap.add_argument("--redis", action="store_true", help="(with --postgres)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")

@@ -41,7 +41,7 @@ STAGES = ("discovery", "harvest", "extraction")
 class Plan:
     """Kills wanted per stage."""
 
-    discovery: int = 2
+    discovery: int = 1
     harvest: int = 5
     extraction: int = 5
 
@@ -123,7 +123,11 @@ class Controller:
         return self.progress(stage, c) >= mark + (1.0 - mark) / (left + 1)
 
     def _target(self, c: dict[str, int]) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
-        """(role to kill, the stages it has in flight, its runs in flight), or None."""
+        """(role to kill, the stages it has in flight, its runs in flight), or None.
+        Only while every role is up: a lease owner is told from its process by when it
+        was made, which is unambiguous only once every restarted engine has made its."""
+        if not all(self.procs.ready(r) for r in self.procs.ports):
+            return None
         flight = [f for f in in_flight(self.dbs) if f[2] not in self.dead]
         by_role: dict[str, list[tuple[str, str, str]]] = {}
         for f in flight:

@@ -61,10 +61,13 @@ class OwnPostgres:
             "-l", str(self.dir / "log"), "-w", "start")  # fmt: skip
 
     def restart(self) -> float:
+        # With its log file: the restarted server must not hold pg_ctl's output pipes
+        # (a captured run would wait for their end as long as the server lives).
         t = time.monotonic()
         subprocess.run(
             _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast",
-                          "-w", "restart"]), check=True, capture_output=True)  # fmt: skip
+                          "-l", str(self.dir / "log"), "-w", "restart"]), check=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)  # fmt: skip
         return time.monotonic() - t
 
     def stop(self) -> None:
