@@ -113,12 +113,17 @@ def serve_code(tuning: Tuning) -> str:
     )
 
 
-def wait_health(port: int, what: str, limit: float = 300) -> None:
+def wait_health(
+    port: int, what: str, proc: subprocess.Popen[bytes] | None = None, limit: float = 300
+) -> bool:
+    """True once the process answers; False if ``proc`` exited first."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return
+                return True
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
@@ -194,7 +199,10 @@ class Procs:
         self.spares[role] = self._spawn(role)  # the next restart's
 
         def ready() -> None:
-            wait_health(self.ports[role], role)
+            if not wait_health(self.ports[role], role, proc):  # it died starting (e.g.
+                self.spares_lost.append(f"{role}: exit {proc.returncode} while starting")
+                self.start(role, wait=True)  # its database restarting): start another
+                return
             life.ready = time.time()
             self.restart_s.append(life.ready - t)
 
