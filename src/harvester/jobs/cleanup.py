@@ -11,7 +11,7 @@ from typing import Any
 import inngest
 
 from harvester.jobs.deps import JobDeps
-from harvester.jobs.steps import track, tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.store.retention import PRUNED, Kept, delete_stale
 from harvester.store.states import JobState
 
@@ -48,10 +48,8 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         ],
     )
     async def cleanup(ctx: inngest.Context) -> dict[str, int]:
-        cutoffs: dict[str, str] = await tracked_step(
-            deps,
-            ctx,
-            FN_ID,
+        run = RunScope(deps, ctx, FN_ID)
+        cutoffs: dict[str, str] = await run.step(
             "cutoffs",
             lambda: _cutoffs(deps),
         )
@@ -59,17 +57,14 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         for table, cutoff in cutoffs.items():
             deleted[table] = 0
             for n in range(MAX_BATCHES_PER_TABLE):
-                gone = await tracked_step(
-                    deps,
-                    ctx,
-                    FN_ID,
+                gone = await run.step(
                     f"delete-{table}-{n}",
                     functools.partial(delete_batch, deps, table, cutoff),
                 )
                 deleted[table] += gone
                 if gone < deps.settings.cleanup_batch_size:
                     break
-        track(deps, ctx, FN_ID, "done", JobState.COMPLETED, dict(deleted))
+        run.track("done", JobState.COMPLETED, dict(deleted))
         return deleted
 
     return cleanup

@@ -18,7 +18,7 @@ from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED, HARVEST_REQUESTED, DiscoveryRequested
 from harvester.jobs.linking import link_ads
 from harvester.jobs.metrics import RUNS, VIDEOS_DISCOVERED
-from harvester.jobs.steps import tiktok_step, track, tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.store.ads import record_links, unavailable_videos, upsert_ads
 from harvester.store.clock import stale_cutoff
 from harvester.store.states import JobState
@@ -81,7 +81,7 @@ async def _ad_page(
 
 
 async def _discover_region(
-    deps: JobDeps, ctx: inngest.Context, region: str, start: date, end: date, limit: int
+    run: RunScope, region: str, start: date, end: date, limit: int
 ) -> dict[str, list[dict[str, Any]]]:
     """Ads (and posts, for sources that name them) of one region, up to ``limit``."""
     ads: dict[str, dict[str, Any]] = {}
@@ -91,9 +91,9 @@ async def _discover_region(
     while len(ads) + len(videos) < limit:
 
         async def fetch(search_id: str | None = search_id) -> dict[str, Any]:
-            return await _ad_page(deps, region, start, end, search_id)
+            return await _ad_page(run.deps, region, start, end, search_id)
 
-        out = await tiktok_step(deps, ctx, FN_ID, f"discover-{region}-{page}", fetch)
+        out = await run.tiktok_step(f"discover-{region}-{page}", fetch)
         page += 1
         if out.get("expired"):
             # The cached search is gone: start again; ads already seen are deduplicated.
@@ -128,28 +128,27 @@ def _within(ads: list[dict[str, Any]], advertisers: int | None) -> list[dict[str
 
 
 async def _link(
-    deps: JobDeps, ctx: inngest.Context, region: str, ads: list[dict[str, Any]], *, spread: bool
+    run: RunScope, region: str, ads: list[dict[str, Any]], *, spread: bool
 ) -> list[dict[str, Any]]:
-    pending = await tracked_step(
-        deps, ctx, FN_ID, f"store-ads-{region}", lambda: _store_ads(deps, ads)
-    )
+    deps = run.deps
+    pending = await run.step(f"store-ads-{region}", lambda: _store_ads(deps, ads))
     by_id = {a["ad_id"]: a for a in ads}
     # One advertiser's ads in one chunk share their lookups.
     pending = sorted(pending, key=lambda i: (by_id[i].get("business_id") or "", i))
     # Linking spends the daily quota too: at most its share of this cycle's allowance;
     # the ads left unlinked stay pending and are linked by a later cycle.
-    advertisers = await tracked_step(
-        deps, ctx, FN_ID, f"link-budget-{region}", lambda: link_allowance(deps, spread=spread)
+    advertisers = await run.step(
+        f"link-budget-{region}", lambda: link_allowance(deps, spread=spread)
     )
     pending = [a["ad_id"] for a in _within([by_id[i] for i in pending], advertisers)]
     linked: list[dict[str, Any]] = []
     for n in range(0, len(pending), LINK_CHUNK):
         chunk = [by_id[i] for i in pending[n : n + LINK_CHUNK]]
 
-        async def run(chunk: list[dict[str, Any]] = chunk) -> list[dict[str, Any]]:
+        async def lookup(chunk: list[dict[str, Any]] = chunk) -> list[dict[str, Any]]:
             return await link_ads(deps, chunk)
 
-        linked += await tiktok_step(deps, ctx, FN_ID, f"link-{region}-{n // LINK_CHUNK}", run)
+        linked += await run.tiktok_step(f"link-{region}-{n // LINK_CHUNK}", lookup)
     return linked
 
 
@@ -166,7 +165,8 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
     )
     async def discover(ctx: inngest.Context) -> dict[str, Any]:
         req = parse_request(ctx.event)
-        plan = await tracked_step(deps, ctx, FN_ID, "plan", lambda: _plan(deps, req))
+        run = RunScope(deps, ctx, FN_ID)
+        plan = await run.step("plan", lambda: _plan(deps, req))
         start, end = date.fromisoformat(plan["start"]), date.fromisoformat(plan["end"])
         videos: list[dict[str, Any]] = []
         n_ads = 0
@@ -174,21 +174,17 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         # The cap is shared out over the regions: the newest ads of each, not of the first.
         per_region = -(-req.limit // max(1, len(plan["regions"])))
         for region in plan["regions"]:
-            found = await _discover_region(deps, ctx, region, start, end, per_region)
+            found = await _discover_region(run, region, start, end, per_region)
             n_ads += len(found["ads"])
-            linked = await _link(deps, ctx, region, found["ads"], spread=spread)
+            linked = await _link(run, region, found["ads"], spread=spread)
             videos += found["videos"] + linked
         n_videos = min(req.limit, len({v["video_id"] for v in videos}))
-        due = await tracked_step(
-            deps,
-            ctx,
-            FN_ID,
-            "upsert-videos",
-            lambda: _store(deps, videos, plan["stale_before"], req.limit),
+        due = await run.step(
+            "upsert-videos", lambda: _store(deps, videos, plan["stale_before"], req.limit)
         )
         # The quota planner: what is left of this cycle's allowance pays for harvests.
         planned = functools.partial(plan_harvests, deps, due, plan["stale_before"], spread=spread)
-        due = await tracked_step(deps, ctx, FN_ID, "plan-harvests", planned)
+        due = await run.step("plan-harvests", planned)
         if due:
             await ctx.step.send_event(
                 "fan-out-harvests",
@@ -201,9 +197,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                     for vid in due
                 ],
             )
-        await tracked_step(
-            deps, ctx, FN_ID, "finish", lambda: _finish(deps, ctx, n_videos, n_ads, due)
-        )
+        await run.step("finish", lambda: _finish(run, n_videos, n_ads, due))
         return {
             "ads": n_ads,
             "videos": n_videos,
@@ -276,7 +270,7 @@ async def _store(
     return due
 
 
-async def _finish(deps: JobDeps, ctx: inngest.Context, n: int, n_ads: int, due: list[str]) -> None:
+async def _finish(run: RunScope, n: int, n_ads: int, due: list[str]) -> None:
     detail = {"ads": n_ads, "videos": n, "harvests": len(due)}
-    track(deps, ctx, FN_ID, "done", JobState.COMPLETED, detail)
+    run.track("done", JobState.COMPLETED, detail)
     RUNS.labels(FN_ID, "completed").inc()

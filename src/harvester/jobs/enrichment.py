@@ -33,7 +33,7 @@ from harvester.jobs.lookups import (
 )
 from harvester.jobs.metrics import RUNS
 from harvester.jobs.resolution import pause_if_killed
-from harvester.jobs.steps import tiktok_step, track
+from harvester.jobs.steps import RunScope
 from harvester.store import intel
 from harvester.store.states import EnrichmentKind, JobState, LookupStatus
 
@@ -135,17 +135,18 @@ def _build_one(client: inngest.Inngest, deps: JobDeps, kind: EnrichmentKind) -> 
         trigger=inngest.TriggerEvent(event=ENRICH_REQUESTED),
     )
     async def enrich_fn(ctx: inngest.Context) -> dict[str, Any]:
+        run = RunScope(deps, ctx, fn_id)
         try:
             req = EnrichRequested.model_validate(dict(ctx.event.data))
         except pydantic.ValidationError as exc:
             raise inngest.NonRetriableError(f"invalid {ENRICH_REQUESTED} data: {exc}") from exc
         if not deps.settings.domain_lookups:  # the opt-in, where the look-up would happen
             off = {"domain": req.domain, "skipped": LOOKUPS_OFF}
-            track(deps, ctx, fn_id, "done", JobState.SKIPPED, off)
+            run.track("done", JobState.SKIPPED, off)
             return off
         step = functools.partial(enrich, deps, kind, req.domain)
-        out: dict[str, Any] = await tiktok_step(deps, ctx, fn_id, kind.value, step)
-        track(deps, ctx, fn_id, "done", JobState.COMPLETED, out)
+        out: dict[str, Any] = await run.tiktok_step(kind.value, step)
+        run.track("done", JobState.COMPLETED, out)
         RUNS.labels(fn_id, "completed").inc()
         return out
 

@@ -16,7 +16,7 @@ from harvester.jobs.domain_alerts import alert_young_spikes
 from harvester.jobs.events import EXTRACT_REQUESTED, ExtractRequested
 from harvester.jobs.intel_events import enrich_events, resolve_events
 from harvester.jobs.metrics import DOMAINS_NEW, MENTIONS, RUNS
-from harvester.jobs.steps import track, tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.store import Database
 from harvester.store.comments import mark_extracted, pending_comments
 from harvester.store.mentions import MentionRow, record_mentions
@@ -108,6 +108,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         trigger=inngest.TriggerEvent(event=EXTRACT_REQUESTED),
     )
     async def extract_domains(ctx: inngest.Context) -> dict[str, Any]:
+        run = RunScope(deps, ctx, FN_ID)
         ids: list[str] = []
         for ev in ctx.events or [ctx.event]:
             try:
@@ -116,15 +117,15 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                 ctx.logger.error("skipping invalid %s event %s: %s", EXTRACT_REQUESTED, ev.id, exc)
         if not ids:
             return {"comments": 0, "mentions": 0, "new_domain_count": 0}
-        out: dict[str, Any] = await tracked_step(
-            deps, ctx, FN_ID, "extract", lambda: extract_comments(deps, sorted(set(ids)))
+        out: dict[str, Any] = await run.step(
+            "extract", lambda: extract_comments(deps, sorted(set(ids)))
         )
         follow_up = out.pop("follow_up", [])
         if follow_up:  # links to resolve, new domains to enrich
             await ctx.step.send_event(
                 "request-intel", [inngest.Event(name=e["name"], data=e["data"]) for e in follow_up]
             )
-        track(deps, ctx, FN_ID, "done", JobState.COMPLETED, out)
+        run.track("done", JobState.COMPLETED, out)
         RUNS.labels(FN_ID, "completed").inc()
         return out
 

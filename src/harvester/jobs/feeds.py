@@ -24,7 +24,7 @@ from harvester.feeds.files import write_atomic, write_dir
 from harvester.feeds.lists import build_csv, build_txt
 from harvester.feeds.stix import build_bundle, bundle_bytes
 from harvester.jobs.deps import JobDeps
-from harvester.jobs.steps import track, tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.settings import Settings
 from harvester.store import Database
 from harvester.store.feed_reads import DomainEvidence, FeedFilter, count_site_domains, iter_evidence
@@ -150,14 +150,15 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         ],
     )
     async def publish_feeds(ctx: inngest.Context) -> dict[str, int]:
+        run = RunScope(deps, ctx, FN_ID)
         now: datetime = deps.clock()
 
         async def write() -> dict[str, int]:
             # A feed of 100k domains takes seconds: off the event loop the engine runs on.
             return await asyncio.to_thread(publish, deps.db, deps.settings, now.date())
 
-        out: dict[str, int] = await tracked_step(deps, ctx, FN_ID, "write-feeds", write)
-        track(deps, ctx, FN_ID, "done", JobState.COMPLETED, dict(out))
+        out: dict[str, int] = await run.step("write-feeds", write)
+        run.track("done", JobState.COMPLETED, dict(out))
         return out
 
     return publish_feeds

@@ -13,7 +13,7 @@ from harvester.guard.quota import APIS
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.metrics import BUCKET_TOKENS, QUEUE_LAG
 from harvester.jobs.run_outcomes import HOUR, engine_runs, run_outcomes
-from harvester.jobs.steps import tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.store.health import add_health_check, oldest_waiting
 from harvester.store.states import Severity
 
@@ -160,9 +160,8 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         ],
     )
     async def health(ctx: inngest.Context) -> dict[str, Any]:
-        result: dict[str, Any] = await tracked_step(
-            deps, ctx, FN_ID, "check", lambda: check_and_record(deps)
-        )
+        run = RunScope(deps, ctx, FN_ID)
+        result: dict[str, Any] = await run.step("check", lambda: check_and_record(deps))
         return result
 
     return health

@@ -29,7 +29,7 @@ from harvester.jobs.intel_events import (
 )
 from harvester.jobs.lookups import LOOKUPS_OFF, LookupBlocked, LookupFailed, Lookups
 from harvester.jobs.metrics import RUNS
-from harvester.jobs.steps import tiktok_step, track
+from harvester.jobs.steps import RunScope
 from harvester.store import intel
 from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.states import JobState, LookupStatus
@@ -157,18 +157,19 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         trigger=inngest.TriggerEvent(event=RESOLVE_REQUESTED),
     )
     async def resolve_links(ctx: inngest.Context) -> dict[str, Any]:
+        run = RunScope(deps, ctx, FN_ID)
         try:
             req = ResolveRequested.model_validate(dict(ctx.event.data))
         except pydantic.ValidationError as exc:
             raise inngest.NonRetriableError(f"invalid {RESOLVE_REQUESTED} data: {exc}") from exc
         if not deps.settings.domain_lookups:  # the opt-in, where the look-up would happen
             off = {"host": req.host, "skipped": LOOKUPS_OFF, "urls": len(req.urls)}
-            track(deps, ctx, FN_ID, "done", JobState.SKIPPED, off)
+            run.track("done", JobState.SKIPPED, off)
             return off
         results = []
         for i, url in enumerate(req.urls):
             step = functools.partial(resolve_one, deps, url, req.host)
-            out = await tiktok_step(deps, ctx, FN_ID, f"resolve-{i}", step)
+            out = await run.tiktok_step(f"resolve-{i}", step)
             results.append(out)
             if out["events"]:
                 await ctx.step.send_event(
@@ -181,7 +182,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                 {k: r.get(k) for k in ("url", "status", "final_domain", "reached")} for r in results
             ],
         }
-        track(deps, ctx, FN_ID, "done", JobState.COMPLETED, summary)
+        run.track("done", JobState.COMPLETED, summary)
         RUNS.labels(FN_ID, "completed").inc()
         return summary
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -88,3 +89,31 @@ async def tiktok_step(
     raise inngest.NonRetriableError(
         f"{fn}: the kill switch stayed on for a day; replay the dead letter once it is off"
     )
+
+
+@dataclass(frozen=True)
+class RunScope:
+    """One run of a function, built once at the top of its handler: the dependencies,
+    the SDK's context and the function's id, so a helper takes one argument where it
+    took three threaded through every call."""
+
+    deps: JobDeps
+    ctx: inngest.Context
+    fn: str
+
+    def track(
+        self,
+        step: str,
+        state: JobState = JobState.RUNNING,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record what the run is doing now (``track``)."""
+        track(self.deps, self.ctx, self.fn, step, state, detail)
+
+    async def step(self, step_id: str, handler: Callable[[], Awaitable[Any]]) -> Any:
+        """A tracked ``step.run`` (``tracked_step``)."""
+        return await tracked_step(self.deps, self.ctx, self.fn, step_id, handler)
+
+    async def tiktok_step(self, step_id: str, handler: Callable[[], Awaitable[Any]]) -> Any:
+        """A step that calls TikTok and waits out the kill switch (``tiktok_step``)."""
+        return await tiktok_step(self.deps, self.ctx, self.fn, step_id, handler)
