@@ -20,7 +20,7 @@ from harvester.clock import monotonic
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import Payload
 from harvester.jobs.importer import import_path
-from harvester.jobs.steps import tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.store import Database
 from harvester.store.imported import create_import, get_import, update_import
 
@@ -125,12 +125,9 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             req = ImportRequested.model_validate(dict(ctx.event.data))
         except pydantic.ValidationError as exc:
             raise inngest.NonRetriableError(f"invalid {IMPORT_REQUESTED} data: {exc}") from exc
-        out: dict[str, Any] = await tracked_step(
-            deps,
-            ctx,
-            FN_ID,
-            "import",
-            lambda: asyncio.to_thread(run_import, deps.db, deps.clock, req.import_id),
+        scope = RunScope(deps, ctx, FN_ID)
+        out: dict[str, Any] = await scope.step(
+            "import", lambda: asyncio.to_thread(run_import, deps.db, deps.clock, req.import_id)
         )
         return out
 
