@@ -5,7 +5,7 @@ The tables cannot show a duplicate (upserts on natural keys absorb it). TikTok c
 the simulator's request log has every page fetched. The rules:
 
 - a request (endpoint and whole body) is answered once, unless a kill fell between
-  two answers while the run that makes it had a call in flight (a step is
+  the two requests' arrivals while the run that makes it had a call in flight (a step is
   at-least-once: only the killed step may run again); those are counted apart; a
   linking lookup may be answered once per link step (they repeat it by design);
 - each harvest run fetched as many comment pages as the engine recorded page steps;
@@ -112,6 +112,12 @@ def _explained(ev: Evidence, owners: set[str], t1: float, t2: float) -> bool:
     return any(t1 < k.at < t2 and owners & k.runs for k in ev.kills)
 
 
+def received(e: dict[str, Any]) -> float:
+    """When the simulator got the request: a caller killed after sending it still has
+    it answered, later (with latency, after the kill); the re-run asks again."""
+    return float(e.get("received", e["t"]))
+
+
 def _refetches(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
     by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for e in ev.requests:
@@ -122,11 +128,11 @@ def _refetches(ev: Evidence) -> tuple[dict[str, Any], list[str]]:
     link_steps = sum(1 for s in ev.steps if s["op"] == "StepRun" and LINK_STEP.match(s["name"]))
     dupes: list[str] = []
     for entries in by_key.values():
-        entries.sort(key=lambda e: e["t"])
+        entries.sort(key=received)
         owners = _owners(ev, entries[0])
         lookups = link_steps - 1 if entries[0]["endpoint"] in LOOKUPS else 0
         for a, b in itertools.pairwise(entries):
-            if _explained(ev, owners, a["t"], b["t"]):
+            if _explained(ev, owners, received(a), received(b)):
                 after_kill[a["endpoint"]] += 1
             elif lookups > 0:
                 lookups, repeated = lookups - 1, repeated + 1

@@ -155,6 +155,8 @@ def run(setup: Setup, opts: Options, data: Path) -> tuple[dict[str, Any], Report
         "discovery_runs": discoveries,
         "backend": setup.name,
         "notes": setup.notes,
+        "kill_runs": {k.n: sorted(k.runs) for k in ctl.kills},
+        "kill_at": {k.n: k.at for k in ctl.kills},
         "kills_at": [
             (k.n, k.role, "+".join(k.stages), len(k.runs), round(k.at - world_start, 1))
             for k in ctl.kills

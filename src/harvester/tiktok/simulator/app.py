@@ -211,6 +211,7 @@ async def _log_answer(
     endpoint: str,
     res: Response,
     position: Any = None,
+    received: float | None = None,
 ) -> None:
     """One line of the request log: the request and the answer it got, as sent."""
     try:
@@ -227,6 +228,9 @@ async def _log_answer(
         {
             **describe(endpoint, body, position),
             "t": round(state.clock(), 3),
+            # when the request came in: with latency, a caller killed after sending it
+            # still gets it answered, after the kill
+            "received": round(state.clock() if received is None else received, 3),
             "api": "research" if endpoint in RESEARCH_PATHS else "commercial",
             "status": res.status_code,
             "code": code,
@@ -266,10 +270,11 @@ def create_app(
         )
 
     async def answer(request: Request, endpoint: str) -> Response:
+        received = state.clock()
         position = await _position(state, request) if request_log is not None else None
         res = await respond(request, endpoint)
         if request_log is not None:
-            await _log_answer(state, request_log, request, endpoint, res, position)
+            await _log_answer(state, request_log, request, endpoint, res, position, received)
         return res
 
     async def respond(request: Request, endpoint: str) -> Response:

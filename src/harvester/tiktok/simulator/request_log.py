@@ -1,6 +1,6 @@
 """The simulator's request log: one JSON line per request it answered — what was asked
 (endpoint, video, cursor, search id, region), what it answered (status, error code,
-records) and when (the simulator's clock).
+records) and when (the simulator's clock: ``received`` and answered, ``t``).
 
 An observation hook, not a behaviour: the answers are the same with or without it. The
 chaos bench reads it to see side effects the database cannot show — a comment page
