@@ -15,7 +15,7 @@ from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED, HarvestRequested
 from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
-from harvester.jobs.steps import tiktok_step, track, tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.jobs.worker_wait import worker_comment_page
 from harvester.store.ads import mark_video_unavailable
 from harvester.store.comments import pending_comments, upsert_comments
@@ -104,22 +104,19 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
             req = HarvestRequested.model_validate(dict(ctx.event.data))
         except pydantic.ValidationError as exc:
             raise inngest.NonRetriableError(f"invalid {HARVEST_REQUESTED} data: {exc}") from exc
+        run = RunScope(deps, ctx, FN_ID)
         max_pages = req.max_pages or deps.settings.comment_pages
         new_ids: list[str] = []
         pending: list[str] = []
         cursor, pages, gone = 0, 0, None
         while pages < max_pages:
             if deps.source.capabilities.asynchronous:  # the worker answers later
-                page = await worker_comment_page(deps, ctx, FN_ID, req.video_id, cursor, pages)
+                page = await worker_comment_page(run, req.video_id, cursor, pages)
                 store = functools.partial(_store_worker_page, deps, req.video_id, page)
-                out = await tracked_step(deps, ctx, FN_ID, f"page-{pages}", store)
+                out = await run.step(f"page-{pages}", store)
             else:
-                out = await tiktok_step(
-                    deps,
-                    ctx,
-                    FN_ID,
-                    f"page-{pages}",
-                    functools.partial(_fetch_and_store, deps, req.video_id, cursor),
+                out = await run.tiktok_step(
+                    f"page-{pages}", functools.partial(_fetch_and_store, deps, req.video_id, cursor)
                 )
             pages += 1
             gone = out.get("unavailable")
@@ -136,12 +133,8 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
                     name=EXTRACT_REQUESTED, data={"video_id": req.video_id, "comment_ids": pending}
                 ),
             )
-        await tracked_step(
-            deps,
-            ctx,
-            FN_ID,
-            "mark-harvested",
-            lambda: _finish(deps, ctx, req.video_id, len(new_ids), pages, gone),
+        await run.step(
+            "mark-harvested", lambda: _finish(run, req.video_id, len(new_ids), pages, gone)
         )
         done = {"video_id": req.video_id, "pages": pages, "new_comments": len(new_ids)}
         return {**done, "unavailable": gone} if gone else done
@@ -149,14 +142,13 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
     return harvest
 
 
-async def _finish(
-    deps: JobDeps, ctx: inngest.Context, video_id: str, n: int, pages: int, gone: str | None
-) -> None:
+async def _finish(run: RunScope, video_id: str, n: int, pages: int, gone: str | None) -> None:
+    deps = run.deps
     detail: dict[str, Any] = {"new_comments": n, "pages": pages}
     if gone:  # already marked unavailable, with its reason, by the page step
         detail["unavailable"] = gone
     else:
         with deps.db.session() as s:
             mark_video_harvested(s, video_id, n, deps.clock())
-    track(deps, ctx, FN_ID, "done", JobState.COMPLETED, detail)
+    run.track("done", JobState.COMPLETED, detail)
     RUNS.labels(FN_ID, "completed").inc()

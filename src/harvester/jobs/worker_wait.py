@@ -16,7 +16,7 @@ import inngest
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import WORKER_RESULT
-from harvester.jobs.steps import tiktok_step, tracked_step
+from harvester.jobs.steps import RunScope
 from harvester.store.worker_results import get_worker_result
 
 JOBS_PER_PAGE = 3
@@ -50,10 +50,11 @@ async def _collect(deps: JobDeps, job_id: str) -> dict[str, Any] | None:
 
 
 async def worker_comment_page(
-    deps: JobDeps, ctx: inngest.Context, fn: str, video_id: str, cursor: int, page_no: int
+    run: RunScope, video_id: str, cursor: int, page_no: int
 ) -> dict[str, Any]:
     """One comment page from the worker, as the JSON of a ``CommentPage``, or
     ``{"unavailable": reason}`` when the video is gone or its comments may not be shown."""
+    deps, ctx, fn = run.deps, run.ctx, run.fn
     source: Any = deps.source
     error = "no answer"
     for n in range(JOBS_PER_PAGE):
@@ -69,7 +70,7 @@ async def worker_comment_page(
             )
             return job_id
 
-        await tiktok_step(deps, ctx, fn, sid, send)
+        await run.tiktok_step(sid, send)
         for k, wait in enumerate(wait_slices(deps.settings.worker_result_timeout_seconds)):
             await ctx.step.wait_for_event(
                 f"{sid}:wait-{k}",
@@ -78,7 +79,7 @@ async def worker_comment_page(
                 timeout=wait,
             )
             collect = functools.partial(_collect, deps, job_id)
-            out = await tracked_step(deps, ctx, fn, f"{sid}:result-{k}", collect)
+            out = await run.step(f"{sid}:result-{k}", collect)
             if out is None:
                 continue
             if "page" in out:

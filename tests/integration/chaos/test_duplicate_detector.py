@@ -31,6 +31,7 @@ from bench.chaos_run import PLANTED_ALERT, PLANTED_VIDEO
 from harvester.clock import OffsetClock, installed_as
 from harvester.jobs import harvest
 from harvester.jobs.events import HARVEST_REQUESTED
+from harvester.jobs.steps import RunScope
 from harvester.runtime import build_runtime, run_once
 from harvester.settings import Settings
 from harvester.tiktok.simulator import Faults, RequestLog, create_app, read_log
@@ -120,13 +121,13 @@ async def test_a_step_that_repeats_its_side_effect_on_retry_is_seen(
 async def test_a_fetch_outside_step_run_is_seen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = harvest.tiktok_step
+    real = RunScope.tiktok_step
 
-    async def leaky(deps: Any, ctx: Any, fn: str, step_id: str, handler: Any) -> Any:
+    async def leaky(run: RunScope, step_id: str, handler: Any) -> Any:
         await handler()  # the planted fault: runs again at every re-entry of the function
-        return await real(deps, ctx, fn, step_id, handler)
+        return await real(run, step_id, handler)
 
-    monkeypatch.setattr(harvest, "tiktok_step", leaky)
+    monkeypatch.setattr(RunScope, "tiktok_step", leaky)
     async with _cycle(tmp_path) as ev:
         report = check(ev)
     assert not report.ok
