@@ -11,6 +11,7 @@ import enum
 import heapq
 import itertools
 import random
+from collections.abc import Awaitable
 from typing import Any
 
 import structlog
@@ -69,6 +70,10 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[Any] | None = None
+        self._renew_task: asyncio.Task[Any] | None = None
+        # Queue items whose call is in flight here: their leases are renewed until the
+        # call ends, so a call longer than its lease is never taken (and run) again.
+        self._busy: set[int] = set()
         self._inflight: dict[str, int] = {}
         self._running = 0
         self._stopping = False
@@ -164,11 +169,17 @@ class Dispatcher:
         if self._loop_task is None:
             self._stopping = False
             self._loop_task = asyncio.create_task(self._loop(), name="engine-dispatch")
+            self._renew_task = asyncio.create_task(self._renew(), name="engine-lease-renewal")
 
     async def stop(self, timeout: float) -> None:
         """Stop taking work; let in-flight calls finish, then release what is left."""
         self._stopping = True
         self._wake.set()
+        if self._renew_task is not None:  # in-flight calls finish within ``timeout``
+            self._renew_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renew_task
+            self._renew_task = None
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -207,6 +218,22 @@ class Dispatcher:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._idle_wait(now))
+
+    async def _renew(self) -> None:
+        """Every third of a lease, extend the leases of the calls in flight here. A
+        call that ended (done or failed) is no longer renewed: a failed one is retried
+        once its lease runs out, as before."""
+        every = self.cfg.lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            if not self._busy:
+                continue
+            try:
+                until = self.cfg.clock() + self.cfg.lease_seconds
+                self.db.renew_leases(self.owner, sorted(self._busy), until)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    log.exception("could not renew the leases of calls in flight; retrying")
 
     def _idle_wait(self, now: float) -> float:
         """Sleep until the nearest due time (a timer fires on time, not at the next
@@ -378,7 +405,7 @@ class Dispatcher:
     ) -> None:
         chain: Taken | None = None
         try:
-            chain = self._after(item, await self.worker.handle(item, run))
+            chain = self._after(item, await self._busy_with(item, self.worker.handle(item, run)))
             hops = 0
             # Go straight on with the run's next call (its item stays leased to us, its
             # concurrency slots stay taken) while nothing else waits for a worker, and
@@ -390,7 +417,7 @@ class Dispatcher:
                     break
                 hops += 1
                 (item, nxt), chain = chain, None  # a failing call keeps its lease until expiry
-                chain = self._after(item, await self.worker.call(item, nxt))
+                chain = self._after(item, await self._busy_with(item, self.worker.call(item, nxt)))
         except Exception:
             with contextlib.suppress(Exception):
                 log.exception(
@@ -406,6 +433,14 @@ class Dispatcher:
                     log.exception("could not release a queue item; its lease will expire")
             self._unreserve(slots)
             self._wake.set()
+
+    async def _busy_with(self, item: dict[str, Any], call: Awaitable[Handled]) -> Handled:
+        """``call``, with ``item``'s lease renewed while it is in flight."""
+        self._busy.add(item["id"])
+        try:
+            return await call
+        finally:
+            self._busy.discard(item["id"])
 
     def _after(self, item: dict[str, Any], done: Handled) -> Taken | None:
         """Act on an item's committed transaction; returns the call to go on with."""

@@ -395,6 +395,19 @@ class SystemDatabase(HistoryReads):
                 .values(lease_owner=None, lease_until=None)
             )
 
+    def renew_leases(self, owner: str, item_ids: list[int], until: float) -> None:
+        """Extend to ``until`` the leases ``owner`` still holds on these items (calls in
+        flight: a call longer than its lease is not taken again)."""
+        if not item_ids:
+            return
+        q = schema.queue
+        with self.tx() as conn:
+            conn.execute(
+                sa.update(q)
+                .where(q.c.lease_owner == owner, q.c.id.in_(item_ids))
+                .values(lease_until=until)
+            )
+
     def release_item(self, item_id: int, owner: str | None = None) -> None:
         """Hand an item back to the shared queue; with ``owner``, only while that owner
         still holds it (a held item's row may have been deleted and its id reused)."""
