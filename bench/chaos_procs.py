@@ -101,7 +101,8 @@ def serve_code(tuning: Tuning) -> str:
         )
     if tuning.extract_delay_ms > 0:
         patches += (
-            "import asyncio, harvester.jobs.extraction as _ex; _ec = _ex.extract_comments\n"
+            "import asyncio, harvester.jobs.functions.extraction as _ex\n"
+            "_ec = _ex.extract_comments\n"
             "async def _slow(deps, ids):\n"
             f"    await asyncio.sleep({tuning.extract_delay_ms / 1000!r})\n"
             "    return await _ec(deps, ids)\n"

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from harvester.jobs.enrichment import enrich, rdap_data
+from harvester.jobs.functions.enrichment import enrich, rdap_data
+from harvester.jobs.functions.resolution import resolve, resolve_one
 from harvester.jobs.lookups import LookupBlocked, Lookups
-from harvester.jobs.resolution import resolve, resolve_one
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
 from harvester.store.clock import utcnow

@@ -19,7 +19,13 @@ from harvester.cli.target import Target, err, fail
 from harvester.clock import utcnow
 from harvester.domains.signals import Signal
 from harvester.feeds import FeedMeta, Tlp
-from harvester.jobs.feeds import FeedFormat, collect, render_file, site_domain_count, write_feed
+from harvester.jobs.functions.feeds import (
+    FeedFormat,
+    collect,
+    render_file,
+    site_domain_count,
+    write_feed,
+)
 from harvester.settings import get_settings
 from harvester.store.feed_reads import FILTER_SIGNALS, DomainEvidence, FeedFilter
 

@@ -194,7 +194,7 @@ class Writer:
 
 def _mentions(comment_id: str, video_id: str, text: str) -> list[tuple[Any, ...]]:
     """A comment's mentions as ``import_writes.MENTION_COLUMNS`` tuples (as
-    ``jobs.extraction.mentions_of`` makes them, without a dataclass per mention)."""
+    ``jobs.functions.extraction.mentions_of`` makes them, without a dataclass per mention)."""
     return [
         (
             comment_id,

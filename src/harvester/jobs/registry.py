@@ -6,7 +6,8 @@ from typing import Any
 
 import inngest
 
-from harvester.jobs import (
+from harvester.jobs.deps import JobDeps
+from harvester.jobs.functions import (
     cleanup,
     discovery,
     enrichment,
@@ -18,7 +19,6 @@ from harvester.jobs import (
     resolution,
     system,
 )
-from harvester.jobs.deps import JobDeps
 
 
 def build_functions(client: inngest.Inngest, deps: JobDeps) -> list[inngest.Function[Any]]:

@@ -24,7 +24,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response, StreamingResponse
 
 from harvester.clock import utcnow
-from harvester.jobs.feeds import PUBLISHED, FeedFormat, feeds_dir, publish
+from harvester.jobs.functions.feeds import PUBLISHED, FeedFormat, feeds_dir, publish
 from harvester.web.security import check_login, is_admin, token_required
 
 log = structlog.get_logger(__name__)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.datastructures import UploadFile
 
 from harvester.clock import utcnow
-from harvester.jobs.import_runs import ImportState, new_import_id, queue_import
+from harvester.jobs.functions.import_runs import ImportState, new_import_id, queue_import
 from harvester.store.imported import count_imports, get_import, recent_imports
 from harvester.web.dashboard.context import admin_post, page_access
 from harvester.web.dashboard.listing import ListQuery, list_query

@@ -27,7 +27,7 @@ from starlette.datastructures import FormData
 from starlette.types import Message
 
 from harvester.clock import utcnow
-from harvester.jobs.import_runs import ImportState, new_import_id, queue_import
+from harvester.jobs.functions.import_runs import ImportState, new_import_id, queue_import
 from harvester.store.imported import get_import
 from harvester.tiktok.imports import ImportFormat, Refused, detect
 from harvester.web.security import check_login, is_admin, token_required

@@ -29,8 +29,8 @@ from bench.chaos_procs import WebhookReceiver
 from bench.chaos_run import PLANTED_ALERT, PLANTED_VIDEO
 
 from harvester.clock import OffsetClock, installed_as
-from harvester.jobs import harvest
 from harvester.jobs.events import HARVEST_REQUESTED
+from harvester.jobs.functions import harvest
 from harvester.jobs.steps import RunScope
 from harvester.runtime import build_runtime, run_once
 from harvester.settings import Settings

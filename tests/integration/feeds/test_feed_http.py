@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from harvester.clock import utcnow
-from harvester.jobs.feeds import publish
+from harvester.jobs.functions.feeds import publish
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
 from harvester.store.comments import upsert_comments

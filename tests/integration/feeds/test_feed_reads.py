@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harvester.domains.signals import Signal
-from harvester.jobs.feeds import collect
+from harvester.jobs.functions.feeds import collect
 from harvester.settings import Settings
 from harvester.store import Database, upgrade
 from harvester.store.comments import upsert_comments

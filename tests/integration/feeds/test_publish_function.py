@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pymisp import MISPEvent
 
 from harvester.jobs.client import APP_ID
-from harvester.jobs.feeds import FEEDS_REQUESTED, FN_ID, feeds_dir
+from harvester.jobs.functions.feeds import FEEDS_REQUESTED, FN_ID, feeds_dir
 from harvester.runtime import run_once
 from harvester.store.models import Domain
 

@@ -14,7 +14,7 @@ from harvester.guard import Guard
 from harvester.guard.breaker import RedisStateStore
 from harvester.guard.bucket import RedisBucket
 from harvester.guard.failover import FALLBACK_SHARE, PROBE_EVERY_S, FailoverBucket, FailoverStore
-from harvester.jobs.health import check_and_record
+from harvester.jobs.functions.health import check_and_record
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
 from harvester.store import Database, upgrade

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from harvester.jobs import importer
-from harvester.jobs.extraction import mentions_of
+from harvester.jobs.functions.extraction import mentions_of
 from harvester.store import Database, upgrade
 from harvester.store.import_writes import COMMENT_COLUMNS
 from harvester.store.models import Comment, Domain, DomainDay, DomainMention, Video

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvester.jobs.enrichment import REFRESH_REQUESTED, http_data
 from harvester.jobs.events import EXTRACT_REQUESTED
+from harvester.jobs.functions.enrichment import REFRESH_REQUESTED, http_data
 from harvester.jobs.intel_events import ENRICH_REQUESTED
 from harvester.jobs.lookups import LookupBlocked, Lookups
 from harvester.runtime import run_once

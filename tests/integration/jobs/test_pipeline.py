@@ -117,7 +117,7 @@ async def test_failures_land_in_dead_letters_and_replay_succeeds(
 async def test_health_check_records_a_row_and_exports_gauges(pipeline: PipelineFactory) -> None:
     from prometheus_client import REGISTRY
 
-    from harvester.jobs.health import check_and_record
+    from harvester.jobs.functions.health import check_and_record
     from harvester.jobs.metrics import export_runs
 
     async with pipeline(at=NOW) as (runtime, _sim):

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from harvester.jobs.extraction import mentions_of
-from harvester.jobs.import_runs import queue_import, run_import
+from harvester.jobs.functions.extraction import mentions_of
+from harvester.jobs.functions.import_runs import queue_import, run_import
 from harvester.runtime import Runtime, build_runtime
 from harvester.settings import Settings
 from harvester.store.alerts import add_alert

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from harvester.cli import app as cli
 from harvester.engine import RunStatus
 from harvester.jobs.events import HARVEST_REQUESTED
-from harvester.jobs.health import check_and_record
+from harvester.jobs.functions.health import check_and_record
 from harvester.jobs.run_outcomes import DAY, HOUR, run_outcomes
 from harvester.runtime import Runtime, build_runtime
 from harvester.settings import Settings, get_settings

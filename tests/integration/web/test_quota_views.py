@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from harvester.clock import FakeClock, installed_as
-from harvester.jobs.health import check_and_record, quota_problems
+from harvester.jobs.functions.health import check_and_record, quota_problems
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
 from harvester.store.health import latest_health

@@ -12,7 +12,7 @@ from harvester.feeds import Exclusions, parse_allowlist
 from harvester.feeds.files import write_atomic, write_dir
 from harvester.feeds.lists import CSV_COLUMNS, build_csv, build_txt
 from harvester.feeds.meta import confidence
-from harvester.jobs.feeds import EVENT_FILE_GLOB
+from harvester.jobs.functions.feeds import EVENT_FILE_GLOB
 
 from .records import evidence, sample
 

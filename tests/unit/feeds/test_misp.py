@@ -14,7 +14,7 @@ from pymisp import MISPEvent
 from harvester.feeds import FeedMeta, Tlp
 from harvester.feeds.files import write_dir
 from harvester.feeds.misp import MANIFEST, build_misp, event_uuid
-from harvester.jobs.feeds import EVENT_FILE_GLOB
+from harvester.jobs.functions.feeds import EVENT_FILE_GLOB
 
 from .records import DAY, META, NOON, evidence, sample
 

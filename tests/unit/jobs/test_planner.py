@@ -93,7 +93,7 @@ def test_an_operators_run_may_spend_all_that_is_left() -> None:
 
 
 def test_linking_takes_whole_advertisers_up_to_its_share() -> None:
-    from harvester.jobs.discovery import _within
+    from harvester.jobs.functions.discovery import _within
 
     ads = [
         {"ad_id": "1", "business_id": "a"},

@@ -6,15 +6,15 @@ import inngest
 import pytest
 from pydantic import ValidationError
 
-from harvester.jobs.discovery import harvest_window, parse_request
 from harvester.jobs.events import (
     DISCOVERY_REQUESTED,
     DiscoveryRequested,
     ExtractRequested,
     HarvestRequested,
 )
-from harvester.jobs.health import classify
-from harvester.jobs.system import short_fn_id
+from harvester.jobs.functions.discovery import harvest_window, parse_request
+from harvester.jobs.functions.health import classify
+from harvester.jobs.functions.system import short_fn_id
 from harvester.store.states import Severity
 
 

@@ -20,7 +20,7 @@ from harvester.domains.normalize import parse_host
 from harvester.jobs.calls import Paused
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.domain_alerts import alert_young_spikes
-from harvester.jobs.extraction import flagged_domains
+from harvester.jobs.functions.extraction import flagged_domains
 from harvester.jobs.intel_events import (
     RESOLVE_REQUESTED,
     ResolveRequested,

@@ -22,6 +22,7 @@ import pydantic
 from harvester.domains.links import page_title
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.domain_alerts import alert_young_spikes
+from harvester.jobs.functions.resolution import pause_if_killed
 from harvester.jobs.intel_events import ENRICH_REQUESTED, EnrichRequested, enrich_events
 from harvester.jobs.lookups import (
     LOOKUPS_OFF,
@@ -32,7 +33,6 @@ from harvester.jobs.lookups import (
     parse_rdap,
 )
 from harvester.jobs.metrics import RUNS
-from harvester.jobs.resolution import pause_if_killed
 from harvester.jobs.steps import RunScope
 from harvester.store import intel
 from harvester.store.states import EnrichmentKind, JobState, LookupStatus
