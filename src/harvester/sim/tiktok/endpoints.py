@@ -9,8 +9,8 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from harvester.tiktok.simulator.data import comment, comment_id
-from harvester.tiktok.simulator.world import (
+from harvester.sim.tiktok.data import comment, comment_id
+from harvester.sim.tiktok.world import (
     REGIONS,
     SLOT_S,
     AdSpec,
@@ -222,7 +222,7 @@ def ad_detail(seed: int, body: dict[str, Any], asked: set[str], now: float) -> d
 
 
 def query_advertisers(seed: int, body: dict[str, Any]) -> dict[str, Any]:
-    from harvester.tiktok.simulator.world import advertisers
+    from harvester.sim.tiktok.world import advertisers
 
     term = str(body.get("search_term") or "")
     if not term or len(term) > MAX_SEARCH_TERM:

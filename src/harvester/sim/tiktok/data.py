@@ -8,14 +8,14 @@ import random
 from collections.abc import Iterator
 
 from harvester.domains.normalize import normalize_domain
-from harvester.tiktok.simulator.web_world import planted_mention
-from harvester.tiktok.simulator.world import (
+from harvester.sim.tiktok.world import (
     advertisers,
     n_comments,
     post,
     post_by_id,
     sample_pool,
 )
+from harvester.sim.web_world import planted_mention
 
 PLATFORM = ("tiktok.com", "vm.tiktok.com")
 

@@ -17,8 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from harvester.clock import PROCESS_CLOCK
-from harvester.tiktok.simulator import endpoints as ep
-from harvester.tiktok.simulator.request_log import RequestLog, describe, records_in
+from harvester.sim.tiktok import endpoints as ep
+from harvester.sim.tiktok.request_log import RequestLog, describe, records_in
 
 RESEARCH_PATHS = ("video/query", "comment/list")
 
