@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from harvester.domains import extract
-from harvester.tiktok.simulator import iter_comments
+from harvester.sim.tiktok import iter_comments
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.extract_mix import realistic_mix

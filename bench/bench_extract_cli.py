@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.extract_mix import realistic_mix
 
-from harvester.tiktok.simulator import iter_comments
+from harvester.sim.tiktok import iter_comments
 
 
 def _harvester() -> list[str]:

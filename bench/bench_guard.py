@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 
 from harvester.guard import Guard
+from harvester.sim.tiktok import Faults, create_app
 from harvester.store import Database, upgrade
 from harvester.tiktok import RateLimited, ResearchApiSource
-from harvester.tiktok.simulator import Faults, create_app
 
 
 class FakeTime:

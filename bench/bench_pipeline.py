@@ -20,7 +20,7 @@ from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.logging_setup import configure_logging
 from harvester.runtime import build_runtime, run_once, summarize
 from harvester.settings import Settings
-from harvester.tiktok.simulator import create_app as create_sim_app
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.web.app import create_app
 
 

@@ -75,7 +75,7 @@ class World:
 def sim_command(world: World, seed: int, port: int, log: Path, faults: dict[str, Any]) -> list[str]:
     code = (
         "from pathlib import Path; import uvicorn; "
-        "from harvester.tiktok.simulator import Faults, RequestLog, create_app; "
+        "from harvester.sim.tiktok import Faults, RequestLog, create_app; "
         f"app = create_app(seed={seed}, faults=Faults(**{faults!r}), "
         f"request_log=RequestLog(Path({str(log)!r}))); "
         f"uvicorn.run(app, host='127.0.0.1', port={port}, log_config=None, log_level='warning')"

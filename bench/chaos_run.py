@@ -36,7 +36,7 @@ from bench.chaos_procs import (
     wait_port,
 )
 
-from harvester.tiktok.simulator import read_log
+from harvester.sim.tiktok import read_log
 
 # Ads the discovery examines per video it finds, on the pinned world (seed 42, the five
 # regions below): several ads promote one post. `--videos N` asks for N × this many ads.

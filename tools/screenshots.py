@@ -30,7 +30,7 @@ import uvicorn
 
 from harvester.runtime import build_runtime, run_once
 from harvester.settings import Settings
-from harvester.tiktok.simulator import create_app as create_sim_app
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.web.app import create_app
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screens"

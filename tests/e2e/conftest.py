@@ -22,12 +22,12 @@ import uvicorn
 from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED
 from harvester.runtime import Runtime, build_runtime, run_once
 from harvester.settings import Settings
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.store.alerts import add_alert
 from harvester.store.clock import utcnow
 from harvester.store.comments import upsert_comments
 from harvester.store.job_runs import add_dead_letter
 from harvester.store.models import Severity, Video
-from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
 from tests.one_day import one_day
 

@@ -225,7 +225,7 @@ def web_world(
 ) -> None:
     """Run the simulator's fake web on loopback and print the settings that point
     lookups at it (export them, with HARVESTER_DOMAIN_LOOKUPS=true, before `up`)."""
-    from harvester.tiktok.simulator.web_world import WebWorld
+    from harvester.sim.web_world import WebWorld
 
     try:
         world = WebWorld().start()

@@ -113,7 +113,7 @@ async def _up(settings: Settings, discover_now: bool, workers: int) -> None:
         soft_wrap=True,
     )
     if capabilities(settings.source).simulated:
-        from harvester.tiktok.simulator import create_app as create_sim_app
+        from harvester.sim.tiktok import create_app as create_sim_app
 
         _require_port("127.0.0.1", settings.sim_port, "Simulator", "HARVESTER_SIM_PORT")
         servers.append(
@@ -232,7 +232,7 @@ async def _once(
     """Run the cycle: its state, the totals after it, its seconds, whether it timed out."""
     transport = None
     if capabilities(settings.source).simulated:
-        from harvester.tiktok.simulator import create_app as create_sim_app
+        from harvester.sim.tiktok import create_app as create_sim_app
 
         transport = httpx.ASGITransport(app=create_sim_app(seed=settings.sim_seed))
     if capabilities(settings.source).callbacks and settings.worker_callback_url is None:

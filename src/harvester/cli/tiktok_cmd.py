@@ -28,7 +28,7 @@ def sim(
     ground_truth_count: Annotated[int, typer.Option(min=1)] = 10_000,
 ) -> None:
     """Serve the TikTok API simulator on 127.0.0.1 (official wire format, seeded data)."""
-    from harvester.tiktok.simulator import Faults, create_app, iter_comments
+    from harvester.sim.tiktok import Faults, create_app, iter_comments
 
     s = get_settings()
     the_seed = s.sim_seed if seed is None else seed
@@ -60,8 +60,8 @@ def worker(
     with a ``reply_to`` are accepted (202) and their results posted back, signed."""
     import httpx
 
+    from harvester.sim.tiktok import create_app as create_sim_app
     from harvester.tiktok import make_source
-    from harvester.tiktok.simulator import create_app as create_sim_app
     from harvester.tiktok.worker import create_worker_app
 
     s = get_settings()

@@ -34,7 +34,7 @@ from harvester.jobs.functions import harvest
 from harvester.jobs.steps import RunScope
 from harvester.runtime import build_runtime, run_once
 from harvester.settings import Settings
-from harvester.tiktok.simulator import Faults, RequestLog, create_app, read_log
+from harvester.sim.tiktok import Faults, RequestLog, create_app, read_log
 
 NOW = datetime(2026, 11, 30, 12, 0, 5, tzinfo=UTC)  # a pinned world: the same ads every run
 DISCOVER = {"regions": ["FR"], "limit": 6}

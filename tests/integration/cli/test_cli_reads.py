@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from harvester.cli import app
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, get_settings
-from harvester.tiktok.simulator import create_app as create_sim_app
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.web.app import create_app
 from tests.cycle_data import small_cycle
 from tests.free_port import free_port

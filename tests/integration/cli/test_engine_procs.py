@@ -22,7 +22,7 @@ from harvester.cli import engine_procs
 from harvester.jobs.events import DISCOVERY_REQUESTED
 from harvester.runtime import build_runtime, summarize
 from harvester.settings import Settings
-from harvester.tiktok.simulator import create_app as create_sim_app
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.web.app import create_app
 from tests.free_port import free_port
 

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from harvester.cli import app
 from harvester.runtime import build_runtime
 from harvester.settings import Settings, get_settings
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.store import Database
 from harvester.store.models import Comment, Video
 from harvester.tiktok.imports import (
@@ -35,7 +36,6 @@ from harvester.tiktok.imports import (
     VideoRecord,
     detect,
 )
-from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
 from tests.fixtures.imports import builders as b
 

@@ -16,8 +16,8 @@ import pytest
 
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.store.imported import get_import
-from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
 from tests.fixtures.imports import builders as b
 

@@ -14,8 +14,8 @@ import pytest
 from harvester.clock import OffsetClock, installed_as
 from harvester.runtime import Runtime, build_runtime
 from harvester.settings import Settings
-from harvester.tiktok.simulator import Faults
-from harvester.tiktok.simulator import create_app as create_sim_app
+from harvester.sim.tiktok import Faults
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.web.app import create_app
 
 # No cron runs: a discovery at a */10 boundary would keep the engine busy for minutes.

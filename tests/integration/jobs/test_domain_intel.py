@@ -18,6 +18,7 @@ from harvester.jobs.intel_events import ENRICH_REQUESTED
 from harvester.jobs.lookups import LookupBlocked, Lookups
 from harvester.runtime import run_once
 from harvester.settings import Settings
+from harvester.sim.web_world import SITES, WebWorld, planted_mentions
 from harvester.store import domain_list, intel
 from harvester.store.clock import utcnow
 from harvester.store.comments import upsert_comments
@@ -31,7 +32,6 @@ from harvester.store.models import (
     LinkResolution,
 )
 from harvester.store.videos import upsert_videos
-from harvester.tiktok.simulator.web_world import SITES, WebWorld, planted_mentions
 
 from .conftest import NOW, PipelineFactory
 

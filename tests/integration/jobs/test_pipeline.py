@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from harvester.runtime import run_once, summarize
+from harvester.sim.tiktok import Faults, ground_truth
 from harvester.store.models import (
     Comment,
     DeadLetter,
@@ -14,7 +15,6 @@ from harvester.store.models import (
     DomainMention,
     PromotedAd,
 )
-from harvester.tiktok.simulator import Faults, ground_truth
 
 from .conftest import NOW, PipelineFactory
 

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from harvester.clock import OffsetClock, installed_as, unix_now
 from harvester.runtime import Runtime, build_runtime, run_once
 from harvester.settings import Settings
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.store.models import WorkerResultRow
 from harvester.tiktok import ResearchApiSource, WebhookWorkerSource
-from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.tiktok.webhook import HEADER, sign
 from harvester.tiktok.worker import create_worker_app
 from harvester.web.app import create_app

@@ -9,6 +9,7 @@ import pytest
 
 from harvester.guard import DailyQuotaSpent
 from harvester.guard.quota import make_ledger
+from harvester.sim.tiktok import Faults, create_app, ground_truth
 from harvester.store import Database, upgrade
 from harvester.tiktok import (
     QuotaExhausted,
@@ -18,7 +19,6 @@ from harvester.tiktok import (
     SourceResponseError,
     SourceUnavailable,
 )
-from harvester.tiktok.simulator import Faults, create_app, ground_truth
 
 
 class Clock:
@@ -136,7 +136,7 @@ async def test_bad_video_id_is_a_readable_error() -> None:
 
 
 def test_simulator_is_deterministic() -> None:
-    from harvester.tiktok.simulator import iter_comments
+    from harvester.sim.tiktok import iter_comments
 
     assert list(iter_comments(5, 200)) == list(iter_comments(5, 200))
     assert list(iter_comments(5, 50)) != list(iter_comments(6, 50))

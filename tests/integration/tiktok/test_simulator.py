@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harvester.tiktok.simulator import Faults, create_app, iter_comments
-from harvester.tiktok.simulator.world import day_of, post_state
+from harvester.sim.tiktok import Faults, create_app, iter_comments
+from harvester.sim.tiktok.world import day_of, post_state
 from harvester.tiktok.wire import (
     AD_DETAIL_FIELDS,
     AD_QUERY_FIELDS,

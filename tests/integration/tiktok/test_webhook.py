@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from harvester.sim.tiktok import create_app
 from harvester.tiktok import ResearchApiSource, SourceResponseError, WebhookWorkerSource
-from harvester.tiktok.simulator import create_app
 from harvester.tiktok.webhook import HEADER, sign
 from harvester.tiktok.worker import create_worker_app
 
@@ -122,7 +122,7 @@ async def test_an_asynchronous_job_is_accepted_then_answered_signed() -> None:
 
 
 def _video_in_state(seed: int, state: str) -> str:
-    from harvester.tiktok.simulator.world import VIDEO_BASE, post_state
+    from harvester.sim.tiktok.world import VIDEO_BASE, post_state
 
     return next(
         vid for n in range(10_000) if post_state(seed, vid := str(VIDEO_BASE + n * 2)) == state

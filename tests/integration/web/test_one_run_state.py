@@ -24,9 +24,9 @@ from harvester.jobs.functions.health import check_and_record
 from harvester.jobs.run_outcomes import DAY, HOUR, run_outcomes
 from harvester.runtime import Runtime, build_runtime
 from harvester.settings import Settings, get_settings
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.store.job_runs import set_job_status
 from harvester.store.states import JobState
-from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
 from tests.free_port import free_port
 

@@ -17,11 +17,11 @@ from fastapi import FastAPI
 from harvester.clock import utcnow
 from harvester.runtime import build_runtime
 from harvester.settings import Settings
+from harvester.sim.tiktok import create_app as create_sim_app
 from harvester.store.comments import upsert_comments
 from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.top_domains import top_domains
 from harvester.store.videos import upsert_videos
-from harvester.tiktok.simulator import create_app as create_sim_app
 from harvester.web.app import create_app
 from harvester.web.dashboard.collect import next_due, summary_of
 from tests.one_day import one_day

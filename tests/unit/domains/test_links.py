@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from harvester.domains import extract
 from harvester.domains.links import outbound_links, page_title
-from harvester.tiktok.simulator.web_world import planted_mentions
+from harvester.sim.web_world import planted_mentions
 
 
 def test_title_is_unescaped_and_squeezed() -> None:

@@ -6,7 +6,7 @@ from dnslib import DNSRecord
 from harvester.jobs.intel_events import MAX_URLS_PER_EVENT, resolve_events
 from harvester.jobs.lookups import LookupBlocked, Lookups, parse_rdap
 from harvester.settings import Settings
-from harvester.tiktok.simulator.web_world import METADATA_IP, dns_query
+from harvester.sim.web_world import METADATA_IP, dns_query
 
 
 @pytest.mark.parametrize(
