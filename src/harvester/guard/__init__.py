@@ -1,4 +1,4 @@
-"""Shared protection of the TikTok budget: token bucket, circuit breakers, kill switch.
+"""Shared protection of the TikTok quota and rate: token bucket, circuit breakers, kill switch.
 
 The names below are loaded on first use (PEP 562), so that importing one part (the
 quota ledger for ``harvester doctor``) does not import them all."""

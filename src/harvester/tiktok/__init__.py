@@ -1,4 +1,4 @@
-"""TikTok sources: the official APIs, a webhook worker, and the loopback simulator.
+"""TikTok sources: the official APIs, a webhook worker, and collectors' files (imports).
 Its names load on first use: a command that needs one part (doctor asks a source's
 capabilities) does not import the HTTP clients, the quota seam or the simulator.
 """
