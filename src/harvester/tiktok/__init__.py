@@ -1,6 +1,6 @@
 """TikTok sources: the official APIs, a webhook worker, and collectors' files (imports).
 Its names load on first use: a command that needs one part (doctor asks a source's
-capabilities) does not import the HTTP clients, the quota seam or the simulator.
+capabilities) does not import the HTTP clients, the quota seam or the importers.
 """
 
 from __future__ import annotations
