@@ -175,20 +175,20 @@ class Dispatcher:
         """Stop taking work; let in-flight calls finish, then release what is left."""
         self._stopping = True
         self._wake.set()
-        if self._renew_task is not None:  # in-flight calls finish within ``timeout``
-            self._renew_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._renew_task
-            self._renew_task = None
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
-        if self._tasks:
+        if self._tasks:  # the calls in flight keep their leases renewed meanwhile
             await asyncio.wait(self._tasks, timeout=timeout)
         for t in self._tasks:
             t.cancel()
+        if self._renew_task is not None:
+            self._renew_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renew_task
+            self._renew_task = None
         self._ready.clear()
         self.db.release_leases(self.owner)
 
