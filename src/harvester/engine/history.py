@@ -93,6 +93,20 @@ def _run_filter(
     return stmt
 
 
+def _triggered_runs(conn: Any, events: Any) -> dict[str, list[EventRun]]:
+    """The runs that name each of these event rows as their trigger, by event id."""
+    ids = [r.internal_id for r in events]
+    by_event: dict[str, list[EventRun]] = {}
+    if not ids:
+        return by_event
+    runs = conn.execute(
+        sa.select(R.c.event_id, R.c.run_id, R.c.fn_id, R.c.status).where(R.c.event_id.in_(ids))
+    ).all()
+    for ev_id, run_id, fn_id, status in runs:
+        by_event.setdefault(ev_id, []).append(EventRun(run_id, fn_id, RunStatus(status)))
+    return by_event
+
+
 class HistoryReads:
     """Reads over the run history; ``sql`` is the SQLAlchemy engine they run on."""
 
@@ -146,15 +160,7 @@ class HistoryReads:
         stmt = _ordered(stmt, EVENT_SORTS, sort, descending, E.c.internal_id)
         with self.sql.connect() as conn:
             rows = conn.execute(stmt.offset(offset).limit(limit)).all()
-            ids = [r.internal_id for r in rows]
-            runs = conn.execute(
-                sa.select(R.c.event_id, R.c.run_id, R.c.fn_id, R.c.status).where(
-                    R.c.event_id.in_(ids)
-                )
-            ).all()
-        by_event: dict[str, list[EventRun]] = {}
-        for ev_id, run_id, fn_id, status in runs:
-            by_event.setdefault(ev_id, []).append(EventRun(run_id, fn_id, RunStatus(status)))
+            by_event = _triggered_runs(conn, rows)
         return [EventRecord(**dict(r._mapping), runs=by_event.get(r.internal_id, [])) for r in rows]
 
     def count_events(self, *, name: str | None = None) -> int:
@@ -176,15 +182,7 @@ class HistoryReads:
         limit: int = 50,
     ) -> RunPage:
         """Newest first; ``cursor`` is the last run id of the previous page."""
-        q = sa.select(R)
-        if fn:
-            q = q.where(R.c.fn_id == fn)
-        if status:
-            q = q.where(R.c.status == status.upper())
-        if since is not None:
-            q = q.where(R.c.created_at >= since)
-        if until is not None:
-            q = q.where(R.c.created_at < until)
+        q = _run_filter(sa.select(R), fn, status, since, until)
         with self.sql.connect() as conn:
             if cursor:
                 anchor = conn.execute(
@@ -245,19 +243,7 @@ class HistoryReads:
             q = q.where(E.c.received_at < cursor)
         with self.sql.connect() as conn:
             rows = conn.execute(q.order_by(E.c.received_at.desc()).limit(limit)).all()
-            ids = [r.internal_id for r in rows]
-            runs = (
-                conn.execute(
-                    sa.select(R.c.event_id, R.c.run_id, R.c.fn_id, R.c.status).where(
-                        R.c.event_id.in_(ids)
-                    )
-                ).all()
-                if ids
-                else []
-            )
-        by_event: dict[str, list[EventRun]] = {}
-        for ev_id, run_id, fn_id, status in runs:
-            by_event.setdefault(ev_id, []).append(EventRun(run_id, fn_id, RunStatus(status)))
+            by_event = _triggered_runs(conn, rows)
         lonely = {r.id: r.internal_id for r in rows if r.internal_id not in by_event}
         if lonely:
             self._batched_runs(min(r.received_at for r in rows), lonely, by_event)
