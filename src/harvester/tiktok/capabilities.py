@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from pydantic import AliasChoices
+
 from harvester.settings import Settings, SourceKind
 
 
@@ -24,7 +26,7 @@ class Capabilities:
     spends_quota: bool
     # May answer comment pages later, by a signed callback (a webhook worker).
     callbacks: bool
-    # The settings it cannot start without, as environment variable names.
+    # The settings it cannot start without (fields of ``Settings``).
     needs: tuple[str, ...] = ()
     # This instance answers by callback now (``callbacks`` and a reply-to URL set).
     asynchronous: bool = False
@@ -47,7 +49,7 @@ RESEARCH = Capabilities(
     simulated=False,
     spends_quota=True,
     callbacks=False,
-    needs=("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"),
+    needs=("tiktok_client_key", "tiktok_client_secret"),
 )
 WEBHOOK = Capabilities(
     SourceKind.WEBHOOK,
@@ -55,7 +57,7 @@ WEBHOOK = Capabilities(
     simulated=False,
     spends_quota=False,
     callbacks=True,
-    needs=("WORKER_WEBHOOK_URL", "WORKER_WEBHOOK_SECRET"),
+    needs=("worker_webhook_url", "worker_webhook_secret"),
 )
 CAPABILITIES: dict[SourceKind, Capabilities] = {c.kind: c for c in (SIMULATOR, RESEARCH, WEBHOOK)}
 
@@ -65,19 +67,16 @@ def capabilities(kind: SourceKind) -> Capabilities:
     return CAPABILITIES[kind]
 
 
-# Where each setting a source needs is read from (the names users set).
-_SETTING_OF = {
-    "TIKTOK_CLIENT_KEY": "tiktok_client_key",
-    "TIKTOK_CLIENT_SECRET": "tiktok_client_secret",
-    "WORKER_WEBHOOK_URL": "worker_webhook_url",
-    "WORKER_WEBHOOK_SECRET": "worker_webhook_secret",
-}
+def _variable(field: str) -> str:
+    """The environment variable a user sets for a settings field (its first alias)."""
+    alias = Settings.model_fields[field].validation_alias
+    return str(alias.choices[0]) if isinstance(alias, AliasChoices) else field.upper()
 
 
 def missing_settings(settings: Settings) -> list[str]:
     """The environment variables the chosen source needs and that are not set."""
     return [
-        env
-        for env in capabilities(settings.source).needs
-        if not getattr(settings, _SETTING_OF[env])
+        _variable(field)
+        for field in capabilities(settings.source).needs
+        if not getattr(settings, field)
     ]
