@@ -6,7 +6,6 @@ nested body is a 500, not a 400."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import pydantic
@@ -21,7 +20,7 @@ from harvester.engine import (
     read_limited,
     strict_json_loads,
 )
-from harvester.web.http_protocol import MAX_HEADER_BYTES
+from harvester.web.http_protocol import HEADERS_TOO_LARGE, MAX_HEADER_BYTES, refusal
 
 JSON_PREFIXES = ("/api/", "/e/", "/fn/", "/v0/", "/v1/")
 BODY_LIMIT = MAX_BODY_BYTES  # our JSON API's request limit
@@ -56,8 +55,7 @@ class JSONBodyGuardMiddleware:
             return
         size = sum(len(k) + len(v) for k, v in scope.get("headers") or [])
         if size > MAX_HEADER_BYTES:  # uvicorn's parser allows far more (about 1 MB)
-            message = f"request headers over {MAX_HEADER_BYTES // 1024} KiB"
-            await _refuse(send, 431, message, events=False)
+            await _refuse(send, 431, HEADERS_TOO_LARGE, events=False)
             return
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
@@ -122,11 +120,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _refuse(send: Send, status: int, message: str, *, events: bool) -> None:
-    # "error" is the engine's event-API shape, "detail" FastAPI's: clients read either.
-    answer: dict[str, object] = {"detail": message, "error": message, "status": status}
-    if events:
-        answer["ids"] = []
-    payload = json.dumps(answer).encode()
+    payload = refusal(status, message, events=events)
     await send(
         {
             "type": "http.response.start",

@@ -25,6 +25,16 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 HEADER_TIMEOUT_S = 10.0
 DRAIN_S = 5.0  # how long a refused client may go on sending before the connection closes
 MAX_HEADER_BYTES = 32 * 1024  # the most request headers may take (body_guard checks it)
+HEADERS_TOO_LARGE = f"request headers over {MAX_HEADER_BYTES // 1024} KiB"
+
+
+def refusal(status: int, message: str, *, events: bool = False) -> bytes:
+    """The JSON of a refused request, here and in ``body_guard``: "error" is the
+    engine's event-API shape, "detail" FastAPI's; clients read either."""
+    answer: dict[str, object] = {"detail": message, "error": message, "status": status}
+    if events:
+        answer["ids"] = []
+    return json.dumps(answer).encode()
 
 
 class HeaderDeadlineProtocol(H11Protocol):
@@ -68,8 +78,7 @@ class HeaderDeadlineProtocol(H11Protocol):
         if self._hint != 431:
             super().send_400_response(msg)
             return
-        message = f"request headers over {MAX_HEADER_BYTES // 1024} KiB"
-        body = json.dumps({"detail": message, "error": message, "status": 431}).encode()
+        body = refusal(431, HEADERS_TOO_LARGE)
         head = (
             b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
             b"content-type: application/json\r\n"
