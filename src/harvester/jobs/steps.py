@@ -24,73 +24,6 @@ PAUSE_CHECK = timedelta(minutes=5)
 MAX_PAUSES = 288  # a day of five-minute checks, then the run fails into the dead letters
 
 
-def track(
-    deps: JobDeps,
-    ctx: inngest.Context,
-    fn: str,
-    step: str,
-    state: JobState = JobState.RUNNING,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Record what the run is doing now (one row per run, upserted)."""
-    with deps.db.session() as s:
-        set_job_status(s, ctx.run_id, fn, state, step, detail)
-
-
-async def tracked_step(
-    deps: JobDeps,
-    ctx: inngest.Context,
-    fn: str,
-    step_id: str,
-    handler: Callable[[], Awaitable[Any]],
-) -> Any:
-    """``step.run`` that logs with the run id, times the step and updates the job status."""
-
-    async def run() -> Any:
-        structlog.contextvars.bind_contextvars(run_id=ctx.run_id, fn_id=fn, step_id=step_id)
-        started = monotonic()
-        try:
-            track(deps, ctx, fn, step_id)
-            result = await handler()
-            log.debug("step completed", attempt=ctx.attempt)
-            return result
-        finally:
-            STEP_SECONDS.labels(fn, step_id.split(":")[0].rstrip("0123456789-")).observe(
-                monotonic() - started
-            )
-            structlog.contextvars.unbind_contextvars("run_id", "fn_id", "step_id")
-
-    return await ctx.step.run(step_id, run)
-
-
-async def tiktok_step(
-    deps: JobDeps,
-    ctx: inngest.Context,
-    fn: str,
-    step_id: str,
-    handler: Callable[[], Awaitable[Any]],
-) -> Any:
-    """A step that calls TikTok: when the kill switch is on, wait durably for it to go
-    off (re-checking every few minutes) and then run the step again under a new id."""
-
-    async def guarded() -> dict[str, Any]:
-        try:
-            return {"ok": await handler()}
-        except Paused as exc:
-            track(deps, ctx, fn, step_id, JobState.RUNNING, {"paused": str(exc)})
-            return {"paused": str(exc)}
-
-    for n in range(MAX_PAUSES):
-        sid = step_id if n == 0 else f"{step_id}:resume-{n}"
-        out = await tracked_step(deps, ctx, fn, sid, guarded)
-        if "ok" in out:
-            return out["ok"]
-        await ctx.step.wait_for_event(f"{sid}:wait", event=KILL_SWITCH_OFF, timeout=PAUSE_CHECK)
-    raise inngest.NonRetriableError(
-        f"{fn}: the kill switch stayed on for a day; replay the dead letter once it is off"
-    )
-
-
 @dataclass(frozen=True)
 class RunScope:
     """One run of a function, built once at the top of its handler: the dependencies,
@@ -107,13 +40,51 @@ class RunScope:
         state: JobState = JobState.RUNNING,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Record what the run is doing now (``track``)."""
-        track(self.deps, self.ctx, self.fn, step, state, detail)
+        """Record what the run is doing now (one row per run, upserted)."""
+        with self.deps.db.session() as s:
+            set_job_status(s, self.ctx.run_id, self.fn, state, step, detail)
 
     async def step(self, step_id: str, handler: Callable[[], Awaitable[Any]]) -> Any:
-        """A tracked ``step.run`` (``tracked_step``)."""
-        return await tracked_step(self.deps, self.ctx, self.fn, step_id, handler)
+        """``step.run`` that logs with the run id, times the step and updates the job
+        status."""
+        ctx, fn = self.ctx, self.fn
+
+        async def run() -> Any:
+            structlog.contextvars.bind_contextvars(run_id=ctx.run_id, fn_id=fn, step_id=step_id)
+            started = monotonic()
+            try:
+                self.track(step_id)
+                result = await handler()
+                log.debug("step completed", attempt=ctx.attempt)
+                return result
+            finally:
+                STEP_SECONDS.labels(fn, step_id.split(":")[0].rstrip("0123456789-")).observe(
+                    monotonic() - started
+                )
+                structlog.contextvars.unbind_contextvars("run_id", "fn_id", "step_id")
+
+        return await ctx.step.run(step_id, run)
 
     async def tiktok_step(self, step_id: str, handler: Callable[[], Awaitable[Any]]) -> Any:
-        """A step that calls TikTok and waits out the kill switch (``tiktok_step``)."""
-        return await tiktok_step(self.deps, self.ctx, self.fn, step_id, handler)
+        """A step that calls TikTok: when the kill switch is on, wait durably for it to
+        go off (re-checking every few minutes) and then run the step again under a new
+        id."""
+
+        async def guarded() -> dict[str, Any]:
+            try:
+                return {"ok": await handler()}
+            except Paused as exc:
+                self.track(step_id, JobState.RUNNING, {"paused": str(exc)})
+                return {"paused": str(exc)}
+
+        for n in range(MAX_PAUSES):
+            sid = step_id if n == 0 else f"{step_id}:resume-{n}"
+            out = await self.step(sid, guarded)
+            if "ok" in out:
+                return out["ok"]
+            await self.ctx.step.wait_for_event(
+                f"{sid}:wait", event=KILL_SWITCH_OFF, timeout=PAUSE_CHECK
+            )
+        raise inngest.NonRetriableError(
+            f"{self.fn}: the kill switch stayed on for a day; replay the dead letter once it is off"
+        )
