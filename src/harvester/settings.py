@@ -22,13 +22,6 @@ class SourceKind(enum.StrEnum):
     WEBHOOK = "webhook"
 
 
-SIM_RATE_PER_MINUTE = 1_000  # the simulator's demo world: see docs/sources.md
-# The demo world's own daily quota (the simulator answers to it too): large enough
-# for a lively demo, spent through the same ledger and planner as the real one.
-SIM_QUOTA_REQUESTS_PER_DAY = 100_000
-SIM_QUOTA_RECORDS_PER_DAY = 10_000_000
-
-
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The drivers the lock ships: SQLite (stdlib) and Postgres through psycopg 3.
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
@@ -357,32 +350,31 @@ class Settings(BaseSettings):
         """True unless an external Inngest server (Cloud or self-hosted) is configured."""
         return not self.inngest_base_url
 
+    def _source_default(self, field: str, configured: int) -> int:
+        """``configured`` unless the user left ``field`` unset and the chosen source
+        gives itself another value (its capabilities say which: the simulator's demo
+        world grants itself a larger rate and quota)."""
+        from harvester.tiktok.capabilities import own_default  # it imports this module
+
+        own = own_default(self, field)
+        return configured if own is None else own
+
     @property
     def effective_api_rate_per_minute(self) -> int:
-        """The guard's rate: as configured, except that the simulator's demo world grants
-        itself a larger one unless HARVESTER_API_RATE_PER_MINUTE is set."""
-        if self.source is SourceKind.SIMULATOR and "api_rate_per_minute" not in (
-            self.model_fields_set
-        ):
-            return SIM_RATE_PER_MINUTE
-        return self.api_rate_per_minute
-
-    def _simulated(self, name: str) -> bool:
-        return self.source is SourceKind.SIMULATOR and name not in self.model_fields_set
+        """The guard's rate: HARVESTER_API_RATE_PER_MINUTE, or the source's own default."""
+        return self._source_default("api_rate_per_minute", self.api_rate_per_minute)
 
     @property
     def effective_quota_requests_per_day(self) -> int:
-        """The ledger's daily requests: the simulator's demo world grants itself more
-        unless HARVESTER_QUOTA_REQUESTS_PER_DAY is set."""
-        if self._simulated("quota_requests_per_day"):
-            return SIM_QUOTA_REQUESTS_PER_DAY
-        return self.quota_requests_per_day
+        """The ledger's daily requests: HARVESTER_QUOTA_REQUESTS_PER_DAY, or the source's
+        own default."""
+        return self._source_default("quota_requests_per_day", self.quota_requests_per_day)
 
     @property
     def effective_quota_records_per_day(self) -> int:
-        if self._simulated("quota_records_per_day"):
-            return SIM_QUOTA_RECORDS_PER_DAY
-        return self.quota_records_per_day
+        """The ledger's daily records: HARVESTER_QUOTA_RECORDS_PER_DAY, or the source's
+        own default."""
+        return self._source_default("quota_records_per_day", self.quota_records_per_day)
 
     @property
     def effective_worker_callback_url(self) -> str | None:
@@ -394,9 +386,9 @@ class Settings(BaseSettings):
     @property
     def quota_client_key(self) -> str:
         """Whose daily quota the ledger counts: the TikTok client key (or the simulator)."""
-        if self.source is SourceKind.RESEARCH and self.tiktok_client_key:
-            return self.tiktok_client_key
-        return str(self.source)
+        from harvester.tiktok.capabilities import quota_client_key
+
+        return quota_client_key(self)
 
     @property
     def region_list(self) -> list[str]:

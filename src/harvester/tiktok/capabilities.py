@@ -1,7 +1,8 @@
 """What each kind of source can do, declared in one place.
 
-The jobs, the quota planner, ``doctor`` and the CLI ask a source's capabilities, never
-its kind: adding a source means one row here and one branch in ``factory.py``.
+The jobs, the quota planner, ``doctor``, the CLI and the settings' defaults ask a
+source's capabilities, never its kind: adding a source means one row here and one
+branch in ``factory.py``.
 """
 
 from __future__ import annotations
@@ -30,11 +31,23 @@ class Capabilities:
     needs: tuple[str, ...] = ()
     # This instance answers by callback now (``callbacks`` and a reply-to URL set).
     asynchronous: bool = False
+    # Settings it gives itself unless the user sets them: (field of ``Settings``, value).
+    defaults: tuple[tuple[str, int], ...] = ()
+    # The field of ``Settings`` naming the client whose daily quota it spends (unset or
+    # None: the ledger counts it under the kind's own name).
+    quota_client_setting: str | None = None
 
     def answering_by_callback(self, on: bool) -> Capabilities:
         """The same capabilities for an instance that does (or does not) answer later."""
         return replace(self, asynchronous=self.callbacks and on)
 
+
+# The simulator's demo world (docs/sources.md) runs faster than TikTok allows, and has
+# a daily quota of its own, large enough for a lively demo, spent through the same
+# ledger and planner as the real one (the simulator answers to it too).
+SIM_RATE_PER_MINUTE = 1_000
+SIM_QUOTA_REQUESTS_PER_DAY = 100_000
+SIM_QUOTA_RECORDS_PER_DAY = 10_000_000
 
 SIMULATOR = Capabilities(
     SourceKind.SIMULATOR,
@@ -42,6 +55,11 @@ SIMULATOR = Capabilities(
     simulated=True,
     spends_quota=True,
     callbacks=False,
+    defaults=(
+        ("api_rate_per_minute", SIM_RATE_PER_MINUTE),
+        ("quota_requests_per_day", SIM_QUOTA_REQUESTS_PER_DAY),
+        ("quota_records_per_day", SIM_QUOTA_RECORDS_PER_DAY),
+    ),
 )
 RESEARCH = Capabilities(
     SourceKind.RESEARCH,
@@ -50,6 +68,7 @@ RESEARCH = Capabilities(
     spends_quota=True,
     callbacks=False,
     needs=("tiktok_client_key", "tiktok_client_secret"),
+    quota_client_setting="tiktok_client_key",
 )
 WEBHOOK = Capabilities(
     SourceKind.WEBHOOK,
@@ -80,3 +99,19 @@ def missing_settings(settings: Settings) -> list[str]:
         for field in capabilities(settings.source).needs
         if not getattr(settings, field)
     ]
+
+
+def own_default(settings: Settings, field: str) -> int | None:
+    """The chosen source's own value for a settings field the user left unset, else None
+    (an explicit setting always wins)."""
+    if field in settings.model_fields_set:
+        return None
+    return dict(capabilities(settings.source).defaults).get(field)
+
+
+def quota_client_key(settings: Settings) -> str:
+    """Whose daily quota the ledger counts: the source's client key when it names one
+    and it is set, else the kind of source."""
+    field = capabilities(settings.source).quota_client_setting
+    key = getattr(settings, field) if field else None
+    return str(key) if key else str(settings.source)

@@ -1,5 +1,5 @@
-"""A source says what it can do; jobs, the quota planner, doctor and the CLI ask that,
-never the kind of source (issue 33)."""
+"""A source says what it can do; jobs, the quota planner, doctor, the CLI and the
+settings' defaults ask that, never the kind of source (issue 33)."""
 
 from __future__ import annotations
 
@@ -77,14 +77,82 @@ def test_doctor_says_a_worker_spends_no_quota() -> None:
     assert capabilities(SourceKind.WEBHOOK).callbacks
 
 
-def test_nothing_outside_the_factory_branches_on_the_kind_or_probes_a_source() -> None:
-    allowed = {"settings.py", "tiktok/factory.py", "tiktok/capabilities.py"}
-    branch = re.compile(r"(?:is|==|!=)\s+SourceKind\.|getattr\(\s*[\w.]*source\b")
-    found = [
-        f"{p.relative_to(SRC)}:{n}"
-        for p in SRC.rglob("*.py")
-        if str(p.relative_to(SRC)) not in allowed
+def test_every_setting_a_capability_names_is_a_setting() -> None:
+    for c in CAPABILITIES.values():
+        named = [*c.needs, *(f for f, _ in c.defaults), c.quota_client_setting or "source"]
+        assert set(named) <= set(Settings.model_fields), c.kind
+
+
+def test_the_simulator_gives_itself_a_livelier_rate_and_quota_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = _settings(source="simulator")
+    assert (
+        sim.effective_api_rate_per_minute,
+        sim.effective_quota_requests_per_day,
+        sim.effective_quota_records_per_day,
+    ) == (1_000, 100_000, 10_000_000)
+    # A variable the user sets wins, even one that repeats the general default.
+    monkeypatch.setenv("HARVESTER_SOURCE", "simulator")
+    monkeypatch.setenv("HARVESTER_API_RATE_PER_MINUTE", "100")
+    monkeypatch.setenv("HARVESTER_QUOTA_REQUESTS_PER_DAY", "8")
+    monkeypatch.setenv("HARVESTER_QUOTA_RECORDS_PER_DAY", "9")
+    mine = Settings()
+    assert (
+        mine.effective_api_rate_per_minute,
+        mine.effective_quota_requests_per_day,
+        mine.effective_quota_records_per_day,
+    ) == (100, 8, 9)
+
+
+def test_a_real_source_keeps_the_settings_defaults() -> None:
+    real = _settings(source="research", tiktok_client_key="k", tiktok_client_secret="s")
+    fields = Settings.model_fields
+    assert real.effective_api_rate_per_minute == fields["api_rate_per_minute"].default == 100
+    assert real.effective_quota_requests_per_day == fields["quota_requests_per_day"].default
+    assert real.effective_quota_records_per_day == fields["quota_records_per_day"].default
+
+
+def test_the_ledger_counts_the_research_client_key_else_the_kind() -> None:
+    assert _settings(source="research", tiktok_client_key="k").quota_client_key == "k"
+    assert _settings(source="research").quota_client_key == "research"
+    assert _settings(source="simulator", tiktok_client_key="k").quota_client_key == "simulator"
+    assert _settings(source="webhook").quota_client_key == "webhook"
+
+
+# Only the table of capabilities and the factory know the kinds of source.
+ALLOWED = {"tiktok/factory.py", "tiktok/capabilities.py"}
+BRANCH = re.compile(
+    r"(?:\bis|==|!=|\bin|\bcase)\s+[(\[{]?\s*SourceKind\.|getattr\(\s*[\w.]*source\b"
+)
+
+
+def _kind_branches(root: Path) -> list[str]:
+    return [
+        f"{p.relative_to(root)}:{n}"
+        for p in root.rglob("*.py")
+        if str(p.relative_to(root)) not in ALLOWED
         for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
-        if branch.search(line)
+        if BRANCH.search(line)
     ]
-    assert found == []
+
+
+def test_nothing_outside_the_factory_branches_on_the_kind_or_probes_a_source() -> None:
+    assert _kind_branches(SRC) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "if self.source is SourceKind.SIMULATOR and name not in self.model_fields_set:",
+        "if settings.source == SourceKind.RESEARCH:",
+        "if kind in (SourceKind.RESEARCH, SourceKind.WEBHOOK):",
+        "    case SourceKind.WEBHOOK:",
+        "asynchronous = getattr(deps.source, 'asynchronous', False)",
+    ],
+)
+def test_the_scan_sees_a_branch_on_the_kind_in_settings_too(tmp_path: Path, line: str) -> None:
+    (tmp_path / "tiktok").mkdir()
+    (tmp_path / "tiktok" / "factory.py").write_text(f"{line}\n")  # allowed there
+    (tmp_path / "settings.py").write_text(f"x = 1\n{line}\n")
+    assert _kind_branches(tmp_path) == ["settings.py:2"]
