@@ -2,25 +2,27 @@
 (``app_id``, ``function_id``, ``started_before``, optional ``started_after`` and a CEL
 ``if`` on the triggering event) stores a job and cancels the function's unfinished
 runs (queued, sleeping, waiting, running) created in that window, in batches of
-``BATCH`` runs per transaction. The job is kept in the engine's ``flow`` table, so a
-job cut short by a restart is taken up again when the engine starts
-(``resume``); ``GET /v1/cancellations`` lists jobs, ``DELETE`` removes one."""
+``BATCH`` runs per transaction. The job is kept (``flow_state.CancellationJobs``), so
+a job cut short by a restart is taken up again when the engine starts
+(``unfinished``); ``GET /v1/cancellations`` lists jobs, ``DELETE`` removes one."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 
 from harvester.engine import schema
 from harvester.engine.config import TERMINAL
+from harvester.engine.flow_state import CancellationJob, CancellationJobs
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase, new_id
 from harvester.engine.triggers import compile_expr, evaluate
 from harvester.engine.work import UnitOfWork
 
-PREFIX = "cancellation:"
 BATCH = 500
 FUTURE_SLACK_S = 5.0  # Inngest: started_before may be at most 5 s ahead of now
 
@@ -48,7 +50,7 @@ def _time(body: dict[str, Any], field: str, required: bool) -> float | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
-def validate(body: Any, functions: dict[str, Any], now: float) -> dict[str, Any]:
+def validate(body: Any, functions: Mapping[str, object], now: float) -> CancellationJob:
     """The job a request body asks for, checked as Inngest checks it; the function is
     ``{app_id}-{function_id}`` (the SDK's full id) or ``function_id`` itself."""
     if not isinstance(body, dict):
@@ -76,69 +78,68 @@ def validate(body: Any, functions: dict[str, Any], now: float) -> dict[str, Any]
         fn_id = body["function_id"]
     if fn_id not in functions:
         raise CancellationError(404, f"function_id: no function {body['function_id']!r}")
-    return {
-        "id": new_id(),
-        "app_id": body["app_id"],
-        "function_id": body["function_id"],
-        "fn": fn_id,
-        "started_after": after,
-        "started_before": before,
-        "if": expr,
-        "created_at": now,
-        "done": False,
-        "cancelled": 0,
-    }
+    return CancellationJob(
+        id=new_id(),
+        app_id=body["app_id"],
+        function_id=body["function_id"],
+        fn=fn_id,
+        started_after=after,
+        started_before=before,
+        if_expr=expr,
+        created_at=now,
+    )
 
 
-def _batch(job: dict[str, Any], conn: Any, past: str) -> list[dict[str, Any]]:
+def _batch(job: CancellationJob, conn: Connection, past: str) -> list[dict[str, Any]]:
     """The next unfinished runs of the job's window after run id ``past``."""
     r = schema.runs
     q = sa.select(r.c.run_id, r.c.events).where(
-        r.c.fn_id == job["fn"],
+        r.c.fn_id == job.fn,
         r.c.status.not_in([s.value for s in TERMINAL]),
-        r.c.created_at < job["started_before"],
+        r.c.created_at < job.started_before,
         r.c.run_id > past,
     )
-    if job["started_after"] is not None:
-        q = q.where(r.c.created_at >= job["started_after"])
+    if job.started_after is not None:
+        q = q.where(r.c.created_at >= job.started_after)
     return [dict(row._mapping) for row in conn.execute(q.order_by(r.c.run_id).limit(BATCH))]
 
 
-def _wanted(job: dict[str, Any], row: dict[str, Any]) -> bool:
-    return not job["if"] or evaluate(job["if"], {"event": (row["events"] or [{}])[0]})
+def _wanted(job: CancellationJob, row: dict[str, Any]) -> bool:
+    return not job.if_expr or evaluate(job.if_expr, {"event": (row["events"] or [{}])[0]})
 
 
-def run(db: SystemDatabase, book: RunBook, job: dict[str, Any], now: float) -> dict[str, Any]:
+def run(db: SystemDatabase, book: RunBook, job: CancellationJob, now: float) -> dict[str, Any]:
     """Cancel the job's runs, batch by batch, each batch one transaction that also
-    records the job's progress (so a restart resumes after it); the finished job."""
-    key, past = PREFIX + job["id"], ""
-    while not job["done"]:
+    records the job's progress (so a restart resumes after it); the finished job, as
+    the JSON ``jobs`` lists."""
+    kept, past = CancellationJobs(db), ""
+    while not job.done:
         with db.tx() as conn:
             rows = _batch(job, conn, past)
             uow = UnitOfWork(conn)
             for row in rows:
-                why = f"cancelled by bulk cancellation {job['id']}"
+                why = f"cancelled by bulk cancellation {job.id}"
                 if _wanted(job, row) and book.cancel(uow, row["run_id"], now, why):
-                    job["cancelled"] += 1
+                    job.cancelled += 1
             past = rows[-1]["run_id"] if rows else past
-            job["done"] = len(rows) < BATCH
-            db.flow_put(conn, key, job, None)
-    return job
+            job.done = len(rows) < BATCH
+            kept.save(conn, job)
+    return job.to_json()
 
 
-def unfinished(db: SystemDatabase) -> list[dict[str, Any]]:
+def unfinished(db: SystemDatabase) -> list[CancellationJob]:
     """Jobs a restart cut short."""
-    return [j for j in jobs(db) if not j.get("done")]
+    with db.sql.connect() as conn:
+        return [job for job in CancellationJobs(db).all(conn) if not job.done]
 
 
 def jobs(db: SystemDatabase) -> list[dict[str, Any]]:
+    """Every job kept, oldest first, as JSON (the API's ``cqrs.Cancellation`` source)."""
     with db.sql.connect() as conn:
-        return sorted((v for _, v in db.flow_prefix(conn, PREFIX)), key=lambda j: j["id"])
+        return [job.to_json() for job in CancellationJobs(db).all(conn)]
 
 
 def delete(db: SystemDatabase, job_id: str) -> bool:
+    """Forget a job; False when there is none by that id."""
     with db.tx() as conn:
-        if db.flow_get(conn, PREFIX + job_id) is None:
-            return False
-        db.flow_delete(conn, PREFIX + job_id)
-        return True
+        return CancellationJobs(db).remove(conn, job_id)

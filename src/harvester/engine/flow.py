@@ -1,7 +1,8 @@
 """Flow control at run creation: concurrency slots, throttle and rate limit (GCRA),
 batching, debounce, idempotency, priority, singleton. ``concurrency_slots``,
-``priority_shift`` and ``singleton_key`` are pure; the others read and write their
-state (table ``engine_flow``) in the caller's transaction; ``gcra`` is the maths."""
+``priority_shift`` and ``singleton_key`` are pure; the others decide from each
+feature's state (``flow_state``), read and written in the caller's transaction;
+``gcra`` is the maths."""
 
 from __future__ import annotations
 
@@ -12,10 +13,16 @@ from sqlalchemy import Connection
 
 from harvester.engine.config import TERMINAL
 from harvester.engine.durations import parse_duration
+from harvester.engine.flow_state import (
+    BatchBuffers,
+    Debounces,
+    IdempotencyMarks,
+    RateCells,
+    Singletons,
+)
 from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import FunctionSpec, evaluate_value
 
-IDEMPOTENCY_WINDOW_S = 24 * 3600
 US = 1_000_000  # GCRA counts in whole microseconds
 
 
@@ -59,10 +66,10 @@ def throttle_start(
         return now
     period, limit = parse_duration(th["period"]), int(th["limit"])
     burst = int(th.get("burst") or 1)
-    key = f"throttle:{fn.id}:{_key_value(th.get('key'), event)}"
-    tat = float(db.flow_get(conn, key, lock=True) or now)
-    start, nxt = gcra(tat, now, period, limit, burst)
-    db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
+    cells = RateCells(db)
+    key = cells.throttle_key(fn.id, _key_value(th.get("key"), event))
+    start, nxt = gcra(cells.tat(conn, key) or now, now, period, limit, burst)
+    cells.set_tat(conn, key, nxt)
     return start
 
 
@@ -73,11 +80,8 @@ def idempotency_seen(
     expr = fn.config.get("idempotency")
     if not expr:
         return False
-    key = f"idem:{fn.id}:{_key_value(expr, event)}"
-    if db.flow_get(conn, key) is not None:
-        return True
-    db.flow_put(conn, key, True, expires_at=now + IDEMPOTENCY_WINDOW_S)
-    return False
+    marks = IdempotencyMarks(db)
+    return marks.seen(conn, marks.key(fn.id, _key_value(expr, event)), now)
 
 
 def batch_add(
@@ -85,15 +89,10 @@ def batch_add(
 ) -> tuple[str, list[dict[str, Any]] | None, float]:
     """Buffer an event; returns (batch key, events when the batch is full, flush time)."""
     cfg = fn.config["batchEvents"]
-    key = f"batch:{fn.id}:{_key_value(cfg.get('key'), event)}"
-    buf = db.flow_get(conn, key, lock=True) or {"events": [], "opened": now}
-    buf["events"].append(event)
-    flush_at = buf["opened"] + parse_duration(cfg.get("timeout") or "1s")
-    if len(buf["events"]) >= int(cfg["maxSize"]):
-        db.flow_delete(conn, key)
-        return key, buf["events"], flush_at
-    db.flow_put(conn, key, buf)
-    return key, None, flush_at
+    key = BatchBuffers.key(fn.id, _key_value(cfg.get("key"), event))
+    batch, full = BatchBuffers(db).add(conn, key, event, now, int(cfg["maxSize"]))
+    flush_at = batch.opened + parse_duration(cfg.get("timeout") or "1s")
+    return key, (batch.events if full else None), flush_at
 
 
 PRIORITY_LIMIT_S = 600.0
@@ -108,12 +107,13 @@ def rate_limited(
     if not rl:
         return False
     limit = int(rl["limit"])
-    key = f"ratelimit:{fn.id}:{_key_value(rl.get('key'), event)}"
-    tat = float(db.flow_get(conn, key, lock=True) or now)
+    cells = RateCells(db)
+    key = cells.rate_limit_key(fn.id, _key_value(rl.get("key"), event))
+    tat = cells.tat(conn, key) or now
     start, nxt = gcra(tat, now, parse_duration(rl["period"]), limit, burst=limit)
     if start > now:
         return True
-    db.flow_put(conn, key, nxt, expires_at=nxt + 3600)
+    cells.set_tat(conn, key, nxt)
     return False
 
 
@@ -142,7 +142,7 @@ def admit(
     if rate_limited(db, conn, fn, event, now):
         return Admission(skip="rate limit reached: event skipped")
     key, replaces = singleton_key(fn, event), None
-    active = db.flow_get(conn, key, lock=True) if key else None
+    active = Singletons(db).holder(conn, key) if key else None
     if active:
         run = db.get_run(conn, active, lock=True)
         if run is not None and run["status"] not in TERMINAL:
@@ -168,7 +168,7 @@ def priority_shift(fn: FunctionSpec, event: dict[str, Any]) -> float:
 
 def singleton_key(fn: FunctionSpec, event: dict[str, Any]) -> str | None:
     sg = fn.config.get("singleton")
-    return f"singleton:{fn.id}:{_key_value(sg.get('key'), event)}" if sg else None
+    return Singletons.key(fn.id, _key_value(sg.get("key"), event)) if sg else None
 
 
 def debounce_push(
@@ -176,11 +176,8 @@ def debounce_push(
 ) -> tuple[str, float]:
     """Keep the latest event for the key and push its firing time; returns (key, due)."""
     cfg = fn.config["debounce"]
-    key = f"debounce:{fn.id}:{_key_value(cfg.get('key'), event)}"
-    prev = db.flow_get(conn, key, lock=True)
-    first = prev["first"] if prev else now
-    due = now + parse_duration(cfg["period"])
-    if cfg.get("timeout") is not None:
-        due = min(due, first + parse_duration(cfg["timeout"]))
-    db.flow_put(conn, key, {"event": event, "first": first, "due": due})
-    return key, due
+    key = Debounces.key(fn.id, _key_value(cfg.get("key"), event))
+    timeout = cfg.get("timeout")
+    period = parse_duration(cfg["period"])
+    limit = None if timeout is None else parse_duration(timeout)
+    return key, Debounces(db).push(conn, key, event, now, period, limit).due

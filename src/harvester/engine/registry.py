@@ -12,7 +12,7 @@ import structlog
 from harvester.engine import executor, sync_tickets
 from harvester.engine.clock import monotonic
 from harvester.engine.config import EngineConfig
-from harvester.engine.durations import next_tick
+from harvester.engine.flow_state import CronSchedule
 from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.triggers import FunctionSpec, validate
 
@@ -68,15 +68,12 @@ class Registry:
         their cron triggers."""
         specs = [validate(c) for c in configs]
         now = self.cfg.clock()
+        crons = CronSchedule(self.db)
         with self.db.tx() as conn:
             self.db.replace_app(conn, url, app_id, configs, now)
             for spec in specs:
                 for expr in spec.crons:
-                    key = f"cron:{spec.id}:{expr}"
-                    if self.db.flow_get(conn, key) is None:
-                        self.db.flow_put(
-                            conn, key, {"fn": spec.id, "expr": expr, "next": next_tick(expr, now)}
-                        )
+                    crons.seed(conn, spec.id, expr, now)
         for fid in [f for f, s in self.functions.items() if s.url.startswith(url)]:
             del self.functions[fid]
         self.functions.update({s.id: s for s in specs})

@@ -9,6 +9,7 @@ from typing import Any
 import inngest
 
 from harvester.engine import Engine, EngineConfig, RunStatus, cancellations
+from harvester.engine.flow_state import CancellationJobs
 from harvester.engine.sysdb import SystemDatabase
 
 from .harness import running
@@ -38,7 +39,7 @@ async def test_a_cut_short_cancellation_is_finished_at_start(sqlite_url: str) ->
         )
     db = SystemDatabase(sqlite_url)  # as if the process died before the first batch
     with db.tx() as conn:
-        db.flow_put(conn, cancellations.PREFIX + job["id"], job, None)
+        CancellationJobs(db).save(conn, job)
     db.dispose()
     again = Engine(EngineConfig(database_url=sqlite_url, fire_crons=False))
     await again.start()
