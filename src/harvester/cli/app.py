@@ -45,12 +45,16 @@ def _root(
 def main() -> None:
     """Entry point of the ``harvester`` script: a bad setting is one line per variable
     and exit 2, not a traceback (``--debug`` shows it)."""
-    from harvester.settings_errors import SettingsError
-
     try:
         app()
-    except SettingsError as exc:
-        if _debug["on"]:
+    except Exception as exc:
+        # Whatever raised a SettingsError imported its module: `--help` and the commands
+        # that read no settings do not import it (and pydantic) for this ``except``.
+        if _debug["on"] or "harvester.settings_errors" not in sys.modules:
+            raise
+        from harvester.settings_errors import SettingsError
+
+        if not isinstance(exc, SettingsError):
             raise
         for line in exc.lines:
             print(f"harvester: bad setting {line}", file=sys.stderr)

@@ -162,13 +162,8 @@ def check_engine(settings: Settings, url: str | None = None, port: int | None = 
             "check INNGEST_BASE_URL and your Inngest server / keys",
         )
     found = find_server(settings, url, port)
-    if is_harvester(found.url):
-        return Check("engine", True, f"embedded; running at {found.url} ({found.how})")
-    where = urlsplit(found.url)
-    try:
-        with socket.create_connection((where.hostname or "", where.port or 80), timeout=1):
-            pass
-    except OSError:
+    # A connection first: when nothing listens (the usual case), no HTTP client loads.
+    if not _listening(found.url):
         return Check(
             "engine",
             not found.explicit,
@@ -176,12 +171,25 @@ def check_engine(settings: Settings, url: str | None = None, port: int | None = 
             "start it with `harvester up`"
             + ("" if found.explicit else " (or pass --port/--url if it runs elsewhere)"),
         )
+    if is_harvester(found.url):
+        return Check("engine", True, f"embedded; running at {found.url} ({found.how})")
     return Check(
         "engine",
         False,
         f"{found.url} answers, but not as the harvester ({found.how})",
         "another program holds the port: set HARVESTER_PORT, or pass --port/--url",
     )
+
+
+def _listening(url: str) -> bool:
+    """Does something accept a connection at ``url``'s host and port?"""
+    where = urlsplit(url)
+    port = where.port or (443 if where.scheme == "https" else 80)
+    try:
+        with socket.create_connection((where.hostname or "", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _redact(url: str) -> str:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 
 from harvester.clock import unix_now
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
 
 ADDRESS_FILE = "server.json"
 ANY_ADDRESS = ("0.0.0.0", "::", "")
-PROBE_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
+PROBE_SECONDS, PROBE_CONNECT_SECONDS = 1.0, 0.5  # an answer / a connection to /health
 UrlOption = Annotated[
     str | None,
     typer.Option(
@@ -124,8 +123,11 @@ def find_server(settings: Settings, url: str | None = None, port: int | None = N
 
 def is_harvester(base: str) -> bool:
     """Does a harvester server (not some other program) answer at ``base``?"""
+    import httpx  # here, not above: `doctor` with no server up never needs it
+
     try:
-        res = httpx.get(f"{base}/health", timeout=PROBE_TIMEOUT)
+        timeout = httpx.Timeout(PROBE_SECONDS, connect=PROBE_CONNECT_SECONDS)
+        res = httpx.get(f"{base}/health", timeout=timeout)
         body = res.json()
     except (httpx.HTTPError, ValueError):
         return False

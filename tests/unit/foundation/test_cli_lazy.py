@@ -11,8 +11,17 @@ from typer.testing import CliRunner
 
 from harvester.cli import app
 from harvester.cli.lazy import COMMANDS, commands_of
+from tests.free_port import free_port
 
-HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "inngest", "harvester.engine", "harvester.store")
+HEAVY = (
+    "sqlalchemy",
+    "fastapi",
+    "uvicorn",
+    "inngest",
+    "harvester.engine",
+    "harvester.store",
+    "httpx",
+)
 
 
 def _loaded_after(args: list[str]) -> list[str]:
@@ -54,10 +63,11 @@ def test_a_command_still_runs_and_a_typo_gets_a_suggestion() -> None:
 def test_doctor_in_a_fresh_folder_imports_no_database_layer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With no database yet there is nothing to open: `doctor` answers without
-    SQLAlchemy, Alembic or the store (what keeps it under half a second)."""
+    """With no database yet there is nothing to open, and with no server up nothing to
+    ask over HTTP: `doctor` answers without SQLAlchemy, Alembic, the store or httpx."""
     monkeypatch.chdir(tmp_path)
     for var in ("DATABASE_URL", "HARVESTER_DATA_DIR", "REDIS_URL"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HARVESTER_PORT", str(free_port()))  # no server of anyone's there
     assert _loaded_after(["doctor"]) == []
     assert not (tmp_path / "data").exists()
