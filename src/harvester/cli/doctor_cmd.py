@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
@@ -15,6 +17,9 @@ from harvester.cli.terminal import stdout_console
 from harvester.clock import utcnow
 from harvester.settings import Settings, get_settings
 from harvester.tiktok.capabilities import capabilities, missing_settings
+
+if TYPE_CHECKING:
+    from harvester.guard.quota import QuotaStatus
 
 
 @dataclass
@@ -36,13 +41,10 @@ def check_database(settings: Settings) -> Check:
             "`harvester up` (or `harvester db upgrade`) creates it; if it lives elsewhere, "
             "run from the folder that holds data/ or set HARVESTER_DATA_DIR",
         )
-    from harvester.store import Database
-    from harvester.store.migrate import current_revision, head_revision
+    from harvester.store.migrate import head_revision
 
-    db = Database(url)
     try:
-        db.ping()
-        rev, head = current_revision(db), head_revision()
+        rev, head = _revision(url), head_revision()
     except Exception as exc:
         return Check(
             "database",
@@ -50,8 +52,6 @@ def check_database(settings: Settings) -> Check:
             f"{_redact(url)}: {exc.__class__.__name__}: {exc}"[:300],
             "check DATABASE_URL; for Postgres make sure the server runs and accepts the user",
         )
-    finally:
-        db.dispose()
     if rev != head:
         return Check(
             "database",
@@ -60,6 +60,25 @@ def check_database(settings: Settings) -> Check:
             "run `harvester db upgrade` (also done on `harvester up`)",
         )
     return Check("database", True, f"{_redact(url)} schema {rev}")
+
+
+def _revision(url: str) -> str | None:
+    """The schema's revision; a SQLite file is read with the standard library (read-only,
+    and without importing SQLAlchemy, which would triple doctor's time)."""
+    file = sqlite_file(url)
+    if file is not None:
+        from harvester.store.sqlite_peek import revision
+
+        return revision(file)
+    from harvester.store import Database
+    from harvester.store.migrate import current_revision
+
+    db = Database(url)
+    try:
+        db.ping()
+        return current_revision(db)
+    finally:
+        db.dispose()
 
 
 def check_redis(settings: Settings) -> Check:
@@ -119,19 +138,8 @@ def check_quota(settings: Settings) -> Check:
     missing = sqlite_file(settings.effective_database_url)
     if not settings.redis_url and missing is not None and not missing.exists():
         return Check("quota", True, "nothing spent yet: no database yet")  # never create one
-    from harvester.guard.quota import APIS, make_ledger
-    from harvester.store import Database
-
-    db = Database(settings.effective_database_url)
     try:
-        ledger = make_ledger(
-            db,
-            settings.redis_url,
-            settings.quota_client_key,
-            settings.effective_quota_requests_per_day,
-            settings.effective_quota_records_per_day,
-        )
-        statuses = {api: ledger.status(api) for api in APIS}
+        statuses = _quota_statuses(settings)
     except Exception as exc:
         return Check(
             "quota",
@@ -139,8 +147,6 @@ def check_quota(settings: Settings) -> Check:
             f"ledger unreadable: {exc.__class__.__name__}: {exc}"[:300],
             "run `harvester db upgrade`; check DATABASE_URL / REDIS_URL",
         )
-    finally:
-        db.dispose()
     parts = [
         f"{api} {st.used_requests}/{st.limit_requests} requests, "
         f"{st.used_records}/{st.limit_records} records"
@@ -152,6 +158,47 @@ def check_quota(settings: Settings) -> Check:
     spent = [api for api, st in statuses.items() if st.spent]
     hint = f"{', '.join(spent)} quota spent: harvests wait for the reset" if spent else ""
     return Check("quota", True, detail, hint)
+
+
+def _quota_statuses(settings: Settings) -> dict[str, QuotaStatus]:
+    """Today's use per API, read from the shared ledger (never spent nor seeded)."""
+    from harvester.guard.quota import APIS, QuotaLedger, make_ledger
+
+    whose = (
+        settings.quota_client_key,
+        settings.effective_quota_requests_per_day,
+        settings.effective_quota_records_per_day,
+    )
+    file = sqlite_file(settings.effective_database_url)
+    if file is not None and not settings.redis_url:
+        ledger = QuotaLedger(_LedgerFile(file), *whose)
+        return {api: ledger.status(api) for api in APIS}
+    from harvester.store import Database
+
+    db = Database(settings.effective_database_url)
+    try:
+        ledger = make_ledger(db, settings.redis_url, *whose)
+        return {api: ledger.status(api) for api in APIS}
+    finally:
+        db.dispose()
+
+
+class _LedgerFile:
+    """The ledger's rows in a SQLite file, looked at with the standard library (the
+    guard's backend protocol, for ``QuotaLedger.status`` only: doctor never spends)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def spend(
+        self, key: tuple[str, str, str], mode: str, n: int, limits: tuple[int, int], now: float
+    ) -> tuple[bool, int, int]:
+        if mode != "peek":
+            raise RuntimeError("doctor only looks at the quota ledger")
+        from harvester.store.sqlite_peek import quota_usage
+
+        requests, records = quota_usage(self._path, *key)
+        return True, requests, records
 
 
 def check_engine(settings: Settings, url: str | None = None, port: int | None = None) -> Check:

@@ -12,12 +12,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harvester.clock import PROCESS_CLOCK, from_unix, next_midnight
 from harvester.guard.errors import DailyQuotaSpent
-from harvester.store import Database
-from harvester.store.guard_state import GuardState, QuotaKey
+
+if TYPE_CHECKING:  # the SQL backend's, imported where it is built: QuotaStatus and
+    # QuotaLedger with another backend (doctor's look at a SQLite file) need no SQLAlchemy
+    from harvester.store import Database
 
 APIS = ("research", "commercial")
 # Documented for the Research API; the Commercial Content API's are not documented,
@@ -92,12 +94,16 @@ class SqlLedger:
     a day."""
 
     def __init__(self, db: Database) -> None:
+        from harvester.store.guard_state import GuardState
+
         self._state = GuardState(db)
         self._seeded: set[tuple[str, str, str]] = set()
 
     def spend(
         self, key: tuple[str, str, str], mode: str, n: int, limits: tuple[int, int], now: float
     ) -> tuple[bool, int, int]:
+        from harvester.store.guard_state import QuotaKey
+
         cached = key in self._seeded
         if mode != "peek" and not cached:
             self._seed(key, now)
@@ -115,6 +121,8 @@ class SqlLedger:
         return granted, (row.requests if row else 0), (row.records if row else 0)
 
     def _seed(self, key: tuple[str, str, str], now: float) -> None:
+        from harvester.store.guard_state import QuotaKey
+
         self._state.seed_quota(QuotaKey(*key), now)
         self._seeded = {k for k in self._seeded if k[2] == key[2]} | {key}
 

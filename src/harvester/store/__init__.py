@@ -8,7 +8,6 @@ states below, never SQLAlchemy or `harvester.store.models` (an import-linter con
 
 from typing import TYPE_CHECKING, Any
 
-from harvester.store.db import Database, StorageError, StorageUnavailable
 from harvester.store.states import (
     DeadLetterStatus,
     EnrichmentKind,
@@ -34,14 +33,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from harvester.store.db import Database, StorageError, StorageUnavailable
     from harvester.store.migrate import upgrade
 
 
 def __getattr__(name: str) -> Any:
-    """``upgrade`` imports Alembic: only when it is used (``harvester doctor`` and the
-    light commands never do)."""
+    """The database layer loads on first use: ``upgrade`` imports Alembic, the others
+    SQLAlchemy, and a module of the store that needs neither (``sqlite_peek``, which
+    ``harvester doctor`` reads a SQLite file with) must not pay for them."""
     if name == "upgrade":
         from harvester.store.migrate import upgrade
 
         return upgrade
+    if name in ("Database", "StorageError", "StorageUnavailable"):
+        from harvester.store import db
+
+        return getattr(db, name)
     raise AttributeError(f"module 'harvester.store' has no attribute {name!r}")

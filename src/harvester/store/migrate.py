@@ -6,12 +6,10 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from harvester.store.db import Database
-
 if TYPE_CHECKING:
     from alembic.config import Config
+
+    from harvester.store.db import Database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -38,6 +36,8 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 def current_revision(db: Database) -> str | None:
     """The schema's revision as Alembic stamped it (None: no schema yet)."""
+    import sqlalchemy as sa  # here: ``head_revision`` alone needs no database layer
+
     with db.engine.connect() as conn:
         if not sa.inspect(conn).has_table("alembic_version"):
             return None

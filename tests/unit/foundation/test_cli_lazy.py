@@ -24,13 +24,13 @@ HEAVY = (
 )
 
 
-def _loaded_after(args: list[str]) -> list[str]:
+def _loaded_after(args: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
     probe = (
         "import sys\n"
         "from harvester.cli import main\n"
         f"sys.argv = ['harvester', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print('LOADED=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+        f"print('LOADED=' + ','.join(m for m in {heavy!r} if m in sys.modules))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
@@ -71,3 +71,30 @@ def test_doctor_in_a_fresh_folder_imports_no_database_layer(
     monkeypatch.setenv("HARVESTER_PORT", str(free_port()))  # no server of anyone's there
     assert _loaded_after(["doctor"]) == []
     assert not (tmp_path / "data").exists()
+
+
+def test_doctor_reads_an_existing_sqlite_database_without_the_database_layer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `up` the database exists: its revision and today's quota are read with the
+    standard library, and doctor still says them (no SQLAlchemy: a third of the time)."""
+    from harvester.store import Database, upgrade
+
+    db = Database(f"sqlite:///{tmp_path / 'harvester.db'}")
+    try:
+        upgrade(db)
+    finally:
+        db.dispose()
+    for var in ("DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HARVESTER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HARVESTER_PORT", str(free_port()))
+    monkeypatch.setenv("COLUMNS", "400")
+    database_layer = ("sqlalchemy", "alembic", "harvester.store.db", "harvester.store.models")
+    assert _loaded_after(["doctor"], (*database_layer, "httpx")) == []
+    run = "import sys\nfrom harvester.cli import main\nsys.argv = ['harvester', 'doctor']\nmain()"
+    shown = subprocess.run(
+        [sys.executable, "-c", run], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert " schema " in shown and "(head" not in shown
+    assert "used today: research 0/100000 requests" in shown
