@@ -16,6 +16,7 @@ from harvester.engine import browser_guard, eventids, safejson, signing, sync_ti
 from harvester.engine.cancellations import CancellationError
 from harvester.engine.config import EngineConfig
 from harvester.engine.gql import answer_gql
+from harvester.engine.records import LiveRun
 from harvester.engine.registration import registration_problem
 from harvester.engine.rest import build_rest_router, iso
 from harvester.engine.sysdb import SystemDatabase
@@ -260,7 +261,7 @@ def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> 
         if cfg.signing_key and not _signed(request, cfg):
             raise HTTPException(401, "bad signing key")
 
-    def state_of(run_id: str, request: Request) -> dict[str, Any]:
+    def state_of(run_id: str, request: Request) -> LiveRun:
         """The run's state as the dev server's core API serves it: 400 for an id that
         cannot be a run id; 404 for no such run (the dev server: 410, state gone)."""
         authorized(request)
@@ -273,11 +274,11 @@ def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> 
 
     @router.get("/v0/runs/{run_id}/batch", tags=["inngest"])
     def batch(run_id: str, request: Request) -> Any:
-        return state_of(run_id, request)["events"]
+        return state_of(run_id, request).events
 
     @router.get("/v0/runs/{run_id}/actions", tags=["inngest"])
     def actions(run_id: str, request: Request) -> Any:
-        return state_of(run_id, request)["steps"]
+        return state_of(run_id, request).steps
 
     @router.post("/v0/gql", tags=["inngest"])
     async def gql(request: Request) -> Any:

@@ -5,6 +5,7 @@ methods over them; the parts are its own business."""
 from __future__ import annotations
 
 import asyncio
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -39,11 +40,16 @@ class Engine:
     """An embedded, Inngest-compatible executor over one SQL database."""
 
     def __init__(self, cfg: EngineConfig) -> None:
+        """The one place the parts are built, each given only what it uses: the registry
+        the database; the run book the database and a read-only view of the functions;
+        the outcome handler those and the book; worker and dispatcher the parts they drive."""
         self.cfg = cfg
         self._db = SystemDatabase(cfg.database_url)
         self._registry = Registry(self._db, cfg)
-        self._book = RunBook(self._db, self._registry.functions)
-        outcomes = OutcomeHandler(self._book, cfg)
+        # A view, not a copy: the registry updates its dict in place on every reload.
+        functions = MappingProxyType(self._registry.functions)
+        self._book = RunBook(self._db, functions)
+        outcomes = OutcomeHandler(self._db, self._book, functions, cfg)
         self._worker = Worker(self._db, self._registry, self._book, outcomes, cfg)
         self._dispatcher = Dispatcher(self._db, self._registry, self._book, self._worker, cfg)
         self.router = build_router(self, self._db)
@@ -276,12 +282,12 @@ class Engine:
     def replay(self, run_id: str) -> str | None:
         """A new run of the same function with the same event(s); its id."""
         run = self._db.load_run(run_id)
-        fn = self._registry.get(run["fn_id"]) if run else None
+        fn = self._registry.get(run.fn_id) if run else None
         if run is None or fn is None:
             return None
         with self._db.tx() as conn:
             new = self._book.start_run(
-                UnitOfWork(conn), fn, run["events"], self.cfg.clock(), run["event_id"]
+                UnitOfWork(conn), fn, run.events, self.cfg.clock(), run.event_id
             )
         self._dispatcher.wake()
         return new

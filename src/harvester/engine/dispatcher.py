@@ -19,11 +19,11 @@ from prometheus_client import Counter, Gauge
 
 from harvester.engine.config import EngineConfig
 from harvester.engine.durations import next_tick
-from harvester.engine.records import TIMER_KINDS, QueueKind
+from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots
 from harvester.engine.registry import Registry
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase, new_id
-from harvester.engine.work import Capacity, Slots, Taken, UnitOfWork
+from harvester.engine.work import Capacity, Taken, UnitOfWork
 from harvester.engine.worker import Handled, Worker
 
 log = structlog.get_logger("harvester.engine")
@@ -80,7 +80,7 @@ class Dispatcher:
         # Next calls this process holds (leased) until a worker is free: a heap in due
         # order (due_at, arrival, item, run), so that a burst of a thousand woken runs
         # costs a pop per start, not a sort of everything held.
-        self._ready: list[tuple[float, int, dict[str, Any], dict[str, Any] | None]] = []
+        self._ready: list[tuple[float, int, DueItem, LiveRun | None]] = []
         self._arrival = itertools.count()
         self._backlog = False  # did the dispatcher leave due work for lack of workers?
         self._cron_check_at = 0.0
@@ -112,8 +112,8 @@ class Dispatcher:
                     self.book.dispatch(uow, event, internal, now)
                 queue.extend(normalize_event(e, now) for e in uow.take_emitted())
         for item, run in uow.claimed:  # committed: take the workers, then start
-            self._reserve(item["concurrency"])
-            self._launch(item, item["concurrency"], run)
+            self._reserve(item.concurrency)
+            self._launch(item, item.concurrency, run)
         self._wake.set()
         return ids[: len(events)]
 
@@ -153,7 +153,7 @@ class Dispatcher:
             self._inflight[k] -= 1
         self._running -= 1
 
-    def _launch(self, item: dict[str, Any], slots: Slots, run: dict[str, Any] | None) -> None:
+    def _launch(self, item: DueItem, slots: Slots, run: LiveRun | None) -> None:
         # A fresh context: ingest may run inside an SDK call (step.send_event served
         # in-process), whose context variables (the SDK's step context, the log's
         # run_id) must not leak into another run's call.
@@ -161,8 +161,8 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _hold(self, item: dict[str, Any], run: dict[str, Any] | None) -> None:
-        heapq.heappush(self._ready, (item["due_at"], next(self._arrival), item, run))
+    def _hold(self, item: DueItem, run: LiveRun | None) -> None:
+        heapq.heappush(self._ready, (item.due_at, next(self._arrival), item, run))
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -266,18 +266,18 @@ class Dispatcher:
             return self._fire_timers(now)  # they need no worker
         # May fail: nothing is taken out before it.
         due = self.db.candidates(now, unlimited_only=not self.cfg.limited_calls)
-        shared = [it for it in due if it["kind"] not in TIMER_KINDS]
+        shared = [it for it in due if it.kind not in TIMER_KINDS]
         # Timers among the due items: fire a group of them (beyond it, the next pass).
         fired = self._fire_timers(now) if len(shared) < len(due) else 0
         started, i = 0, 0
-        skipped: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # held, to hold again
-        blocked: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # shared, to take
-        to_lease: list[tuple[dict[str, Any], Slots]] = []
-        group: list[tuple[dict[str, Any], Slots, dict[str, Any]]] = []
+        skipped: list[tuple[DueItem, LiveRun | None]] = []  # held, to hold again
+        blocked: list[tuple[DueItem, LiveRun | None]] = []  # shared, to take
+        to_lease: list[tuple[DueItem, Slots]] = []
+        group: list[tuple[DueItem, Slots, LiveRun]] = []
         try:
             while self._running < self.cfg.workers:
                 held = bool(self._ready) and (
-                    i >= len(shared) or self._ready[0][0] < shared[i]["due_at"]
+                    i >= len(shared) or self._ready[0][0] < shared[i].due_at
                 )  # due order; shared first on a tie
                 if held:
                     _, _, item, run = heapq.heappop(self._ready)
@@ -310,23 +310,24 @@ class Dispatcher:
 
     def _start(
         self,
-        item: dict[str, Any],
-        run: dict[str, Any] | None,
+        item: DueItem,
+        run: LiveRun | None,
         held: bool,
         now: float,
-        to_lease: list[tuple[dict[str, Any], Slots]],
-        group: list[tuple[dict[str, Any], Slots, dict[str, Any]]],
+        to_lease: list[tuple[DueItem, Slots]],
+        group: list[tuple[DueItem, Slots, LiveRun]],
     ) -> _Start:
         """Take a worker for one item: a held call joins ``group``, a shared one
         ``to_lease`` (both start at the end of the pass); a batch flush or a
         debounce is leased and starts now."""
-        slots = item["concurrency"] or []
-        if item["kind"] == QueueKind.CALL and not self._fits(slots):
+        slots = item.concurrency or []
+        if item.kind == QueueKind.CALL and not self._fits(slots):
             return _Start.WAITS
-        if held and now > item["lease_until"] - self.cfg.lease_seconds / 2:
-            self.db.release_item(item["id"], self.owner)  # too old: back to the shared queue
+        until = item.lease_until
+        if held and (until is None or now > until - self.cfg.lease_seconds / 2):
+            self.db.release_item(item.id, self.owner)  # too old: back to the shared queue
             return _Start.GONE
-        if item["kind"] == QueueKind.CALL:
+        if item.kind == QueueKind.CALL:
             self._reserve(slots)
             if run is None:
                 to_lease.append((item, slots))
@@ -340,7 +341,7 @@ class Dispatcher:
         self._launch(item, slots, run)
         return _Start.STARTED
 
-    def _hold_blocked(self, items: list[dict[str, Any]], now: float) -> None:
+    def _hold_blocked(self, items: list[DueItem], now: float) -> None:
         """Shared calls at their concurrency limit are leased and held here, like our
         own: left in the shared queue, a burst of them would fill the head of every
         pass's window of due items and keep other functions' calls behind it."""
@@ -354,9 +355,9 @@ class Dispatcher:
             return
         for item, run in zip(items, runs, strict=True):
             if run is not None:
-                self._hold({**item, "lease_owner": self.owner, "lease_until": until}, run)
+                self._hold(item.leased(until), run)
 
-    def _lease_and_launch(self, to_lease: list[tuple[dict[str, Any], Slots]], now: float) -> int:
+    def _lease_and_launch(self, to_lease: list[tuple[DueItem, Slots]], now: float) -> int:
         """Lease this pass's shared calls in one transaction and start them; those
         another process took give their worker back. Returns how many those were."""
         if not to_lease:
@@ -400,9 +401,7 @@ class Dispatcher:
                 self.ingest([normalize_event(e, self.cfg.clock()) for e in fired.emitted])
         return len(timers)
 
-    async def _process(
-        self, item: dict[str, Any], slots: Slots, run: dict[str, Any] | None
-    ) -> None:
+    async def _process(self, item: DueItem, slots: Slots, run: LiveRun | None) -> None:
         chain: Taken | None = None
         try:
             chain = self._after(item, await self._busy_with(item, self.worker.handle(item, run)))
@@ -422,30 +421,30 @@ class Dispatcher:
             with contextlib.suppress(Exception):
                 log.exception(
                     "queue item failed; it will be retried after its lease",
-                    run_id=item["run_id"],
-                    kind=item["kind"],
+                    run_id=item.run_id,
+                    kind=item.kind,
                 )
         finally:
             if chain is not None:  # hand the next call back to the queue
                 try:
-                    self.db.release_item(chain[0]["id"], self.owner)
+                    self.db.release_item(chain[0].id, self.owner)
                 except Exception:
                     log.exception("could not release a queue item; its lease will expire")
             self._unreserve(slots)
             self._wake.set()
 
-    async def _busy_with(self, item: dict[str, Any], call: Awaitable[Handled]) -> Handled:
+    async def _busy_with(self, item: DueItem, call: Awaitable[Handled]) -> Handled:
         """``call``, with ``item``'s lease renewed while it is in flight."""
-        self._busy.add(item["id"])
+        self._busy.add(item.id)
         try:
             return await call
         finally:
-            self._busy.discard(item["id"])
+            self._busy.discard(item.id)
 
-    def _after(self, item: dict[str, Any], done: Handled) -> Taken | None:
+    def _after(self, item: DueItem, done: Handled) -> Taken | None:
         """Act on an item's committed transaction; returns the call to go on with."""
         if done.finished:
-            RUNS.labels(item["fn_id"], done.finished).inc()
+            RUNS.labels(item.fn_id, done.finished).inc()
         if done.emitted:
             now = self.cfg.clock()
             try:

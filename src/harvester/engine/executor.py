@@ -16,6 +16,7 @@ import httpx
 import orjson
 
 from harvester.engine import safejson, signing
+from harvester.engine.records import LiveRun
 
 
 @dataclass
@@ -38,30 +39,30 @@ def call_url(fn_url: str, step_id: str | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def state_bytes(run: dict[str, Any]) -> int:
+def state_bytes(run: LiveRun) -> int:
     """How big a run's state is inline: its events and every memoized step."""
-    return len(json.dumps(run["events"])) + len(json.dumps(run["steps"]))
+    return len(json.dumps(run.events)) + len(json.dumps(run.steps))
 
 
 def request_body(
-    run: dict[str, Any], attempt: int, max_attempts: int, inline_limit: int | None = None
+    run: LiveRun, attempt: int, max_attempts: int, inline_limit: int | None = None
 ) -> dict[str, Any]:
     """The body of a call. A state over ``inline_limit`` bytes is left out with
     ``use_api: true``: the SDK then fetches the steps and the batch from the engine
     (``GET /v0/runs/{id}/actions`` and ``/batch``), as it does from Inngest."""
-    events = run["events"]
+    events = run.events
     use_api = inline_limit is not None and state_bytes(run) > inline_limit
     return {
         "event": events[0],
         "events": None if use_api else events,
-        "steps": {} if use_api else run["steps"],
+        "steps": {} if use_api else run.steps,
         "use_api": use_api,
         "ctx": {
-            "run_id": run["run_id"],
+            "run_id": run.run_id,
             "attempt": attempt,
-            "disable_immediate_execution": bool(run["parallel"]),
+            "disable_immediate_execution": bool(run.parallel),
             "max_attempts": max_attempts,
-            "stack": {"stack": list(run["stack"])},
+            "stack": {"stack": list(run.stack)},
         },
     }
 

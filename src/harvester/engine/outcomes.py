@@ -3,6 +3,7 @@ sleeps, waits and invokes, retry or fail."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,9 +11,9 @@ from typing import Any
 from harvester.engine.config import EngineConfig, RunStatus
 from harvester.engine.durations import parse_duration
 from harvester.engine.executor import CallOutcome
-from harvester.engine.records import QueueKind
+from harvester.engine.records import LiveRun, QueueKind, Wait
 from harvester.engine.runs import INVOKED_EVENT, RunBook, backoff, standard_error
-from harvester.engine.sysdb import new_id
+from harvester.engine.sysdb import SystemDatabase, new_id
 from harvester.engine.triggers import FunctionSpec
 from harvester.engine.work import UnitOfWork
 
@@ -45,25 +46,33 @@ class _Progress:
 
 
 class OutcomeHandler:
-    """Applies one SDK call's outcome to its run, in the caller's unit of work."""
+    """Applies one SDK call's outcome to its run, in the caller's unit of work: writes
+    steps, timers and waits to ``db``, starts, continues and ends runs through ``book``;
+    ``functions`` (read-only) gives a function's retries and an invoke's target."""
 
-    def __init__(self, book: RunBook, cfg: EngineConfig) -> None:
+    def __init__(
+        self,
+        db: SystemDatabase,
+        book: RunBook,
+        functions: Mapping[str, FunctionSpec],
+        cfg: EngineConfig,
+    ) -> None:
+        self.db = db
         self.book = book
+        self.functions = functions
         self.cfg = cfg
 
     def apply(
         self,
         uow: UnitOfWork,
-        run: dict[str, Any],
+        run: LiveRun,
         fn: FunctionSpec,
         out: CallOutcome,
         started: float,
         now: float,
     ) -> None:
-        if run["status"] == RunStatus.QUEUED:
-            self.book.db.update_run(
-                uow.conn, run["run_id"], status=RunStatus.RUNNING, started_at=started
-            )
+        if run.status == RunStatus.QUEUED:
+            self.db.mark_running(uow.conn, run.run_id, started)
         if out.status == 206:
             self._ops(uow, run, out, started, now)
         elif out.status == 200:
@@ -74,28 +83,30 @@ class OutcomeHandler:
     def _step_row(
         self,
         uow: UnitOfWork,
-        run: dict[str, Any],
+        run: LiveRun,
         op: dict[str, Any],
         started: float,
         now: float,
-        **extra: Any,
+        output: Any = None,
+        error: dict[str, Any] | None = None,
     ) -> None:
-        self.book.db.add_step(
+        self.db.add_step(
             uow.conn,
-            run_id=run["run_id"],
+            run_id=run.run_id,
             step_id=op.get("id", ""),
             name=str(op.get("displayName") or op.get("name") or op.get("id")),
             op=str(op.get("op")),
-            attempt=run["attempt"],
+            attempt=run.attempt,
             started_at=started,
             ended_at=now,
-            **extra,
+            output=output,
+            error=error,
         )
 
     def _ops(
         self,
         uow: UnitOfWork,
-        run: dict[str, Any],
+        run: LiveRun,
         out: CallOutcome,
         started: float,
         now: float,
@@ -105,12 +116,12 @@ class OutcomeHandler:
             message = f"the engine does not support the op(s) {', '.join(unknown)} this SDK sent"
             self.book.finish(uow, run, now, error={"name": "UnsupportedOpcode", "message": message})
             return
-        p = _Progress(dict(run["steps"]), list(run["stack"]), list(run["pending"]), run["attempt"])
+        p = _Progress(dict(run.steps), list(run.stack), list(run.pending), run.attempt)
         p.no_retry, p.retry_at = out.no_retry, out.retry_at
         # As the dev server (ForceStepPlan): once a reply holds more than one op
         # (parallel steps), later steps are planned first (disable_immediate_execution)
         # while the run fans out.
-        p.parallel = run["parallel"] or len(out.ops) > 1
+        p.parallel = run.parallel or len(out.ops) > 1
         for op in out.ops:
             self._op(uow, run, op, p, started, now)
         race = any((op.get("opts") or {}).get("parallelMode") == "race" for op in out.ops)
@@ -119,18 +130,23 @@ class OutcomeHandler:
             # maybeResetForceStepPlan: the discovery call that follows a group (or, in
             # race mode, a step) runs its next step at once again (request version 2).
             p.parallel = False
-        fields: dict[str, Any] = {"steps": p.steps, "stack": p.stack, "pending": p.pending}
-        fields |= {"attempt": p.attempt, "parallel": p.parallel}
-        self.book.db.update_run(uow.conn, run["run_id"], **fields)
+        nxt = run.advanced(
+            steps=p.steps,
+            stack=p.stack,
+            pending=p.pending,
+            attempt=p.attempt,
+            parallel=p.parallel,
+            status=RunStatus.RUNNING,
+        )
+        self.db.save_progress(uow.conn, nxt)
         # Wait mode: discovery once the group's steps are all done; race: after each.
         if discover:
-            nxt = {**run, "status": RunStatus.RUNNING, **fields}
             self.book.enqueue_call(uow, nxt, now, may_carry=True)
 
     def _op(
         self,
         uow: UnitOfWork,
-        run: dict[str, Any],
+        run: LiveRun,
         op: dict[str, Any],
         p: _Progress,
         started: float,
@@ -167,7 +183,7 @@ class OutcomeHandler:
     def _step_error(
         self,
         uow: UnitOfWork,
-        run: dict[str, Any],
+        run: LiveRun,
         op: dict[str, Any],
         p: _Progress,
         started: float,
@@ -178,39 +194,32 @@ class OutcomeHandler:
         sid = op.get("id", "")
         self._step_row(uow, run, op, started, now, error=op.get("error"))
         p.attempt += 1
-        fn = self.book.functions.get(run["fn_id"])
+        fn = self.functions.get(run.fn_id)
         if p.no_retry or (fn is not None and p.attempt >= fn.max_attempts):
             p.memoize(sid, {"error": op.get("error")})
             p.pending = [x for x in p.pending if x != sid]
             return
         delay = backoff(p.attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
         due = p.retry_at if p.retry_at is not None else now + delay
-        self.book.enqueue_call(uow, run, due, sid if sid in run["pending"] else None)
+        self.book.enqueue_call(uow, run, due, sid if sid in run.pending else None)
 
-    def _timer(self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float) -> None:
+    def _timer(self, uow: UnitOfWork, run: LiveRun, op: dict[str, Any], now: float) -> None:
         """Queue a sleep's wake-up, or a wait for an event with its timeout."""
-        db, sid, run_id, fn_id = self.book.db, op.get("id", ""), run["run_id"], run["fn_id"]
+        sid, run_id, fn_id = op.get("id", ""), run.run_id, run.fn_id
         if op.get("op") == "Sleep":
-            db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAKE, _iso(op["name"]), sid)
+            self.db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAKE, _iso(op["name"]), sid)
             return
         opts = op.get("opts") or {}
         expires = now + parse_duration(opts.get("timeout") or "1h")
-        db.add_wait(
-            uow.conn,
-            run_id=run_id,
-            step_id=sid,
-            event_name=op["name"],
-            expression=opts.get("if"),
-            expires_at=expires,
-        )
-        db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAIT_TIMEOUT, expires, sid)
+        self.db.add_wait(uow.conn, Wait(run_id, sid, op["name"], opts.get("if"), expires))
+        self.db.enqueue(uow.conn, run_id, fn_id, QueueKind.WAIT_TIMEOUT, expires, sid)
 
     def _invoke(
-        self, uow: UnitOfWork, run: dict[str, Any], op: dict[str, Any], now: float
+        self, uow: UnitOfWork, run: LiveRun, op: dict[str, Any], now: float
     ) -> dict[str, Any] | None:
         """Start the invoked run; returns the step's error memo when there is none."""
         opts = op.get("opts") or {}
-        target = self.book.functions.get(str(opts.get("function_id")))
+        target = self.functions.get(str(opts.get("function_id")))
         sid = op.get("id", "")
         if target is None:
             return {
@@ -227,13 +236,13 @@ class OutcomeHandler:
             "ts": int(now * 1000),
         }
         self.book.start_run(
-            uow, target, [event], now, None, parent={"run_id": run["run_id"], "step_id": sid}
+            uow, target, [event], now, None, parent={"run_id": run.run_id, "step_id": sid}
         )
         if opts.get("timeout"):
-            self.book.db.enqueue(
+            self.db.enqueue(
                 uow.conn,
-                run["run_id"],
-                run["fn_id"],
+                run.run_id,
+                run.fn_id,
                 QueueKind.INVOKE_TIMEOUT,
                 now + parse_duration(opts["timeout"]),
                 sid,
@@ -241,17 +250,17 @@ class OutcomeHandler:
         return None
 
     def _error(
-        self, uow: UnitOfWork, run: dict[str, Any], fn: FunctionSpec, out: CallOutcome, now: float
+        self, uow: UnitOfWork, run: LiveRun, fn: FunctionSpec, out: CallOutcome, now: float
     ) -> None:
-        attempt = run["attempt"] + 1
+        attempt = run.attempt + 1
         error = out.error or {"name": "Error", "message": f"HTTP {out.status}"}
-        self.book.db.add_step(
+        self.db.add_step(
             uow.conn,
-            run_id=run["run_id"],
+            run_id=run.run_id,
             step_id="",
             name="function",
             op="Error",
-            attempt=run["attempt"],
+            attempt=run.attempt,
             started_at=now,
             ended_at=now,
             error=error,
@@ -269,5 +278,5 @@ class OutcomeHandler:
             if out.retry_at
             else now + backoff(attempt - 1, self.cfg.retry_base_delay, self.cfg.retry_max_delay)
         )
-        self.book.db.update_run(uow.conn, run["run_id"], attempt=attempt)
+        self.db.set_attempt(uow.conn, run.run_id, attempt)
         self.book.enqueue_call(uow, run, due)

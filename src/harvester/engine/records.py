@@ -1,15 +1,26 @@
 """What the system database hands out: typed records of runs, steps, events and the
-queue. ``to_json`` gives the JSON the run API and the CLI print."""
+queue. The read side (``RunRecord`` … ``QueueStats``) has ``to_json``, the JSON the run
+API and the CLI print; the write path works on ``LiveRun``, ``DueItem`` and ``Wait``."""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 from harvester.engine.config import TERMINAL, RunStatus
 from harvester.engine.triggers import FunctionSpec
+
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True)
+def _write_record(cls: type[_T]) -> type[_T]:
+    """A record of the write path: frozen to the type checker (no field is assigned
+    after construction: a new state is a new record), a plain slotted dataclass at run
+    time, built a few times per step (a frozen one's __init__ costs about 7 times more)."""
+    return dataclass(slots=True)(cls)
 
 
 class QueueKind(enum.StrEnum):
@@ -25,6 +36,8 @@ class QueueKind(enum.StrEnum):
     DEBOUNCE_FIRE = "debounce_fire"  # debounce.period passed: start the last event's run
 
 
+Slots = list[list[Any]]  # a call's concurrency slots: [[concurrency key, limit], ...]
+
 TIMER_KINDS = frozenset(
     {
         QueueKind.WAKE,
@@ -34,6 +47,105 @@ TIMER_KINDS = frozenset(
         QueueKind.START_TIMEOUT,
     }
 )
+
+
+@_write_record
+class LiveRun:
+    """A run as the write path reads it: one ``engine_runs`` row, its JSON decoded, its
+    fields in the table's column order (``sysdb`` builds it positionally from the row).
+    Never changed in place: a new state is a new record (``advanced``)."""
+
+    run_id: str
+    fn_id: str
+    event_id: str | None  # the triggering event's internal id
+    events: list[dict[str, Any]]
+    status: RunStatus
+    attempt: int
+    steps: dict[str, Any]  # memo: hashed step id -> {"data": ...} or {"error": ...}
+    stack: list[str]
+    pending: list[str]  # planned steps, sleeps, waits, invokes in flight
+    parallel: bool
+    parent: dict[str, Any] | None  # {run_id, step_id} of the run that invoked this one
+    output: Any
+    error: dict[str, Any] | None
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+
+    def advanced(
+        self,
+        *,
+        steps: dict[str, Any],
+        stack: list[str],
+        pending: list[str],
+        attempt: int,
+        parallel: bool,
+        status: RunStatus | None = None,
+    ) -> LiveRun:
+        """The run with a new memo (what ``SystemDatabase.save_progress`` writes)."""
+        return LiveRun(
+            self.run_id,
+            self.fn_id,
+            self.event_id,
+            self.events,
+            self.status if status is None else status,
+            attempt,
+            steps,
+            stack,
+            pending,
+            parallel,
+            self.parent,
+            self.output,
+            self.error,
+            self.created_at,
+            self.started_at,
+            self.ended_at,
+        )
+
+
+@_write_record
+class DueItem:
+    """A queue item as the engine takes it: read when due, leased (``lease_until``
+    set once this process holds it), then done, or re-targeted at the run's next call."""
+
+    id: int
+    run_id: str  # for a batch flush or a debounce: its flow key
+    fn_id: str
+    kind: QueueKind
+    step_id: str | None
+    due_at: float
+    lease_until: float | None
+    concurrency: Slots
+
+    def leased(self, until: float) -> DueItem:
+        """The item as held by us until ``until``."""
+        return DueItem(
+            self.id,
+            self.run_id,
+            self.fn_id,
+            self.kind,
+            self.step_id,
+            self.due_at,
+            until,
+            self.concurrency,
+        )
+
+    def retargeted(self, step_id: str | None, due_at: float, until: float, slots: Slots) -> DueItem:
+        """The item turned into the run's next call, still held (``Carry``)."""
+        return DueItem(
+            self.id, self.run_id, self.fn_id, QueueKind.CALL, step_id, due_at, until, slots
+        )
+
+
+@_write_record
+class Wait:
+    """A ``step.wait_for_event`` in flight: the event it waits for, until when."""
+
+    run_id: str
+    step_id: str
+    event_name: str
+    expression: str | None  # CEL over ``event`` (the run's) and ``async`` (the new one)
+    expires_at: float
 
 
 class _Json:

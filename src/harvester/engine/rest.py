@@ -6,6 +6,7 @@ statuses). Reads only: write routes live where the browser guard is applied."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,20 +112,34 @@ def received_events(
     return data, nxt
 
 
-def function_run(run: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class ApiRun:
+    """What ``GET /v1/runs/{id}`` shows of a run (``_run_row`` reads these columns)."""
+
+    run_id: str
+    fn_id: str
+    event_id: str | None
+    status: RunStatus
+    output: Any
+    error: dict[str, Any] | None
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+
+
+def function_run(run: ApiRun) -> dict[str, Any]:
     """One run as Inngest's ``cqrs.FunctionRun``; a failed run's output is its error."""
-    status = RunStatus(run["status"])
     out: dict[str, Any] = {
-        "run_id": run["run_id"],
-        "run_started_at": iso(run.get("started_at") or run["created_at"]),
-        "function_id": run["fn_id"],
+        "run_id": run.run_id,
+        "run_started_at": iso(run.started_at or run.created_at),
+        "function_id": run.fn_id,
         "function_version": 0,
         "environment_id": NO_ID,
-        "event_id": run.get("event_id"),
-        "status": status.value,
-        "ended_at": iso(run.get("ended_at")),
+        "event_id": run.event_id,
+        "status": run.status.value,
+        "ended_at": iso(run.ended_at),
     }
-    output = run.get("error") if status == RunStatus.FAILED else run.get("output")
+    output = run.error if run.status == RunStatus.FAILED else run.output
     if output is not None:
         out["output"] = output
     return out
@@ -180,9 +195,8 @@ def _unsupported(what: str) -> JSONResponse:
     return JSONResponse({"error": f"{what} is not supported by this engine"}, status_code=501)
 
 
-def _run_row(db: SystemDatabase, run_id: str) -> dict[str, Any] | None:
-    cols = [R.c[c] for c in ("run_id", "fn_id", "event_id", "status", "output", "error")]
-    cols += [R.c.created_at, R.c.started_at, R.c.ended_at]
+def _run_row(db: SystemDatabase, run_id: str) -> ApiRun | None:
+    cols = [R.c[name] for name in ApiRun.__match_args__]
     with db.sql.connect() as conn:
         row = conn.execute(sa.select(*cols).where(R.c.run_id == run_id)).first()
-    return dict(row._mapping) if row is not None else None
+    return None if row is None else ApiRun(**{**row._mapping, "status": RunStatus(row.status)})

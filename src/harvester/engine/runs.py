@@ -4,12 +4,13 @@ cancellations. Every method works inside the caller's unit of work."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from harvester.engine import flow
 from harvester.engine.config import TERMINAL, RunStatus
 from harvester.engine.durations import parse_duration
-from harvester.engine.records import QueueKind
+from harvester.engine.records import DueItem, LiveRun, QueueKind, Slots
 from harvester.engine.sysdb import SystemDatabase, new_id
 from harvester.engine.triggers import FunctionSpec, evaluate
 from harvester.engine.work import UnitOfWork
@@ -19,9 +20,10 @@ INVOKED_EVENT = "inngest/function.invoked"
 
 
 class RunBook:
-    """The run lifecycle over the system database; ``functions`` is the live registry."""
+    """The run lifecycle over the system database; ``functions`` is a read-only view
+    of the synced functions (the registry keeps it current)."""
 
-    def __init__(self, db: SystemDatabase, functions: dict[str, FunctionSpec]) -> None:
+    def __init__(self, db: SystemDatabase, functions: Mapping[str, FunctionSpec]) -> None:
         self.db = db
         self.functions = functions
 
@@ -40,29 +42,28 @@ class RunBook:
         if admit.replaces:
             self.cancel(uow, admit.replaces, now, "replaced by a newer singleton run")
         run_id = new_id()
-        run = {
-            "run_id": run_id,
-            "fn_id": fn.id,
-            "event_id": event_id,
-            "events": events,
-            "status": RunStatus.QUEUED,
-            "attempt": 0,
-            "steps": {},
-            "stack": [],
-            "pending": [],
-            "parallel": False,
-            "parent": parent,
-            "created_at": now,
-        }
+        run = LiveRun(
+            run_id=run_id,
+            fn_id=fn.id,
+            event_id=event_id,
+            events=events,
+            status=RunStatus.QUEUED,
+            attempt=0,
+            steps={},
+            stack=[],
+            pending=[],
+            parallel=False,
+            parent=parent,
+            output=None,
+            error=None,
+            created_at=now,
+            started_at=None,
+            ended_at=None,
+        )
         self.db.insert_run(uow.conn, run)
         if admit.skip:
-            self.db.update_run(
-                uow.conn,
-                run_id,
-                status=RunStatus.SKIPPED,
-                ended_at=now,
-                error={"name": "Skipped", "message": admit.skip},
-            )
+            skipped = {"name": "Skipped", "message": admit.skip}
+            self.db.end_run(uow.conn, run_id, RunStatus.SKIPPED, now, skipped)
             return None
         if admit.singleton:
             self.db.flow_put(uow.conn, admit.singleton, run_id)
@@ -76,29 +77,24 @@ class RunBook:
         return run_id
 
     def _queue_first_call(
-        self, uow: UnitOfWork, run: dict[str, Any], due: float, slots: list[Any], now: float
+        self, uow: UnitOfWork, run: LiveRun, due: float, slots: Slots, now: float
     ) -> None:
         """Queue a new run's first call, already leased when due now and the unit of
         work's capacity has a worker and the slots for it."""
         lease = uow.capacity.take(slots) if uow.capacity is not None and due <= now else None
         item_id = self.db.enqueue(
-            uow.conn,
-            run["run_id"],
-            run["fn_id"],
-            QueueKind.CALL,
-            due,
-            concurrency=slots,
-            lease=lease,
+            uow.conn, run.run_id, run.fn_id, QueueKind.CALL, due, concurrency=slots, lease=lease
         )
         if lease is not None:
-            item = {"id": item_id, "run_id": run["run_id"], "fn_id": run["fn_id"]}
-            item |= {"kind": QueueKind.CALL, "step_id": None, "concurrency": slots}
-            uow.claimed.append(({**item, "due_at": due, "lease_until": lease[1]}, run))
+            item = DueItem(
+                item_id, run.run_id, run.fn_id, QueueKind.CALL, None, due, lease[1], slots
+            )
+            uow.claimed.append((item, run))
 
     def enqueue_call(
         self,
         uow: UnitOfWork,
-        run: dict[str, Any],
+        run: LiveRun,
         due: float,
         step_id: str | None = None,
         *,
@@ -106,30 +102,21 @@ class RunBook:
     ) -> None:
         """Queue the run's next call; ``may_carry`` (``run`` is then its whole new
         state) lets the current holder keep its item for it (see ``Carry``)."""
-        fn = self.functions.get(run["fn_id"])
-        slots = flow.concurrency_slots(fn, run["events"][0]) if fn else []
+        fn = self.functions.get(run.fn_id)
+        slots = flow.concurrency_slots(fn, run.events[0]) if fn else []
         carry = uow.carry
         if (
             may_carry
             and carry is not None
             and carry.next_run is None
-            and carry.item["run_id"] == run["run_id"]
+            and carry.item.run_id == run.run_id
             and due <= carry.now
         ):
-            self.db.retarget_item(
-                uow.conn, carry.item["id"], step_id, due, carry.lease_until, slots
-            )
-            carry.item = {
-                **carry.item,
-                "kind": QueueKind.CALL,
-                "step_id": step_id,
-                "due_at": due,
-                "lease_until": carry.lease_until,
-                "concurrency": slots,
-            }
+            self.db.retarget_item(uow.conn, carry.item.id, step_id, due, carry.lease_until, slots)
+            carry.item = carry.item.retargeted(step_id, due, carry.lease_until, slots)
             carry.next_run = run
             return
-        self.db.enqueue(uow.conn, run["run_id"], run["fn_id"], QueueKind.CALL, due, step_id, slots)
+        self.db.enqueue(uow.conn, run.run_id, run.fn_id, QueueKind.CALL, due, step_id, slots)
 
     def dispatch(
         self, uow: UnitOfWork, event: dict[str, Any], internal_id: str, now: float
@@ -180,34 +167,35 @@ class RunBook:
         # Only a run whose wait matches is locked (a run's events never change, so the
         # match is decided on an unlocked read), in run order: locking every waiting
         # run, in the waits' order, deadlocked with timers and group commits on Postgres.
-        for w in sorted(self.db.waits_for(uow.conn, event["name"]), key=lambda w: w["run_id"]):
-            seen = self.db.get_run(uow.conn, w["run_id"])
+        for w in sorted(self.db.waits_for(uow.conn, event["name"]), key=lambda w: w.run_id):
+            seen = self.db.read_run(uow.conn, w.run_id)
             if seen is None or not evaluate(
-                w["expression"], {"event": seen["events"][0], "async": event}
+                w.expression, {"event": seen.events[0], "async": event}
             ):
                 continue
-            run = self.db.get_run(uow.conn, w["run_id"], lock=True)
-            if run is None or run["status"] in TERMINAL:
+            run = self.db.read_run(uow.conn, w.run_id, lock=True)
+            if run is None or run.status in TERMINAL:
                 continue
-            if not self.db.take_wait(uow.conn, w["run_id"], w["step_id"]):
+            if not self.db.take_wait(uow.conn, w.run_id, w.step_id):
                 continue
-            self.db.delete_run_items(
-                uow.conn, run["run_id"], [QueueKind.WAIT_TIMEOUT], w["step_id"]
-            )
-            self.resolve_step(uow, run, w["step_id"], event, now)
+            self.db.delete_run_items(uow.conn, run.run_id, [QueueKind.WAIT_TIMEOUT], w.step_id)
+            self.resolve_step(uow, run, w.step_id, event, now)
 
     def resolve_step(
-        self, uow: UnitOfWork, run: dict[str, Any], step_id: str, memo: Any, now: float
+        self, uow: UnitOfWork, run: LiveRun, step_id: str, memo: Any, now: float
     ) -> None:
         """Memoize a step's result from outside (timer, event, child run) and go on."""
-        steps, stack = {**run["steps"], step_id: memo}, [*run["stack"], step_id]
-        pending = [x for x in run["pending"] if x != step_id]  # its sleep, wait or invoke
-        # Nothing left in flight: the run no longer fans out, its next step may run at
-        # once (the dev server's maybeResetForceStepPlan on a resume).
-        parallel = bool(run["parallel"] and pending)
-        fields = {"steps": steps, "stack": stack, "pending": pending, "attempt": 0}
-        self.db.update_run(uow.conn, run["run_id"], parallel=parallel, **fields)
-        nxt = {**run, **fields, "parallel": parallel}
+        pending = [x for x in run.pending if x != step_id]  # its sleep, wait or invoke
+        nxt = run.advanced(
+            steps={**run.steps, step_id: memo},
+            stack=[*run.stack, step_id],
+            pending=pending,
+            attempt=0,
+            # Nothing left in flight: the run no longer fans out, its next step may run
+            # at once (the dev server's maybeResetForceStepPlan on a resume).
+            parallel=bool(run.parallel and pending),
+        )
+        self.db.save_progress(uow.conn, nxt)
         self.enqueue_call(uow, nxt, now, may_carry=True)
 
     def _cancel_matching(self, uow: UnitOfWork, event: dict[str, Any], now: float) -> None:
@@ -216,24 +204,19 @@ class RunBook:
                 if c.get("event") != event["name"]:
                     continue
                 for run in self.db.active_runs(uow.conn, fn.id):
-                    if evaluate(c.get("if"), {"event": run["events"][0], "async": event}):
-                        self.cancel(uow, run["run_id"], now, f"cancelled by event {event['name']}")
+                    if evaluate(c.get("if"), {"event": run.events[0], "async": event}):
+                        self.cancel(uow, run.run_id, now, f"cancelled by event {event['name']}")
 
     def cancel(self, uow: UnitOfWork, run_id: str, now: float, why: str) -> bool:
-        run = self.db.get_run(uow.conn, run_id, lock=True)
-        if run is None or run["status"] in TERMINAL:
+        run = self.db.read_run(uow.conn, run_id, lock=True)
+        if run is None or run.status in TERMINAL:
             return False
-        for item, run in [c for c in uow.claimed if c[1]["run_id"] == run_id]:
-            uow.claimed.remove((item, run))  # never start it
+        for taken in [c for c in uow.claimed if c[1].run_id == run_id]:
+            uow.claimed.remove(taken)  # never start it
             assert uow.capacity is not None
-            uow.capacity.give_back(item["concurrency"])
-        self.db.update_run(
-            uow.conn,
-            run_id,
-            status=RunStatus.CANCELLED,
-            ended_at=now,
-            error={"name": "Cancelled", "message": why},
-        )
+            uow.capacity.give_back(taken[0].concurrency)
+        cancelled = {"name": "Cancelled", "message": why}
+        self.db.end_run(uow.conn, run_id, RunStatus.CANCELLED, now, cancelled)
         self.db.delete_run_items(uow.conn, run_id)
         self.db.delete_waits(uow.conn, run_id)
         return True
@@ -241,7 +224,7 @@ class RunBook:
     def finish(
         self,
         uow: UnitOfWork,
-        run: dict[str, Any],
+        run: LiveRun,
         now: float,
         output: Any = None,
         error: dict[str, Any] | None = None,
@@ -250,17 +233,15 @@ class RunBook:
         """End the run; a failure's ``inngest/function.failed`` carries ``failure``
         (else the error in the dev server's shape)."""
         status = RunStatus.FAILED if error else RunStatus.COMPLETED
-        self.db.update_run(
-            uow.conn, run["run_id"], status=status, output=output, error=error, ended_at=now
-        )
-        self.db.delete_run_items(uow.conn, run["run_id"])
-        parent = run.get("parent")
+        self.db.finish_run(uow.conn, run.run_id, status, now, output, error)
+        self.db.delete_run_items(uow.conn, run.run_id)
+        parent = run.parent
         if parent:
-            prun = self.db.get_run(uow.conn, parent["run_id"], lock=True)
-            if prun and prun["status"] not in TERMINAL and parent["step_id"] not in prun["steps"]:
+            prun = self.db.read_run(uow.conn, parent["run_id"], lock=True)
+            if prun and prun.status not in TERMINAL and parent["step_id"] not in prun.steps:
                 memo = {"error": error} if error else {"data": output}
                 self.db.delete_run_items(
-                    uow.conn, prun["run_id"], [QueueKind.INVOKE_TIMEOUT], parent["step_id"]
+                    uow.conn, prun.run_id, [QueueKind.INVOKE_TIMEOUT], parent["step_id"]
                 )
                 self.resolve_step(uow, prun, parent["step_id"], memo, now)
         if error:
@@ -268,9 +249,9 @@ class RunBook:
                 {
                     "name": FAILED_EVENT,
                     "data": {
-                        "function_id": run["fn_id"],
-                        "run_id": run["run_id"],
-                        "event": run["events"][0],
+                        "function_id": run.fn_id,
+                        "run_id": run.run_id,
+                        "event": run.events[0],
                         "error": failure or standard_error(error, None),
                     },
                 }
@@ -294,5 +275,5 @@ def standard_error(error: dict[str, Any], cause: str | None) -> dict[str, Any]:
 
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff with full jitter on the upper half (as Inngest spreads retries)."""
-    delay = min(cap, base * (2**attempt))
+    delay = min(cap, base * 2.0**attempt)
     return delay * (0.5 + random.random() / 2)

@@ -15,9 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
 
 from harvester.engine import clock, schema
-from harvester.engine.config import TERMINAL
+from harvester.engine.config import TERMINAL, RunStatus
 from harvester.engine.history import HistoryReads
-from harvester.engine.records import TIMER_KINDS, QueueKind
+from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots, Wait
+
+# Stored strings back to their enums by a dict lookup (cheaper than the enum's call).
+_STATUS = {s.value: s for s in RunStatus}
+_KIND = {k.value: k for k in QueueKind}
 
 
 def new_id() -> str:
@@ -72,9 +76,11 @@ class SystemDatabase(HistoryReads):
         VALUES from (the keys of the parameters it is executed with)."""
         r, q = schema.runs, schema.queue
         b = sa.bindparam
+        if tuple(c.name for c in r.c) != LiveRun.__match_args__:
+            raise RuntimeError("records.LiveRun's fields must be engine_runs' columns, in order")
         self._get_run = sa.select(r).where(r.c.run_id == b("b_run_id"))
         self._get_run_locked = self._get_run.with_for_update()
-        self._update_run = sa.update(r).where(r.c.run_id == b("b_run_id"))
+        self._update_run_stmt = sa.update(r).where(r.c.run_id == b("b_run_id"))
         self._insert_run = sa.insert(r)
         self._insert_step = sa.insert(schema.steps)
         self._insert_item = sa.insert(q)
@@ -92,10 +98,13 @@ class SystemDatabase(HistoryReads):
         )
         free = sa.or_(q.c.lease_until.is_(None), q.c.lease_until < b("b_now"))
 
+        # A DueItem's fields, in its order (it is built positionally from the row).
+        self._item_cols = [q.c[name] for name in DueItem.__match_args__]
+
         def due_free(*only: Any) -> Any:
             """Due items nobody holds (and ``only`` those), in due order, up to b_limit."""
             return (
-                sa.select(q)
+                sa.select(*self._item_cols)
                 .where(q.c.due_at <= b("b_now"), free, *only)
                 .order_by(q.c.due_at, q.c.id)
                 .limit(b("b_limit"))
@@ -135,7 +144,10 @@ class SystemDatabase(HistoryReads):
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(schema.events.c.internal_id)
         )
-        self._waits_for = sa.select(schema.waits).where(schema.waits.c.event_name == b("b_name"))
+        w = schema.waits
+        self._waits_for = sa.select(*(w.c[name] for name in Wait.__match_args__)).where(
+            w.c.event_name == b("b_name")
+        )
         # SQLite: a run's read and update go to the driver itself, in the same
         # transaction (the same DBAPI connection): SQLAlchemy's per-statement work
         # (parameter processing, result proxy, type processors) costs several times
@@ -146,7 +158,9 @@ class SystemDatabase(HistoryReads):
         cols = list(r.c)
         self._run_cols = [c.name for c in cols]
         self._run_json = {c.name for c in cols if isinstance(c.type, sa.JSON)}
-        self._run_bool = {c.name for c in cols if isinstance(c.type, sa.Boolean)}
+        self._run_json_at = [i for i, c in enumerate(cols) if isinstance(c.type, sa.JSON)]
+        self._parallel_at = self._run_cols.index("parallel")
+        self._status_at = self._run_cols.index("status")
         self._raw_get_run = f"SELECT {', '.join(self._run_cols)} FROM {r.name} WHERE run_id = ?"
         self._raw_updates: dict[tuple[str, ...], str] = {}
 
@@ -204,35 +218,86 @@ class SystemDatabase(HistoryReads):
         return str(existing), False
 
     # -- runs ------------------------------------------------------------------------
-    def insert_run(self, conn: Connection, run: dict[str, Any]) -> None:
-        conn.execute(self._insert_run, run)
+    def insert_run(self, conn: Connection, run: LiveRun) -> None:
+        conn.execute(self._insert_run, {name: getattr(run, name) for name in self._run_cols})
 
-    def get_run(self, conn: Connection, run_id: str, lock: bool = False) -> dict[str, Any] | None:
+    def read_run(self, conn: Connection, run_id: str, lock: bool = False) -> LiveRun | None:
+        """A run's whole state in the caller's transaction (``lock``: FOR UPDATE on
+        Postgres; SQLite's writer lock is the transaction's)."""
         if self._raw_runs:
             raw = conn.connection.driver_connection
             assert raw is not None
             found = raw.execute(self._raw_get_run, (run_id,)).fetchone()
             if found is None:
                 return None
-            run = dict(zip(self._run_cols, found, strict=True))
-            for name in self._run_json:
-                if run[name] is not None:
-                    run[name] = json.loads(run[name])
-            for name in self._run_bool:
-                if run[name] is not None:
-                    run[name] = bool(run[name])
-            return run
+            values = list(found)
+            for i in self._run_json_at:
+                if values[i] is not None:
+                    values[i] = json.loads(values[i])
+            values[self._parallel_at] = bool(values[self._parallel_at])
+            values[self._status_at] = _STATUS[values[self._status_at]]
+            return LiveRun(*values)
         q = self._get_run_locked if lock and self.postgres else self._get_run
         row = conn.execute(q, {"b_run_id": run_id}).first()
-        return dict(row._mapping) if row else None
+        return None if row is None else self._live_run(row)
 
-    def load_run(self, run_id: str) -> dict[str, Any] | None:
+    def _live_run(self, row: Any) -> LiveRun:
+        """A run from a row SQLAlchemy read (JSON decoded already)."""
+        values = list(row)
+        values[self._status_at] = _STATUS[values[self._status_at]]
+        return LiveRun(*values)
+
+    def get_run(self, conn: Connection, run_id: str, lock: bool = False) -> dict[str, Any] | None:
+        """``read_run`` as a dict, for ``flow.admit``'s singleton check until it reads
+        ``read_run``; the write path itself takes the record."""
+        run = self.read_run(conn, run_id, lock)
+        return None if run is None else {name: getattr(run, name) for name in self._run_cols}
+
+    def load_run(self, run_id: str) -> LiveRun | None:
         """A run's whole state (memo, stack, events) outside any transaction."""
         with self.sql.connect() as conn:
-            return self.get_run(conn, run_id)
+            return self.read_run(conn, run_id)
 
-    def update_run(self, conn: Connection, run_id: str, **values: Any) -> None:
-        if self._raw_runs and values:
+    def mark_running(self, conn: Connection, run_id: str, started_at: float) -> None:
+        """A queued run's first call returned."""
+        self._update_run(conn, run_id, {"status": RunStatus.RUNNING, "started_at": started_at})
+
+    def save_progress(self, conn: Connection, run: LiveRun) -> None:
+        """Write a run's memo: steps, stack, steps in flight, attempt, fan-out."""
+        values: dict[str, Any] = {"steps": run.steps, "stack": run.stack, "pending": run.pending}
+        values |= {"attempt": run.attempt, "parallel": run.parallel}
+        self._update_run(conn, run.run_id, values)
+
+    def set_attempt(self, conn: Connection, run_id: str, attempt: int) -> None:
+        """A failed call is retried as attempt ``attempt``."""
+        self._update_run(conn, run_id, {"attempt": attempt})
+
+    def finish_run(
+        self,
+        conn: Connection,
+        run_id: str,
+        status: RunStatus,
+        ended_at: float,
+        output: Any,
+        error: dict[str, Any] | None,
+    ) -> None:
+        """The run's last call returned: its output, or the error it failed with."""
+        values = {"status": status, "output": output, "error": error, "ended_at": ended_at}
+        self._update_run(conn, run_id, values)
+
+    def end_run(
+        self,
+        conn: Connection,
+        run_id: str,
+        status: RunStatus,
+        ended_at: float,
+        error: dict[str, Any],
+    ) -> None:
+        """The run ends without running on (cancelled, skipped): ``error`` says why."""
+        self._update_run(conn, run_id, {"status": status, "ended_at": ended_at, "error": error})
+
+    def _update_run(self, conn: Connection, run_id: str, values: dict[str, Any]) -> None:
+        if self._raw_runs:
             names = tuple(values)
             sql = self._raw_updates.get(names)
             if sql is None:
@@ -247,15 +312,32 @@ class SystemDatabase(HistoryReads):
             assert raw is not None
             raw.execute(sql, (*params, run_id))
             return
-        conn.execute(self._update_run, {"b_run_id": run_id, **values})
+        conn.execute(self._update_run_stmt, {"b_run_id": run_id, **values})
 
-    def active_runs(self, conn: Connection, fn_id: str) -> list[dict[str, Any]]:
+    def active_runs(self, conn: Connection, fn_id: str) -> list[LiveRun]:
         q = sa.select(schema.runs).where(
             schema.runs.c.fn_id == fn_id, schema.runs.c.status.not_in([s.value for s in TERMINAL])
         )
-        return [dict(r._mapping) for r in conn.execute(q)]
+        return [self._live_run(r) for r in conn.execute(q)]
 
-    def add_step(self, conn: Connection, **values: Any) -> None:
+    def add_step(
+        self,
+        conn: Connection,
+        *,
+        run_id: str,
+        step_id: str,
+        name: str,
+        op: str,
+        attempt: int,
+        started_at: float,
+        ended_at: float,
+        output: Any = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """Record one step attempt (``StepRecord`` reads it back)."""
+        values: dict[str, Any] = {"run_id": run_id, "step_id": step_id, "name": name, "op": op}
+        values |= {"attempt": attempt, "started_at": started_at, "ended_at": ended_at}
+        values |= {"output": output, "error": error}
         conn.execute(self._insert_step, values)
 
     # -- queue -----------------------------------------------------------------------
@@ -267,7 +349,7 @@ class SystemDatabase(HistoryReads):
         kind: QueueKind,
         due_at: float,
         step_id: str | None = None,
-        concurrency: list[Any] | None = None,
+        concurrency: Slots | None = None,
         lease: tuple[str, float] | None = None,
     ) -> int:
         """Queue an item (already leased to ``lease = (owner, until)`` if given)."""
@@ -295,7 +377,7 @@ class SystemDatabase(HistoryReads):
         step_id: str | None,
         due_at: float,
         until: float,
-        slots: list[Any],
+        slots: Slots,
     ) -> None:
         """Point a leased item (a call, or a timer that just fired) at the run's next
         call, keeping (and extending) the lease: the holder goes on with it without a
@@ -313,19 +395,20 @@ class SystemDatabase(HistoryReads):
 
     def candidates(
         self, now: float, limit: int = 64, unlimited_only: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[DueItem]:
         """Due items nobody holds, in due order (only those without concurrency slots
         for a process that leaves limited calls to the main one)."""
         q = self._candidates_unlimited if unlimited_only else self._candidates
+        return self._due(q, now, limit)
+
+    def due_timers(self, now: float, limit: int) -> list[DueItem]:
+        """Due timers nobody holds (sleeps ending, timeouts), in due order."""
+        return self._due(self._due_timers, now, limit)
+
+    def _due(self, q: Any, now: float, limit: int) -> list[DueItem]:
         with self.sql.connect() as conn:
             rows = conn.execute(q, {"b_now": now, "b_limit": limit})
-            return [dict(r._mapping) for r in rows]
-
-    def due_timers(self, now: float, limit: int) -> list[dict[str, Any]]:
-        """Due timers nobody holds (sleeps ending, timeouts), in due order."""
-        with self.sql.connect() as conn:
-            rows = conn.execute(self._due_timers, {"b_now": now, "b_limit": limit})
-            return [dict(r._mapping) for r in rows]
+            return [DueItem(i, r, f, _KIND[k], s, d, u, c) for i, r, f, k, s, d, u, c in rows]
 
     def unlease_in(self, conn: Connection, item_id: int) -> None:
         """Hand an item back to the shared queue inside the caller's transaction."""
@@ -338,46 +421,46 @@ class SystemDatabase(HistoryReads):
             return None if due is None else float(due)
 
     def lease(
-        self, item: dict[str, Any], owner: str, now: float, until: float
-    ) -> tuple[bool, dict[str, Any] | None]:
+        self, item: DueItem, owner: str, now: float, until: float
+    ) -> tuple[bool, LiveRun | None]:
         """Take an item (a row as read from the queue) if nobody holds a live lease on
         it and it is still what was read (atomic conditional update); returns whether
         we got it and, in the same transaction, its run."""
         with self.tx() as conn:
             if not self.lease_in(conn, item, owner, now, until):
                 return False, None
-            return True, self.get_run(conn, item["run_id"])
+            return True, self.read_run(conn, item.run_id)
 
     def lease_group(
-        self, items: list[dict[str, Any]], owner: str, now: float, until: float
-    ) -> list[dict[str, Any] | None]:
+        self, items: list[DueItem], owner: str, now: float, until: float
+    ) -> list[LiveRun | None]:
         """``lease`` for several items in one transaction: per item its run, or None
         where another process holds it (or has changed it)."""
         with self.tx() as conn:
             return [
-                self.get_run(conn, it["run_id"])
+                self.read_run(conn, it.run_id)
                 if self.lease_in(conn, it, owner, now, until)
                 else None
                 for it in items
             ]
 
     def lease_in(
-        self, conn: Connection, item: dict[str, Any], owner: str, now: float, until: float
+        self, conn: Connection, item: DueItem, owner: str, now: float, until: float
     ) -> bool:
         """``lease`` inside the caller's transaction (a group of items leased together).
         The row must still be the item read: same run, kind, step and due time (a timer
         another process fired and re-targeted at the run's next call is not leased)."""
-        item_id = item["id"]
+        item_id = item.id
         if self.postgres and conn.execute(self._lock_item, {"b_id": item_id}).first() is None:
             return False
         res = conn.execute(
             self._lease,
             {
                 "b_id": item_id,
-                "b_run_id": item["run_id"],
-                "b_kind": str(item["kind"]),
-                "b_step_id": item["step_id"],
-                "b_due": item["due_at"],
+                "b_run_id": item.run_id,
+                "b_kind": item.kind.value,
+                "b_step_id": item.step_id,
+                "b_due": item.due_at,
                 "b_now": now,
                 "b_owner": owner,
                 "b_until": until,
@@ -417,11 +500,11 @@ class SystemDatabase(HistoryReads):
             else:
                 conn.execute(self._unlease_owned, {"b_id": item_id, "b_owner": owner})
 
-    def delete_item(self, conn: Connection, item: dict[str, Any]) -> None:
+    def delete_item(self, conn: Connection, item: DueItem) -> None:
         """Delete a handled item. By id and run: on SQLite a row deleted in the same
         transaction (a finished run's items) frees its id for the next insert, which
         may be another run's new call (a parent's, when a child finishes)."""
-        conn.execute(self._delete_item, {"b_id": item["id"], "b_run_id": item["run_id"]})
+        conn.execute(self._delete_item, {"b_id": item.id, "b_run_id": item.run_id})
 
     def delete_run_items(
         self,
@@ -438,11 +521,14 @@ class SystemDatabase(HistoryReads):
         conn.execute(q)
 
     # -- waits -----------------------------------------------------------------------
-    def add_wait(self, conn: Connection, **values: Any) -> None:
+    def add_wait(self, conn: Connection, wait: Wait) -> None:
+        values = {name: getattr(wait, name) for name in Wait.__match_args__}
         conn.execute(sa.insert(schema.waits).values(**values))
 
-    def waits_for(self, conn: Connection, name: str) -> list[dict[str, Any]]:
-        return [dict(r._mapping) for r in conn.execute(self._waits_for, {"b_name": name})]
+    def waits_for(self, conn: Connection, name: str) -> list[Wait]:
+        """The waits for events named ``name``."""
+        rows = conn.execute(self._waits_for, {"b_name": name})
+        return [Wait(r, s, n, x, e) for r, s, n, x, e in rows]
 
     def take_wait(self, conn: Connection, run_id: str, step_id: str) -> bool:
         res = conn.execute(

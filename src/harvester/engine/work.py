@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-Taken = tuple[dict[str, Any], dict[str, Any]]  # (a call's queue item, its run)
-Slots = list[list[Any]]  # [[concurrency key, limit], ...]
+from harvester.engine.records import DueItem, LiveRun, Slots
+
+Taken = tuple[DueItem, LiveRun]  # a call's queue item, held by us, and its run
 
 
 @dataclass
@@ -51,10 +52,10 @@ class Carry:
     call with no trip through the queue and no new lease.
     """
 
-    item: dict[str, Any]
+    item: DueItem
     now: float
     lease_until: float
-    next_run: dict[str, Any] | None = None
+    next_run: LiveRun | None = None
 
 
 @dataclass

@@ -11,12 +11,13 @@ from typing import Any
 
 import structlog
 from prometheus_client import Histogram
+from sqlalchemy import Connection
 
 from harvester.engine import aigateway, executor
 from harvester.engine.clock import monotonic
 from harvester.engine.config import TERMINAL, EngineConfig, RunStatus
 from harvester.engine.outcomes import OutcomeHandler
-from harvester.engine.records import QueueKind
+from harvester.engine.records import DueItem, LiveRun, QueueKind
 from harvester.engine.registry import Registry
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase
@@ -46,7 +47,7 @@ class Handled:
 
     chain: Taken | None = None
     emitted: list[dict[str, Any]] = field(default_factory=list)
-    finished: str | None = None
+    finished: RunStatus | None = None
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Fired:
     kept: list[Taken] = field(default_factory=list)
 
 
-_Pending = tuple[dict[str, Any], dict[str, Any], _Made, "asyncio.Future[Handled]"]
+_Pending = tuple[DueItem, LiveRun, _Made, "asyncio.Future[Handled]"]
 
 
 class Worker:
@@ -88,35 +89,31 @@ class Worker:
         self.calls_made = 0  # SDK calls this process made (a worker process reports it)
         self._pending: list[_Pending] = []  # calls made, their outcomes not yet committed
 
-    async def handle(self, item: dict[str, Any], leased_run: dict[str, Any] | None) -> Handled:
+    async def handle(self, item: DueItem, leased_run: LiveRun | None) -> Handled:
         """Do what a leased item asks; ``leased_run`` is its run as read with the lease."""
-        kind, now = item["kind"], self.cfg.clock()
-        if (
-            kind == QueueKind.CALL
-            and leased_run is not None
-            and leased_run["status"] not in TERMINAL
-        ):
+        kind, now = item.kind, self.cfg.clock()
+        if kind == QueueKind.CALL and leased_run is not None and leased_run.status not in TERMINAL:
             return await self.call(item, leased_run)  # the common path: no extra tx
         if kind in (QueueKind.BATCH_FLUSH, QueueKind.DEBOUNCE_FIRE):
             with self.db.tx() as conn:
                 uow = UnitOfWork(conn)
                 if kind == QueueKind.BATCH_FLUSH:
-                    self.book.flush_batch(uow, item["run_id"], item["fn_id"], now)
+                    self.book.flush_batch(uow, item.run_id, item.fn_id, now)
                 else:
-                    self.book.fire_debounce(uow, item["run_id"], item["fn_id"], now)
+                    self.book.fire_debounce(uow, item.run_id, item.fn_id, now)
                 self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
         if kind != QueueKind.CALL:  # the dispatcher fires timers in groups (fire_timers)
             raise ValueError(f"a {kind} item is not handled one by one")
         with self.db.tx() as conn:  # a call whose run was not read with its lease
-            run = self.db.get_run(conn, item["run_id"], lock=True)
-            if run is None or run["status"] in TERMINAL:
+            run = self.db.read_run(conn, item.run_id, lock=True)
+            if run is None or run.status in TERMINAL:
                 self.db.delete_item(conn, item)
                 return Handled()
         return await self.call(item, run)
 
     def fire_timers(
-        self, items: list[dict[str, Any]], owner: str, keep: int = 0, keep_limited: bool = True
+        self, items: list[DueItem], owner: str, keep: int = 0, keep_limited: bool = True
     ) -> Fired:
         """Take and fire due timers together: one transaction leases each (if nobody
         holds it) and applies it, so a thousand sleeps ending at once cost a commit per
@@ -129,7 +126,7 @@ class Worker:
         in ``emitted``, to ingest."""
         now = self.cfg.clock()
         until = now + self.cfg.lease_seconds
-        in_lock_order = sorted(items, key=lambda it: it["run_id"])  # as group commits lock
+        in_lock_order = sorted(items, key=lambda it: it.run_id)  # as group commits lock
         out = Fired()
         try:
             with self.db.tx() as conn:
@@ -143,9 +140,7 @@ class Worker:
                     with self.db.tx() as conn:
                         fired.append(self._fire(conn, it, owner, now, until, [0, False]))
                 except Exception:
-                    log.exception(
-                        "a timer failed; it is retried after its lease", run_id=it["run_id"]
-                    )
+                    log.exception("a timer failed; it is retried after its lease", run_id=it.run_id)
                     self._lease_alone(it, owner, now, until)
         for events, taken in fired:  # committed
             out.emitted.extend(events)
@@ -153,18 +148,18 @@ class Worker:
                 out.kept.append(taken)
         return out
 
-    def _lease_alone(self, item: dict[str, Any], owner: str, now: float, until: float) -> None:
+    def _lease_alone(self, item: DueItem, owner: str, now: float, until: float) -> None:
         """Hold a timer that failed until its lease expires (a retry, not a hot loop)."""
         try:
             with self.db.tx() as conn:
                 self.db.lease_in(conn, item, owner, now, until)
         except Exception:
-            log.exception("could not lease a failing timer", run_id=item["run_id"])
+            log.exception("could not lease a failing timer", run_id=item.run_id)
 
     def _fire(
         self,
-        conn: Any,
-        item: dict[str, Any],
+        conn: Connection,
+        item: DueItem,
         owner: str,
         now: float,
         until: float,
@@ -178,48 +173,43 @@ class Worker:
         # The run first, then its item: the order every other writer locks them in
         # (an event resolving the wait, a group commit, a cancel). Item first, a timer
         # and an event answering its wait deadlocked on Postgres.
-        run = self.db.get_run(conn, item["run_id"], lock=True)
+        run = self.db.read_run(conn, item.run_id, lock=True)
         if not self.db.lease_in(conn, item, owner, now, until):
             return [], None  # another process has it, or fired it already
-        item = {**item, "lease_owner": owner, "lease_until": until}
-        if run is None or run["status"] in TERMINAL:
+        item = item.leased(until)
+        if run is None or run.status in TERMINAL:
             self.db.delete_item(conn, item)
             return [], None
         uow = UnitOfWork(conn, carry=Carry(item, now, until))
-        self._timer(uow, QueueKind(item["kind"]), run, item, now)
+        self._timer(uow, run, item, now)
         carry = uow.carry
         assert carry is not None
         if carry.next_run is None:
             self.db.delete_item(conn, item)
             return uow.emitted, None
-        if room[0] > 0 and (room[1] or not carry.item["concurrency"]):
+        if room[0] > 0 and (room[1] or not carry.item.concurrency):
             room[0] -= 1
             return uow.emitted, (carry.item, carry.next_run)
-        self.db.unlease_in(conn, item["id"])
+        self.db.unlease_in(conn, item.id)
         return uow.emitted, None
 
-    def _timer(
-        self,
-        uow: UnitOfWork,
-        kind: QueueKind,
-        run: dict[str, Any],
-        item: dict[str, Any],
-        now: float,
-    ) -> None:
-        sid = item["step_id"]
-        timed_out = kind == QueueKind.WAIT_TIMEOUT and self.db.take_wait(
-            uow.conn, run["run_id"], sid
-        )
-        if kind == QueueKind.WAKE or timed_out:
+    def _timer(self, uow: UnitOfWork, run: LiveRun, item: DueItem, now: float) -> None:
+        kind, sid = item.kind, item.step_id
+        if kind == QueueKind.FINISH_TIMEOUT:
+            self.book.cancel(uow, run.run_id, now, "finish timeout reached")
+        elif kind == QueueKind.START_TIMEOUT:
+            if run.status == RunStatus.QUEUED:
+                self.book.cancel(uow, run.run_id, now, "start timeout reached")
+        elif sid is None:  # a step's timer names its step
+            log.warning("a step timer without a step id; dropped", run_id=run.run_id, kind=kind)
+        elif kind == QueueKind.WAKE or (
+            kind == QueueKind.WAIT_TIMEOUT and self.db.take_wait(uow.conn, run.run_id, sid)
+        ):
             self.book.resolve_step(uow, run, sid, None, now)
-        elif kind == QueueKind.INVOKE_TIMEOUT and sid not in run["steps"]:
+        elif kind == QueueKind.INVOKE_TIMEOUT and sid not in run.steps:
             self.book.resolve_step(uow, run, sid, INVOKE_TIMEOUT_ERROR, now)
-        elif kind == QueueKind.FINISH_TIMEOUT:
-            self.book.cancel(uow, run["run_id"], now, "finish timeout reached")
-        elif kind == QueueKind.START_TIMEOUT and run["status"] == RunStatus.QUEUED:
-            self.book.cancel(uow, run["run_id"], now, "start timeout reached")
 
-    async def call(self, item: dict[str, Any], run: dict[str, Any]) -> Handled:
+    async def call(self, item: DueItem, run: LiveRun) -> Handled:
         """Make one SDK call and apply its outcome; the run's next call comes back as
         ``chain`` when it is due now and this worker keeps it (see ``work.Carry``).
 
@@ -244,7 +234,7 @@ class Worker:
         call whose outcome cannot be applied fails (its lease expires, then it is
         retried), as before."""
         group, self._pending = self._pending, []
-        group.sort(key=lambda g: g[1]["run_id"])  # one lock order on Postgres
+        group.sort(key=lambda g: g[1].run_id)  # one lock order on Postgres
         now = self.cfg.clock()
         applied: list[tuple[_Pending, Handled | BaseException]] = []
         try:
@@ -268,24 +258,22 @@ class Worker:
             if isinstance(res, BaseException):
                 fut.set_exception(res)
                 continue
-            self._note_finished(run["run_id"], made, res)
+            self._note_finished(run.run_id, made, res)
             fut.set_result(res)
 
-    async def _make(self, item: dict[str, Any], run: dict[str, Any]) -> _Made:
+    async def _make(self, item: DueItem, run: LiveRun) -> _Made:
         """The SDK call for a run's next step (nothing is written)."""
         self.calls_made += 1
-        fn = self.registry.get(run["fn_id"])
+        fn = self.registry.get(run.fn_id)
         if fn is None:
             return _Made(None, None, self.cfg.clock())
         started = monotonic()
         t0 = self.cfg.clock()
-        structlog.contextvars.bind_contextvars(run_id=run["run_id"], fn_id=fn.id)
+        structlog.contextvars.bind_contextvars(run_id=run.run_id, fn_id=fn.id)
         out = await executor.call(
             self.registry.target_for(fn),
-            executor.call_url(fn.url, item["step_id"]),
-            executor.request_body(
-                run, run["attempt"], fn.max_attempts, self.cfg.inline_state_bytes
-            ),
+            executor.call_url(fn.url, item.step_id),
+            executor.request_body(run, run.attempt, fn.max_attempts, self.cfg.inline_state_bytes),
             signing_key=self.cfg.signing_key,
             dev=self.cfg.dev,
             now=t0,
@@ -296,17 +284,17 @@ class Worker:
         return _Made(fn, out, t0)
 
     def _apply(
-        self, conn: Any, item: dict[str, Any], run: dict[str, Any], made: _Made, now: float
+        self, conn: Connection, item: DueItem, run: LiveRun, made: _Made, now: float
     ) -> Handled:
         """Apply a call's outcome in the caller's transaction."""
         if made.fn is None or made.out is None:
             uow = UnitOfWork(conn)
-            error = {"name": "FunctionNotFound", "message": f"{run['fn_id']} is not synced"}
+            error = {"name": "FunctionNotFound", "message": f"{run.fn_id} is not synced"}
             self.book.finish(uow, run, now, error=error)
             self.db.delete_item(conn, item)
             return Handled(emitted=uow.emitted)
-        fresh = self.db.get_run(conn, run["run_id"], lock=True)
-        if fresh is None or fresh["status"] in TERMINAL:
+        fresh = self.db.read_run(conn, run.run_id, lock=True)
+        if fresh is None or fresh.status in TERMINAL:
             self.db.delete_item(conn, item)
             return Handled()  # cancelled while the call was in flight
         uow = UnitOfWork(conn, carry=Carry(item, now, now + self.cfg.lease_seconds))
@@ -330,5 +318,5 @@ class Worker:
         except Exception:
             log.exception("could not read a finished run's status", run_id=run_id)
         else:
-            if final and final["status"] in TERMINAL:
-                done.finished = final["status"]
+            if final and final.status in TERMINAL:
+                done.finished = final.status

@@ -149,7 +149,7 @@ async def test_an_outcome_that_cannot_be_applied_fails_only_its_own_call(
         broken = {"left": 2}  # in its group, then alone: the call fails
 
         def apply_or_break(uow: Any, run: Any, fn: Any, out: Any, t0: float, now: float) -> None:
-            if run["events"][0]["data"]["k"] == 3 and broken["left"]:
+            if run.events[0]["data"]["k"] == 3 and broken["left"]:
                 broken["left"] -= 1
                 raise RuntimeError("this outcome cannot be applied")
             apply(uow, run, fn, out, t0, now)
@@ -187,7 +187,7 @@ async def test_sleeps_ending_together_fire_in_one_transaction_and_wake_every_run
         worker = engine._worker
         fire = worker.fire_timers
 
-        def spied(items: list[dict[str, Any]], *args: Any) -> Any:
+        def spied(items: list[Any], *args: Any) -> Any:
             fired.append(len(items))
             return fire(items, *args)
 

@@ -205,7 +205,7 @@ async def test_a_failing_queue_read_does_not_strand_the_calls_a_worker_holds(
         real = engine._db.candidates  # a fault injected into the system database
         calls = 0
 
-        def flaky(now: float, limit: int = 64, **kw: Any) -> list[dict[str, Any]]:
+        def flaky(now: float, limit: int = 64, **kw: Any) -> list[Any]:
             nonlocal calls
             calls += 1
             if calls % 2 == 0:

@@ -3,12 +3,14 @@ writes in a transaction is what it reads back, leases are exclusive, reads are t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from harvester.engine import QueueKind, RunStatus
+from harvester.engine.records import LiveRun, Wait
 from harvester.engine.sysdb import SystemDatabase
 
 
@@ -19,22 +21,27 @@ def db(database_url: str) -> Iterator[SystemDatabase]:
     sysdb.dispose()
 
 
-def _run(run_id: str, created: float, fn: str = "f", **extra: Any) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "fn_id": fn,
-        "event_id": extra.pop("event_id", None),
-        "events": [{"name": "a/b", "data": {"n": 1}, "id": f"ev-{run_id}", "ts": 0}],
-        "status": RunStatus.QUEUED,
-        "attempt": 0,
-        "steps": {},
-        "stack": [],
-        "pending": [],
-        "parallel": False,
-        "parent": None,
-        "created_at": created,
-        **extra,
-    }
+def _run(run_id: str, created: float, fn: str = "f", **extra: Any) -> LiveRun:
+    """A new run; ``extra`` sets other fields (a finished run's status and times)."""
+    run = LiveRun(
+        run_id=run_id,
+        fn_id=fn,
+        event_id=None,
+        events=[{"name": "a/b", "data": {"n": 1}, "id": f"ev-{run_id}", "ts": 0}],
+        status=RunStatus.QUEUED,
+        attempt=0,
+        steps={},
+        stack=[],
+        pending=[],
+        parallel=False,
+        parent=None,
+        output=None,
+        error=None,
+        created_at=created,
+        started_at=None,
+        ended_at=None,
+    )
+    return dataclasses.replace(run, **extra)
 
 
 def _event(eid: str) -> dict[str, Any]:
@@ -52,14 +59,19 @@ def test_an_event_id_is_stored_once(db: SystemDatabase) -> None:
 
 def test_a_run_reads_back_as_written_with_its_steps(db: SystemDatabase) -> None:
     with db.tx() as conn:
-        db.insert_run(conn, _run("r1", 5.0))
-        db.update_run(conn, "r1", status=RunStatus.RUNNING, started_at=6.0, steps={"s": 1})
+        run = _run("r1", 5.0)
+        db.insert_run(conn, run)
+        db.mark_running(conn, "r1", 6.0)
+        db.save_progress(
+            conn, run.advanced(steps={"s": 1}, stack=["s"], pending=[], attempt=0, parallel=False)
+        )
         db.add_step(
             conn, run_id="r1", step_id="s", name="one", op="StepRun", attempt=0,
             started_at=6.0, ended_at=6.5, output={"x": [1, 2]}, error=None,
         )  # fmt: skip
-        locked = db.get_run(conn, "r1", lock=True)
-    assert locked is not None and locked["steps"] == {"s": 1}
+        locked = db.read_run(conn, "r1", lock=True)
+    assert locked is not None and locked.steps == {"s": 1} and locked.stack == ["s"]
+    assert locked.status is RunStatus.RUNNING and locked.started_at == 6.0
     detail = db.run_detail("r1")
     assert detail is not None and detail.status is RunStatus.RUNNING
     assert detail.event_name == "a/b" and detail.events[0]["data"] == {"n": 1}
@@ -77,24 +89,25 @@ def test_a_run_written_and_read_through_the_driver_matches_sqlalchemy(
     from harvester.engine import schema
 
     with db.tx() as conn:
-        db.insert_run(conn, _run("r1", 5.0, parent={"run_id": "p", "step_id": "s"}))
-        db.update_run(
-            conn, "r1", status=RunStatus.RUNNING, parallel=True, steps={"s": None, "t": [1]},
-            output=None, error={"name": "E", "message": "é ✓"}, ended_at=None,
-        )  # fmt: skip
-        ours = db.get_run(conn, "r1")
+        run = _run("r1", 5.0, parent={"run_id": "p", "step_id": "s"})
+        db.insert_run(conn, run)
+        steps = {"s": None, "t": [1]}
+        db.save_progress(
+            conn, run.advanced(steps=steps, stack=[], pending=[], attempt=2, parallel=True)
+        )
+        error = {"name": "E", "message": "é ✓"}
+        db.finish_run(conn, "r1", RunStatus.FAILED, 7.0, None, error)
+        ours = db.read_run(conn, "r1")
+        as_dict = db.get_run(conn, "r1")
     with db.sql.connect() as conn:
         row = conn.execute(sa.select(schema.runs).where(schema.runs.c.run_id == "r1")).one()
     theirs = dict(row._mapping)
-    assert ours == theirs
-    assert ours["parallel"] is True and ours["status"] == RunStatus.RUNNING
-    assert ours["steps"] == {"s": None, "t": [1]} and ours["output"] is None
-    assert ours["error"] == {"name": "E", "message": "é ✓"} and ours["ended_at"] is None
+    assert ours is not None and dataclasses.asdict(ours) == theirs == as_dict
+    assert ours.parallel is True and ours.status is RunStatus.FAILED and ours.attempt == 2
+    assert ours.steps == {"s": None, "t": [1]} and ours.output is None
+    assert ours.error == {"name": "E", "message": "é ✓"} and ours.started_at is None
     with db.tx() as conn:
-        assert db.get_run(conn, "missing") is None
-    if not db.postgres:  # a column that does not exist is refused before any SQL
-        with db.tx() as conn, pytest.raises(ValueError, match="not columns"):
-            db.update_run(conn, "r1", nonsense=1)
+        assert db.read_run(conn, "missing") is None and db.get_run(conn, "missing") is None
 
 
 def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase) -> None:
@@ -103,12 +116,13 @@ def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase
         late = db.enqueue(conn, "r1", "f", QueueKind.WAKE, 20.0, "s")
         early = db.enqueue(conn, "r1", "f", QueueKind.CALL, 10.0, concurrency=[["f:0:", 2]])
     read = db.candidates(now=30.0)
-    assert [c["id"] for c in read] == [early, late]  # due order
+    assert [c.id for c in read] == [early, late]  # due order
     item = read[0]
+    assert (item.kind, item.step_id, item.concurrency) == (QueueKind.CALL, None, [["f:0:", 2]])
     got, run = db.lease(item, "a", now=30.0, until=90.0)
-    assert got and run is not None and run["run_id"] == "r1"
+    assert got and run is not None and run.run_id == "r1"
     assert db.lease(item, "b", now=31.0, until=91.0) == (False, None)
-    assert [c["id"] for c in db.candidates(now=31.0)] == [late]
+    assert [c.id for c in db.candidates(now=31.0)] == [late]
     assert db.lease(item, "b", now=95.0, until=150.0)[0]  # a's lease expired
     db.release_item(early, "a")  # a holds it no longer: nothing happens
     assert db.lease(item, "c", now=96.0, until=150.0) == (False, None)
@@ -132,11 +146,11 @@ def test_a_lease_takes_the_item_as_read_not_a_row_that_changed_since(
     [b_read] = db.due_timers(now=10.0, limit=10)
     with db.tx() as conn:  # a fires it: the row becomes the run's next call, free
         assert db.lease_in(conn, a_read, "a", now=10.0, until=70.0)
-        db.retarget_item(conn, a_read["id"], None, 10.5, 70.0, [])
-        db.unlease_in(conn, a_read["id"])
+        db.retarget_item(conn, a_read.id, None, 10.5, 70.0, [])
+        db.unlease_in(conn, a_read.id)
     assert db.lease(b_read, "b", now=10.6, until=70.6) == (False, None)
     [call] = db.candidates(now=11.0)
-    assert call["id"] == b_read["id"] and call["kind"] == QueueKind.CALL
+    assert call.id == b_read.id and call.kind is QueueKind.CALL
     assert db.lease(call, "b", now=11.0, until=71.0)[0]  # read as it is now: taken
 
 
@@ -155,9 +169,9 @@ def test_a_held_item_is_retargeted_and_items_are_deleted_by_kind(db: SystemDatab
 def test_a_wait_is_taken_once(db: SystemDatabase) -> None:
     with db.tx() as conn:
         db.add_wait(
-            conn, run_id="r1", step_id="w", event_name="x/y", expression=None, expires_at=9.0
+            conn, Wait(run_id="r1", step_id="w", event_name="x/y", expression=None, expires_at=9.0)
         )
-        assert [w["step_id"] for w in db.waits_for(conn, "x/y")] == ["w"]
+        assert [w.step_id for w in db.waits_for(conn, "x/y")] == ["w"]
         assert db.take_wait(conn, "r1", "w") and not db.take_wait(conn, "r1", "w")
 
 
@@ -202,9 +216,10 @@ def test_events_list_with_the_runs_they_started(db: SystemDatabase) -> None:
 
 
 def test_queue_stats_and_pruning(db: SystemDatabase) -> None:
+    done = RunStatus.COMPLETED
     with db.tx() as conn:
         old, _ = db.insert_event(conn, _event("old"), 1.0)
-        db.insert_run(conn, _run("done", 1.0, event_id=old, status="COMPLETED", ended_at=1.5))
+        db.insert_run(conn, _run("done", 1.0, event_id=old, status=done, ended_at=1.5))
         db.insert_run(conn, _run("live", 2.0))
         db.enqueue(conn, "live", "f", QueueKind.CALL, 5.0)
         db.enqueue(conn, "live", "f", QueueKind.WAKE, 50.0)
@@ -220,14 +235,15 @@ def test_queue_stats_and_pruning(db: SystemDatabase) -> None:
 
 
 def test_function_series_buckets_throughput_failures_and_latency(db: SystemDatabase) -> None:
-    done = {"status": "COMPLETED"}
+    done = {"status": RunStatus.COMPLETED}
+    failed, cancelled = RunStatus.FAILED, RunStatus.CANCELLED
     with db.tx() as conn:
         # bucket [0, 60): two completed (ran 1 s and 3 s, queued 10 s and 0 s), one failed
         db.insert_run(conn, _run("a", 0.0, started_at=10.0, ended_at=11.0, **done))
         db.insert_run(conn, _run("b", 20.0, started_at=20.0, ended_at=23.0, **done))
-        db.insert_run(conn, _run("c", 30.0, started_at=30.0, ended_at=35.0, status="FAILED"))
+        db.insert_run(conn, _run("c", 30.0, started_at=30.0, ended_at=35.0, status=failed))
         # bucket [120, 180): one cancelled before it ever started
-        db.insert_run(conn, _run("d", 100.0, ended_at=150.0, status="CANCELLED"))
+        db.insert_run(conn, _run("d", 100.0, ended_at=150.0, status=cancelled))
         db.insert_run(conn, _run("other", 0.0, fn="g", started_at=1.0, ended_at=2.0, **done))
         db.insert_run(conn, _run("live", 5.0))  # unfinished: in no bucket
         db.insert_run(conn, _run("late", 0.0, started_at=1.0, ended_at=200.0, **done))
