@@ -144,8 +144,8 @@ def admit(
     key, replaces = singleton_key(fn, event), None
     active = Singletons(db).holder(conn, key) if key else None
     if active:
-        run = db.get_run(conn, active, lock=True)
-        if run is not None and run["status"] not in TERMINAL:
+        run = db.read_run(conn, active, lock=True)
+        if run is not None and run.status not in TERMINAL:
             if fn.config["singleton"]["mode"] == "skip":
                 return Admission(skip=f"singleton: run {active} is still active")
             replaces = active
