@@ -1,5 +1,5 @@
 """The engine's one face: what the user holds. It builds the parts (system database,
-registry, run book, worker, dispatcher, protocol router) and offers typed operator
+registry, run book, item runner, dispatcher, protocol router) and offers typed operator
 methods over them; the parts are its own business."""
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from harvester.engine.records import (
     RunSummary,
 )
 from harvester.engine.registry import Registry
+from harvester.engine.runner import ItemRunner
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase
 from harvester.engine.work import UnitOfWork
-from harvester.engine.worker import Worker
 
 BULK_CANCEL_MAX = 10_000
 
@@ -42,7 +42,7 @@ class Engine:
     def __init__(self, cfg: EngineConfig) -> None:
         """The one place the parts are built, each given only what it uses: the registry
         the database; the run book the database and a read-only view of the functions;
-        the outcome handler those and the book; worker and dispatcher the parts they drive."""
+        the outcome handler those and the book; runner and dispatcher the parts they drive."""
         self.cfg = cfg
         self._db = SystemDatabase(cfg.database_url)
         self._registry = Registry(self._db, cfg)
@@ -50,8 +50,8 @@ class Engine:
         functions = MappingProxyType(self._registry.functions)
         self._book = RunBook(self._db, functions)
         outcomes = OutcomeHandler(self._db, self._book, functions, cfg)
-        self._worker = Worker(self._db, self._registry, self._book, outcomes, cfg)
-        self._dispatcher = Dispatcher(self._db, self._registry, self._book, self._worker, cfg)
+        self._runner = ItemRunner(self._db, self._registry, self._book, outcomes, cfg)
+        self._dispatcher = Dispatcher(self._db, self._registry, self._book, self._runner, cfg)
         self.router = build_router(self, self._db)
 
     # -- apps and events -------------------------------------------------------------------
@@ -113,7 +113,7 @@ class Engine:
 
     def calls_made(self) -> int:
         """SDK calls this engine (this process) has made since it was built."""
-        return self._worker.calls_made
+        return self._runner.calls_made
 
     async def wait_for_idle(self, timeout: float = 60.0) -> None:
         """Until nothing is queued or running, no batch is open and no timer is near."""

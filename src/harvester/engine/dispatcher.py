@@ -21,10 +21,10 @@ from harvester.engine.config import EngineConfig
 from harvester.engine.durations import next_tick
 from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots
 from harvester.engine.registry import Registry
+from harvester.engine.runner import Handled, ItemRunner
 from harvester.engine.runs import RunBook
 from harvester.engine.sysdb import SystemDatabase, new_id
 from harvester.engine.work import Capacity, Taken, UnitOfWork
-from harvester.engine.worker import Handled, Worker
 
 log = structlog.get_logger("harvester.engine")
 RUNS = Counter("engine_runs_finished_total", "Runs finished", ["fn", "status"])
@@ -62,10 +62,10 @@ class Dispatcher:
         db: SystemDatabase,
         registry: Registry,
         book: RunBook,
-        worker: Worker,
+        runner: ItemRunner,
         cfg: EngineConfig,
     ) -> None:
-        self.db, self.registry, self.book, self.worker, self.cfg = db, registry, book, worker, cfg
+        self.db, self.registry, self.book, self.runner, self.cfg = db, registry, book, runner, cfg
         self.owner = new_id()
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -260,7 +260,7 @@ class Dispatcher:
         Due timers are taken and fired together in one transaction (they need no
         worker: each woken run's next call is queued, due now, for any process).
         Shared calls picked in one pass are leased in one transaction; calls that end
-        together commit their outcomes together (``Worker.call``)."""
+        together commit their outcomes together (``ItemRunner.call``)."""
         if self._running >= self.cfg.workers:
             self._backlog = True
             return self._fire_timers(now)  # they need no worker
@@ -394,7 +394,7 @@ class Dispatcher:
             timers = timers[at : at + TIMER_GROUP]
         if timers:
             room = max(0, KEEP_WOKEN * self.cfg.workers - len(self._ready))
-            fired = self.worker.fire_timers(timers, self.owner, room, self.cfg.limited_calls)
+            fired = self.runner.fire_timers(timers, self.owner, room, self.cfg.limited_calls)
             for item, run in fired.kept:
                 self._hold(item, run)
             if fired.emitted:
@@ -404,7 +404,7 @@ class Dispatcher:
     async def _process(self, item: DueItem, slots: Slots, run: LiveRun | None) -> None:
         chain: Taken | None = None
         try:
-            chain = self._after(item, await self._busy_with(item, self.worker.handle(item, run)))
+            chain = self._after(item, await self._busy_with(item, self.runner.handle(item, run)))
             hops = 0
             # Go straight on with the run's next call (its item stays leased to us, its
             # concurrency slots stay taken) while nothing else waits for a worker, and
@@ -416,7 +416,7 @@ class Dispatcher:
                     break
                 hops += 1
                 (item, nxt), chain = chain, None  # a failing call keeps its lease until expiry
-                chain = self._after(item, await self._busy_with(item, self.worker.call(item, nxt)))
+                chain = self._after(item, await self._busy_with(item, self.runner.call(item, nxt)))
         except Exception:
             with contextlib.suppress(Exception):
                 log.exception(

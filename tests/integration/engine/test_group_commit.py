@@ -32,16 +32,16 @@ def _count_commits(engine: Engine) -> Counter[str]:
 
 
 def _group_sizes(engine: Engine) -> list[int]:
-    """How many outcomes each of the worker's commits applied."""
+    """How many outcomes each of the item runner's commits applied."""
     sizes: list[int] = []
-    worker = engine._worker
-    flush = worker._flush
+    runner = engine._runner
+    flush = runner._flush
 
     def spied() -> None:
-        sizes.append(len(worker._pending))
+        sizes.append(len(runner._pending))
         flush()
 
-    worker._flush = spied  # type: ignore[method-assign]
+    runner._flush = spied  # type: ignore[method-assign]
     return sizes
 
 
@@ -144,7 +144,7 @@ async def test_an_outcome_that_cannot_be_applied_fails_only_its_own_call(
 
     async with running(fns, database_url, workers=16, lease_seconds=1.0) as engine:
         sizes = _group_sizes(engine)
-        handler = engine._worker.outcomes
+        handler = engine._runner.outcomes
         apply = handler.apply
         broken = {"left": 2}  # in its group, then alone: the call fails
 
@@ -184,14 +184,14 @@ async def test_sleeps_ending_together_fire_in_one_transaction_and_wake_every_run
         return [nap]
 
     async with running(fns, database_url, workers=8) as engine:
-        worker = engine._worker
-        fire = worker.fire_timers
+        runner = engine._runner
+        fire = runner.fire_timers
 
         def spied(items: list[Any], *args: Any) -> Any:
             fired.append(len(items))
             return fire(items, *args)
 
-        worker.fire_timers = spied  # type: ignore[method-assign]
+        runner.fire_timers = spied  # type: ignore[method-assign]
         at = time.time() + 1.5
         ids = await engine.send([{"name": "g/nap", "data": {"at": at}} for _ in range(n)])
         runs = [await run_of(engine, i, timeout=30) for i in ids]

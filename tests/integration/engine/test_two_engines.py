@@ -43,13 +43,13 @@ async def test_two_engines_share_work_without_double_execution(postgres_url: str
     inngest.fast_api.serve(app, client, [work])
     route_sdk_in_process(client, app)
     for n, engine in enumerate(engines):
-        original = engine._worker.call
+        original = engine._runner.call
 
         async def counted(item: Any, run: Any, n: int = n, original: Any = original) -> Any:
             calls[n] += 1
             return await original(item, run)
 
-        engine._worker.call = counted  # type: ignore[method-assign]
+        engine._runner.call = counted  # type: ignore[method-assign]
         await engine.start()
         await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
     try:

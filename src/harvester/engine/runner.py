@@ -72,7 +72,10 @@ class Fired:
 _Pending = tuple[DueItem, LiveRun, _Made, "asyncio.Future[Handled]"]
 
 
-class Worker:
+class ItemRunner:
+    """Runs what a leased queue item asks (``handle``, ``call``) and fires due timers in
+    groups (``fire_timers``); the dispatcher decides which items and when."""
+
     def __init__(
         self,
         db: SystemDatabase,
@@ -86,7 +89,7 @@ class Worker:
         self.book = book
         self.outcomes = outcomes
         self.cfg = cfg
-        self.calls_made = 0  # SDK calls this process made (a worker process reports it)
+        self.calls_made = 0  # SDK calls this process made (an engine process reports it)
         self._pending: list[_Pending] = []  # calls made, their outcomes not yet committed
 
     async def handle(self, item: DueItem, leased_run: LiveRun | None) -> Handled:
@@ -211,7 +214,7 @@ class Worker:
 
     async def call(self, item: DueItem, run: LiveRun) -> Handled:
         """Make one SDK call and apply its outcome; the run's next call comes back as
-        ``chain`` when it is due now and this worker keeps it (see ``work.Carry``).
+        ``chain`` when it is due now and kept for us (see ``work.Carry``).
 
         Group commit: the outcome is applied with those of the other calls that end
         before the event loop's next turn, in one transaction (``_flush``). It returns
