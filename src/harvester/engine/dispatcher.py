@@ -18,7 +18,7 @@ import structlog
 from prometheus_client import Counter, Gauge
 
 from harvester.engine.config import EngineConfig
-from harvester.engine.durations import next_tick
+from harvester.engine.flow_state import BatchBuffers, CronSchedule, Debounces
 from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots
 from harvester.engine.registry import Registry
 from harvester.engine.runner import Handled, ItemRunner
@@ -67,6 +67,9 @@ class Dispatcher:
     ) -> None:
         self.db, self.registry, self.book, self.runner, self.cfg = db, registry, book, runner, cfg
         self.owner = new_id()
+        self.crons = CronSchedule(db)
+        self.batches = BatchBuffers(db)
+        self.debounces = Debounces(db)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[Any] | None = None
@@ -464,17 +467,17 @@ class Dispatcher:
         functions = self.registry.functions
         with self.db.tx() as conn:
             uow = UnitOfWork(conn)
-            for key, value in self.db.flow_prefix(conn, "cron:"):
-                if value["next"] > now or value["fn"] not in functions:
-                    upcoming = min(upcoming, max(value["next"], now))
+            for tick in self.crons.ticks(conn):
+                if tick.next > now or tick.fn_id not in functions:
+                    upcoming = min(upcoming, max(tick.next, now))
                     continue
                 # Missed ticks are not back-filled: one run, then the next future tick.
-                self.db.flow_put(conn, key, {**value, "next": next_tick(value["expr"], now)})
+                self.crons.advance(conn, tick, now)
                 ev = normalize_event(
-                    {"name": "inngest/scheduled.timer", "data": {"cron": value["expr"]}}, now
+                    {"name": "inngest/scheduled.timer", "data": {"cron": tick.expr}}, now
                 )
                 internal, _ = self.db.insert_event(conn, ev, now)
-                self.book.start_run(uow, functions[value["fn"]], [ev], now, internal)
+                self.book.start_run(uow, functions[tick.fn_id], [ev], now, internal)
         self._cron_check_at = upcoming
 
     def is_idle(self) -> bool:
@@ -483,6 +486,4 @@ class Dispatcher:
         if self._running or self.db.busy_count(now + IDLE_HORIZON_S):
             return False
         with self.db.tx() as conn:
-            return not (
-                self.db.flow_prefix(conn, "batch:") or self.db.flow_prefix(conn, "debounce:")
-            )
+            return not (self.batches.has_open(conn) or self.debounces.has_pending(conn))

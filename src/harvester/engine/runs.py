@@ -10,6 +10,7 @@ from typing import Any
 from harvester.engine import flow
 from harvester.engine.config import TERMINAL, RunStatus
 from harvester.engine.durations import parse_duration
+from harvester.engine.flow_state import BatchBuffers, Debounces, Singletons
 from harvester.engine.records import DueItem, LiveRun, QueueKind, Slots
 from harvester.engine.sysdb import SystemDatabase, new_id
 from harvester.engine.triggers import FunctionSpec, evaluate
@@ -26,6 +27,9 @@ class RunBook:
     def __init__(self, db: SystemDatabase, functions: Mapping[str, FunctionSpec]) -> None:
         self.db = db
         self.functions = functions
+        self.singletons = Singletons(db)
+        self.batches = BatchBuffers(db)
+        self.debounces = Debounces(db)
 
     def start_run(
         self,
@@ -66,7 +70,7 @@ class RunBook:
             self.db.end_run(uow.conn, run_id, RunStatus.SKIPPED, now, skipped)
             return None
         if admit.singleton:
-            self.db.flow_put(uow.conn, admit.singleton, run_id)
+            self.singletons.hold(uow.conn, admit.singleton, run_id)
         self._queue_first_call(uow, run, admit.due, admit.slots, now)
         for kind, timeout in (
             (QueueKind.FINISH_TIMEOUT, "finish"),
@@ -150,18 +154,21 @@ class RunBook:
 
     def fire_debounce(self, uow: UnitOfWork, key: str, fn_id: str, now: float) -> None:
         """Start the run with the last event, unless a newer event pushed the time."""
-        value = self.db.flow_get(uow.conn, key, lock=True)
         fn = self.functions.get(fn_id)
-        if value and fn and value["due"] <= now + 1e-6:
-            self.db.flow_delete(uow.conn, key)
-            self.start_run(uow, fn, [value["event"]], now, None)
+        if fn is None:
+            return
+        fired = self.debounces.take_due(uow.conn, key, now)
+        if fired is not None:
+            self.start_run(uow, fn, [fired.event], now, None)
 
     def flush_batch(self, uow: UnitOfWork, key: str, fn_id: str, now: float) -> None:
-        buf = self.db.flow_get(uow.conn, key, lock=True)
+        """Start the run with the key's buffered events (its batch timeout passed)."""
         fn = self.functions.get(fn_id)
-        if buf and buf["events"] and fn:
-            self.db.flow_delete(uow.conn, key)
-            self.start_run(uow, fn, buf["events"], now, None)
+        if fn is None:
+            return
+        batch = self.batches.take(uow.conn, key)
+        if batch is not None:
+            self.start_run(uow, fn, batch.events, now, None)
 
     def _resolve_waits(self, uow: UnitOfWork, event: dict[str, Any], now: float) -> None:
         # Only a run whose wait matches is locked (a run's events never change, so the

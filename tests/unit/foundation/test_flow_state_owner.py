@@ -10,10 +10,6 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[3] / "src" / "harvester"
 OWNER = SRC / "engine" / "flow_state.py"
 DEFINER = SRC / "engine" / "sysdb.py"
-# Call sites whose replacement (through flow_state's classes) waits for the integrator,
-# since another change holds these files. Remove each once it is applied:
-# test_the_allow_list_holds_only_files_that_still_need_it fails as a reminder.
-PENDING_INTEGRATION = {SRC / "engine" / "runs.py", SRC / "engine" / "dispatcher.py"}
 FLOW_CALL = re.compile(r"\.flow_(?:get|put|delete|prefix)\s*\(")
 
 
@@ -26,7 +22,7 @@ def _calls(path: Path) -> list[str]:
 
 
 def test_only_flow_state_touches_the_flow_table() -> None:
-    allowed = {OWNER, DEFINER, *PENDING_INTEGRATION}
+    allowed = {OWNER, DEFINER}
     found = [
         hit for path in sorted(SRC.rglob("*.py")) if path not in allowed for hit in _calls(path)
     ]
@@ -34,11 +30,6 @@ def test_only_flow_state_touches_the_flow_table() -> None:
         "go through the feature's class in harvester.engine.flow_state instead:\n"
         + "\n".join(found)
     )
-
-
-def test_the_allow_list_holds_only_files_that_still_need_it() -> None:
-    stale = [str(p.relative_to(SRC.parent)) for p in PENDING_INTEGRATION if not _calls(p)]
-    assert not stale, f"no flow_* call left: remove from PENDING_INTEGRATION: {stale}"
 
 
 def test_the_grep_sees_each_kind_of_flow_call() -> None:
