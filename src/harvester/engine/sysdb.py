@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
@@ -18,6 +18,9 @@ from harvester.engine import clock, schema
 from harvester.engine.config import TERMINAL, RunStatus
 from harvester.engine.history import HistoryReads
 from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots, Wait
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # Stored strings back to their enums by a dict lookup (cheaper than the enum's call).
 _STATUS = {s.value: s for s in RunStatus}
@@ -163,6 +166,26 @@ class SystemDatabase(HistoryReads):
         self._status_at = self._run_cols.index("status")
         self._raw_get_run = f"SELECT {', '.join(self._run_cols)} FROM {r.name} WHERE run_id = ?"
         self._raw_updates: dict[tuple[str, ...], str] = {}
+
+        # The same for the step row and the queue item every step writes, moves and
+        # deletes (the parameters in the order of the columns named here).
+        def insert(table: sa.Table, *cols: str) -> str:
+            marks = ", ".join("?" * len(cols))
+            return f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({marks})"
+
+        self._raw_insert_step = insert(
+            schema.steps, "run_id", "step_id", "name", "op", "attempt", "started_at", "ended_at",
+            "output", "error",
+        )  # fmt: skip
+        self._raw_insert_item = insert(
+            q, "run_id", "fn_id", "kind", "step_id", "due_at", "concurrency", "lease_owner",
+            "lease_until",
+        )  # fmt: skip
+        self._raw_retarget_item = (
+            f"UPDATE {q.name} SET kind = '{QueueKind.CALL.value}', step_id = ?, due_at = ?,"
+            " lease_until = ?, concurrency = ? WHERE id = ?"
+        )
+        self._raw_delete_item = f"DELETE FROM {q.name} WHERE id = ? AND run_id = ?"
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -314,6 +337,15 @@ class SystemDatabase(HistoryReads):
             return
         conn.execute(self._update_run_stmt, {"b_run_id": run_id, **values})
 
+    @staticmethod
+    def _raw(conn: Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        """Run a statement prepared in ``_prepare`` on SQLite's own connection, in the
+        caller's transaction (the values already as SQLAlchemy would bind them)."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor: sqlite3.Cursor = raw.execute(sql, params)
+        return cursor
+
     def active_runs(self, conn: Connection, fn_id: str) -> list[LiveRun]:
         q = sa.select(schema.runs).where(
             schema.runs.c.fn_id == fn_id, schema.runs.c.status.not_in([s.value for s in TERMINAL])
@@ -335,6 +367,10 @@ class SystemDatabase(HistoryReads):
         error: dict[str, Any] | None = None,
     ) -> None:
         """Record one step attempt (``StepRecord`` reads it back)."""
+        if self._raw_runs:
+            row = (run_id, step_id, name, op, attempt, started_at, ended_at)
+            self._raw(conn, self._raw_insert_step, (*row, json.dumps(output), json.dumps(error)))
+            return
         values: dict[str, Any] = {"run_id": run_id, "step_id": step_id, "name": name, "op": op}
         values |= {"attempt": attempt, "started_at": started_at, "ended_at": ended_at}
         values |= {"output": output, "error": error}
@@ -354,6 +390,10 @@ class SystemDatabase(HistoryReads):
     ) -> int:
         """Queue an item (already leased to ``lease = (owner, until)`` if given)."""
         owner, until = lease or (None, None)
+        if self._raw_runs:
+            slots = json.dumps(concurrency or [])
+            row = (run_id, fn_id, kind.value, step_id, due_at, slots, owner, until)
+            return self._raw(conn, self._raw_insert_item, row).lastrowid or 0
         res = conn.execute(
             self._insert_item,
             {
@@ -382,6 +422,10 @@ class SystemDatabase(HistoryReads):
         """Point a leased item (a call, or a timer that just fired) at the run's next
         call, keeping (and extending) the lease: the holder goes on with it without a
         trip through the queue."""
+        if self._raw_runs:
+            row = (step_id, due_at, until, json.dumps(slots), item_id)
+            self._raw(conn, self._raw_retarget_item, row)
+            return
         conn.execute(
             self._retarget_item,
             {
@@ -504,6 +548,9 @@ class SystemDatabase(HistoryReads):
         """Delete a handled item. By id and run: on SQLite a row deleted in the same
         transaction (a finished run's items) frees its id for the next insert, which
         may be another run's new call (a parent's, when a child finishes)."""
+        if self._raw_runs:
+            self._raw(conn, self._raw_delete_item, (item.id, item.run_id))
+            return
         conn.execute(self._delete_item, {"b_id": item.id, "b_run_id": item.run_id})
 
     def delete_run_items(

@@ -110,6 +110,70 @@ def test_a_run_written_and_read_through_the_driver_matches_sqlalchemy(
         assert db.read_run(conn, "missing") is None and db.get_run(conn, "missing") is None
 
 
+def test_steps_and_queue_items_written_through_the_driver_match_sqlalchemy(
+    db: SystemDatabase,
+) -> None:
+    """On SQLite a step row, and a queue item's insert, re-target and delete, skip
+    SQLAlchemy: the rows (JSON as stored, JSON null, SQL NULL) and the ids returned
+    must be what SQLAlchemy's statements give (on Postgres both runs take them)."""
+    import sqlalchemy as sa
+
+    from harvester.engine.records import DueItem
+
+    def write(run_id: str) -> list[int]:
+        with db.tx() as conn:
+            db.insert_run(conn, _run(run_id, 5.0))
+            db.add_step(
+                conn, run_id=run_id, step_id="s", name="one", op="StepRun", attempt=1,
+                started_at=6.0, ended_at=6.5, output={"x": [1, "é ✓"]}, error=None,
+            )  # fmt: skip
+            db.add_step(
+                conn, run_id=run_id, step_id="t", name="two", op="StepRun", attempt=0,
+                started_at=7.0, ended_at=7.25, output=None, error={"name": "E", "message": "m"},
+            )  # fmt: skip
+            held = db.enqueue(conn, run_id, "f", QueueKind.WAKE, 10.0, "nap", lease=("a", 60.0))
+            call = db.enqueue(conn, run_id, "f", QueueKind.CALL, 11.0, concurrency=[["k", 2]])
+            gone = db.enqueue(conn, run_id, "f", QueueKind.FINISH_TIMEOUT, 99.0)
+            db.retarget_item(conn, held, "next", 12.0, 70.0, [["f:0:", 1]])
+            item = DueItem(gone, run_id, "f", QueueKind.FINISH_TIMEOUT, None, 99.0, None, [])
+            db.delete_item(conn, DueItem(call, "other-run", "f", QueueKind.CALL, None, 1, None, []))
+            db.delete_item(conn, item)
+        return [held, call, gone]
+
+    def rows(table: str, run_id: str) -> list[tuple[Any, ...]]:
+        """The rows as stored (no JSON decoding by SQLAlchemy), run id left out."""
+        with db.sql.connect() as conn:
+            found = conn.execute(
+                sa.text(f"SELECT * FROM {table} WHERE run_id = :r ORDER BY id"), {"r": run_id}
+            )
+            return [tuple(v for k, v in r._mapping.items() if k != "run_id") for r in found]
+
+    raw_ids = write("raw")
+    db._raw_runs = False
+    sa_ids = write("sa")
+    assert [i - raw_ids[0] for i in raw_ids] == [i - sa_ids[0] for i in sa_ids] == [0, 1, 2]
+    assert [r[0] for r in rows("engine_queue", "raw")] == raw_ids[:2]
+    assert [r[0] for r in rows("engine_queue", "sa")] == sa_ids[:2]
+    queued = [r[1:] for r in rows("engine_queue", "raw")]
+    assert queued == [r[1:] for r in rows("engine_queue", "sa")] and len(queued) == 2
+    assert [r[1:] for r in rows("engine_steps", "raw")] == [
+        r[1:] for r in rows("engine_steps", "sa")
+    ]
+    read = {}
+    for run_id in ("raw", "sa"):
+        detail = db.run_detail(run_id)
+        assert detail is not None
+        read[run_id] = [(s.name, s.output, s.error, s.duration) for s in detail.steps]
+    assert (
+        read["raw"]
+        == read["sa"]
+        == [
+            ("one", {"x": [1, "é ✓"]}, None, 0.5),
+            ("two", None, {"name": "E", "message": "m"}, 0.25),
+        ]
+    )
+
+
 def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase) -> None:
     with db.tx() as conn:
         db.insert_run(conn, _run("r1", 1.0))
