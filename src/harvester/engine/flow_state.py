@@ -25,6 +25,15 @@ def _key(prefix: str, *parts: str) -> str:
     return prefix + ":".join(parts)
 
 
+class _FeatureState:
+    """One flow-control feature's state in the system database's flow table."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: SystemDatabase) -> None:
+        self._db = db
+
+
 # -- cron ----------------------------------------------------------------------------------
 @dataclass(slots=True, frozen=True)
 class CronTick:
@@ -42,14 +51,11 @@ class CronTick:
         return cls(str(value["fn"]), str(value["expr"]), float(value["next"]))
 
 
-class CronSchedule:
+class CronSchedule(_FeatureState):
     """The next tick of every synced cron trigger (kept until the database is reset)."""
 
     PREFIX = "cron:"
-    __slots__ = ("_db",)
-
-    def __init__(self, db: SystemDatabase) -> None:
-        self._db = db
+    __slots__ = ()
 
     @classmethod
     def key(cls, fn_id: str, expr: str) -> str:
@@ -92,14 +98,11 @@ class Batch:
         return cls(list(value["events"]), float(value["opened"]))
 
 
-class BatchBuffers:
+class BatchBuffers(_FeatureState):
     """Open event batches (``batchEvents``), one per function and batch key."""
 
     PREFIX = "batch:"
-    __slots__ = ("_db",)
-
-    def __init__(self, db: SystemDatabase) -> None:
-        self._db = db
+    __slots__ = ()
 
     @classmethod
     def key(cls, fn_id: str, key_value: str) -> str:
@@ -156,14 +159,11 @@ class Debounced:
         return cls(dict(value["event"]), float(value["first"]), float(value["due"]))
 
 
-class Debounces:
+class Debounces(_FeatureState):
     """Pending debounces (``debounce``), one per function and debounce key."""
 
     PREFIX = "debounce:"
-    __slots__ = ("_db",)
-
-    def __init__(self, db: SystemDatabase) -> None:
-        self._db = db
+    __slots__ = ()
 
     @classmethod
     def key(cls, fn_id: str, key_value: str) -> str:
@@ -205,14 +205,11 @@ class Debounces:
 
 
 # -- singleton -----------------------------------------------------------------------------
-class Singletons:
+class Singletons(_FeatureState):
     """The run that last started under each singleton key (it may have ended since)."""
 
     PREFIX = "singleton:"
-    __slots__ = ("_db",)
-
-    def __init__(self, db: SystemDatabase) -> None:
-        self._db = db
+    __slots__ = ()
 
     @classmethod
     def key(cls, fn_id: str, key_value: str) -> str:
@@ -233,15 +230,12 @@ class Singletons:
 RATE_CELL_TTL_S = 3600.0
 
 
-class RateCells:
+class RateCells(_FeatureState):
     """GCRA cells: each throttle or rate-limit key's theoretical arrival time (TAT)."""
 
     THROTTLE = "throttle:"
     RATE_LIMIT = "ratelimit:"
-    __slots__ = ("_db",)
-
-    def __init__(self, db: SystemDatabase) -> None:
-        self._db = db
+    __slots__ = ()
 
     @classmethod
     def throttle_key(cls, fn_id: str, key_value: str) -> str:
@@ -261,15 +255,12 @@ class RateCells:
 
 
 # -- idempotency ---------------------------------------------------------------------------
-class IdempotencyMarks:
+class IdempotencyMarks(_FeatureState):
     """Idempotency keys a run started for, each kept ``WINDOW_S`` (Inngest: 24 h)."""
 
     PREFIX = "idem:"
     WINDOW_S = 24 * 3600.0
-    __slots__ = ("_db",)
-
-    def __init__(self, db: SystemDatabase) -> None:
-        self._db = db
+    __slots__ = ()
 
     @classmethod
     def key(cls, fn_id: str, key_value: str) -> str:
@@ -332,14 +323,11 @@ class CancellationJob:
         )
 
 
-class CancellationJobs:
+class CancellationJobs(_FeatureState):
     """Bulk cancellation jobs, kept (never expiring) so a restart resumes them."""
 
     PREFIX = "cancellation:"
-    __slots__ = ("_db",)
-
-    def __init__(self, db: SystemDatabase) -> None:
-        self._db = db
+    __slots__ = ()
 
     @classmethod
     def key(cls, job_id: str) -> str:
