@@ -16,6 +16,7 @@ from harvester.engine import browser_guard, eventids, safejson, signing, sync_ti
 from harvester.engine.cancellations import CancellationError
 from harvester.engine.config import EngineConfig
 from harvester.engine.gql import answer_gql
+from harvester.engine.history import RunHistory
 from harvester.engine.records import LiveRun
 from harvester.engine.registration import registration_problem
 from harvester.engine.rest import build_rest_router, iso
@@ -147,7 +148,7 @@ def _event_key_problem(event_key: str, cfg: EngineConfig) -> str | None:
     return None if cfg.dev else "event key not found (no INNGEST_EVENT_KEY is set)"
 
 
-def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
+def build_router(engine: EngineProtocol, db: SystemDatabase, history: RunHistory) -> APIRouter:
     """The Inngest protocol routes over ``engine`` and its system database: sync and
     events here, then the SDK's call-backs and the inspection API."""
     router = APIRouter()
@@ -201,8 +202,8 @@ def build_router(engine: EngineProtocol, db: SystemDatabase) -> APIRouter:
             )
         return JSONResponse({"ids": ids, "status": 200})
 
-    _sdk_callbacks(router, cfg, db)
-    router.include_router(build_rest_router(db, cfg))
+    _sdk_callbacks(router, cfg, db, history)
+    router.include_router(build_rest_router(db, history, cfg))
     _cancellations(router, engine)
     return router
 
@@ -252,7 +253,9 @@ def _cancellations(router: APIRouter, engine: EngineProtocol) -> None:
         return {"data": {"ok": True}}
 
 
-def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> None:
+def _sdk_callbacks(
+    router: APIRouter, cfg: EngineConfig, db: SystemDatabase, history: RunHistory
+) -> None:
     """What the SDK asks back (``use_api``) and the dev server's GraphQL subset."""
 
     def authorized(request: Request) -> None:
@@ -284,4 +287,4 @@ def _sdk_callbacks(router: APIRouter, cfg: EngineConfig, db: SystemDatabase) -> 
     async def gql(request: Request) -> Any:
         _refuse_browser(request, cfg)
         body = await read_json_body(request, cfg.max_body_bytes, cfg.body_timeout)
-        return answer_gql(db, body if isinstance(body, dict) else {})
+        return answer_gql(history, body if isinstance(body, dict) else {})

@@ -15,6 +15,7 @@ from harvester.engine.api import build_router
 from harvester.engine.clock import monotonic
 from harvester.engine.config import TERMINAL, EngineConfig
 from harvester.engine.dispatcher import Dispatcher, normalize_event
+from harvester.engine.history import RunHistory
 from harvester.engine.outcomes import OutcomeHandler
 from harvester.engine.records import (
     EventRecord,
@@ -45,6 +46,7 @@ class Engine:
         the outcome handler those and the book; runner and dispatcher the parts they drive."""
         self.cfg = cfg
         self._db = SystemDatabase(cfg.database_url)
+        self._history = RunHistory(self._db.sql)
         self._registry = Registry(self._db, cfg)
         # A view, not a copy: the registry updates its dict in place on every reload.
         functions = MappingProxyType(self._registry.functions)
@@ -52,7 +54,7 @@ class Engine:
         outcomes = OutcomeHandler(self._db, self._book, functions, cfg)
         self._runner = ItemRunner(self._db, self._registry, self._book, outcomes, cfg)
         self._dispatcher = Dispatcher(self._db, self._registry, self._book, self._runner, cfg)
-        self.router = build_router(self, self._db)
+        self.router = build_router(self, self._db, self._history)
 
     # -- apps and events -------------------------------------------------------------------
     def register(self, url: str, app_id: str, configs: list[dict[str, Any]]) -> int:
@@ -129,7 +131,7 @@ class Engine:
     # -- reads -----------------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunRecord | None:
         """One run with its event(s), output or error and step timeline."""
-        return self._db.run_detail(run_id)
+        return self._history.run_detail(run_id)
 
     async def wait_for_run(self, run_id: str, timeout: float = 30.0) -> RunRecord:
         """The run once it has finished; TimeoutError if it has not after ``timeout``."""
@@ -152,7 +154,7 @@ class Engine:
         limit: int = 50,
     ) -> RunPage:
         """Runs newest first, filtered; pass ``next_cursor`` back for the next page."""
-        return self._db.list_runs(
+        return self._history.list_runs(
             fn=fn, status=status, since=since, until=until, cursor=cursor, limit=limit
         )
 
@@ -170,7 +172,7 @@ class Engine:
     ) -> list[RunSummary]:
         """One page of runs sorted by a column of ``RUN_SORTS`` (ValueError for another),
         for a list a person pages through; ``list_runs`` is the cursor API."""
-        return self._db.runs_page(
+        return self._history.runs_page(
             fn=fn,
             status=status,
             since=since,
@@ -190,7 +192,7 @@ class Engine:
         until: float | None = None,
     ) -> int:
         """How many runs match the filters (``runs_page``'s total)."""
-        return self._db.count_runs(fn=fn, status=status, since=since, until=until)
+        return self._history.count_runs(fn=fn, status=status, since=since, until=until)
 
     def events_page(
         self,
@@ -202,36 +204,36 @@ class Engine:
         limit: int = 50,
     ) -> list[EventRecord]:
         """One page of events sorted by a column of ``EVENT_SORTS``, with their runs."""
-        return self._db.events_page(
+        return self._history.events_page(
             name=name, sort=sort, descending=descending, offset=offset, limit=limit
         )
 
     def count_events(self, *, name: str | None = None) -> int:
         """How many events ``events_page`` lists over all its pages."""
-        return self._db.count_events(name=name)
+        return self._history.count_events(name=name)
 
     def run_ids_with_prefix(self, prefix: str, limit: int = 10) -> tuple[list[str], bool]:
         """Run ids starting with ``prefix`` (at most ``limit``, newest first), and
         whether more do."""
-        return self._db.run_ids_with_prefix(prefix, limit)
+        return self._history.run_ids_with_prefix(prefix, limit)
 
     def run_counts(self, since: float) -> dict[str, dict[str, int]]:
         """Runs created at or after ``since`` by function id, then status."""
-        return self._db.run_counts(since)
+        return self._history.run_counts(since)
 
     def get_event(self, internal_id: str) -> EventRecord | None:
         """A stored event by the id ``send`` returned."""
-        return self._db.get_event(internal_id)
+        return self._history.get_event(internal_id)
 
     def list_events(
         self, *, name: str | None = None, limit: int = 50, cursor: float | None = None
     ) -> list[EventRecord]:
         """Recent events with the runs they started, newest first."""
-        return self._db.list_events(name=name, limit=limit, cursor=cursor)
+        return self._history.list_events(name=name, limit=limit, cursor=cursor)
 
     def event_runs(self, internal_id: str) -> list[RunSummary]:
         """The runs an event started, batches and debounces included."""
-        return self._db.event_runs(internal_id)
+        return self._history.event_runs(internal_id)
 
     def function_series(
         self, fn_id: str, since: float, until: float, bucket: float = 3600.0
@@ -240,16 +242,16 @@ class Engine:
         [since, until), per ``bucket`` seconds, oldest first (empty buckets included)."""
         if bucket <= 0 or until <= since:
             raise ValueError("need bucket > 0 and until > since")
-        return self._db.function_series(fn_id, since, until, bucket)
+        return self._history.function_series(fn_id, since, until, bucket)
 
     def function_stats(self) -> dict[str, dict[str, int]]:
         """Run counts by function id, then status."""
-        return self._db.function_stats()
+        return self._history.function_stats()
 
     def list_functions(self) -> list[FunctionRecord]:
         """Synced functions with their config and run counts by status, as stored (every
         engine process on this database routes these)."""
-        stats = self._db.function_stats()
+        stats = self._history.function_stats()
         return [
             FunctionRecord(
                 id=r["id"], name=r["name"], config=r["config"], runs=stats.get(r["id"], {})
@@ -262,11 +264,11 @@ class Engine:
 
     def list_queue(self, kind: QueueKind | None = None) -> list[QueueItem]:
         """What is queued (calls, timers, batch flushes...), in due order."""
-        return self._db.list_queue(kind)
+        return self._history.list_queue(kind)
 
     def queue_stats(self, now: float | None = None) -> QueueStats:
         """Queue items due (at ``now``, default the engine's clock), queued, and lag."""
-        return self._db.queue_stats(self.cfg.clock() if now is None else now)
+        return self._history.queue_stats(self.cfg.clock() if now is None else now)
 
     # -- operator actions --------------------------------------------------------------------
     def cancel(self, run_id: str, why: str = "cancelled by an operator") -> bool:

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from harvester.engine.sysdb import SystemDatabase
+from harvester.engine.history import RunHistory
 
 
 def _arg(query: str, variables: dict[str, Any], name: str) -> str | None:
@@ -39,19 +39,19 @@ def _output(detail: dict[str, Any]) -> Any:
     return detail["error"] if detail["status"] == "FAILED" else detail["output"]
 
 
-def _detail(db: SystemDatabase, run_id: str) -> dict[str, Any] | None:
-    detail = db.run_detail(run_id)
+def _detail(history: RunHistory, run_id: str) -> dict[str, Any] | None:
+    detail = history.run_detail(run_id)
     return detail.to_json() if detail else None
 
 
-def answer_gql(db: SystemDatabase, body: dict[str, Any]) -> dict[str, Any]:
+def answer_gql(history: RunHistory, body: dict[str, Any]) -> dict[str, Any]:
     query = str(body.get("query") or "")
     variables = body.get("variables") or {}
     data: dict[str, Any] = {}
     if "runTraceSpanOutputByID" in query:
         out_id = _arg(query, variables, "outputID") or ""
         run_id, _, step_pk = out_id.partition(":")
-        detail = _detail(db, run_id)
+        detail = _detail(history, run_id)
         step = next((s for s in (detail or {}).get("steps", []) if str(s["id"]) == step_pk), None)
         data["runTraceSpanOutputByID"] = (
             None
@@ -62,10 +62,10 @@ def answer_gql(db: SystemDatabase, body: dict[str, Any]) -> dict[str, Any]:
             }
         )
     if "runTrigger" in query:
-        detail = _detail(db, _arg(query, variables, "runID") or "")
+        detail = _detail(history, _arg(query, variables, "runID") or "")
         data["runTrigger"] = {"payloads": [json.dumps(e) for e in (detail or {}).get("events", [])]}
     if re.search(r"\brun\s*\(", query):
-        detail = _detail(db, _arg(query, variables, "runID") or "")
+        detail = _detail(history, _arg(query, variables, "runID") or "")
         data["run"] = (
             None
             if detail is None
@@ -77,9 +77,8 @@ def answer_gql(db: SystemDatabase, body: dict[str, Any]) -> dict[str, Any]:
         )
     if re.search(r"\bevent\s*\(", query):
         ev_id = _arg(query, variables, "eventId") or ""
-        data["event"] = {
-            "functionRuns": [{"id": r.run_id, "status": r.status} for r in db.event_runs(ev_id)]
-        }
+        runs = history.event_runs(ev_id)
+        data["event"] = {"functionRuns": [{"id": r.run_id, "status": r.status} for r in runs]}
     if not data:
         return {"errors": [{"message": "unsupported query for the embedded engine"}]}
     return {"data": data}

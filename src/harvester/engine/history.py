@@ -107,10 +107,14 @@ def _triggered_runs(conn: Any, events: Any) -> dict[str, list[EventRun]]:
     return by_event
 
 
-class HistoryReads:
-    """Reads over the run history; ``sql`` is the SQLAlchemy engine they run on."""
+class RunHistory:
+    """Reads over the run history (the dashboard's, the API's, the CLI's), on their own
+    connections of ``sql``; the write path never goes through here."""
 
-    sql: sa.Engine
+    __slots__ = ("sql",)
+
+    def __init__(self, sql: sa.Engine) -> None:
+        self.sql = sql
 
     def runs_page(
         self,
@@ -371,16 +375,6 @@ class HistoryReads:
             )
             for r in rows
         ]
-
-    def busy_count(self, horizon: float) -> int:
-        """Queue items due before ``horizon``."""
-        with self.sql.connect() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count()).select_from(Q).where(Q.c.due_at <= horizon)
-                ).scalar()
-                or 0
-            )
 
 
 def _quantile(values: list[float], q: float) -> float | None:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from harvester.engine import schema
 from harvester.engine.config import EngineConfig, RunStatus
+from harvester.engine.history import RunHistory
 from harvester.engine.sysdb import SystemDatabase
 
 E, RC, R = schema.events, schema.event_receipts, schema.runs
@@ -149,7 +150,7 @@ def _envelope(data: Any, cfg: EngineConfig, **extra: Any) -> dict[str, Any]:
     return {"data": data, "metadata": {"fetched_at": iso(cfg.clock())}, **extra}
 
 
-def build_rest_router(db: SystemDatabase, cfg: EngineConfig) -> APIRouter:
+def build_rest_router(db: SystemDatabase, history: RunHistory, cfg: EngineConfig) -> APIRouter:
     """The read routes of Inngest's REST API over the engine's tables."""
     router = APIRouter()
 
@@ -167,7 +168,7 @@ def build_rest_router(db: SystemDatabase, cfg: EngineConfig) -> APIRouter:
 
     @router.get("/v1/events/{internal_id}/runs", tags=["inngest"])
     def v1_event_runs(internal_id: str) -> Any:
-        runs = [_run_row(db, r.run_id) for r in db.event_runs(internal_id)]
+        runs = [_run_row(db, r.run_id) for r in history.event_runs(internal_id)]
         return _envelope([function_run(r) for r in runs if r is not None], cfg)
 
     @router.get("/v1/runs/{run_id}", tags=["inngest"])

@@ -16,7 +16,6 @@ from sqlalchemy import Connection, Engine, event
 
 from harvester.engine import clock, schema
 from harvester.engine.config import TERMINAL, RunStatus
-from harvester.engine.history import HistoryReads
 from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots, Wait
 
 if TYPE_CHECKING:
@@ -63,7 +62,7 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-class SystemDatabase(HistoryReads):
+class SystemDatabase:
     """The engine's tables; write-path methods take the caller's transaction."""
 
     def __init__(self, url: str) -> None:
@@ -270,12 +269,6 @@ class SystemDatabase(HistoryReads):
         values[self._status_at] = _STATUS[values[self._status_at]]
         return LiveRun(*values)
 
-    def get_run(self, conn: Connection, run_id: str, lock: bool = False) -> dict[str, Any] | None:
-        """``read_run`` as a dict, for ``flow.admit``'s singleton check until it reads
-        ``read_run``; the write path itself takes the record."""
-        run = self.read_run(conn, run_id, lock)
-        return None if run is None else {name: getattr(run, name) for name in self._run_cols}
-
     def load_run(self, run_id: str) -> LiveRun | None:
         """A run's whole state (memo, stack, events) outside any transaction."""
         with self.sql.connect() as conn:
@@ -457,6 +450,18 @@ class SystemDatabase(HistoryReads):
     def unlease_in(self, conn: Connection, item_id: int) -> None:
         """Hand an item back to the shared queue inside the caller's transaction."""
         conn.execute(self._unlease, {"b_id": item_id})
+
+    def busy_count(self, horizon: float) -> int:
+        """Queue items due before ``horizon``."""
+        with self.sql.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(schema.queue)
+                    .where(schema.queue.c.due_at <= horizon)
+                ).scalar()
+                or 0
+            )
 
     def next_due(self, now: float) -> float | None:
         """When the earliest item nobody holds is due (the dispatcher sleeps until then)."""
