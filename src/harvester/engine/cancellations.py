@@ -90,8 +90,11 @@ def validate(body: Any, functions: Mapping[str, object], now: float) -> Cancella
     )
 
 
-def _batch(job: CancellationJob, conn: Connection, past: str) -> list[dict[str, Any]]:
-    """The next unfinished runs of the job's window after run id ``past``."""
+def _batch(
+    job: CancellationJob, conn: Connection, past: str
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The next unfinished runs of the job's window after run id ``past``: (run id,
+    events) pairs."""
     r = schema.runs
     q = sa.select(r.c.run_id, r.c.events).where(
         r.c.fn_id == job.fn,
@@ -101,11 +104,12 @@ def _batch(job: CancellationJob, conn: Connection, past: str) -> list[dict[str, 
     )
     if job.started_after is not None:
         q = q.where(r.c.created_at >= job.started_after)
-    return [dict(row._mapping) for row in conn.execute(q.order_by(r.c.run_id).limit(BATCH))]
+    found = conn.execute(q.order_by(r.c.run_id).limit(BATCH))
+    return [(str(row.run_id), list(row.events or [])) for row in found]
 
 
-def _wanted(job: CancellationJob, row: dict[str, Any]) -> bool:
-    return not job.if_expr or evaluate(job.if_expr, {"event": (row["events"] or [{}])[0]})
+def _wanted(job: CancellationJob, events: list[dict[str, Any]]) -> bool:
+    return not job.if_expr or evaluate(job.if_expr, {"event": (events or [{}])[0]})
 
 
 def run(db: SystemDatabase, book: RunBook, job: CancellationJob, now: float) -> dict[str, Any]:
@@ -117,11 +121,11 @@ def run(db: SystemDatabase, book: RunBook, job: CancellationJob, now: float) -> 
         with db.tx() as conn:
             rows = _batch(job, conn, past)
             uow = UnitOfWork(conn)
-            for row in rows:
+            for run_id, events in rows:
                 why = f"cancelled by bulk cancellation {job.id}"
-                if _wanted(job, row) and book.cancel(uow, row["run_id"], now, why):
+                if _wanted(job, events) and book.cancel(uow, run_id, now, why):
                     job.cancelled += 1
-            past = rows[-1]["run_id"] if rows else past
+            past = rows[-1][0] if rows else past
             job.done = len(rows) < BATCH
             kept.save(conn, job)
     return job.to_json()
