@@ -28,6 +28,7 @@ from harvester.settings import Settings
 from harvester.store import Database, upgrade
 from harvester.store.overview import totals
 from harvester.tiktok import Source, make_source
+from harvester.tiktok.capabilities import effective, quota_client_key
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
@@ -89,15 +90,15 @@ def build_runtime(
     quota = make_ledger(
         db,
         settings.redis_url,
-        settings.quota_client_key,
-        settings.effective_quota_requests_per_day,
-        settings.effective_quota_records_per_day,
+        quota_client_key(settings),
+        effective(settings, "quota_requests_per_day"),
+        effective(settings, "quota_records_per_day"),
         clock=clock.time,
     )
     guard = Guard(
         db=db,
         redis_url=settings.redis_url,
-        rate_per_minute=settings.effective_api_rate_per_minute,
+        rate_per_minute=effective(settings, "api_rate_per_minute"),
         clock=clock.time,
         quota=quota,
     )

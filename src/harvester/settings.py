@@ -350,45 +350,12 @@ class Settings(BaseSettings):
         """True unless an external Inngest server (Cloud or self-hosted) is configured."""
         return not self.inngest_base_url
 
-    def _source_default(self, field: str, configured: int) -> int:
-        """``configured`` unless the user left ``field`` unset and the chosen source
-        gives itself another value (its capabilities say which: the simulator's demo
-        world grants itself a larger rate and quota)."""
-        from harvester.tiktok.capabilities import own_default  # it imports this module
-
-        own = own_default(self, field)
-        return configured if own is None else own
-
-    @property
-    def effective_api_rate_per_minute(self) -> int:
-        """The guard's rate: HARVESTER_API_RATE_PER_MINUTE, or the source's own default."""
-        return self._source_default("api_rate_per_minute", self.api_rate_per_minute)
-
-    @property
-    def effective_quota_requests_per_day(self) -> int:
-        """The ledger's daily requests: HARVESTER_QUOTA_REQUESTS_PER_DAY, or the source's
-        own default."""
-        return self._source_default("quota_requests_per_day", self.quota_requests_per_day)
-
-    @property
-    def effective_quota_records_per_day(self) -> int:
-        """The ledger's daily records: HARVESTER_QUOTA_RECORDS_PER_DAY, or the source's
-        own default."""
-        return self._source_default("quota_records_per_day", self.quota_records_per_day)
-
     @property
     def effective_worker_callback_url(self) -> str | None:
         """The ``reply_to`` of worker jobs, or None for the synchronous contract."""
         if self.worker_callback_url == "sync":
             return None
         return self.worker_callback_url or f"http://{self.host}:{self.port}/worker/results"
-
-    @property
-    def quota_client_key(self) -> str:
-        """Whose daily quota the ledger counts: the TikTok client key (or the simulator)."""
-        from harvester.tiktok.capabilities import quota_client_key
-
-        return quota_client_key(self)
 
     @property
     def region_list(self) -> list[str]:

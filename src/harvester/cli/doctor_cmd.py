@@ -16,7 +16,12 @@ from harvester.cli.sqlite_path import sqlite_file
 from harvester.cli.terminal import stdout_console
 from harvester.clock import utcnow
 from harvester.settings import Settings, get_settings
-from harvester.tiktok.capabilities import capabilities, missing_settings
+from harvester.tiktok.capabilities import (
+    capabilities,
+    effective,
+    missing_settings,
+    quota_client_key,
+)
 
 if TYPE_CHECKING:
     from harvester.guard.quota import QuotaStatus
@@ -165,9 +170,9 @@ def _quota_statuses(settings: Settings) -> dict[str, QuotaStatus]:
     from harvester.guard.quota import APIS, QuotaLedger, make_ledger
 
     whose = (
-        settings.quota_client_key,
-        settings.effective_quota_requests_per_day,
-        settings.effective_quota_records_per_day,
+        quota_client_key(settings),
+        effective(settings, "quota_requests_per_day"),
+        effective(settings, "quota_records_per_day"),
     )
     file = sqlite_file(settings.effective_database_url)
     if file is not None and not settings.redis_url:

@@ -109,6 +109,14 @@ def own_default(settings: Settings, field: str) -> int | None:
     return dict(capabilities(settings.source).defaults).get(field)
 
 
+def effective(settings: Settings, field: str) -> int:
+    """The integer setting ``field`` as the chosen source runs with it: what the user
+    set, else the source's own default (the simulator's demo world grants itself a
+    livelier rate and quota), else the general default."""
+    own = own_default(settings, field)
+    return int(getattr(settings, field)) if own is None else own
+
+
 def quota_client_key(settings: Settings) -> str:
     """Whose daily quota the ledger counts: the source's client key when it names one
     and it is set, else the kind of source."""

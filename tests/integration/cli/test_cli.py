@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from harvester.cli import app
 from harvester.settings import get_settings
+from harvester.tiktok.capabilities import quota_client_key
 from tests.free_port import free_port
 from tests.one_day import one_day
 
@@ -68,7 +69,7 @@ def test_doctor_shows_todays_quota(env: dict[str, str], monkeypatch: pytest.Monk
     settings = get_settings()
     db = Database(settings.effective_database_url)
     upgrade(db)
-    ledger = make_ledger(db, None, settings.quota_client_key, 5)
+    ledger = make_ledger(db, None, quota_client_key(settings), 5)
     for _ in range(5):
         asyncio.run(ledger.spend_request("research"))
     db.dispose()

@@ -10,7 +10,13 @@ import pytest
 
 from harvester.cli.doctor_cmd import check_quota, check_source
 from harvester.settings import Settings, SourceKind
-from harvester.tiktok.capabilities import CAPABILITIES, capabilities, missing_settings
+from harvester.tiktok.capabilities import (
+    CAPABILITIES,
+    capabilities,
+    effective,
+    missing_settings,
+    quota_client_key,
+)
 from harvester.tiktok.factory import make_source
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "harvester"
@@ -88,9 +94,9 @@ def test_the_simulator_gives_itself_a_livelier_rate_and_quota_unless_set(
 ) -> None:
     sim = _settings(source="simulator")
     assert (
-        sim.effective_api_rate_per_minute,
-        sim.effective_quota_requests_per_day,
-        sim.effective_quota_records_per_day,
+        effective(sim, "api_rate_per_minute"),
+        effective(sim, "quota_requests_per_day"),
+        effective(sim, "quota_records_per_day"),
     ) == (1_000, 100_000, 10_000_000)
     # A variable the user sets wins, even one that repeats the general default.
     monkeypatch.setenv("HARVESTER_SOURCE", "simulator")
@@ -99,25 +105,25 @@ def test_the_simulator_gives_itself_a_livelier_rate_and_quota_unless_set(
     monkeypatch.setenv("HARVESTER_QUOTA_RECORDS_PER_DAY", "9")
     mine = Settings()
     assert (
-        mine.effective_api_rate_per_minute,
-        mine.effective_quota_requests_per_day,
-        mine.effective_quota_records_per_day,
+        effective(mine, "api_rate_per_minute"),
+        effective(mine, "quota_requests_per_day"),
+        effective(mine, "quota_records_per_day"),
     ) == (100, 8, 9)
 
 
 def test_a_real_source_keeps_the_settings_defaults() -> None:
     real = _settings(source="research", tiktok_client_key="k", tiktok_client_secret="s")
     fields = Settings.model_fields
-    assert real.effective_api_rate_per_minute == fields["api_rate_per_minute"].default == 100
-    assert real.effective_quota_requests_per_day == fields["quota_requests_per_day"].default
-    assert real.effective_quota_records_per_day == fields["quota_records_per_day"].default
+    assert effective(real, "api_rate_per_minute") == fields["api_rate_per_minute"].default == 100
+    assert effective(real, "quota_requests_per_day") == fields["quota_requests_per_day"].default
+    assert effective(real, "quota_records_per_day") == fields["quota_records_per_day"].default
 
 
 def test_the_ledger_counts_the_research_client_key_else_the_kind() -> None:
-    assert _settings(source="research", tiktok_client_key="k").quota_client_key == "k"
-    assert _settings(source="research").quota_client_key == "research"
-    assert _settings(source="simulator", tiktok_client_key="k").quota_client_key == "simulator"
-    assert _settings(source="webhook").quota_client_key == "webhook"
+    assert quota_client_key(_settings(source="research", tiktok_client_key="k")) == "k"
+    assert quota_client_key(_settings(source="research")) == "research"
+    assert quota_client_key(_settings(source="simulator", tiktok_client_key="k")) == "simulator"
+    assert quota_client_key(_settings(source="webhook")) == "webhook"
 
 
 # Only the table of capabilities and the factory know the kinds of source.
