@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import inngest
+import pydantic
 import structlog
 
 from harvester.clock import monotonic
@@ -20,8 +21,19 @@ from harvester.store.states import JobState
 
 log = structlog.get_logger(__name__)
 
+_P = TypeVar("_P", bound=pydantic.BaseModel)
+
 PAUSE_CHECK = timedelta(minutes=5)
 MAX_PAUSES = 288  # a day of five-minute checks, then the run fails into the dead letters
+
+
+def event_payload(data: Any, model: type[_P], event_name: str) -> _P:
+    """An event's ``data`` validated as ``model``; bad data fails the run at once
+    (no retry can fix it), saying which event and why."""
+    try:
+        return model.model_validate(dict(data))
+    except pydantic.ValidationError as exc:
+        raise inngest.NonRetriableError(f"invalid {event_name} data: {exc}") from exc
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import inngest
-import pydantic
 
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.cycle_plan import link_allowance, plan_harvests, spreads_quota
@@ -18,7 +17,7 @@ from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import DISCOVERY_REQUESTED, HARVEST_REQUESTED, DiscoveryRequested
 from harvester.jobs.linking import link_ads
 from harvester.jobs.metrics import RUNS, VIDEOS_DISCOVERED
-from harvester.jobs.steps import RunScope
+from harvester.jobs.steps import RunScope, event_payload
 from harvester.store.ads import record_links, unavailable_videos, upsert_ads
 from harvester.store.clock import stale_cutoff
 from harvester.store.states import JobState
@@ -36,10 +35,7 @@ def parse_request(event: inngest.Event) -> DiscoveryRequested:
     """Cron runs carry no data; manual requests are validated (bad input fails at once)."""
     if event.name != DISCOVERY_REQUESTED:
         return DiscoveryRequested()
-    try:
-        return DiscoveryRequested.model_validate(dict(event.data))
-    except pydantic.ValidationError as exc:
-        raise inngest.NonRetriableError(f"invalid {DISCOVERY_REQUESTED} data: {exc}") from exc
+    return event_payload(event.data, DiscoveryRequested, DISCOVERY_REQUESTED)
 
 
 def harvest_window(now: datetime, stale_hours: float) -> str:

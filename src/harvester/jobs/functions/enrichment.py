@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import inngest
-import pydantic
 
 from harvester.domains.links import page_title
 from harvester.jobs.deps import JobDeps
@@ -33,7 +32,7 @@ from harvester.jobs.lookups import (
     parse_rdap,
 )
 from harvester.jobs.metrics import RUNS
-from harvester.jobs.steps import RunScope
+from harvester.jobs.steps import RunScope, event_payload
 from harvester.store import intel
 from harvester.store.states import EnrichmentKind, JobState, LookupStatus
 
@@ -136,10 +135,7 @@ def _build_one(client: inngest.Inngest, deps: JobDeps, kind: EnrichmentKind) -> 
     )
     async def enrich_fn(ctx: inngest.Context) -> dict[str, Any]:
         run = RunScope(deps, ctx, fn_id)
-        try:
-            req = EnrichRequested.model_validate(dict(ctx.event.data))
-        except pydantic.ValidationError as exc:
-            raise inngest.NonRetriableError(f"invalid {ENRICH_REQUESTED} data: {exc}") from exc
+        req = event_payload(ctx.event.data, EnrichRequested, ENRICH_REQUESTED)
         if not deps.settings.domain_lookups:  # the opt-in, where the look-up would happen
             off = {"domain": req.domain, "skipped": LOOKUPS_OFF}
             run.track("done", JobState.SKIPPED, off)

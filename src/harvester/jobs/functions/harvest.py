@@ -9,13 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import inngest
-import pydantic
 
 from harvester.jobs.calls import call_tiktok
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import EXTRACT_REQUESTED, HARVEST_REQUESTED, HarvestRequested
 from harvester.jobs.metrics import COMMENTS_HARVESTED, RUNS
-from harvester.jobs.steps import RunScope
+from harvester.jobs.steps import RunScope, event_payload
 from harvester.jobs.worker_wait import worker_comment_page
 from harvester.store.ads import mark_video_unavailable
 from harvester.store.comments import pending_comments, upsert_comments
@@ -100,10 +99,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         trigger=inngest.TriggerEvent(event=HARVEST_REQUESTED),
     )
     async def harvest(ctx: inngest.Context) -> dict[str, Any]:
-        try:
-            req = HarvestRequested.model_validate(dict(ctx.event.data))
-        except pydantic.ValidationError as exc:
-            raise inngest.NonRetriableError(f"invalid {HARVEST_REQUESTED} data: {exc}") from exc
+        req = event_payload(ctx.event.data, HarvestRequested, HARVEST_REQUESTED)
         run = RunScope(deps, ctx, FN_ID)
         max_pages = req.max_pages or deps.settings.comment_pages
         new_ids: list[str] = []

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import inngest
-import pydantic
 from pydantic import Field
 
 from harvester.clock import monotonic
 from harvester.jobs.deps import JobDeps
 from harvester.jobs.events import Payload
 from harvester.jobs.importer import import_path
-from harvester.jobs.steps import RunScope
+from harvester.jobs.steps import RunScope, event_payload
 from harvester.store import Database
 from harvester.store.imported import create_import, get_import, update_import
 
@@ -121,10 +120,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
         trigger=inngest.TriggerEvent(event=IMPORT_REQUESTED),
     )
     async def import_file(ctx: inngest.Context) -> dict[str, Any]:
-        try:
-            req = ImportRequested.model_validate(dict(ctx.event.data))
-        except pydantic.ValidationError as exc:
-            raise inngest.NonRetriableError(f"invalid {IMPORT_REQUESTED} data: {exc}") from exc
+        req = event_payload(ctx.event.data, ImportRequested, IMPORT_REQUESTED)
         scope = RunScope(deps, ctx, FN_ID)
         out: dict[str, Any] = await scope.step(
             "import", lambda: asyncio.to_thread(run_import, deps.db, deps.clock, req.import_id)

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import inngest
-import pydantic
 
 from harvester.domains import normalize_domain
 from harvester.domains.hosts import DomainKind, host_kind
@@ -29,7 +28,7 @@ from harvester.jobs.intel_events import (
 )
 from harvester.jobs.lookups import LOOKUPS_OFF, LookupBlocked, LookupFailed, Lookups
 from harvester.jobs.metrics import RUNS
-from harvester.jobs.steps import RunScope
+from harvester.jobs.steps import RunScope, event_payload
 from harvester.store import intel
 from harvester.store.mentions import MentionRow, record_mentions
 from harvester.store.states import JobState, LookupStatus
@@ -158,10 +157,7 @@ def build(client: inngest.Inngest, deps: JobDeps) -> inngest.Function[Any]:
     )
     async def resolve_links(ctx: inngest.Context) -> dict[str, Any]:
         run = RunScope(deps, ctx, FN_ID)
-        try:
-            req = ResolveRequested.model_validate(dict(ctx.event.data))
-        except pydantic.ValidationError as exc:
-            raise inngest.NonRetriableError(f"invalid {RESOLVE_REQUESTED} data: {exc}") from exc
+        req = event_payload(ctx.event.data, ResolveRequested, RESOLVE_REQUESTED)
         if not deps.settings.domain_lookups:  # the opt-in, where the look-up would happen
             off = {"host": req.host, "skipped": LOOKUPS_OFF, "urls": len(req.urls)}
             run.track("done", JobState.SKIPPED, off)
