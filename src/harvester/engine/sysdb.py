@@ -247,9 +247,7 @@ class SystemDatabase:
         """A run's whole state in the caller's transaction (``lock``: FOR UPDATE on
         Postgres; SQLite's writer lock is the transaction's)."""
         if self._raw_runs:
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            found = raw.execute(self._raw_get_run, (run_id,)).fetchone()
+            found = self._raw(conn, self._raw_get_run, (run_id,)).fetchone()
             if found is None:
                 return None
             values = list(found)
@@ -324,9 +322,7 @@ class SystemDatabase:
                 sql = f"UPDATE {schema.runs.name} SET {sets} WHERE run_id = ?"
                 self._raw_updates[names] = sql
             params = [json.dumps(v) if n in self._run_json else v for n, v in values.items()]
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            raw.execute(sql, (*params, run_id))
+            self._raw(conn, sql, (*params, run_id))
             return
         conn.execute(self._update_run_stmt, {"b_run_id": run_id, **values})
 
