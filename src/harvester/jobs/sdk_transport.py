@@ -8,7 +8,9 @@
    handler (``comm_lib.CommHandler``, what ``inngest.fast_api.serve`` wraps) as a bare
    ASGI app: the same body, headers, query and signature checks, and the same reply,
    without FastAPI's routing, request and response objects and our web app's middleware.
-   Remote apps and remote engines keep the FastAPI endpoint.
+   Remote apps and remote engines keep the FastAPI endpoint. One cost is left out: the
+   SDK's probe of how long the event loop was blocked (a task started and cancelled per
+   request, reported only in the Server-Timing header, which the engine never reads).
 
 A test fails when the SDK changes either (tests/unit/jobs/test_sdk_transport.py).
 """
@@ -16,6 +18,7 @@ A test fails when the SDK changes either (tests/unit/jobs/test_sdk_transport.py)
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -34,6 +37,22 @@ Asgi = Callable[
 
 class SdkChanged(RuntimeError):
     """The SDK no longer has the private attribute this adapter replaces."""
+
+
+class _NoLoopProbe(net._AsyncBlockServerTiming):
+    """The SDK's ``async_block`` timing without its probe task: the Server-Timing
+    header then leaves that entry out (the SDK's own rule for a timing never started)."""
+
+    def __enter__(self) -> _NoLoopProbe:
+        if self._start_counter is None:
+            self._start_counter = time.perf_counter()
+        return self
+
+
+def _timings() -> net.ServerTimings:
+    timings = net.ServerTimings()
+    timings.async_block = _NoLoopProbe("async_block")
+    return timings
 
 
 def route_sdk_through(
@@ -101,6 +120,7 @@ def sdk_app(
             request_url=_url(scope, headers, query),
             serve_origin=None,
             serve_path=serve_path,
+            timings=_timings(),
         )
         method = scope["method"]
         if method == "POST":

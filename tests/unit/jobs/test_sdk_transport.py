@@ -161,3 +161,19 @@ async def test_the_lean_call_refuses_other_paths_and_methods() -> None:
     _, lean = _pair(production=False)
     assert (await lean.post("http://app.test/elsewhere", content=b"{}")).status_code == 404
     assert (await lean.delete(URL)).status_code == 405
+
+
+async def test_the_lean_call_starts_no_event_loop_probe() -> None:
+    """The SDK's endpoint starts a task per request to time how long the loop was
+    blocked (its Server-Timing ``async_block``, left out when no probe ran); the lean
+    call does not, and its header says only what it measured."""
+    framework, lean = _pair(production=False)
+    body = _call("steps", {})
+    url = f"{URL}?fnId=lean-test-steps&stepId=step"
+    headers = {"content-type": "application/json", "x-inngest-server-kind": "dev"}
+    a = await framework.post(url, content=body, headers=headers)
+    b = await lean.post(url, content=body, headers=headers)
+    _same(a, b)
+    assert "async_block" in a.headers["server-timing"]
+    assert "async_block" not in b.headers["server-timing"]
+    assert "comm_handler" in b.headers["server-timing"]
