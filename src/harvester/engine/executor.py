@@ -40,8 +40,9 @@ def call_url(fn_url: str, step_id: str | None) -> str:
 
 
 def state_bytes(run: LiveRun) -> int:
-    """How big a run's state is inline: its events and every memoized step."""
-    return len(json.dumps(run.events)) + len(json.dumps(run.steps))
+    """How big a run's state is inline: its events and every memoized step, as
+    ``encode_body`` writes them."""
+    return len(encode_body(run.events)) + len(encode_body(run.steps))
 
 
 def request_body(
@@ -132,7 +133,7 @@ def _scope_of(url: str) -> tuple[dict[str, Any], bytes]:
     return scope, parts.netloc.encode()
 
 
-def encode_body(body: dict[str, Any]) -> bytes:
+def encode_body(body: Any) -> bytes:
     """A call's JSON body: orjson (several times faster than json on a run's memo),
     or json where orjson refuses a value (an integer beyond 64 bits)."""
     try:

@@ -115,6 +115,35 @@ def test_a_run_written_and_read_through_the_driver_matches_sqlalchemy(
         assert db.read_run(conn, "missing") is None
 
 
+def test_a_runs_memo_reads_back_exactly_whatever_its_numbers(db: SystemDatabase) -> None:
+    """The run is read with orjson where it can: an integer beyond 64 bits (a float to
+    orjson), NaN (refused by orjson) and exact floats still read back as written."""
+    import math
+
+    memos: list[dict[str, Any]] = [
+        {"big": 2**70 + 1},  # orjson alone reads 1.1805916207174113e+21
+        {"neg": -(2**64) - 3, "u64": 2**64 - 1, "i64": -(2**63)},
+        {"digits": "1234567890123456789012", "float": 0.1 + 0.2, "f": 1e300},
+        {"text": "é ✓ \u2028", "n": [1, 2.5, None, True]},
+    ]
+    if not db.postgres:  # Postgres refuses NaN in a json column; SQLite stores it
+        memos.append({"nan": float("nan")})
+    with db.tx() as conn:
+        run = _run("r1", 5.0)
+        db.insert_run(conn, run)
+        for steps in memos:
+            db.save_progress(
+                conn, run.advanced(steps=steps, stack=[], pending=[], attempt=0, parallel=False)
+            )
+            got = db.read_run(conn, "r1")
+            assert got is not None
+            if "nan" in steps:
+                assert math.isnan(got.steps["nan"])
+                continue
+            assert got.steps == steps
+            assert [type(v) for v in got.steps.values()] == [type(v) for v in steps.values()]
+
+
 def test_steps_and_queue_items_written_through_the_driver_match_sqlalchemy(
     db: SystemDatabase,
 ) -> None:
@@ -177,6 +206,41 @@ def test_steps_and_queue_items_written_through_the_driver_match_sqlalchemy(
             ("two", None, {"name": "E", "message": "m"}, 0.25),
         ]
     )
+
+
+def test_due_items_read_through_the_driver_match_sqlalchemy(db: SystemDatabase) -> None:
+    """On SQLite the dispatcher's reads of due items (calls, calls without slots, timers)
+    skip SQLAlchemy: the same items, in the same due order, as its statements give."""
+    with db.tx() as conn:
+        db.insert_run(conn, _run("r1", 5.0))
+        db.enqueue(conn, "r1", "f", QueueKind.CALL, 3.0, concurrency=[["fn:f", 2]])
+        db.enqueue(conn, "r1", "f", QueueKind.WAKE, 2.0, "nap")
+        db.enqueue(conn, "r1", "f", QueueKind.CALL, 1.0, "s")
+        db.enqueue(conn, "r1", "f", QueueKind.WAIT_TIMEOUT, 2.0, "w")
+        db.enqueue(conn, "r1", "f", QueueKind.CALL, 4.0, lease=("other", 60.0))  # held
+        db.enqueue(conn, "r1", "f", QueueKind.CALL, 4.0, lease=("gone", 9.0))  # expired
+        db.enqueue(conn, "r1", "f", QueueKind.FINISH_TIMEOUT, 99.0)  # not due
+
+    def reads() -> list[list[Any]]:
+        return [
+            db.candidates(10.0),
+            db.candidates(10.0, unlimited_only=True),
+            db.candidates(10.0, limit=2),
+            db.due_timers(10.0, 64),
+        ]
+
+    raw = reads()
+    db._raw_runs = False
+    assert raw == reads()
+    every, unlimited, first_two, timers = raw
+    assert [(i.kind, i.due_at) for i in every] == [
+        (QueueKind.CALL, 1.0), (QueueKind.WAKE, 2.0), (QueueKind.WAIT_TIMEOUT, 2.0),
+        (QueueKind.CALL, 3.0), (QueueKind.CALL, 4.0),
+    ]  # fmt: skip
+    assert every[3].concurrency == [["fn:f", 2]] and every[4].lease_until == 9.0
+    assert [i.due_at for i in unlimited] == [1.0, 2.0, 2.0, 4.0]
+    assert first_two == every[:2]
+    assert [i.kind for i in timers] == [QueueKind.WAKE, QueueKind.WAIT_TIMEOUT]
 
 
 def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase) -> None:
