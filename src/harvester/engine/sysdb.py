@@ -209,6 +209,14 @@ class SystemDatabase:
             " AND (lease_until IS NULL OR lease_until < ?){} ORDER BY due_at, id LIMIT ?"
         )
         timer_kinds = ", ".join(f"'{k.value}'" for k in TIMER_KINDS)
+        # Each ingested event and each run started or ended (its items deleted).
+        self._raw_insert_run = insert(r, *self._run_cols)
+        self._raw_insert_event = (
+            insert(schema.events, "internal_id", "id", "name", "data", "ts", "received_at")
+            + " ON CONFLICT (id) DO NOTHING RETURNING internal_id"
+        )
+        wait_cols = ", ".join(Wait.__match_args__)
+        self._raw_waits_for = f"SELECT {wait_cols} FROM {schema.waits.name} WHERE event_name = ?"
         self._raw_candidates = due_sql.format("")
         self._raw_candidates_unlimited = due_sql.format(" AND concurrency = '[]'")
         self._raw_due_timers = due_sql.format(f" AND kind IN ({timer_kinds})")
@@ -258,7 +266,12 @@ class SystemDatabase:
             "received_at": now,
         }
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
-        if conn.execute(self._insert_event, values).first() is not None:
+        if self._raw_runs:
+            row = (internal, ev["id"], ev["name"], json.dumps(ev["data"]), ev["ts"], now)
+            fresh = self._raw(conn, self._raw_insert_event, row).fetchone() is not None
+        else:
+            fresh = conn.execute(self._insert_event, values).first() is not None
+        if fresh:
             return internal, True
         existing = conn.execute(
             sa.select(schema.events.c.internal_id).where(schema.events.c.id == ev["id"])
@@ -268,6 +281,14 @@ class SystemDatabase:
 
     # -- runs ------------------------------------------------------------------------
     def insert_run(self, conn: Connection, run: LiveRun) -> None:
+        if self._raw_runs:
+            json_cols = self._run_json
+            row = [
+                json.dumps(v) if n in json_cols else v
+                for n, v in ((n, getattr(run, n)) for n in self._run_cols)
+            ]
+            self._raw(conn, self._raw_insert_run, tuple(row))
+            return
         conn.execute(self._insert_run, {name: getattr(run, name) for name in self._run_cols})
 
     def read_run(self, conn: Connection, run_id: str, lock: bool = False) -> LiveRun | None:
@@ -595,6 +616,17 @@ class SystemDatabase:
         kinds: list[QueueKind] | None = None,
         step_id: str | None = None,
     ) -> None:
+        if self._raw_runs:
+            sql = f"DELETE FROM {schema.queue.name} WHERE run_id = ?"
+            params: list[Any] = [run_id]
+            if kinds:
+                sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
+                params += [k.value for k in kinds]
+            if step_id:
+                sql += " AND step_id = ?"
+                params.append(step_id)
+            self._raw(conn, sql, tuple(params))
+            return
         q = sa.delete(schema.queue).where(schema.queue.c.run_id == run_id)
         if kinds:
             q = q.where(schema.queue.c.kind.in_([k.value for k in kinds]))
@@ -609,6 +641,9 @@ class SystemDatabase:
 
     def waits_for(self, conn: Connection, name: str) -> list[Wait]:
         """The waits for events named ``name``."""
+        if self._raw_runs:
+            found = self._raw(conn, self._raw_waits_for, (name,)).fetchall()
+            return [Wait(r, s, n, x, e) for r, s, n, x, e in found]
         rows = conn.execute(self._waits_for, {"b_name": name})
         return [Wait(r, s, n, x, e) for r, s, n, x, e in rows]
 

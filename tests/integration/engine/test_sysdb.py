@@ -115,6 +115,71 @@ def test_a_run_written_and_read_through_the_driver_matches_sqlalchemy(
         assert db.read_run(conn, "missing") is None
 
 
+def test_events_runs_and_waits_written_through_the_driver_match_sqlalchemy(
+    db: SystemDatabase,
+) -> None:
+    """On SQLite an event's and a run's insert, the waits' read and the deletion of a
+    run's items skip SQLAlchemy: the rows as stored and what is read are the same."""
+    import sqlalchemy as sa
+
+    def write(tag: str) -> tuple[tuple[str, bool], tuple[str, bool], list[Wait], list[Any]]:
+        with db.tx() as conn:
+            ev = {"name": "a/b", "data": {"n": [1, "é"]}, "id": f"ev-{tag}", "ts": 2**40}
+            first = db.insert_event(conn, ev, 3.5)
+            again = db.insert_event(conn, ev, 4.5)
+            run = _run(f"run-{tag}", 5.0, parent={"run_id": "p", "step_id": "s"}, attempt=1)
+            db.insert_run(conn, run)
+            db.insert_run(conn, _run(f"bare-{tag}", 6.0, status=RunStatus.RUNNING))
+            db.add_wait(conn, Wait(f"run-{tag}", "w", f"w/{tag}", "event.data.n == 1", 9.0))
+            waits = db.waits_for(conn, f"w/{tag}")
+            for kind in (QueueKind.CALL, QueueKind.WAKE, QueueKind.WAIT_TIMEOUT):
+                db.enqueue(conn, f"run-{tag}", "f", kind, 1.0, "w")
+            db.enqueue(conn, f"run-{tag}", "f", QueueKind.WAIT_TIMEOUT, 1.0, "other")
+            db.delete_run_items(conn, f"run-{tag}", [QueueKind.WAIT_TIMEOUT], "w")
+            db.delete_run_items(conn, f"run-{tag}", [QueueKind.CALL])
+            left = conn.execute(
+                sa.text("SELECT kind, step_id FROM engine_queue WHERE run_id = :r"),
+                {"r": f"run-{tag}"},
+            ).all()
+            db.delete_run_items(conn, f"bare-{tag}")
+        return first, again, waits, [tuple(r) for r in left]
+
+    def stored(table: str, key: str, value: str) -> list[tuple[Any, ...]]:
+        with db.sql.connect() as conn:
+            found = conn.execute(sa.text(f"SELECT * FROM {table} WHERE {key} = :v"), {"v": value})
+            return [tuple(r) for r in found]
+
+    raw = write("x")
+    db._raw_runs = False
+    theirs = write("y")
+    assert raw[0][1] is True and raw[1] == (raw[0][0], False)  # a repeat is the same event
+    assert theirs[0][1] is True and theirs[1] == (theirs[0][0], False)
+    assert (
+        [(w.step_id, w.expression, w.expires_at) for w in raw[2]]
+        == [(w.step_id, w.expression, w.expires_at) for w in theirs[2]]
+        == [("w", "event.data.n == 1", 9.0)]
+    )
+    assert (
+        raw[3]
+        == theirs[3]
+        == [(QueueKind.WAKE.value, "w"), (QueueKind.WAIT_TIMEOUT.value, "other")]
+    )
+    ours_ev = stored("engine_events", "id", "ev-x")[0]
+    their_ev = stored("engine_events", "id", "ev-y")[0]
+    assert ours_ev[2:] == their_ev[2:]  # name, data as stored, ts, received at
+
+    def named_x(row: tuple[Any, ...]) -> tuple[Any, ...]:  # every column but the id
+        import json  # Postgres's driver decodes JSON columns: compare them as text
+
+        text = [json.dumps(v) if isinstance(v, dict | list) else v for v in row[1:]]
+        return tuple(v.replace("-y", "-x") if isinstance(v, str) else v for v in text)
+
+    for name in ("run", "bare"):
+        ours_run = stored("engine_runs", "run_id", f"{name}-x")[0]
+        their_run = stored("engine_runs", "run_id", f"{name}-y")[0]
+        assert named_x(ours_run) == named_x(their_run)
+
+
 def test_a_runs_memo_reads_back_exactly_whatever_its_numbers(db: SystemDatabase) -> None:
     """The run is read with orjson where it can: an integer beyond 64 bits (a float to
     orjson), NaN (refused by orjson) and exact floats still read back as written."""
