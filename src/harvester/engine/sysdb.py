@@ -217,6 +217,15 @@ class SystemDatabase:
         )
         wait_cols = ", ".join(Wait.__match_args__)
         self._raw_waits_for = f"SELECT {wait_cols} FROM {schema.waits.name} WHERE event_name = ?"
+        # A lease on the item as read (see _lease), and its release.
+        self._raw_lease = (
+            f"UPDATE {q.name} SET lease_owner = ?, lease_until = ? WHERE id = ?"
+            " AND (lease_until IS NULL OR lease_until < ?) AND run_id = ? AND kind = ?"
+            " AND step_id IS ? AND due_at = ?"
+        )
+        self._raw_unlease = (
+            f"UPDATE {q.name} SET lease_owner = NULL, lease_until = NULL WHERE id = ?"
+        )
         self._raw_candidates = due_sql.format("")
         self._raw_candidates_unlimited = due_sql.format(" AND concurrency = '[]'")
         self._raw_due_timers = due_sql.format(f" AND kind IN ({timer_kinds})")
@@ -500,6 +509,9 @@ class SystemDatabase:
 
     def unlease_in(self, conn: Connection, item_id: int) -> None:
         """Hand an item back to the shared queue inside the caller's transaction."""
+        if self._raw_runs:
+            self._raw(conn, self._raw_unlease, (item_id,))
+            return
         conn.execute(self._unlease, {"b_id": item_id})
 
     def busy_count(self, horizon: float) -> int:
@@ -551,6 +563,9 @@ class SystemDatabase:
         The row must still be the item read: same run, kind, step and due time (a timer
         another process fired and re-targeted at the run's next call is not leased)."""
         item_id = item.id
+        if self._raw_runs:
+            row = (owner, until, item_id, now, item.run_id, item.kind.value, item.step_id)
+            return self._raw(conn, self._raw_lease, (*row, item.due_at)).rowcount == 1
         if self.postgres and conn.execute(self._lock_item, {"b_id": item_id}).first() is None:
             return False
         res = conn.execute(

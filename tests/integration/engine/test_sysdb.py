@@ -308,6 +308,45 @@ def test_due_items_read_through_the_driver_match_sqlalchemy(db: SystemDatabase) 
     assert [i.kind for i in timers] == [QueueKind.WAKE, QueueKind.WAIT_TIMEOUT]
 
 
+def test_leases_taken_through_the_driver_match_sqlalchemy(db: SystemDatabase) -> None:
+    """On SQLite a lease and its release skip SQLAlchemy: the same items are taken and
+    refused (held, expired, changed since read, no step and a step)."""
+    from harvester.engine.records import DueItem
+
+    def play(run_id: str) -> list[bool]:
+        got: list[bool] = []
+        with db.tx() as conn:
+            db.insert_run(conn, _run(run_id, 5.0))
+            a = db.enqueue(conn, run_id, "f", QueueKind.CALL, 1.0)
+            b = db.enqueue(conn, run_id, "f", QueueKind.WAKE, 2.0, "nap")
+            item_a = DueItem(a, run_id, "f", QueueKind.CALL, None, 1.0, None, [])
+            item_b = DueItem(b, run_id, "f", QueueKind.WAKE, "nap", 2.0, None, [])
+            stale_b = DueItem(b, run_id, "f", QueueKind.WAKE, "nap", 2.5, None, [])
+            other_step = DueItem(b, run_id, "f", QueueKind.WAKE, None, 2.0, None, [])
+            got += [db.lease_in(conn, item_a, "me", 10.0, 40.0)]  # free: taken
+            got += [db.lease_in(conn, item_a, "you", 20.0, 50.0)]  # held: refused
+            got += [db.lease_in(conn, item_a, "you", 41.0, 70.0)]  # expired: taken
+            got += [db.lease_in(conn, stale_b, "me", 10.0, 40.0)]  # changed since read
+            got += [db.lease_in(conn, other_step, "me", 10.0, 40.0)]  # not its step
+            got += [db.lease_in(conn, item_b, "me", 10.0, 40.0)]
+            db.unlease_in(conn, b)
+            got += [db.lease_in(conn, item_b, "you", 11.0, 40.0)]  # released: taken
+        return got
+
+    raw = play("raw")
+    db._raw_runs = False
+    assert raw == play("sa") == [True, False, True, False, False, True, True]
+    with db.sql.connect() as conn:
+        import sqlalchemy as sa
+
+        held = conn.execute(
+            sa.text("SELECT run_id, lease_owner, lease_until FROM engine_queue ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in held] == [
+        ("raw", "you", 70.0), ("raw", "you", 40.0), ("sa", "you", 70.0), ("sa", "you", 40.0),
+    ]  # fmt: skip
+
+
 def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase) -> None:
     with db.tx() as conn:
         db.insert_run(conn, _run("r1", 1.0))
