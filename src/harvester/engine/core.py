@@ -12,6 +12,7 @@ import httpx
 
 from harvester.engine import cancellations
 from harvester.engine.api import build_router
+from harvester.engine.checkpoints import WalCheckpointer
 from harvester.engine.clock import monotonic
 from harvester.engine.config import TERMINAL, EngineConfig
 from harvester.engine.dispatcher import Dispatcher, normalize_event
@@ -31,7 +32,7 @@ from harvester.engine.records import (
 from harvester.engine.registry import Registry
 from harvester.engine.runner import ItemRunner
 from harvester.engine.runs import RunBook
-from harvester.engine.sysdb import SystemDatabase
+from harvester.engine.sysdb import SystemDatabase, sqlite_file
 from harvester.engine.work import UnitOfWork
 
 BULK_CANCEL_MAX = 10_000
@@ -45,7 +46,9 @@ class Engine:
         the database; the run book the database and a read-only view of the functions;
         the outcome handler those and the book; runner and dispatcher the parts they drive."""
         self.cfg = cfg
-        self._db = SystemDatabase(cfg.database_url)
+        path = sqlite_file(cfg.database_url)
+        self._checkpoints = WalCheckpointer(path) if path else None
+        self._db = SystemDatabase(cfg.database_url, own_checkpoints=path is not None)
         self._history = RunHistory(self._db.sql)
         self._registry = Registry(self._db, cfg)
         # A view, not a copy: the registry updates its dict in place on every reload.
@@ -82,6 +85,8 @@ class Engine:
     async def start(self) -> None:
         """Start the dispatcher on the running event loop; finish the bulk
         cancellations a restart cut short."""
+        if self._checkpoints is not None:
+            self._checkpoints.start()
         for job in cancellations.unfinished(self._db):
             cancellations.run(self._db, self._book, job, self.cfg.clock())
         await self._dispatcher.start()
@@ -105,6 +110,8 @@ class Engine:
         """Stop taking work; let in-flight calls finish, then release what is left."""
         await self._dispatcher.stop(timeout)
         await self._registry.close()
+        if self._checkpoints is not None:
+            await asyncio.to_thread(self._checkpoints.stop)
 
     def close(self) -> None:
         """Close the database connections (after ``stop``)."""

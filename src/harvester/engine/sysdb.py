@@ -44,22 +44,38 @@ def _uuid7() -> str:
     return f"{value:032x}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, own_checkpoints: bool = False) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    if own_checkpoints:  # a WalCheckpointer thread does them (engine/checkpoints.py)
+        cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return path if path and path != ":memory:" and "///" in url else None
+
+
+def make_engine(url: str, own_checkpoints: bool = False) -> Engine:
+    """``own_checkpoints`` (SQLite): commits never checkpoint the WAL; the caller runs
+    a ``WalCheckpointer`` on the file."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = sqlite_file(url)
+        if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         eng = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(eng, "connect", _sqlite_pragmas)
+
+        def pragmas(dbapi_conn: Any, record: Any) -> None:
+            _sqlite_pragmas(dbapi_conn, record, own_checkpoints and path is not None)
+
+        event.listen(eng, "connect", pragmas)
         return eng
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -82,8 +98,10 @@ def _json_column(text: str) -> Any:
 class SystemDatabase:
     """The engine's tables; write-path methods take the caller's transaction."""
 
-    def __init__(self, url: str) -> None:
-        self.sql = make_engine(url)
+    def __init__(self, url: str, own_checkpoints: bool = False) -> None:
+        """``own_checkpoints``: on a SQLite file, leave WAL checkpoints to a
+        ``checkpoints.WalCheckpointer`` the owner runs (the engine, while started)."""
+        self.sql = make_engine(url, own_checkpoints)
         self.postgres = self.sql.dialect.name == "postgresql"
         schema.metadata.create_all(self.sql)
         self._prepare()
