@@ -250,7 +250,13 @@ class SystemDatabase:
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
+        """A write transaction. On SQLite it holds the database's write lock from its
+        first statement (BEGIN IMMEDIATE): the driver would begin only at the first
+        write, so a run read first (``read_run(lock=True)``) could be changed by
+        another engine process before this transaction wrote it back over the change."""
         with self.sql.begin() as conn:
+            if not self.postgres:
+                self._raw(conn, "BEGIN IMMEDIATE", ())
             yield conn
 
     def dispose(self) -> None:

@@ -347,6 +347,41 @@ def test_leases_taken_through_the_driver_match_sqlalchemy(db: SystemDatabase) ->
     ]  # fmt: skip
 
 
+def test_a_run_read_to_be_written_is_held_until_the_transaction_ends(
+    db: SystemDatabase, database_url: str
+) -> None:
+    """Another engine process (its own connections) cannot change a run between a
+    transaction's read of it and its write back: its write waits, then lands on top.
+    On SQLite the driver began a transaction only at its first write, so the other
+    write went through in between and was overwritten (a lost update)."""
+    import threading
+
+    other_db = SystemDatabase(database_url)
+    with db.tx() as conn:
+        db.insert_run(conn, _run("r1", 5.0))
+    done = threading.Event()
+
+    def other() -> None:
+        with other_db.tx() as conn:
+            other_db.set_attempt(conn, "r1", 7)
+        done.set()
+
+    with db.tx() as conn:
+        run = db.read_run(conn, "r1", lock=True)
+        assert run is not None
+        writer = threading.Thread(target=other)
+        writer.start()
+        held = not done.wait(0.5)  # it must wait for us, however long we take
+        db.save_progress(
+            conn, run.advanced(steps={"s": 1}, stack=["s"], pending=[], attempt=0, parallel=False)
+        )
+    writer.join(30)
+    other_db.dispose()
+    assert held, "another connection wrote the run while this transaction held it"
+    final = db.load_run("r1")
+    assert final is not None and final.steps == {"s": 1} and final.attempt == 7
+
+
 def test_a_lease_is_exclusive_until_it_expires_or_is_released(db: SystemDatabase) -> None:
     with db.tx() as conn:
         db.insert_run(conn, _run("r1", 1.0))
