@@ -2,7 +2,7 @@
 the same run on the same machine; prints figures and ratios (ours / peer), writes them
 to bench/results/compare.json and plots them to docs/compare.png.
 
-    uv run python bench/compare.py [--runs 200] [--samples 100] [--sleepers 1000]
+    uv run python bench/compare.py [--runs 1000] [--samples 100] [--sleepers 1000]
         [--sleep-delay 20] [--harvest-seconds 150] [--workloads ten,sleepers,harvest]
         [--repeat 5]
 
@@ -296,7 +296,10 @@ def plot(results: dict[str, dict[str, Result]], png: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=200, help="10-step runs per engine")
+    # 1,000 runs: ours then lasts ~5-10 s. At 200 (about a second) the figure of two
+    # processes swung by ×1.4 between identical runs: the start of the work in each
+    # process and the scheduler weighed on it more than the engine did.
+    ap.add_argument("--runs", type=int, default=1000, help="10-step runs per engine")
     ap.add_argument(
         "--procs",
         type=int,
