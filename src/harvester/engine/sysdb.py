@@ -83,10 +83,14 @@ def make_engine(url: str, own_checkpoints: bool = False) -> Engine:
 _LONG_DIGITS = re.compile(r"\d{19}")
 
 
-def _json_column(text: str) -> Any:
+def _json_column(text: str | float) -> Any:
     """A JSON column as SQLAlchemy's json.dumps wrote it, read by orjson (several times
     faster) unless it holds what orjson reads otherwise: an integer beyond 64 bits (a
-    float to orjson; any run of 19 digits sends the text to json) or NaN (refused)."""
+    float to orjson; any run of 19 digits sends the text to json) or NaN (refused).
+    A bare number comes back as a number: SQLite gives a column declared JSON numeric
+    affinity, so the text ``42`` is stored as the integer 42 (SQLAlchemy reads it so)."""
+    if not isinstance(text, str):
+        return text
     if _LONG_DIGITS.search(text) is None:
         try:
             return orjson.loads(text)

@@ -108,6 +108,12 @@ def test_a_run_written_and_read_through_the_driver_matches_sqlalchemy(
         row = conn.execute(sa.select(schema.runs).where(schema.runs.c.run_id == "r1")).one()
     theirs = dict(row._mapping)
     assert ours is not None and dataclasses.asdict(ours) == theirs
+    for output in (42, 1.5, -7, True, "42", [3]):  # SQLite stores a bare number as one
+        with db.tx() as conn:
+            db.finish_run(conn, "r1", RunStatus.COMPLETED, 8.0, output, None)
+            again = db.read_run(conn, "r1")
+        assert again is not None and again.output == output
+        assert type(again.output) is type(output)
     assert ours.parallel is True and ours.status is RunStatus.FAILED and ours.attempt == 2
     assert ours.steps == {"s": None, "t": [1]} and ours.output is None
     assert ours.error == {"name": "E", "message": "é ✓"} and ours.started_at is None
