@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from harvester.clock import SystemClock
 from harvester.guard import DailyQuotaSpent, Guard
 from harvester.guard.quota import QuotaLedger, RedisLedger, SqlLedger, make_ledger
 from harvester.store import Database, upgrade
@@ -52,7 +53,11 @@ def _assert_spent_exactly(kind: str, url: str) -> None:
     counts, key = _two_processes(kind, url)
     assert sum(counts) == LIMIT, counts  # never overspent, nothing lost
     backend = RedisLedger(url) if kind == "redis" else SqlLedger(Database(url))
-    assert QuotaLedger(backend, key, LIMIT).status("research").used_requests == LIMIT
+    # The workers install no clock: they spent on the system clock's day, so that is
+    # the day to read, whatever clock this process runs on (a module-scoped one_day()
+    # once left it on the suite's day, and the check read another day's zero).
+    ledger = QuotaLedger(backend, key, LIMIT, clock=SystemClock().time)
+    assert ledger.status("research").used_requests == LIMIT
 
 
 def test_two_processes_never_overspend_on_sqlite(sqlite_url: str) -> None:

@@ -12,6 +12,7 @@ from harvester.sim.tiktok import create_app
 from harvester.tiktok import ResearchApiSource, SourceResponseError, WebhookWorkerSource
 from harvester.tiktok.webhook import HEADER, sign
 from harvester.tiktok.worker import create_worker_app
+from tests.one_day import one_day
 
 SECRET = "test-secret"
 
@@ -33,7 +34,11 @@ def _client(app: object) -> httpx.AsyncClient:
 
 async def test_round_trip_returns_pages() -> None:
     src = WebhookWorkerSource("http://worker/", SECRET, http=_client(_worker_app()))
-    today = date.today()
+    with one_day() as noon:  # the simulator's ads and the window asked: one day's clock
+        await _round_trip(src, noon.date())
+
+
+async def _round_trip(src: WebhookWorkerSource, today: date) -> None:
     page = await src.discover_page(region="FR", start=today - timedelta(days=7), end=today)
     assert page.ads  # an official backing source pages ads (posts come from linking)
     details = [await src.ad_detail(a.ad_id) for a in page.ads[:10]]
