@@ -194,7 +194,8 @@ class SystemDatabase:
         # (parameter processing, result proxy, type processors) costs several times
         # what SQLite takes to run them, and every SDK call and timer does both. The
         # values are what SQLAlchemy reads and writes: JSON as json.dumps/json.loads
-        # (None as JSON null), booleans as 0/1.
+        # (None as JSON null), booleans as 0/1. The same flag sends the other hot
+        # statements prepared below to the driver (tests turn it off to compare).
         self._raw_runs = not self.postgres
         cols = list(r.c)
         self._run_cols = [c.name for c in cols]
@@ -224,13 +225,6 @@ class SystemDatabase:
             " lease_until = ?, concurrency = ? WHERE id = ?"
         )
         self._raw_delete_item = f"DELETE FROM {q.name} WHERE id = ? AND run_id = ?"
-        # The dispatcher's reads of due items (every pass): parameters now, now, limit.
-        item_cols = ", ".join(DueItem.__match_args__)
-        due_sql = (
-            f"SELECT {item_cols} FROM {q.name} WHERE due_at <= ?"
-            " AND (lease_until IS NULL OR lease_until < ?){} ORDER BY due_at, id LIMIT ?"
-        )
-        timer_kinds = ", ".join(f"'{k.value}'" for k in TIMER_KINDS)
         # Each ingested event and each run started or ended (its items deleted).
         self._raw_insert_run = insert(r, *self._run_cols)
         self._raw_insert_event = (
@@ -248,6 +242,13 @@ class SystemDatabase:
         self._raw_unlease = (
             f"UPDATE {q.name} SET lease_owner = NULL, lease_until = NULL WHERE id = ?"
         )
+        # The dispatcher's reads of due items (every pass): parameters now, now, limit.
+        item_cols = ", ".join(DueItem.__match_args__)
+        due_sql = (
+            f"SELECT {item_cols} FROM {q.name} WHERE due_at <= ?"
+            " AND (lease_until IS NULL OR lease_until < ?){} ORDER BY due_at, id LIMIT ?"
+        )
+        timer_kinds = ", ".join(f"'{k.value}'" for k in TIMER_KINDS)
         self._raw_candidates = due_sql.format("")
         self._raw_candidates_unlimited = due_sql.format(" AND concurrency = '[]'")
         self._raw_due_timers = due_sql.format(f" AND kind IN ({timer_kinds})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from harvester.engine import Engine, EngineConfig
@@ -21,9 +22,9 @@ def _write(db: SystemDatabase, tag: str, n: int = 1_500) -> None:
             db.insert_event(conn, ev, float(i))
 
 
-def _wait_for(cond: object, timeout: float = 20.0) -> None:
+def _wait_for(cond: Callable[[], bool], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
-    while not cond():  # type: ignore[operator]
+    while not cond():
         assert time.monotonic() < deadline, "not within the timeout"
         time.sleep(0.01)
 
