@@ -19,3 +19,8 @@ def wall() -> float:
 def monotonic() -> float:
     """Seconds that never go back (for deadlines inside one process)."""
     return time.monotonic()
+
+
+def pause(seconds: float) -> None:
+    """Block this thread for ``seconds`` (a short wait that must not yield the loop)."""
+    time.sleep(seconds)

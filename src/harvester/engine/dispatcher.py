@@ -34,7 +34,9 @@ PRUNE_EVERY_S = 60.0
 CRON_RECHECK_S = 1.0
 TIMER_GROUP = 64  # due timers fired in one transaction (a pass starts their calls)
 TIMER_WINDOW = 4 * TIMER_GROUP  # due timers read; a group is a slice of them
-KEEP_WOKEN = 4  # woken calls kept (leased, in _ready) per worker, beyond: shared queue
+# Woken calls a process keeps (leased, in _ready) per worker; beyond, the shared queue,
+# where each costs a second lease and a second read of its run.
+KEEP_WOKEN = 64
 CHAIN_MAX = 32  # calls one worker makes in a row for one run before it requeues it
 
 

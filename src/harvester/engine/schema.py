@@ -115,6 +115,9 @@ queue = Table(
     Column("lease_owner", String(40), nullable=True),
     Column("lease_until", Float, nullable=True),
     Index("ix_engine_queue_due", "due_at"),
+    # The due timers (every dispatcher pass looks for them): without it the read walked
+    # every due row, a burst's thousand woken calls included, to find none.
+    Index("ix_engine_queue_kind_due", "kind", "due_at"),
     sqlite_autoincrement=True,  # never hand a deleted item's id to a new one
 )
 

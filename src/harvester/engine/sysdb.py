@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -20,9 +21,8 @@ from harvester.engine import clock, schema
 from harvester.engine.config import TERMINAL, RunStatus
 from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots, Wait
 
-if TYPE_CHECKING:
-    import sqlite3
-
+BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write lock
+SQLITE_BUSY = 5
 # Stored strings back to their enums by a dict lookup (cheaper than the enum's call).
 _STATUS = {s.value: s for s in RunStatus}
 _KIND = {k.value: k for k in QueueKind}
@@ -49,10 +49,40 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, own_checkpoints: bool = False
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     if own_checkpoints:  # a WalCheckpointer thread does them (engine/checkpoints.py)
         cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
+
+
+def begin_immediate(raw: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_S) -> None:
+    """``BEGIN IMMEDIATE``, retried every 0.1-1 ms while another process holds the
+    write lock, for up to ``timeout`` seconds; then SQLite's "database is locked".
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms
+    between tries. Two engine processes commit many times a second, so one that missed
+    the lock twice slept on while the other took it again and again: waits of 8 ms
+    were common and one lasted 104 ms, with that process's event loop (every call it
+    runs) stopped all along; which process lost decided how the work was split."""
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline, wait = 0.0, 0.0001
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", None) != SQLITE_BUSY:
+                    raise
+                now = clock.monotonic()
+                if not deadline:
+                    deadline = now + timeout
+                elif now >= deadline:
+                    raise
+            clock.pause(wait)
+            wait = min(wait * 2, 0.001)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
 
 
 def sqlite_file(url: str) -> str | None:
@@ -70,7 +100,9 @@ def make_engine(url: str, own_checkpoints: bool = False) -> Engine:
         path = sqlite_file(url)
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        eng = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        eng = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
+        )
 
         def pragmas(dbapi_conn: Any, record: Any) -> None:
             _sqlite_pragmas(dbapi_conn, record, own_checkpoints and path is not None)
@@ -108,6 +140,8 @@ class SystemDatabase:
         self.sql = make_engine(url, own_checkpoints)
         self.postgres = self.sql.dialect.name == "postgresql"
         schema.metadata.create_all(self.sql)
+        for index in schema.queue.indexes:  # create_all adds none to an existing table
+            index.create(self.sql, checkfirst=True)
         self._prepare()
 
     def _prepare(self) -> None:
@@ -261,7 +295,9 @@ class SystemDatabase:
         another engine process before this transaction wrote it back over the change."""
         with self.sql.begin() as conn:
             if not self.postgres:
-                self._raw(conn, "BEGIN IMMEDIATE", ())
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                begin_immediate(raw)
             yield conn
 
     def dispose(self) -> None:
