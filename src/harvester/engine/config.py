@@ -58,6 +58,9 @@ class EngineConfig:
     # Start cron-triggered runs. Off where a run must not be joined by a scheduled one
     # (tests that wait for the engine to go idle across a */10 boundary).
     fire_crons: bool = True
+    # At start: freeze what the process built so far out of the garbage collector's
+    # reach and collect young objects less often (engine/gctune.py).
+    tune_gc: bool = True
     # Take calls of functions with a concurrency limit. Slots are counted in this
     # process's memory, so of the processes of one `harvester up` / `engine` only the
     # main one takes them (the others run every other call); see docs/engine.md.

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from harvester.engine import cancellations
+from harvester.engine import cancellations, gctune
 from harvester.engine.api import build_router
 from harvester.engine.checkpoints import WalCheckpointer
 from harvester.engine.clock import monotonic
@@ -85,6 +85,8 @@ class Engine:
     async def start(self) -> None:
         """Start the dispatcher on the running event loop; finish the bulk
         cancellations a restart cut short."""
+        if self.cfg.tune_gc:
+            gctune.tune()
         if self._checkpoints is not None:
             self._checkpoints.start()
         for job in cancellations.unfinished(self._db):
