@@ -21,6 +21,7 @@ from harvester.engine import clock, schema
 from harvester.engine.config import TERMINAL, RunStatus
 from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, Slots, Wait
 
+_ASKS = "asks-for-work:"  # flow keys of idle engine processes (Dispatcher._share)
 BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write lock
 SQLITE_BUSY = 5
 # Stored strings back to their enums by a dict lookup (cheaper than the enum's call).
@@ -670,6 +671,47 @@ class SystemDatabase:
                 .where(q.c.lease_owner == owner, q.c.id.in_(item_ids))
                 .values(lease_until=until)
             )
+
+    # -- work sharing between engine processes (see Dispatcher._share) ----------------
+    def held_by_others(self, owner: str, now: float) -> int:
+        """Due items other processes hold: calls in flight there, and their runs' next
+        calls waiting there for a worker."""
+        q = schema.queue
+        with self.sql.connect() as conn:
+            found = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(q)
+                .where(q.c.due_at <= now, q.c.lease_until >= now, q.c.lease_owner != owner)
+            ).scalar()
+        return int(found or 0)
+
+    def ask_for_work(self, owner: str, until: float) -> None:
+        """Say, until ``until``, that ``owner`` has free workers and nothing to take."""
+        with self.tx() as conn:
+            self.flow_put(conn, f"{_ASKS}{owner}", {}, until)
+
+    def asking_for_work(self, owner: str, now: float) -> list[str]:
+        """The requests of the other processes asking for work now (flow keys)."""
+        f = schema.flow
+        with self.sql.connect() as conn:
+            rows = conn.execute(
+                sa.select(f.c.key).where(
+                    f.c.key.startswith(_ASKS), f.c.key != f"{_ASKS}{owner}", f.c.expires_at > now
+                )
+            )
+            return [r[0] for r in rows]
+
+    def hand_over(self, owner: str, item_ids: list[int], asks: list[str]) -> None:
+        """Put back in the shared queue items ``owner`` holds, and take the requests
+        they answer (a process still idle asks again)."""
+        q, f = schema.queue, schema.flow
+        with self.tx() as conn:
+            conn.execute(
+                sa.update(q)
+                .where(q.c.id.in_(item_ids), q.c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+            conn.execute(sa.delete(f).where(f.c.key.in_(asks)))
 
     def release_item(self, item_id: int, owner: str | None = None) -> None:
         """Hand an item back to the shared queue; with ``owner``, only while that owner

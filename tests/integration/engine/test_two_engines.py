@@ -153,3 +153,63 @@ async def test_a_concurrency_limit_holds_across_the_processes_of_one_engine(
         await finish_all(engines)
     assert len(overlaps) == 12 and max(overlaps) == 1, overlaps
     assert sum(free_by.values()) == 90 and free_by[1] > 0, free_by
+
+
+async def test_an_engine_with_nothing_to_take_gets_a_share_of_the_runs_another_holds(
+    database_url: str,
+) -> None:
+    """A run's next call stays with the engine that made its last one. The first engine
+    starts every run before the second comes up, so nothing is left in the shared
+    queue: the second asks for work, and the first hands it about half of its runs'
+    next calls (before, the second made no call at all and the first ran every step)."""
+    runs, steps = 24, 6
+    effects: Counter[str] = Counter()
+    client = dev_client("share")
+
+    @client.create_function(fn_id="slow", trigger=inngest.TriggerEvent(event="t/share"))
+    async def slow(ctx: inngest.Context) -> None:
+        for i in range(steps):
+
+            async def effect(i: int = i) -> int:
+                effects[f"{ctx.run_id}:{i}"] += 1
+                await asyncio.sleep(0.02)
+                return i
+
+            await ctx.step.run(f"s{i}", effect)
+
+    app = FastAPI()
+    inngest.fast_api.serve(app, client, [slow])
+    engines: list[Engine] = []
+    calls = Counter[int]()
+
+    async def start_engine() -> Engine:
+        engine = Engine(EngineConfig(database_url=database_url, poll_interval=0.02, workers=2))
+        n, original = len(engines), engine._runner.call
+
+        async def counted(item: Any, run: Any) -> Any:
+            calls[n] += 1
+            return await original(item, run)
+
+        engine._runner.call = counted  # type: ignore[method-assign]
+        server = FastAPI()
+        server.include_router(engine.router)
+        route_sdk_in_process(client, server)
+        engines.append(engine)
+        await engine.start()
+        await engine.register_app(APP_URL, transport=httpx.ASGITransport(app=app))
+        return engine
+
+    first = await start_engine()
+    try:
+        await first.send([{"name": "t/share", "data": {}} for _ in range(runs)])
+        for _ in range(1500):  # until the first engine has started every run
+            if not first.list_runs(status="QUEUED").data and len(effects) >= runs:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the first engine did not start every run")
+        await start_engine()
+    finally:
+        await finish_all(engines)
+    assert len(effects) == runs * steps and set(effects.values()) == {1}
+    assert calls[1] >= runs * steps // 5, calls  # a real share, not a straggler
