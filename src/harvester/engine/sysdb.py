@@ -23,7 +23,7 @@ from harvester.engine.records import TIMER_KINDS, DueItem, LiveRun, QueueKind, S
 
 _ASKS = "asks-for-work:"  # flow keys of idle engine processes (Dispatcher._share)
 BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write lock
-SQLITE_BUSY = 5
+_BUSY_PRAGMA = f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}"
 # Stored strings back to their enums by a dict lookup (cheaper than the enum's call).
 _STATUS = {s.value: s for s in RunStatus}
 _KIND = {k.value: k for k in QueueKind}
@@ -50,7 +50,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, own_checkpoints: bool = False
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    cur.execute(_BUSY_PRAGMA)
     if own_checkpoints:  # a WalCheckpointer thread does them (engine/checkpoints.py)
         cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
@@ -73,7 +73,7 @@ def begin_immediate(raw: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_S) ->
                 raw.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if getattr(exc, "sqlite_errorcode", None) != SQLITE_BUSY:
+                if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
                     raise
                 now = clock.monotonic()
                 if not deadline:
@@ -83,7 +83,7 @@ def begin_immediate(raw: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_S) ->
             clock.pause(wait)
             wait = min(wait * 2, 0.001)
     finally:
-        raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        raw.execute(_BUSY_PRAGMA)
 
 
 def sqlite_file(url: str) -> str | None:
